@@ -1,0 +1,44 @@
+// Arm semihosting calls for M-profile cores (see semihosting.h).
+#include "platforms/arm_m55/semihosting.h"
+
+#include <stdint.h>
+
+namespace {
+
+// Semihosting operation numbers (Arm "Semihosting for AArch32 and AArch64").
+constexpr uint32_t kSysWriteC = 0x03;
+constexpr uint32_t kSysWrite0 = 0x04;
+constexpr uint32_t kSysExit = 0x18;
+constexpr uint32_t kSysExitExtended = 0x20;
+constexpr uint32_t kAdpStoppedApplicationExit = 0x20026;
+
+// Traps to the host: r0 = operation, r1 = its argument (a pointer to the
+// operation's parameter block or data). Returns the host's r0.
+uint32_t semihost_call(uint32_t op, const void* arg) {
+  register uint32_t r0 asm("r0") = op;
+  register const void* r1 asm("r1") = arg;
+  asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+
+}  // namespace
+
+extern "C" void st_semihost_write0(const char* s) {
+  semihost_call(kSysWrite0, s);
+}
+
+extern "C" void st_semihost_writec(char c) {
+  semihost_call(kSysWriteC, &c);
+}
+
+extern "C" void st_semihost_exit(int status) {
+  // Parameter block: {reason, subcode}; the subcode is the exit status.
+  const uint32_t block[2] = {kAdpStoppedApplicationExit,
+                             static_cast<uint32_t>(status)};
+  semihost_call(kSysExitExtended, block);
+  // A host without SYS_EXIT_EXTENDED: plain SYS_EXIT (status lost, 0).
+  semihost_call(kSysExit, reinterpret_cast<const void*>(
+                              static_cast<uintptr_t>(kAdpStoppedApplicationExit)));
+  for (;;) {
+  }
+}

@@ -1,0 +1,108 @@
+// Start-up code for the Cortex-M55 on QEMU's mps3-an547 board.
+//
+// Reset: enable the FPU (and Helium, which shares CP10/CP11), copy .data from
+// its load address, zero .bss, run static constructors, call main(), and exit
+// through semihosting with main's return value as the emulator's exit code.
+// A fault prints a line starting "error: " and exits with status 70, so a
+// crashing firmware fails its test at once instead of hanging until timeout.
+//
+// Memory layout and the symbols used here come from mps3_an547.ld.
+#include <stdint.h>
+
+#include "platforms/arm_m55/semihosting.h"
+
+extern "C" {
+
+// Linker-script symbols (addresses only; never read as values).
+extern uint32_t __data_load__;
+extern uint32_t __data_start__;
+extern uint32_t __data_end__;
+extern uint32_t __bss_start__;
+extern uint32_t __bss_end__;
+extern uint32_t __stack_top__;
+extern void (*__init_array_start__[])();
+extern void (*__init_array_end__[])();
+
+int main();
+
+void st_reset_handler();
+void st_start_c();
+void st_fault_handler();
+void st_unexpected_handler();
+
+}  // extern "C"
+
+// Normally defined by crtbegin.o, which -nostartfiles leaves out; code built
+// with __cxa_atexit (precompiled libraries) refers to it. Destructors of
+// statics never run here: the image ends through semihosting exit.
+extern "C" __attribute__((weak)) void* __dso_handle = &__dso_handle;
+
+namespace {
+
+constexpr int kFaultExitStatus = 70;
+
+using Vector = void (*)();
+
+}  // namespace
+
+// The vector table (placed at 0x0 by the linker script): initial stack pointer,
+// then the handlers of the 15 system exceptions. No peripheral interrupt is
+// enabled, so the table stops there.
+extern "C" __attribute__((section(".vectors"), used)) const Vector
+    st_vector_table[16] = {
+        reinterpret_cast<Vector>(&__stack_top__),
+        st_reset_handler,       // Reset
+        st_fault_handler,       // NMI
+        st_fault_handler,       // HardFault
+        st_fault_handler,       // MemManage
+        st_fault_handler,       // BusFault
+        st_fault_handler,       // UsageFault
+        st_fault_handler,       // SecureFault
+        nullptr,                // reserved
+        nullptr,                // reserved
+        nullptr,                // reserved
+        st_unexpected_handler,  // SVCall
+        st_unexpected_handler,  // DebugMonitor
+        nullptr,                // reserved
+        st_unexpected_handler,  // PendSV
+        st_unexpected_handler,  // SysTick
+};
+
+// Enables CP10/CP11 (FPU and MVE) before any compiled code can touch a
+// floating-point register, then continues in C++. Naked: no prologue, no
+// stack use, no FP instruction before CPACR is written.
+extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
+  asm volatile(
+      "ldr r0, =0xE000ED88\n"  // CPACR
+      "ldr r1, [r0]\n"
+      "orr r1, r1, #(0xF << 20)\n"  // CP10, CP11: full access
+      "str r1, [r0]\n"
+      "dsb\n"
+      "isb\n"
+      "b st_start_c\n");
+}
+
+extern "C" __attribute__((noreturn)) void st_start_c() {
+  // .data: initial values stored after the code (ITCM), copied to DTCM.
+  const uint32_t* src = &__data_load__;
+  for (uint32_t* dst = &__data_start__; dst < &__data_end__;) {
+    *dst++ = *src++;
+  }
+  for (uint32_t* dst = &__bss_start__; dst < &__bss_end__;) {
+    *dst++ = 0;
+  }
+  for (Vector* ctor = __init_array_start__; ctor < __init_array_end__; ++ctor) {
+    (*ctor)();
+  }
+  st_semihost_exit(main());
+}
+
+extern "C" void st_fault_handler() {
+  st_semihost_write0("error: processor fault (HardFault/MemManage/BusFault/UsageFault)\n");
+  st_semihost_exit(kFaultExitStatus);
+}
+
+extern "C" void st_unexpected_handler() {
+  st_semihost_write0("error: unexpected exception (no handler installed)\n");
+  st_semihost_exit(kFaultExitStatus);
+}

@@ -1,0 +1,43 @@
+"""Offline stand-in for rules_cc's cc/defs.bzl.
+
+Bazel 4.2.3 ships the C++ rules natively; this file only gives them the
+load() labels that newer Bazel versions (and the rest of the ecosystem) use,
+so BUILD files can say load("@rules_cc//cc:defs.bzl", "cc_library") today
+and keep working once the real rules_cc is used.
+"""
+
+def cc_binary(**attrs):
+    native.cc_binary(**attrs)
+
+def cc_import(**attrs):
+    native.cc_import(**attrs)
+
+def cc_library(**attrs):
+    native.cc_library(**attrs)
+
+def cc_proto_library(**attrs):
+    native.cc_proto_library(**attrs)
+
+def cc_shared_library(**attrs):
+    native.cc_shared_library(**attrs)
+
+def cc_test(**attrs):
+    native.cc_test(**attrs)
+
+def cc_toolchain(**attrs):
+    native.cc_toolchain(**attrs)
+
+def cc_toolchain_suite(**attrs):
+    native.cc_toolchain_suite(**attrs)
+
+def fdo_prefetch_hints(**attrs):
+    native.fdo_prefetch_hints(**attrs)
+
+def fdo_profile(**attrs):
+    native.fdo_profile(**attrs)
+
+def objc_import(**attrs):
+    native.objc_import(**attrs)
+
+def objc_library(**attrs):
+    native.objc_library(**attrs)

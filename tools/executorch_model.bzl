@@ -1,0 +1,264 @@
+"""executorch_model(): a PyTorch model file -> program, manifest, kernels, image data.
+
+    load("//tools:executorch_model.bzl", "executorch_model")
+
+    executorch_model(
+        name = "mlp",
+        src = "//models:mlp.py",
+    )
+
+makes, in the calling package:
+
+| target | what |
+|---|---|
+| `:mlp.pte` | the program (`slimtorch export`) |
+| `:mlp.ops.yaml` | its operator manifest |
+| `:mlp_io` | directory: `input<i>.npy` (example inputs), `expected<i>.npy` (PyTorch eager outputs) |
+| `:mlp_registry.cc` | kernel registry for exactly the manifest's operators (`codegen/gen_registry.py`) |
+| `:mlp_kernels` | cc_library: that registry + the kernel libraries (the linker keeps only the selected kernels) |
+| `:mlp_embedded.cc` | `slimtorch embed` output: program bytes, inputs, planned buffers (`app/embedded_model.h`) |
+| `:mlp_embedded` | cc_library of it |
+
+A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime`.
+Every Python step runs `PYTHONPATH=python <interpreter> -m slimtorch ...`
+from the source tree with @slimtorch_python//:python (tools/python.bzl).
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_library")
+
+_PYTHON = "@slimtorch_python//:python"
+_SLIMTORCH_SRCS = "//python/slimtorch:srcs"
+
+def _slimtorch_pythonpath(files):
+    # The directory that holds the slimtorch package, relative to the execroot.
+    for f in files:
+        if f.basename == "__init__.py" and f.dirname.endswith("/slimtorch"):
+            return f.dirname[:-len("/slimtorch")]
+    fail("//python/slimtorch:srcs has no slimtorch/__init__.py")
+
+# Torch and friends want a writable home and cache; actions get a private one.
+_ENV_SETUP = """set -eu
+export HOME="$(mktemp -d)"
+trap 'rm -rf "$HOME"' EXIT
+export XDG_CACHE_HOME="$HOME/.cache"
+export PYTHONDONTWRITEBYTECODE=1
+"""
+
+def _export_impl(ctx):
+    io_dir = ctx.actions.declare_directory(ctx.attr.io_dir_name)
+    pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
+    command = _ENV_SETUP + " ".join([
+        "PYTHONPATH={}".format(pythonpath),
+        ctx.executable._python.path,
+        "-m slimtorch export",
+        ctx.file.src.path,
+        "-o",
+        ctx.outputs.program.path,
+        "--manifest",
+        ctx.outputs.manifest.path,
+        "--io-dir",
+        io_dir.path,
+        # Quiet on success; the whole log on failure.
+        '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
+    ])
+    ctx.actions.run_shell(
+        command = command,
+        inputs = [ctx.file.src] + ctx.files._slimtorch_srcs + ctx.files.data,
+        outputs = [ctx.outputs.program, ctx.outputs.manifest, io_dir],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run],
+        mnemonic = "SlimtorchExport",
+        progress_message = "Exporting {} to {}".format(ctx.file.src.short_path, ctx.outputs.program.short_path),
+        use_default_shell_env = True,
+    )
+    return [
+        DefaultInfo(files = depset([ctx.outputs.program, ctx.outputs.manifest, io_dir])),
+        OutputGroupInfo(
+            io = depset([io_dir]),
+            manifest = depset([ctx.outputs.manifest]),
+            program = depset([ctx.outputs.program]),
+        ),
+    ]
+
+_export = rule(
+    implementation = _export_impl,
+    attrs = {
+        "data": attr.label_list(allow_files = True, doc = "files the model file reads or imports"),
+        "io_dir_name": attr.string(mandatory = True),
+        "manifest": attr.output(mandatory = True),
+        "program": attr.output(mandatory = True),
+        "src": attr.label(mandatory = True, allow_single_file = [".py"]),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "Runs `slimtorch export` on a model file.",
+)
+
+def _embed_impl(ctx):
+    pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
+    inputs = ctx.files._slimtorch_srcs
+    if ctx.file.program:
+        inputs = inputs + [ctx.file.program, ctx.file.io_dir]
+
+        # The number of inputs is known only once the model is exported:
+        # pass every input<i>.npy of the io dir, in index order.
+        command = _ENV_SETUP + """
+args=()
+for i in $(seq 0 1023); do
+  f="{io_dir}/input$i.npy"
+  [ -e "$f" ] || break
+  args+=(--input "$f")
+done
+PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" -o {out} \
+  >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
+""".format(
+            io_dir = ctx.file.io_dir.path,
+            pythonpath = pythonpath,
+            python = ctx.executable._python.path,
+            program = ctx.file.program.path,
+            out = ctx.outputs.out.path,
+        )
+    else:
+        command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed --none -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
+            pythonpath,
+            ctx.executable._python.path,
+            ctx.outputs.out.path,
+        )
+    ctx.actions.run_shell(
+        command = command,
+        inputs = inputs,
+        outputs = [ctx.outputs.out],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run],
+        mnemonic = "SlimtorchEmbed",
+        progress_message = "Embedding {}".format(ctx.file.program.short_path if ctx.file.program else "no program"),
+        use_default_shell_env = True,
+    )
+
+slimtorch_embed = rule(
+    implementation = _embed_impl,
+    attrs = {
+        "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy"),
+        "out": attr.output(mandatory = True),
+        "program": attr.label(allow_single_file = [".pte"], doc = "unset: `slimtorch embed --none`"),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "Runs `slimtorch embed`: a C++ source defining app/embedded_model.h's symbols.",
+)
+
+def kernel_registry(
+        name,
+        out,
+        manifests = [],
+        all_kernels = False,
+        kernel_catalogs = ["//kernels/portable:functions.yaml"],
+        **kwargs):
+    """Generates a kernel registry source with codegen/gen_registry.py.
+
+    Args:
+      name: the genrule's name.
+      out: the generated .cc file.
+      manifests: operator manifests (.ops.yaml) whose operators to register.
+      all_kernels: register every kernel of the catalogs instead (manifests unused).
+      kernel_catalogs: functions.yaml / custom_ops.yaml files.
+      **kwargs: passed to the genrule (visibility, tags, ...).
+    """
+    if all_kernels == bool(manifests):
+        fail("kernel_registry({}): give manifests, or all_kernels = True, not both".format(name))
+    catalog_args = " ".join(["--catalog $(location {})".format(c) for c in kernel_catalogs])
+    if all_kernels:
+        selection = "--all"
+    else:
+        selection = " ".join(["--manifest $(location {})".format(m) for m in manifests])
+    native.genrule(
+        name = name,
+        srcs = kernel_catalogs + manifests,
+        outs = [out],
+        cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $@".format(
+            python = _PYTHON,
+            catalogs = catalog_args,
+            selection = selection,
+        ),
+        tools = [
+            _PYTHON,
+            "//codegen:gen_registry.py",
+            "//codegen:gen_registry_srcs",
+        ],
+        message = "Generating kernel registry {}".format(out),
+        **kwargs
+    )
+
+def executorch_model(
+        name,
+        src,
+        data = [],
+        kernel_catalogs = ["//kernels/portable:functions.yaml"],
+        kernel_libs = ["//kernels/portable"],
+        embedded_model_hdr = "//app:embedded_model",
+        visibility = None,
+        tags = []):
+    """Exports a PyTorch model and makes its kernel library and image data.
+
+    Args:
+      name: prefix of every target made (see the module docstring).
+      src: the model file: defines model() and example_inputs(), optionally dynamic_shapes().
+      data: other files the model file needs (weights, modules it imports).
+      kernel_catalogs: kernel catalogs (functions.yaml, custom_ops.yaml) to select from.
+      kernel_libs: cc_library targets defining the catalogs' kernels.
+      embedded_model_hdr: cc_library providing app/embedded_model.h.
+      visibility: of every target made.
+      tags: of every target made.
+    """
+    _export(
+        name = name + "_export",
+        src = src,
+        data = data,
+        program = name + ".pte",
+        manifest = name + ".ops.yaml",
+        io_dir_name = name + "_io",
+        visibility = visibility,
+        tags = tags,
+    )
+    native.filegroup(
+        name = name + "_io",
+        srcs = [":" + name + "_export"],
+        output_group = "io",
+        visibility = visibility,
+        tags = tags,
+    )
+
+    kernel_registry(
+        name = name + "_registry",
+        out = name + "_registry.cc",
+        manifests = [":" + name + ".ops.yaml"],
+        kernel_catalogs = kernel_catalogs,
+        visibility = visibility,
+        tags = tags,
+    )
+    cc_library(
+        name = name + "_kernels",
+        srcs = [":" + name + "_registry.cc"],
+        # The registry is referenced only through kSelectedKernels (from
+        # find_kernel in //runtime/kernel): keep it whatever the link order.
+        # The kernel libraries stay ordinary archives, so only the kernels
+        # the registry names are linked.
+        alwayslink = True,
+        deps = kernel_libs + ["//runtime/kernel"],
+        visibility = visibility,
+        tags = tags,
+    )
+
+    slimtorch_embed(
+        name = name + "_embed",
+        program = ":" + name + ".pte",
+        io_dir = ":" + name + "_io",
+        out = name + "_embedded.cc",
+        visibility = visibility,
+        tags = tags,
+    )
+    cc_library(
+        name = name + "_embedded",
+        srcs = [":" + name + "_embedded.cc"],
+        deps = [embedded_model_hdr],
+        visibility = visibility,
+        tags = tags,
+    )

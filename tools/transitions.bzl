@@ -1,0 +1,26 @@
+"""Configuration transitions that build firmware inside a host build.
+
+`bazel test //...` runs on the host platform; a test that needs a Cortex-M55
+image takes it through `arm_m55_transition`, so one invocation builds host
+tools and firmware side by side.
+"""
+
+ARM_M55_PLATFORM = "//platforms:arm_m55"
+
+def _arm_m55_transition_impl(
+        settings,  # @unused
+        attr):  # @unused
+    return {"//command_line_option:platforms": ARM_M55_PLATFORM}
+
+arm_m55_transition = transition(
+    implementation = _arm_m55_transition_impl,
+    inputs = [],
+    outputs = ["//command_line_option:platforms"],
+)
+
+# Every rule that uses a Starlark transition needs this attribute.
+ALLOWLIST_ATTRS = {
+    "_allowlist_function_transition": attr.label(
+        default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+    ),
+}
