@@ -1,0 +1,52 @@
+// Shared by every runner (host model_runtime / pte_runner, the Cortex-M55
+// firmware): load a program, initialise its first method, set inputs, execute,
+// and print the outputs in the contract format
+//   output <i> shape <d0>x<d1>... : <v0> <v1> ...
+// with 9 significant digits, formatted here without printf so the firmware
+// needs no printf float support and host and firmware print identical text.
+//
+// Ownership: every buffer in RunRequest belongs to the caller and must outlive
+// the Program and Method the calls fill in (the caller's storage too).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/executor/method.h"
+#include "runtime/program/program.h"
+
+namespace slimtorch_app {
+
+// Receives NUL-terminated text (pieces of lines, '\n' included).
+using WriteFn = void (*)(const char* text);
+
+struct RunInput {
+  const void* data;       // raw little-endian elements, row-major
+  size_t nbytes;
+  const int32_t* shape;   // null: keep the program's shape
+  size_t ndim;
+};
+
+struct RunRequest {
+  const RunInput* inputs = nullptr;
+  size_t num_inputs = 0;
+  slimtorch::Span<slimtorch::Span<uint8_t>> planned;  // planned[i] backs memory id i + 1
+  slimtorch::Span<uint8_t> arena;                     // bookkeeping arena
+};
+
+// Initialises method 0 of `program` into `method`, sets the inputs and executes.
+slimtorch::Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method);
+
+// Prints every output of `method` in the contract format.
+void print_outputs(const slimtorch::Method& method, WriteFn write);
+
+// Prints "error: <last runtime message>" (or the error name) and a newline.
+void print_error(slimtorch::Error e, WriteFn write);
+
+// `v` with 9 significant digits, like printf("%.9g"); buf needs 32 bytes. Returns the length.
+size_t format_g9(double v, char* buf);
+
+// Element i of tensor `t` as a double (integers and bools converted exactly up to 2^53).
+double element_as_double(const slimtorch::Tensor& t, size_t i);
+
+}  // namespace slimtorch_app

@@ -1,0 +1,269 @@
+// Host runner (//app:model_runtime on the host, //app:pte_runner):
+//   model_runtime                       run the embedded program on its embedded inputs
+//   model_runtime PROGRAM.pte [--input X.npy ...] [--output-dir DIR]
+// Prints `output <i> shape ... : ...` lines (app/run_model.h); on failure an
+// `error: ...` line on stdout and exit status 1 (2 for bad usage).
+//
+// Host-only code: uses the C/C++ standard library (files, heap) freely; the
+// runtime it calls does not.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "app/embedded_model.h"
+#include "app/run_model.h"
+#include "runtime/platform/log.h"
+
+namespace {
+
+using slimtorch::Error;
+using slimtorch::ScalarType;
+
+void write_stdout(const char* text) { fputs(text, stdout); }
+
+int usage_error(const char* msg) {
+  printf("error: %s (see --help)\n", msg);
+  return 2;
+}
+
+const char kHelp[] =
+    "usage: model_runtime [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]]\n"
+    "\n"
+    "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
+    "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
+    "With no PROGRAM, runs the program embedded in this binary on its embedded inputs.\n"
+    "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order)\n"
+    "  --output-dir DIR  also write output<i>.npy files into DIR\n";
+
+// A 16-byte aligned heap block (program bytes are read in place by the runtime).
+struct Block {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+  explicit Block(size_t n) : data(static_cast<uint8_t*>(aligned_alloc(16, (n + 15) / 16 * 16 + 16))), size(n) {
+    if (data != nullptr) memset(data, 0, (n + 15) / 16 * 16);
+  }
+  ~Block() { free(data); }
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+  Block(Block&& o) noexcept : data(o.data), size(o.size) { o.data = nullptr; }
+};
+
+bool read_file(const char* path, std::vector<uint8_t>* out) {
+  FILE* f = fopen(path, "rb");
+  if (f == nullptr) return false;
+  uint8_t chunk[1 << 16];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) out->insert(out->end(), chunk, chunk + n);
+  const bool ok = ferror(f) == 0;
+  fclose(f);
+  return ok;
+}
+
+struct NpyDtype {
+  const char* descr;
+  ScalarType type;
+};
+const NpyDtype kNpyDtypes[] = {
+    {"<f4", ScalarType::Float}, {"<f8", ScalarType::Double}, {"<f2", ScalarType::Half},
+    {"<i8", ScalarType::Long},  {"<i4", ScalarType::Int},    {"<i2", ScalarType::Short},
+    {"|i1", ScalarType::Char},  {"|u1", ScalarType::Byte},   {"|b1", ScalarType::Bool},
+    {"<u2", ScalarType::UInt16}, {"<u4", ScalarType::UInt32}, {"<u8", ScalarType::UInt64},
+};
+
+struct Npy {
+  std::string descr;
+  std::vector<int32_t> shape;
+  std::vector<uint8_t> bytes;  // the whole file; data starts at `offset`
+  size_t offset = 0;
+};
+
+// Parses a .npy v1.0/2.0 header; returns an empty string or the reason it failed.
+std::string read_npy(const char* path, Npy* npy) {
+  if (!read_file(path, &npy->bytes)) return std::string("cannot read ") + path;
+  const std::vector<uint8_t>& b = npy->bytes;
+  if (b.size() < 10 || memcmp(b.data(), "\x93NUMPY", 6) != 0) return std::string(path) + " is not a .npy file";
+  size_t hlen, hstart;
+  if (b[6] == 1) {
+    hlen = b[8] | (b[9] << 8);
+    hstart = 10;
+  } else {
+    if (b.size() < 12) return std::string(path) + ": truncated header";
+    hlen = b[8] | (b[9] << 8) | (b[10] << 16) | (static_cast<size_t>(b[11]) << 24);
+    hstart = 12;
+  }
+  if (hstart + hlen > b.size()) return std::string(path) + ": truncated header";
+  const std::string h(reinterpret_cast<const char*>(b.data() + hstart), hlen);
+  const size_t d = h.find("'descr':");
+  const size_t fo = h.find("'fortran_order':");
+  const size_t sh = h.find("'shape':");
+  if (d == std::string::npos || fo == std::string::npos || sh == std::string::npos) {
+    return std::string(path) + ": unrecognised .npy header";
+  }
+  const size_t q1 = h.find('\'', d + 8), q2 = h.find('\'', q1 + 1);
+  npy->descr = h.substr(q1 + 1, q2 - q1 - 1);
+  if (h.compare(h.find_first_not_of(' ', fo + 16), 4, "True") == 0) {
+    return std::string(path) + ": Fortran-order arrays are not supported (save with np.ascontiguousarray)";
+  }
+  const size_t p1 = h.find('(', sh), p2 = h.find(')', p1);
+  std::string dims = h.substr(p1 + 1, p2 - p1 - 1);
+  for (size_t pos = 0; pos < dims.size();) {
+    const size_t comma = dims.find(',', pos);
+    const std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (item.find_first_not_of(' ') != std::string::npos) npy->shape.push_back(atoi(item.c_str()));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  npy->offset = hstart + hlen;
+  return "";
+}
+
+bool write_npy(const std::string& path, const slimtorch::Tensor& t) {
+  const char* descr = nullptr;
+  for (const NpyDtype& d : kNpyDtypes) {
+    if (d.type == t.dtype) descr = d.descr;
+  }
+  if (descr == nullptr) return false;
+  std::string shape = "(";
+  for (uint8_t d = 0; d < t.dim; ++d) shape += std::to_string(t.sizes[d]) + (t.dim == 1 ? "," : d + 1 < t.dim ? ", " : "");
+  shape += ")";
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  FILE* f = fopen(path.c_str(), "wb");
+  if (f == nullptr) return false;
+  const uint8_t pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xFF),
+                           static_cast<uint8_t>(header.size() >> 8)};
+  bool ok = fwrite(pre, 1, 10, f) == 10 && fwrite(header.data(), 1, header.size(), f) == header.size() &&
+            fwrite(t.data, 1, t.nbytes(), f) == t.nbytes();
+  ok = fclose(f) == 0 && ok;
+  return ok;
+}
+
+int fail(Error e) {
+  slimtorch_app::print_error(e, write_stdout);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* program_path = nullptr;
+  const char* output_dir = nullptr;
+  std::vector<const char*> input_paths;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fputs(kHelp, stdout);
+      return 0;
+    } else if (a == "--input" || a == "--output-dir") {
+      if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
+      (a == "--input" ? input_paths.push_back(argv[++i]) : void(output_dir = argv[++i]));
+    } else if (a.size() > 1 && a[0] == '-') {
+      return usage_error(("unknown option " + a).c_str());
+    } else if (program_path == nullptr) {
+      program_path = argv[i];
+    } else {
+      return usage_error("more than one program given");
+    }
+  }
+  if (program_path == nullptr && !input_paths.empty()) return usage_error("--input needs a PROGRAM.pte");
+
+  // Program bytes: the file, or the image's embedded program.
+  std::vector<uint8_t> file;
+  const uint8_t* program_bytes = slimtorch_app::kProgram;
+  size_t program_size = slimtorch_app::kProgramSize;
+  if (program_path != nullptr) {
+    if (!read_file(program_path, &file)) {
+      printf("error: cannot read program file %s\n", program_path);
+      return 1;
+    }
+    program_size = file.size();
+  } else if (program_size == 0) {
+    return usage_error("this binary embeds no program: pass PROGRAM.pte");
+  }
+  Block program_block(program_size);  // 16-byte aligned copy: constants are read in place
+  memcpy(program_block.data, program_path != nullptr ? file.data() : program_bytes, program_size);
+  slimtorch::Result<slimtorch::Program> loaded =
+      slimtorch::Program::load(slimtorch::Span<const uint8_t>(program_block.data, program_size));
+  if (!loaded.ok()) return fail(loaded.error());
+  const slimtorch::Program& program = loaded.get();
+
+  // Planned buffers: the embedded ones, or sized from the program.
+  std::vector<Block> planned_blocks;
+  std::vector<slimtorch::Span<uint8_t>> planned;
+  if (program_path == nullptr) {
+    for (size_t i = 0; i < slimtorch_app::kNumPlannedBuffers; ++i) {
+      planned.emplace_back(slimtorch_app::kPlannedBuffers[i].data, slimtorch_app::kPlannedBuffers[i].size);
+    }
+  } else {
+    for (size_t id = 1; id <= program.num_memory_ids(0); ++id) {
+      planned_blocks.emplace_back(static_cast<size_t>(program.planned_buffer_size(0, id)));
+    }
+    for (Block& b : planned_blocks) planned.emplace_back(b.data, b.size);
+  }
+  if (program.num_methods() == 0) {
+    printf("error: the program has no methods\n");
+    return 1;
+  }
+  slimtorch::Result<size_t> need = slimtorch::Method::bookkeeping_bytes_needed(program, 0);
+  if (!need.ok()) return fail(need.error());
+  Block arena(need.get() + (64 << 10));  // + room for delegate backends
+
+  // Inputs.
+  std::vector<Npy> npys(input_paths.size());
+  std::vector<slimtorch_app::RunInput> inputs;
+  if (program_path == nullptr) {
+    for (size_t i = 0; i < slimtorch_app::kNumInputs; ++i) {
+      inputs.push_back({slimtorch_app::kInputs[i].data, slimtorch_app::kInputs[i].nbytes, nullptr, 0});
+    }
+  }
+  for (size_t i = 0; i < input_paths.size(); ++i) {
+    const std::string err = read_npy(input_paths[i], &npys[i]);
+    if (!err.empty()) {
+      printf("error: input %zu: %s\n", i, err.c_str());
+      return 1;
+    }
+    const Npy& n = npys[i];
+    inputs.push_back({n.bytes.data() + n.offset, n.bytes.size() - n.offset, n.shape.data(), n.shape.size()});
+  }
+
+  slimtorch_app::RunRequest request;
+  request.inputs = inputs.data();
+  request.num_inputs = inputs.size();
+  request.planned = slimtorch::Span<slimtorch::Span<uint8_t>>(planned.data(), planned.size());
+  request.arena = slimtorch::Span<uint8_t>(arena.data, arena.size);
+  slimtorch::Method method;
+  // Check .npy dtypes against the method's inputs before running (after init).
+  slimtorch::MemoryConfig probe_memory{request.planned, request.arena};
+  Error e = method.init(program, 0, probe_memory);
+  if (e != Error::Ok) return fail(e);
+  for (size_t i = 0; i < npys.size() && i < method.num_inputs(); ++i) {
+    if (!method.input(i).is_tensor()) continue;
+    const ScalarType want = method.input(i).to_tensor().dtype;
+    const char* want_descr = "?";
+    for (const NpyDtype& d : kNpyDtypes) {
+      if (d.type == want) want_descr = d.descr;
+    }
+    if (npys[i].descr != want_descr) {
+      printf("error: input %zu: .npy dtype %s, but the program expects %s (%s)\n", i, npys[i].descr.c_str(),
+             slimtorch::scalar_type_name(want), want_descr);
+      return 1;
+    }
+  }
+  e = slimtorch_app::run_method(program, request, &method);
+  if (e != Error::Ok) return fail(e);
+  slimtorch_app::print_outputs(method, write_stdout);
+  if (output_dir != nullptr) {
+    for (size_t i = 0; i < method.num_outputs(); ++i) {
+      const std::string path = std::string(output_dir) + "/output" + std::to_string(i) + ".npy";
+      if (!method.output(i).is_tensor() || !write_npy(path, method.output(i).to_tensor())) {
+        printf("error: cannot write %s (non-tensor output, unsupported dtype, or unwritable directory)\n", path.c_str());
+        return 1;
+      }
+    }
+  }
+  return 0;
+}

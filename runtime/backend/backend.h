@@ -1,0 +1,55 @@
+// Delegate backends: the interface a backend implements and the registry the
+// executor resolves DelegateCall instructions through.
+//
+// A backend is a static table of function pointers (no virtual calls, no RTTI).
+// Lifetime: the Backend struct must have static storage (it is registered by
+// pointer). The blob and compile specs passed to init() point into the program
+// bytes and the method's bookkeeping arena and stay valid for the Method's
+// lifetime. A backend's per-delegate state (`handle`) is allocated by the
+// backend from `ctx.arena` (the part of the method's arena left after
+// bookkeeping) or from its own static storage; destroy() releases anything else.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/core/error.h"
+#include "runtime/core/evalue.h"
+#include "runtime/core/span.h"
+
+namespace slimtorch {
+
+class BumpAllocator;
+
+struct CompileSpec {
+  const char* key;       // NUL-terminated, in the program bytes
+  const uint8_t* value;  // in the program bytes
+  size_t value_size;
+};
+
+struct BackendInitContext {
+  BumpAllocator* arena;     // remaining method arena; may be used for the handle
+  const char* delegate_id;  // the backend name the program asked for
+};
+
+struct Backend {
+  const char* name;  // matches BackendDelegate.id in the program, e.g. "XnnpackBackend"
+  bool (*is_available)();
+  // Prepares one delegate from its processed blob; sets *handle.
+  Error (*init)(BackendInitContext& ctx, Span<const uint8_t> processed, const CompileSpec* specs,
+                size_t num_specs, void** handle);
+  // Runs the delegate on the DelegateCall's arguments (inputs then outputs).
+  Error (*execute)(void* handle, EValue** args, size_t nargs);
+  void (*destroy)(void* handle);  // may be null
+};
+
+constexpr size_t kMaxBackends = 8;
+
+// Adds `backend` (static storage) to the registry. Error::LimitExceeded when
+// kMaxBackends are registered, InvalidArgument for a duplicate name.
+Error register_backend(const Backend* backend);
+
+// The registered backend called name[0..len); nullptr when absent.
+const Backend* find_backend(const char* name, size_t len);
+
+}  // namespace slimtorch

@@ -1,0 +1,543 @@
+// Method init (resolve everything into the bookkeeping arena) and execution.
+#include "runtime/executor/method.h"
+
+#include <new>  // placement new only
+
+#include "runtime/core/tensor.h"
+#include "runtime/executor/prim_ops.h"
+#include "runtime/platform/log.h"
+#include "runtime/program/schema.h"
+
+namespace slimtorch {
+namespace {
+
+using namespace schema;  // NOLINT: field numbers only
+
+// Counts of everything init() carves from the arena, gathered by one walk over
+// a verified plan.
+struct PlanStats {
+  uint32_t values = 0, tensors = 0, dims = 0, refs = 0, instrs = 0, ops = 0, delegates = 0, specs = 0;
+  uint32_t inputs = 0, outputs = 0;
+  size_t name_bytes = 0;
+};
+
+// The arena regions, in carving order.
+struct Regions {
+  EValue* values;
+  Tensor* tensors;
+  int32_t* sizes;
+  uint8_t* dim_orders;
+  EValue** refs;  // list items, instruction args, inputs, outputs
+  void* instrs;
+  const char** op_names;
+  KernelFn* op_fns;
+  char* names;
+  void* delegates;
+  CompileSpec* specs;
+};
+
+PlanStats plan_stats(const Fb& fb, const Fb::Table& plan) {
+  PlanStats st;
+  const Fb::Vec values = fb.vec(plan, kPlanValues, 4);
+  st.values = values.len;
+  for (uint32_t i = 0; i < values.len; ++i) {
+    const Fb::Table v = fb.vec_table(values, i);
+    const uint8_t kind = fb.u8(v, kValueType);
+    const Fb::Table val = fb.table(v, kValueVal);
+    if (kind == kValTensor) {
+      st.tensors += 1;
+      st.dims += fb.vec(val, kTensorSizes, 4).len;
+    } else if (kind == kValIntList) {
+      st.refs += fb.vec(val, kScalarField, 8).len;
+    } else if (kind == kValTensorList || kind == kValOptTensorList) {
+      st.refs += fb.vec(val, kScalarField, 4).len;
+    }
+  }
+  const Fb::Vec chains = fb.vec(plan, kPlanChains, 4);
+  if (chains.len == 1) {
+    const Fb::Vec instrs = fb.vec(fb.vec_table(chains, 0), kChainInstructions, 4);
+    st.instrs = instrs.len;
+    for (uint32_t pc = 0; pc < instrs.len; ++pc) {
+      const Fb::Table ins = fb.vec_table(instrs, pc);
+      const uint8_t kind = fb.u8(ins, kInstrType);
+      if (kind == kKernelCall || kind == kDelegateCall) {
+        st.refs += fb.vec(fb.table(ins, kInstrArgs), kCallArgs, 4).len;
+      }
+    }
+  }
+  const Fb::Vec ops = fb.vec(plan, kPlanOperators, 4);
+  st.ops = ops.len;
+  for (uint32_t i = 0; i < ops.len; ++i) {
+    const Fb::Table op = fb.vec_table(ops, i);
+    st.name_bytes += fb.str(op, kOpName).len + 1 + fb.str(op, kOpOverload).len + 1;
+  }
+  const Fb::Vec delegates = fb.vec(plan, kPlanDelegates, 4);
+  st.delegates = delegates.len;
+  for (uint32_t i = 0; i < delegates.len; ++i) {
+    st.specs += fb.vec(fb.vec_table(delegates, i), kDelegateCompileSpecs, 4).len;
+  }
+  st.inputs = fb.vec(plan, kPlanInputs, 4).len;
+  st.outputs = fb.vec(plan, kPlanOutputs, 4).len;
+  st.refs += st.inputs + st.outputs;
+  return st;
+}
+
+template <typename InstrT, typename SlotT>
+Regions carve(BumpAllocator& a, const PlanStats& st) {
+  Regions r;
+  r.values = a.allocate_array<EValue>(st.values);
+  r.tensors = a.allocate_array<Tensor>(st.tensors);
+  r.sizes = a.allocate_array<int32_t>(st.dims);
+  r.dim_orders = a.allocate_array<uint8_t>(st.dims);
+  r.refs = a.allocate_array<EValue*>(st.refs);
+  r.instrs = a.allocate_array<InstrT>(st.instrs);
+  r.op_names = a.allocate_array<const char*>(st.ops);
+  r.op_fns = a.allocate_array<KernelFn>(st.ops);
+  r.names = a.allocate_array<char>(st.name_bytes);
+  r.delegates = a.allocate_array<SlotT>(st.delegates);
+  r.specs = a.allocate_array<CompileSpec>(st.specs);
+  return r;
+}
+
+Tag tag_of(uint8_t kind) {
+  switch (kind) {
+    case kValInt: return Tag::Int;
+    case kValBool: return Tag::Bool;
+    case kValDouble: return Tag::Double;
+    case kValTensor: return Tag::Tensor;
+    case kValString: return Tag::String;
+    case kValIntList: return Tag::IntList;
+    case kValDoubleList: return Tag::DoubleList;
+    case kValBoolList: return Tag::BoolList;
+    case kValTensorList: return Tag::TensorList;
+    case kValOptTensorList: return Tag::OptionalTensorList;
+    default: return Tag::None;
+  }
+}
+
+}  // namespace
+
+Method::~Method() { reset(); }
+
+void Method::reset() {
+  for (uint32_t i = 0; i < num_delegates_; ++i) {
+    DelegateSlot& d = delegates_[i];
+    if (d.backend != nullptr && d.backend->destroy != nullptr && d.handle != nullptr) {
+      d.backend->destroy(d.handle);
+    }
+    d.backend = nullptr;
+  }
+  num_delegates_ = 0;
+  ready_ = false;
+}
+
+Result<size_t> Method::bookkeeping_bytes_needed(const Program& program, size_t plan) {
+  if (plan >= program.num_methods()) {
+    return Fail(Error::InvalidArgument).s("method index ").n(static_cast<int64_t>(plan)).s(" out of range").done();
+  }
+  BumpAllocator counter;
+  carve<Instr, DelegateSlot>(counter, plan_stats(program.fb(), program.plan(plan)));
+  return counter.used();
+}
+
+Error Method::init(const Program& program, size_t plan_index, const MemoryConfig& memory) {
+  reset();
+  if (plan_index >= program.num_methods()) {
+    return Fail(Error::InvalidArgument).s("method index ").n(static_cast<int64_t>(plan_index)).s(" out of range").done();
+  }
+  const Fb& fb = program.fb();
+  const Fb::Table plan = program.plan(plan_index);
+
+  // 1. Planned buffers: one per memory id, each at least the planned size.
+  const size_t n_ids = program.num_memory_ids(plan_index);
+  if (memory.planned.size < n_ids) {
+    return Fail(Error::OutOfMemory).s("method needs ").n(static_cast<int64_t>(n_ids)).s(" planned buffers, got ")
+        .n(static_cast<int64_t>(memory.planned.size)).done();
+  }
+  for (size_t id = 1; id <= n_ids; ++id) {
+    const Span<uint8_t>& buf = memory.planned[id - 1];
+    const uint64_t need = program.planned_buffer_size(plan_index, id);
+    if (buf.size < need || (need > 0 && buf.data == nullptr)) {
+      return Fail(Error::OutOfMemory).s("planned buffer for memory id ").n(static_cast<int64_t>(id)).s(" too small: need ")
+          .n(static_cast<int64_t>(need)).s(" bytes, have ").n(static_cast<int64_t>(buf.size)).done();
+    }
+    if ((reinterpret_cast<uintptr_t>(buf.data) & 7u) != 0) {
+      return Fail(Error::InvalidArgument).s("planned buffer for memory id ").n(static_cast<int64_t>(id))
+          .s(" is not 8-byte aligned").done();
+    }
+  }
+
+  // 2. Bookkeeping arena: compute the whole need first, then carve.
+  const PlanStats st = plan_stats(fb, plan);
+  BumpAllocator counter;
+  carve<Instr, DelegateSlot>(counter, st);
+  BumpAllocator arena(memory.arena.data, memory.arena.size);
+  const Regions r = carve<Instr, DelegateSlot>(arena, st);
+  if (arena.failed() || memory.arena.size < counter.used()) {
+    return Fail(Error::OutOfMemory).s("bookkeeping arena too small: need ").n(static_cast<int64_t>(counter.used()))
+        .s(" bytes, have ").n(static_cast<int64_t>(memory.arena.size)).done();
+  }
+  values_ = r.values;
+  num_values_ = st.values;
+  instrs_ = static_cast<Instr*>(r.instrs);
+  num_instrs_ = st.instrs;
+  op_names_ = r.op_names;
+  delegates_ = static_cast<DelegateSlot*>(r.delegates);
+  max_steps_ = program.limits().max_steps;
+  EValue** refs = r.refs;
+  Tensor* tensors = r.tensors;
+  int32_t* sizes = r.sizes;
+  uint8_t* dim_orders = r.dim_orders;
+
+  // 3. Values. Lists point at other values, so every EValue exists first.
+  const Fb::Vec values = fb.vec(plan, kPlanValues, 4);
+  for (uint32_t i = 0; i < st.values; ++i) {
+    new (&values_[i]) EValue();
+  }
+  for (uint32_t i = 0; i < st.values; ++i) {
+    const Fb::Table v = fb.vec_table(values, i);
+    const uint8_t kind = fb.u8(v, kValueType);
+    const Fb::Table val = fb.table(v, kValueVal);
+    EValue& ev = values_[i];
+    ev.tag = tag_of(kind);
+    switch (kind) {
+      case kValInt: ev.v.i = fb.i64(val, kScalarField); break;
+      case kValBool: ev.v.b = fb.u8(val, kScalarField) != 0; break;
+      case kValDouble: ev.v.d = fb.f64(val, kScalarField); break;
+      case kValString: {
+        const Fb::Str s = fb.str(val, kScalarField);
+        ev.v.s = StringRef{s.data != nullptr ? s.data : "", s.len};
+        break;
+      }
+      case kValTensor: {
+        TensorInfo info;
+        ST_TRY(program.tensor_info(plan, val, &info));  // verified at load: cannot fail
+        Tensor* t = new (tensors++) Tensor();
+        t->dtype = info.dtype;
+        t->dim = info.dim;
+        t->shape_dynamism = info.dynamism;
+        t->numel = info.numel;
+        t->sizes = sizes;
+        t->dim_order = dim_orders;
+        for (uint32_t d = 0; d < info.dim; ++d) {
+          sizes[d] = fb.vec_i32(info.sizes, d);
+          dim_orders[d] = info.dim_order.len != 0 ? fb.vec_u8(info.dim_order, d) : static_cast<uint8_t>(d);
+        }
+        sizes += info.dim;
+        dim_orders += info.dim;
+        if (info.storage == TensorInfo::kConstant) {
+          // Read-only program bytes; kernels never write their inputs.
+          t->data = const_cast<uint8_t*>(info.initial);
+          t->capacity_bytes = info.nbytes;
+        } else if (info.storage == TensorInfo::kPlanned) {
+          uint8_t* p = memory.planned[info.memory_id - 1].data + info.offset;
+          t->data = p;
+          t->capacity_bytes = info.nbytes;
+          if (info.initial != nullptr) {
+            __builtin_memcpy(p, info.initial, info.nbytes);
+          }
+        }
+        ev.v.t = t;
+        break;
+      }
+      case kValIntList:
+      case kValTensorList:
+      case kValOptTensorList: {
+        const Fb::Vec items = fb.vec(val, kScalarField, kind == kValIntList ? 8 : 4);
+        for (uint32_t k = 0; k < items.len; ++k) {
+          const int64_t ref = kind == kValIntList ? fb.vec_i64(items, k) : fb.vec_i32(items, k);
+          refs[k] = ref < 0 ? &none_ : &values_[ref];
+        }
+        if (kind == kValIntList) {
+          ev.v.il = IntListRef{refs, items.len};
+        } else {
+          ev.v.tl = TensorListRef{refs, items.len};
+        }
+        refs += items.len;
+        break;
+      }
+      case kValDoubleList:
+      case kValBoolList: {
+        const Fb::Vec items = fb.vec(val, kScalarField, kind == kValDoubleList ? 8 : 1);
+        if (kind == kValDoubleList) {
+          ev.v.dl = DoubleListRef{fb.vec_bytes(items), items.len};
+        } else {
+          ev.v.bl = BoolListRef{fb.vec_bytes(items), items.len};
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // 4. Inputs and outputs.
+  const Fb::Vec ins = fb.vec(plan, kPlanInputs, 4);
+  const Fb::Vec outs = fb.vec(plan, kPlanOutputs, 4);
+  inputs_ = refs;
+  num_inputs_ = ins.len;
+  for (uint32_t i = 0; i < ins.len; ++i) {
+    *refs++ = &values_[fb.vec_i32(ins, i)];
+  }
+  outputs_ = refs;
+  num_outputs_ = outs.len;
+  for (uint32_t i = 0; i < outs.len; ++i) {
+    *refs++ = &values_[fb.vec_i32(outs, i)];
+  }
+
+  // 5. Operators: "name.overload" strings and their kernels (prim ops first).
+  const Fb::Vec ops = fb.vec(plan, kPlanOperators, 4);
+  char* names = r.names;
+  uint32_t missing = 0;
+  for (uint32_t i = 0; i < ops.len; ++i) {
+    const Fb::Table op = fb.vec_table(ops, i);
+    const Fb::Str name = fb.str(op, kOpName);
+    const Fb::Str overload = fb.str(op, kOpOverload);
+    const char* full = names;
+    __builtin_memcpy(names, name.data, name.len);
+    names += name.len;
+    if (overload.len > 0) {
+      *names++ = '.';
+      __builtin_memcpy(names, overload.data, overload.len);
+      names += overload.len;
+    }
+    *names++ = '\0';
+    const size_t len = static_cast<size_t>(names - full - 1);
+    op_names_[i] = full;
+    KernelFn fn = find_prim_op(full, len);
+    r.op_fns[i] = fn != nullptr ? fn : find_kernel(full, len);
+    if (r.op_fns[i] == nullptr) {
+      Fail(Error::MissingKernel).s("no kernel for operator '").s(full).s("'").done();
+      ++missing;
+    }
+  }
+  if (missing > 0) {
+    Fail f(Error::MissingKernel);
+    f.s(missing > 1 ? "no kernels for operators " : "no kernel for operator ");
+    for (uint32_t i = 0, listed = 0; i < ops.len; ++i) {
+      if (r.op_fns[i] == nullptr) {
+        f.s(listed++ > 0 ? ", '" : "'").s(op_names_[i]).s("'");
+      }
+    }
+    return f.s(": not in this build's kernel registry (add them to the model's manifest / kernel catalog)").done();
+  }
+
+  // 6. Instructions, with each KernelCall's function resolved once.
+  const Fb::Vec chains = fb.vec(plan, kPlanChains, 4);
+  const Fb::Vec instrs = chains.len == 1 ? fb.vec(fb.vec_table(chains, 0), kChainInstructions, 4) : Fb::Vec();
+  for (uint32_t pc = 0; pc < st.instrs; ++pc) {
+    const Fb::Table ins_t = fb.vec_table(instrs, pc);
+    const Fb::Table a = fb.table(ins_t, kInstrArgs);
+    Instr* in = new (&instrs_[pc]) Instr();
+    in->kind = fb.u8(ins_t, kInstrType);
+    in->a = fb.i32(a, 0);
+    in->b = in->kind == kFreeCall ? 0 : fb.i32(a, 1);
+    if (in->kind == kKernelCall || in->kind == kDelegateCall) {
+      const Fb::Vec args = fb.vec(a, kCallArgs, 4);
+      in->args = refs;
+      in->nargs = args.len;
+      for (uint32_t k = 0; k < args.len; ++k) {
+        *refs++ = &values_[fb.vec_i32(args, k)];
+      }
+    }
+    if (in->kind == kKernelCall) {
+      in->fn = r.op_fns[in->a];
+    }
+  }
+
+  // 6b. Tensors with no storage (neither planned nor constant) are legal only
+  // where something else supplies their data before use: method inputs (the
+  // caller, checked by execute()), et_view outputs (alias their source) and
+  // MoveCall destinations (replaced by the moved value). Anything else would
+  // hand a kernel a null pointer, so the program is refused here.
+  const KernelFn view_fn = find_prim_op("executorch_prim::et_view.default", 32);
+  for (uint32_t pc = 0; pc < st.instrs; ++pc) {
+    const Instr& in = instrs_[pc];
+    EValue* target = in.kind == kMoveCall ? &values_[in.b]
+                     : (in.kind == kKernelCall && in.fn == view_fn && in.nargs == 3) ? in.args[2]
+                                                                                    : nullptr;
+    if (target != nullptr && target->tag == Tag::Tensor && target->v.t->data == nullptr) {
+      target->v.t->data = &none_;  // marker only: never read before being replaced
+      target->v.t->capacity_bytes = 0;
+    }
+  }
+  for (uint32_t i = 0; i < st.values; ++i) {
+    const EValue& v = values_[i];
+    if (v.tag == Tag::Tensor && v.v.t->data == nullptr && v.v.t->numel > 0) {
+      bool is_input = false;
+      for (uint32_t k = 0; k < num_inputs_ && !is_input; ++k) {
+        is_input = inputs_[k] == &values_[i];
+      }
+      if (!is_input) {
+        return Fail(Error::InvalidProgram).s("value ").n(i)
+            .s(": tensor has no storage (not planned, not constant, not an input)").done();
+      }
+    }
+  }
+
+  // 7. Delegates: find each backend and let it prepare its blob.
+  const Fb::Vec delegates = fb.vec(plan, kPlanDelegates, 4);
+  CompileSpec* specs = r.specs;
+  for (uint32_t i = 0; i < delegates.len; ++i) {
+    const Fb::Table d = fb.vec_table(delegates, i);
+    const Fb::Str id = fb.str(d, kDelegateId);
+    const Fb::Table ref = fb.table(d, kDelegateProcessed);
+    const Fb::Vec spec_vec = fb.vec(d, kDelegateCompileSpecs, 4);
+    for (uint32_t k = 0; k < spec_vec.len; ++k) {
+      const Fb::Table spec = fb.vec_table(spec_vec, k);
+      const Fb::Str key = fb.str(spec, kSpecKey);
+      const Fb::Vec value = fb.vec(spec, kSpecValue, 1);
+      specs[k] = CompileSpec{key.data != nullptr ? key.data : "", fb.vec_bytes(value), value.len};
+    }
+    const Backend* backend = find_backend(id.data, id.len);
+    if (backend == nullptr || (backend->is_available != nullptr && !backend->is_available())) {
+      return Fail(Error::MissingBackend).s("delegate ").n(i).s(" needs backend '").s(id.data)
+          .s(backend == nullptr ? "', which is not registered in this build" : "', which is not available here").done();
+    }
+    BackendInitContext ctx{&arena, id.data};
+    void* handle = nullptr;
+    const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
+    const Error e = backend->init(ctx, blob, specs, spec_vec.len, &handle);
+    if (e != Error::Ok) {
+      return Fail(e).s("backend '").s(id.data).s("' failed to initialise delegate ").n(i).done();
+    }
+    delegates_[i] = DelegateSlot{backend, handle};
+    num_delegates_ = i + 1;
+    specs += spec_vec.len;
+  }
+  ready_ = true;
+  return Error::Ok;
+}
+
+Error Method::check_input(size_t i, Tag want) const {
+  if (!ready_) {
+    return Fail(Error::InvalidArgument).s("method is not initialised").done();
+  }
+  if (i >= num_inputs_) {
+    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(" out of range: method has ")
+        .n(num_inputs_).s(" inputs").done();
+  }
+  if (want != Tag::None && inputs_[i]->tag != want) {
+    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(" is not a tensor").done();
+  }
+  return Error::Ok;
+}
+
+Error Method::set_input(size_t i, const void* data, size_t nbytes) {
+  ST_TRY(check_input(i, Tag::None));
+  EValue& v = *inputs_[i];
+  if (v.tag == Tag::Tensor) {
+    Tensor& t = *v.v.t;
+    if (nbytes != t.nbytes()) {
+      return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": expected ").n(static_cast<int64_t>(t.nbytes()))
+          .s(" bytes, got ").n(static_cast<int64_t>(nbytes)).done();
+    }
+    if (t.data == nullptr && nbytes > 0) {
+      return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i))
+          .s(" has no planned memory; pass it with set_input_data()").done();
+    }
+    if (nbytes > 0) {
+      __builtin_memcpy(t.data, data, nbytes);
+    }
+    return Error::Ok;
+  }
+  const size_t want = v.tag == Tag::Bool ? 1 : (v.tag == Tag::Int || v.tag == Tag::Double) ? 8 : 0;
+  if (want == 0 || nbytes != want) {
+    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": scalar input expects ")
+        .n(static_cast<int64_t>(want)).s(" bytes").done();
+  }
+  if (v.tag == Tag::Bool) {
+    v.v.b = *static_cast<const uint8_t*>(data) != 0;
+  } else {
+    __builtin_memcpy(&v.v.i, data, 8);  // int64 or double, same storage size
+  }
+  return Error::Ok;
+}
+
+Error Method::set_input_data(size_t i, void* data, size_t nbytes) {
+  ST_TRY(check_input(i, Tag::Tensor));
+  Tensor& t = *inputs_[i]->v.t;
+  if (nbytes < t.nbytes()) {
+    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": expected ").n(static_cast<int64_t>(t.nbytes()))
+        .s(" bytes, got ").n(static_cast<int64_t>(nbytes)).done();
+  }
+  t.data = data;
+  t.capacity_bytes = static_cast<uint32_t>(nbytes);
+  return Error::Ok;
+}
+
+Error Method::set_input_shape(size_t i, const int32_t* sizes, size_t ndim) {
+  ST_TRY(check_input(i, Tag::Tensor));
+  const Error e = resize_tensor(*inputs_[i]->v.t, sizes, ndim);
+  if (e != Error::Ok) {
+    return Fail(e).s("input ").n(static_cast<int64_t>(i))
+        .s(": shape rejected (wrong rank, static shape, or larger than the planned bound)").done();
+  }
+  return Error::Ok;
+}
+
+Error Method::execute() {
+  if (!ready_) {
+    return Fail(Error::InvalidArgument).s("method is not initialised").done();
+  }
+  for (uint32_t i = 0; i < num_inputs_; ++i) {
+    const EValue& v = *inputs_[i];
+    if (v.tag == Tag::Tensor && v.v.t->data == nullptr && v.v.t->numel > 0) {
+      return Fail(Error::InvalidArgument).s("input ").n(i).s(" has no data: call set_input_data() first").done();
+    }
+  }
+  KernelContext ctx;
+  uint64_t steps = 0;
+  uint32_t pc = 0;
+  while (pc < num_instrs_) {
+    if (++steps > max_steps_) {
+      return Fail(Error::LimitExceeded).s("execution stopped after ").n(static_cast<int64_t>(max_steps_))
+          .s(" instructions (LoadLimits.max_steps): a loop that does not end?").done();
+    }
+    const Instr& in = instrs_[pc];
+    switch (in.kind) {
+      case kKernelCall: {
+        ctx.op_name = op_names_[in.a];
+        ctx.message = "";
+        const Error e = in.fn(ctx, in.args, in.nargs);
+        if (e != Error::Ok) {
+          return Fail(e).s("instruction ").n(pc).s(" (").s(ctx.op_name).s(") failed: ").s(ctx.message).done();
+        }
+        ++pc;
+        break;
+      }
+      case kDelegateCall: {
+        const DelegateSlot& d = delegates_[in.a];
+        const Error e = d.backend->execute(d.handle, in.args, in.nargs);
+        if (e != Error::Ok) {
+          return Fail(e).s("instruction ").n(pc).s(": backend '").s(d.backend->name).s("' failed").done();
+        }
+        ++pc;
+        break;
+      }
+      case kMoveCall:
+        values_[in.b] = values_[in.a];
+        ++pc;
+        break;
+      case kJumpFalseCall: {
+        const EValue& c = values_[in.a];
+        bool cond = false;
+        if (c.tag == Tag::Bool) {
+          cond = c.v.b;
+        } else if (c.tag == Tag::Tensor && c.v.t->dtype == ScalarType::Bool && c.v.t->numel == 1 && c.v.t->data != nullptr) {
+          cond = *static_cast<const uint8_t*>(c.v.t->data) != 0;
+        } else {
+          return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(": jump condition is not a bool or 1-element bool tensor").done();
+        }
+        pc = cond ? pc + 1 : static_cast<uint32_t>(in.b);
+        break;
+      }
+      default:  // FreeCall: planned memory is reused by the plan itself, nothing to free
+        ++pc;
+        break;
+    }
+  }
+  return Error::Ok;
+}
+
+}  // namespace slimtorch

@@ -1,0 +1,101 @@
+// Method: one ExecutionPlan of a Program, initialised for execution.
+//
+// Ownership and lifetimes (nothing is allocated from a heap):
+//  - The Program (and the program bytes under it) must outlive the Method.
+//  - MemoryConfig.planned[i] backs memory id i + 1: the activations, inputs and
+//    outputs the exporter planned into it. Owned by the application; must
+//    outlive the Method and must not be shared with another live Method.
+//  - MemoryConfig.arena is the bookkeeping arena: EValues, Tensor structs,
+//    their sizes/dim orders, list item arrays, the resolved instruction table
+//    and operator names are carved from it at init. Owned by the application;
+//    must outlive the Method. bookkeeping_bytes_needed() tells its size; what
+//    is left after bookkeeping is offered to delegate backends.
+//
+// Everything is resolved at init (kernel function pointers, argument EValue*
+// arrays, tensor data pointers), so execute() is a loop of fn(ctx, args, n).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/backend/backend.h"
+#include "runtime/core/evalue.h"
+#include "runtime/core/result.h"
+#include "runtime/core/span.h"
+#include "runtime/executor/bump_allocator.h"
+#include "runtime/kernel/kernel.h"
+#include "runtime/program/program.h"
+
+namespace slimtorch {
+
+struct MemoryConfig {
+  Span<Span<uint8_t>> planned;  // planned[i] backs memory id i + 1; 8-byte aligned
+  Span<uint8_t> arena;          // bookkeeping arena
+};
+
+class Method {
+ public:
+  Method() = default;
+  ~Method();
+  Method(const Method&) = delete;
+  Method& operator=(const Method&) = delete;
+
+  // Bytes of bookkeeping arena init() needs for `plan` (an upper bound that
+  // holds for any arena alignment), not counting what delegates may take.
+  static Result<size_t> bookkeeping_bytes_needed(const Program& program, size_t plan);
+
+  // Prepares plan `plan` of `program`. Errors: InvalidArgument (plan index),
+  // OutOfMemory (arena or a planned buffer too small; the message gives the
+  // bytes needed), MissingKernel (names the op), MissingBackend (names it).
+  Error init(const Program& program, size_t plan, const MemoryConfig& memory);
+
+  size_t num_inputs() const { return num_inputs_; }
+  size_t num_outputs() const { return num_outputs_; }
+  const EValue& input(size_t i) const { return *inputs_[i]; }    // i < num_inputs()
+  const EValue& output(size_t i) const { return *outputs_[i]; }  // i < num_outputs()
+
+  // Copies `nbytes` into input i: a planned tensor (nbytes must equal its
+  // current nbytes()) or an Int/Double (8 bytes) / Bool (1 byte) scalar.
+  Error set_input(size_t i, const void* data, size_t nbytes);
+  // Points a tensor input at caller memory (which must outlive execute()).
+  Error set_input_data(size_t i, void* data, size_t nbytes);
+  // Changes a dynamic-shape tensor input's shape within its planned capacity.
+  Error set_input_shape(size_t i, const int32_t* sizes, size_t ndim);
+
+  // Runs every instruction. Kernel failures name the instruction and the op.
+  Error execute();
+
+ private:
+  struct Instr {
+    KernelFn fn = nullptr;     // KernelCall: resolved kernel
+    EValue** args = nullptr;   // KernelCall/DelegateCall arguments
+    uint32_t nargs = 0;
+    int32_t a = 0;             // op/delegate index, move source, jump condition, freed value
+    int32_t b = 0;             // move destination, jump target
+    uint8_t kind = 0;          // schema::InstrKind
+  };
+  struct DelegateSlot {
+    const Backend* backend = nullptr;
+    void* handle = nullptr;
+  };
+
+  void reset();
+  Error check_input(size_t i, Tag want) const;
+
+  EValue* values_ = nullptr;
+  uint32_t num_values_ = 0;
+  Instr* instrs_ = nullptr;
+  uint32_t num_instrs_ = 0;
+  EValue** inputs_ = nullptr;
+  uint32_t num_inputs_ = 0;
+  EValue** outputs_ = nullptr;
+  uint32_t num_outputs_ = 0;
+  const char** op_names_ = nullptr;  // "aten::addmm.out", NUL-terminated, in the arena
+  DelegateSlot* delegates_ = nullptr;
+  uint32_t num_delegates_ = 0;
+  uint64_t max_steps_ = 0;
+  EValue none_;  // target of None items in optional tensor lists
+  bool ready_ = false;
+};
+
+}  // namespace slimtorch

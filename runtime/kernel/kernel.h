@@ -1,0 +1,51 @@
+// The kernel calling convention and the generated registry's shape.
+//
+// A kernel implements one operator overload (for example "aten::addmm.out")
+// for one or more dtypes. It receives the instruction's arguments exactly as the
+// .pte lists them: every schema argument in order, `out` included, followed by
+// the return value (so an out-variant op sees `out` twice). Kernels validate
+// what they rely on (tags, dtypes, shapes), resize their outputs with
+// resize_tensor(), and return Error::Ok or fail through ctx.fail().
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/core/error.h"
+#include "runtime/core/evalue.h"
+
+namespace slimtorch {
+
+// Per-call context. The executor sets op_name before each call, so a kernel's
+// failure message can name the op without the kernel knowing its own name.
+struct KernelContext {
+  const char* op_name = "";  // "aten::addmm.out"
+  const char* message = "";  // set by fail(); static string, never freed
+
+  // Records why the kernel failed and returns Error::KernelFailed (or `e`).
+  // `why` must be a string literal (static lifetime), e.g. "mat1: expected 2-D".
+  Error fail(const char* why, Error e = Error::KernelFailed) {
+    message = why;
+    return e;
+  }
+};
+
+using KernelFn = Error (*)(KernelContext& ctx, EValue** args, size_t nargs);
+
+// One registry row: the operator's full name ("aten::addmm.out"; "aten::copy_"
+// when the overload is empty) and its kernel.
+struct KernelEntry {
+  const char* name;
+  KernelFn fn;
+};
+
+// Defined by the generated registry source (codegen/), one per linked image.
+// Only the kernels the model's manifest selected are listed, so the linker
+// drops every other kernel object.
+extern const KernelEntry kSelectedKernels[];
+extern const size_t kNumSelectedKernels;
+
+// Looks `name` up in kSelectedKernels; nullptr when absent.
+KernelFn find_kernel(const char* name, size_t name_len);
+
+}  // namespace slimtorch

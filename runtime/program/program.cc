@@ -1,0 +1,483 @@
+// Program loading and verification; see program.h for what is verified.
+#include "runtime/program/program.h"
+
+#include "runtime/core/tensor.h"
+#include "runtime/platform/log.h"
+#include "runtime/program/schema.h"
+
+namespace slimtorch {
+namespace {
+
+using namespace schema;  // NOLINT: field numbers only
+
+uint64_t read_le64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) {
+    v = (v << 8) | p[i];
+  }
+  return v;
+}
+
+Error malformed(const char* what, int64_t index) {
+  return Fail(Error::InvalidProgram).s("malformed program: ").s(what).s(" ").n(index).s(" is out of bounds").done();
+}
+
+bool in_range(int64_t index, uint32_t count) { return index >= 0 && index < static_cast<int64_t>(count); }
+
+}  // namespace
+
+Result<Program> Program::load(Span<const uint8_t> bytes, const LoadLimits& limits) {
+  Program p;
+  p.limits_ = limits;
+  Error e = p.verify_header(bytes);
+  if (e == Error::Ok) {
+    e = p.verify_segments();
+  }
+  for (uint32_t i = 0; e == Error::Ok && i < p.plans_.len; ++i) {
+    e = p.verify_plan(i);
+  }
+  if (e != Error::Ok) {
+    return e;
+  }
+  return p;
+}
+
+Error Program::verify_header(Span<const uint8_t> bytes) {
+  if (bytes.data == nullptr || bytes.size < 8) {
+    return Fail(Error::InvalidProgram).s("program is ").n(static_cast<int64_t>(bytes.size)).s(" bytes, too short for a .pte").done();
+  }
+  if (bytes.size > limits_.max_file_bytes || bytes.size > 0x7FFFFFFFu) {
+    return Fail(Error::LimitExceeded).s("program is ").n(static_cast<int64_t>(bytes.size)).s(" bytes, above LoadLimits.max_file_bytes").done();
+  }
+  const uint8_t* d = bytes.data;
+  if (d[4] != 'E' || d[5] != 'T' || d[6] != '1' || d[7] != '2') {
+    return Fail(Error::InvalidProgram).s("not an ExecuTorch program: file identifier is not 'ET12'").done();
+  }
+  file_ = d;
+  file_size_ = bytes.size;
+  uint64_t program_size = bytes.size;
+  if (bytes.size >= 16 && d[8] == 'e' && d[9] == 'h' && d[10] == '0' && d[11] == '0') {
+    const uint32_t hlen = static_cast<uint32_t>(read_le64(d + 12) & 0xFFFFFFFFu);
+    if (hlen < 24 || (hlen > 24 && hlen < 32) || 8ull + hlen > bytes.size) {
+      return Fail(Error::InvalidProgram).s("extended header 'eh00' has bad length ").n(hlen).done();
+    }
+    program_size = read_le64(d + 16);
+    segment_base_ = read_le64(d + 24);
+    const uint64_t data_size = hlen > 24 ? read_le64(d + 32) : 0;
+    if (program_size < 8 + static_cast<uint64_t>(hlen) || program_size > bytes.size || segment_base_ < program_size ||
+        segment_base_ > bytes.size) {
+      return Fail(Error::InvalidProgram).s("extended header: program size ").n(static_cast<int64_t>(program_size))
+          .s(" / segment base ").n(static_cast<int64_t>(segment_base_)).s(" outside the ").n(static_cast<int64_t>(bytes.size))
+          .s("-byte file").done();
+    }
+    if (data_size > bytes.size - segment_base_) {
+      return Fail(Error::InvalidProgram).s("program truncated: segments need ")
+          .n(static_cast<int64_t>(segment_base_ + data_size)).s(" bytes, file has ").n(static_cast<int64_t>(bytes.size)).done();
+    }
+    has_header_ = true;
+  }
+  fb_ = Fb(d, static_cast<uint32_t>(program_size));
+  return Error::Ok;
+}
+
+bool Program::segment_range(uint32_t index, uint64_t* begin, uint64_t* size) const {
+  if (!has_header_ || index >= segments_.len) {
+    return false;
+  }
+  const Fb::Table s = fb_.vec_table(segments_, index);
+  const uint64_t off = fb_.u64(s, kSegmentOffset);
+  const uint64_t n = fb_.u64(s, kSegmentSize);
+  const uint64_t room = file_size_ - segment_base_;
+  if (fb_.bad() || off > room || n > room - off) {
+    return false;
+  }
+  *begin = segment_base_ + off;
+  *size = n;
+  return true;
+}
+
+Error Program::verify_segments() {
+  root_ = fb_.root();
+  if (fb_.bad()) {
+    return Fail(Error::InvalidProgram).s("malformed program: root table out of bounds").done();
+  }
+  plans_ = fb_.vec(root_, kProgramPlans, 4);
+  segments_ = fb_.vec(root_, kProgramSegments, 4);
+  if (fb_.bad()) {
+    return Fail(Error::InvalidProgram).s("malformed program: plan or segment list out of bounds").done();
+  }
+  if (plans_.len > limits_.max_plans) {
+    return Fail(Error::LimitExceeded).s("program has ").n(plans_.len).s(" methods, above LoadLimits.max_plans").done();
+  }
+  for (uint32_t i = 0; i < segments_.len; ++i) {
+    uint64_t begin = 0, size = 0;
+    const Fb::Table s = fb_.vec_table(segments_, i);
+    if (!has_header_ && !fb_.bad() && fb_.u64(s, kSegmentSize) == 0) {
+      continue;  // a header-less program still lists one empty segment
+    }
+    if (!segment_range(i, &begin, &size)) {
+      return Fail(Error::InvalidProgram).s("segment ").n(i).s(" lies outside the file (truncated program or missing 'eh00' header)").done();
+    }
+  }
+  const Fb::Table cs = fb_.table(root_, kProgramConstantSegment);
+  if (cs.present()) {
+    constant_segment_ = fb_.u32(cs, kSubsegmentIndex);
+    constant_offsets_ = fb_.vec(cs, kSubsegmentOffsets, 8);
+  } else {
+    constants_inline_ = true;
+    constant_buffers_ = fb_.vec(root_, kProgramConstantBuffer, 4);
+  }
+  mutable_segments_ = fb_.vec(root_, kProgramMutableSegments, 4);
+  delegate_data_ = fb_.vec(root_, kProgramDelegateData, 4);
+  for (uint32_t i = 0; i < mutable_segments_.len; ++i) {
+    fb_.vec(fb_.vec_table(mutable_segments_, i), kSubsegmentOffsets, 8);
+  }
+  for (uint32_t i = 0; i < delegate_data_.len; ++i) {
+    fb_.vec(fb_.vec_table(delegate_data_, i), kBytesField, 1);
+  }
+  for (uint32_t i = 0; i < constant_buffers_.len; ++i) {
+    fb_.vec(fb_.vec_table(constant_buffers_, i), kBytesField, 1);
+  }
+  if (fb_.bad()) {
+    return Fail(Error::InvalidProgram).s("malformed program: constant, mutable or delegate data table out of bounds").done();
+  }
+  return Error::Ok;
+}
+
+const char* Program::method_name(size_t index) const {
+  const Fb::Str s = fb_.str(plan(index), kPlanName);
+  return s.data != nullptr ? s.data : "";
+}
+
+Result<size_t> Program::method_index(const char* name) const {
+  for (uint32_t i = 0; i < plans_.len; ++i) {
+    const char* m = method_name(i);
+    size_t k = 0;
+    while (m[k] != '\0' && m[k] == name[k]) {
+      ++k;
+    }
+    if (m[k] == '\0' && name[k] == '\0') {
+      return static_cast<size_t>(i);
+    }
+  }
+  return Fail(Error::InvalidArgument).s("program has no method '").s(name).s("'").done();
+}
+
+size_t Program::num_memory_ids(size_t plan_index) const {
+  const Fb::Vec v = fb_.vec(plan(plan_index), kPlanBufferSizes, 8);
+  return v.len > 0 ? v.len - 1 : 0;
+}
+
+uint64_t Program::planned_buffer_size(size_t plan_index, size_t memory_id) const {
+  const Fb::Vec v = fb_.vec(plan(plan_index), kPlanBufferSizes, 8);
+  return memory_id >= 1 && memory_id < v.len ? fb_.vec_u64(v, static_cast<uint32_t>(memory_id)) : 0;
+}
+
+Span<const uint8_t> Program::delegate_blob(uint8_t location, uint32_t index) const {
+  if (location == kInline) {
+    if (index >= delegate_data_.len) {
+      return Span<const uint8_t>();
+    }
+    const Fb::Vec v = fb_.vec(fb_.vec_table(delegate_data_, index), kBytesField, 1);
+    return Span<const uint8_t>(fb_.vec_bytes(v), v.len);
+  }
+  uint64_t begin = 0, size = 0;
+  if (!segment_range(index, &begin, &size)) {
+    return Span<const uint8_t>();
+  }
+  return Span<const uint8_t>(file_ + begin, static_cast<size_t>(size));
+}
+
+uint8_t Program::value_kind(const Fb::Vec& values, int64_t i) const {
+  if (!in_range(i, values.len)) {
+    return 0xFF;
+  }
+  return fb_.u8(fb_.vec_table(values, static_cast<uint32_t>(i)), kValueType);
+}
+
+Error Program::tensor_info(const Fb::Table& plan_table, const Fb::Table& t, TensorInfo* out) const {
+  TensorInfo info;
+  info.dtype = static_cast<ScalarType>(static_cast<int8_t>(fb_.u8(t, kTensorScalarType)));
+  const size_t esize = element_size(info.dtype);
+  info.sizes = fb_.vec(t, kTensorSizes, 4);
+  info.dim_order = fb_.vec(t, kTensorDimOrder, 1);
+  info.dynamism = fb_.u8(t, kTensorDynamism);
+  const uint32_t buffer_idx = fb_.u32(t, kTensorDataBufferIdx);
+  const Fb::Table alloc = fb_.table(t, kTensorAllocationInfo);
+  if (fb_.bad()) {
+    return Fail(Error::InvalidProgram).s("malformed program: tensor table out of bounds").done();
+  }
+  if (esize == 0) {
+    return Fail(Error::NotSupported).s("tensor dtype ").n(static_cast<int8_t>(info.dtype)).s(" is not supported").done();
+  }
+  if (info.sizes.len > static_cast<uint32_t>(kMaxTensorDim)) {
+    return Fail(Error::NotSupported).s("tensor has ").n(info.sizes.len).s(" dims; at most 16 are supported").done();
+  }
+  if (info.dynamism > 2) {
+    return Fail(Error::InvalidProgram).s("tensor shape_dynamism ").n(info.dynamism).s(" is unknown").done();
+  }
+  info.dim = static_cast<uint8_t>(info.sizes.len);
+  uint64_t numel = 1;
+  uint32_t seen = 0;  // bit d set when dim d appeared in dim_order
+  for (uint32_t d = 0; d < info.dim; ++d) {
+    const int32_t s = fb_.vec_i32(info.sizes, d);
+    if (s < 0) {
+      return Fail(Error::InvalidProgram).s("tensor size ").n(s).s(" is negative").done();
+    }
+    numel *= static_cast<uint64_t>(s);
+    if (numel * esize > 0x7FFFFFFFull) {
+      return Fail(Error::LimitExceeded).s("tensor of more than 2^31 bytes").done();
+    }
+  }
+  if (info.dim_order.len != 0) {
+    for (uint32_t d = 0; d < info.dim_order.len; ++d) {
+      const uint8_t o = fb_.vec_u8(info.dim_order, d);
+      if (info.dim_order.len != info.dim || o >= info.dim || (seen & (1u << o)) != 0) {
+        return Fail(Error::InvalidProgram).s("tensor dim_order is not a permutation of its ").n(info.dim).s(" dims").done();
+      }
+      seen |= 1u << o;
+    }
+  }
+  info.numel = static_cast<uint32_t>(numel);
+  info.nbytes = static_cast<uint32_t>(numel * esize);
+  if (alloc.present()) {
+    const Fb::Vec sizes = fb_.vec(plan_table, kPlanBufferSizes, 8);
+    info.storage = TensorInfo::kPlanned;
+    info.memory_id = fb_.u32(alloc, kAllocMemoryId);
+    info.offset = (static_cast<uint64_t>(fb_.u32(alloc, kAllocOffsetHigh)) << 32) | fb_.u32(alloc, kAllocOffsetLow);
+    if (info.memory_id == 0 || info.memory_id >= sizes.len) {
+      return Fail(Error::InvalidProgram).s("tensor memory_id ").n(info.memory_id).s(" has no planned buffer").done();
+    }
+    const uint64_t cap = fb_.vec_u64(sizes, info.memory_id);
+    if (info.offset > cap || info.nbytes > cap - info.offset) {
+      return Fail(Error::InvalidProgram).s("planned tensor at offset ").n(static_cast<int64_t>(info.offset)).s(" (")
+          .n(info.nbytes).s(" bytes) overruns memory id ").n(info.memory_id).s(" of ").n(static_cast<int64_t>(cap)).s(" bytes").done();
+    }
+    if (buffer_idx > 0) {  // planned tensor with an initial value (mutable buffer)
+      const Fb::Table extra = fb_.table(t, kTensorExtraInfo);
+      const uint64_t list = extra.present() ? fb_.u64(extra, kExtraMutableSegmentsIdx) : 0;
+      uint64_t begin = 0, size = 0;
+      if (list >= mutable_segments_.len) {
+        return malformed("mutable data segment list", static_cast<int64_t>(list));
+      }
+      const Fb::Table sub = fb_.vec_table(mutable_segments_, static_cast<uint32_t>(list));
+      const Fb::Vec offs = fb_.vec(sub, kSubsegmentOffsets, 8);
+      if (fb_.bad() || buffer_idx >= offs.len || !segment_range(fb_.u32(sub, kSubsegmentIndex), &begin, &size) ||
+          fb_.vec_u64(offs, buffer_idx) > size || info.nbytes > size - fb_.vec_u64(offs, buffer_idx)) {
+        return malformed("mutable tensor data", buffer_idx);
+      }
+      info.initial = file_ + begin + fb_.vec_u64(offs, buffer_idx);
+    }
+  } else if (buffer_idx > 0) {
+    info.storage = TensorInfo::kConstant;
+    if (constants_inline_) {
+      const Fb::Vec v = buffer_idx < constant_buffers_.len
+                            ? fb_.vec(fb_.vec_table(constant_buffers_, buffer_idx), kBytesField, 1)
+                            : Fb::Vec();
+      if (fb_.bad() || buffer_idx >= constant_buffers_.len || info.nbytes > v.len) {
+        return malformed("constant buffer", buffer_idx);
+      }
+      info.initial = fb_.vec_bytes(v);
+    } else {
+      uint64_t begin = 0, size = 0;
+      if (buffer_idx >= constant_offsets_.len || !segment_range(constant_segment_, &begin, &size) ||
+          fb_.vec_u64(constant_offsets_, buffer_idx) > size ||
+          info.nbytes > size - fb_.vec_u64(constant_offsets_, buffer_idx)) {
+        return malformed("constant tensor data", buffer_idx);
+      }
+      info.initial = file_ + begin + fb_.vec_u64(constant_offsets_, buffer_idx);
+    }
+    const uintptr_t align = esize < 8 ? esize : 8;
+    if (reinterpret_cast<uintptr_t>(info.initial) % align != 0) {
+      return Fail(Error::InvalidArgument).s("constant tensor data is misaligned: load the program into a 16-byte aligned buffer").done();
+    }
+  }
+  *out = info;
+  return Error::Ok;
+}
+
+Error Program::verify_value(const Fb::Table& plan_table, const Fb::Vec& values, uint32_t i) const {
+  const Fb::Table v = fb_.vec_table(values, i);
+  const uint8_t kind = fb_.u8(v, kValueType);
+  const Fb::Table val = fb_.table(v, kValueVal);
+  if (fb_.bad()) {
+    return malformed("value", i);
+  }
+  if (kind > kValOptTensorList) {
+    return Fail(Error::InvalidProgram).s("value ").n(i).s(" has unknown type ").n(kind).done();
+  }
+  if (kind >= kValInt && !val.present()) {
+    return Fail(Error::InvalidProgram).s("value ").n(i).s(" has no payload").done();
+  }
+  switch (kind) {
+    case kValInt:
+    case kValDouble:
+      fb_.u64(val, kScalarField);
+      break;
+    case kValBool:
+      fb_.u8(val, kScalarField);
+      break;
+    case kValString:
+      fb_.str(val, kScalarField);
+      break;
+    case kValTensor: {
+      TensorInfo info;
+      const Error e = tensor_info(plan_table, val, &info);
+      if (e != Error::Ok) {
+        st_log_num(LogLevel::Error, "in value ", i);
+        return e;
+      }
+      break;
+    }
+    case kValIntList:
+    case kValDoubleList:
+    case kValBoolList:
+    case kValTensorList:
+    case kValOptTensorList: {
+      const uint32_t width = kind == kValIntList || kind == kValDoubleList ? 8 : kind == kValBoolList ? 1 : 4;
+      const Fb::Vec items = fb_.vec(val, kScalarField, width);
+      if (fb_.bad()) {
+        return malformed("list value", i);
+      }
+      if (items.len > limits_.max_list_items) {
+        return Fail(Error::LimitExceeded).s("value ").n(i).s(": list of ").n(items.len).s(" items, above LoadLimits.max_list_items").done();
+      }
+      for (uint32_t k = 0; k < items.len && (kind == kValIntList || kind >= kValTensorList); ++k) {
+        const int64_t ref = kind == kValIntList ? fb_.vec_i64(items, k) : fb_.vec_i32(items, k);
+        const uint8_t rk = value_kind(values, ref);
+        const bool ok = kind == kValIntList ? rk == kValInt
+                        : kind == kValTensorList ? rk == kValTensor
+                        : (ref == -1 || rk == kValTensor || rk == kValNull || rk == kValNone);
+        if (!ok) {
+          return Fail(Error::InvalidProgram).s("value ").n(i).s(": list item ").n(k).s(" refers to value ").n(ref)
+              .s(", which is missing or of the wrong type").done();
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (fb_.bad()) {
+    return malformed("value", i);
+  }
+  return Error::Ok;
+}
+
+Error Program::verify_instruction(const Fb::Table& plan_table, uint32_t n_values, uint32_t n_instr, uint32_t pc,
+                                  const Fb::Table& ins) const {
+  const uint8_t kind = fb_.u8(ins, kInstrType);
+  const Fb::Table a = fb_.table(ins, kInstrArgs);
+  if (fb_.bad() || !a.present() || kind == kInstrNone || kind > kFreeCall) {
+    return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(" is malformed or of unknown kind ").n(kind).done();
+  }
+  const Fb::Vec values = fb_.vec(plan_table, kPlanValues, 4);
+  const int32_t x = fb_.i32(a, 0);
+  const int32_t y = kind == kFreeCall ? 0 : fb_.i32(a, 1);
+  bool ok = true;
+  if (kind == kKernelCall || kind == kDelegateCall) {
+    const uint32_t count = fb_.vec(plan_table, kind == kKernelCall ? kPlanOperators : kPlanDelegates, 4).len;
+    const Fb::Vec args = fb_.vec(a, kCallArgs, 4);
+    ok = in_range(x, count);
+    if (args.len > limits_.max_args) {
+      return Fail(Error::LimitExceeded).s("instruction ").n(pc).s(" has ").n(args.len).s(" args, above LoadLimits.max_args").done();
+    }
+    for (uint32_t k = 0; ok && k < args.len; ++k) {
+      ok = in_range(fb_.vec_i32(args, k), n_values);
+    }
+  } else if (kind == kMoveCall) {
+    ok = in_range(x, n_values) && in_range(y, n_values);
+  } else if (kind == kJumpFalseCall) {
+    const uint8_t ck = value_kind(values, x);
+    ok = (ck == kValBool || ck == kValTensor) && y >= 0 && static_cast<uint32_t>(y) <= n_instr;
+  } else {
+    ok = in_range(x, n_values);
+  }
+  if (!ok || fb_.bad()) {
+    return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(" refers to a missing value, operator, delegate or instruction").done();
+  }
+  return Error::Ok;
+}
+
+Error Program::verify_plan(uint32_t index) const {
+  const Fb::Table p = plan(index);
+  const Fb::Str name = fb_.str(p, kPlanName);
+  const Fb::Vec values = fb_.vec(p, kPlanValues, 4);
+  const Fb::Vec sizes = fb_.vec(p, kPlanBufferSizes, 8);
+  const Fb::Vec inputs = fb_.vec(p, kPlanInputs, 4);
+  const Fb::Vec outputs = fb_.vec(p, kPlanOutputs, 4);
+  const Fb::Vec chains = fb_.vec(p, kPlanChains, 4);
+  const Fb::Vec ops = fb_.vec(p, kPlanOperators, 4);
+  const Fb::Vec delegates = fb_.vec(p, kPlanDelegates, 4);
+  if (fb_.bad() || name.data == nullptr) {
+    return malformed("method", index);
+  }
+  if (values.len > limits_.max_values || ops.len > limits_.max_operators || sizes.len > limits_.max_memory_ids + 1) {
+    return Fail(Error::LimitExceeded).s("method '").s(name.data).s("' has ").n(values.len).s(" values, ").n(ops.len)
+        .s(" operators, ").n(sizes.len).s(" buffers: above LoadLimits").done();
+  }
+  uint64_t planned = 0;
+  for (uint32_t i = 1; i < sizes.len; ++i) {
+    const int64_t s = fb_.vec_i64(sizes, i);
+    if (s < 0 || static_cast<uint64_t>(s) > limits_.max_planned_bytes - planned) {
+      return Fail(Error::LimitExceeded).s("method '").s(name.data).s("': planned buffer ").n(i).s(" of ").n(s)
+          .s(" bytes exceeds LoadLimits.max_planned_bytes").done();
+    }
+    planned += static_cast<uint64_t>(s);
+  }
+  for (uint32_t i = 0; i < values.len; ++i) {
+    ST_TRY(verify_value(p, values, i));
+  }
+  for (uint32_t i = 0; i < inputs.len + outputs.len; ++i) {
+    const int32_t v = i < inputs.len ? fb_.vec_i32(inputs, i) : fb_.vec_i32(outputs, i - inputs.len);
+    if (!in_range(v, values.len)) {
+      return malformed("method input/output value", v);
+    }
+  }
+  for (uint32_t i = 0; i < ops.len; ++i) {
+    const Fb::Table op = fb_.vec_table(ops, i);
+    const Fb::Str op_name = fb_.str(op, kOpName);
+    fb_.str(op, kOpOverload);
+    if (fb_.bad() || op_name.data == nullptr || op_name.len == 0) {
+      return malformed("operator", i);
+    }
+  }
+  for (uint32_t i = 0; i < delegates.len; ++i) {
+    const Fb::Table d = fb_.vec_table(delegates, i);
+    const Fb::Str id = fb_.str(d, kDelegateId);
+    const Fb::Table ref = fb_.table(d, kDelegateProcessed);
+    const uint8_t loc = fb_.u8(ref, kDataRefLocation);
+    const uint32_t at = fb_.u32(ref, kDataRefIndex);
+    const Fb::Vec specs = fb_.vec(d, kDelegateCompileSpecs, 4);
+    for (uint32_t k = 0; k < specs.len && !fb_.bad(); ++k) {
+      const Fb::Table spec = fb_.vec_table(specs, k);
+      fb_.str(spec, kSpecKey);
+      fb_.vec(spec, kSpecValue, 1);
+    }
+    uint64_t b = 0, n = 0;
+    const bool blob_ok = loc == kInline ? at < delegate_data_.len : (loc == kSegment && segment_range(at, &b, &n));
+    if (fb_.bad() || id.data == nullptr || !ref.present() || !blob_ok || specs.len > limits_.max_list_items) {
+      return malformed("delegate", i);
+    }
+  }
+  if (chains.len > 1) {
+    return Fail(Error::NotSupported).s("method '").s(name.data).s("' has ").n(chains.len).s(" chains; one is supported").done();
+  }
+  if (chains.len == 1) {
+    const Fb::Table chain = fb_.vec_table(chains, 0);
+    const Fb::Vec instrs = fb_.vec(chain, kChainInstructions, 4);
+    if (fb_.bad()) {
+      return malformed("chain", 0);
+    }
+    if (instrs.len > limits_.max_instructions) {
+      return Fail(Error::LimitExceeded).s("method '").s(name.data).s("' has ").n(instrs.len)
+          .s(" instructions, above LoadLimits.max_instructions").done();
+    }
+    for (uint32_t pc = 0; pc < instrs.len; ++pc) {
+      ST_TRY(verify_instruction(p, values.len, instrs.len, pc, fb_.vec_table(instrs, pc)));
+    }
+  }
+  return Error::Ok;
+}
+
+}  // namespace slimtorch
