@@ -1,0 +1,554 @@
+"""Every portable kernel against PyTorch eager on generated cases.
+
+Each op in kernels/portable/functions.yaml has a case generator below; a case is
+the op's schema arguments (numpy arrays, Python scalars, IntList) and PyTorch's
+result. The kernel runs through the ctypes shim (kernel_abi_ctypes.py) twice:
+with a static `out` of the result shape, and with a dynamic `out` it must resize.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from kernel_abi_ctypes import ERROR_NAMES, REPO, IntList, KernelLib, Out, Strided, build_library
+
+sys.path.insert(0, str(REPO / "codegen"))
+from kernel_catalog import load_catalogs  # noqa: E402
+
+CATALOG = REPO / "kernels/portable/functions.yaml"
+aten = torch.ops.aten
+
+
+@dataclass
+class Case:
+    op: str  # registry name, "aten::add.out"
+    inputs: list[object]  # schema args before `out`
+    expected: torch.Tensor
+    rtol: float = 1e-5
+    atol: float = 1e-6
+
+    def id(self) -> str:
+        parts = []
+        for a in self.inputs:
+            if isinstance(a, np.ndarray):
+                parts.append(f"{a.dtype}{list(a.shape)}")
+            elif isinstance(a, IntList):
+                parts.append(str(a.values))
+            else:
+                parts.append(repr(a))
+        return f"{self.op}(" + ",".join(parts) + ")"
+
+
+def rand(rng: np.random.Generator, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
+    if np.dtype(dtype) == np.bool_:
+        return np.asarray(rng.integers(0, 2, size=shape), dtype=np.bool_)
+    if np.dtype(dtype).kind in "iu":
+        return np.asarray(rng.integers(-50, 50, size=shape), dtype=dtype)
+    return np.asarray(rng.standard_normal(shape), dtype=dtype)
+
+
+def t(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.require(a, requirements="C"))  # keeps 0-dim arrays 0-dim
+
+
+BROADCAST_SHAPES = [
+    ((3, 4), (3, 4)),
+    ((2, 3, 4), (4,)),
+    ((4,), (2, 3, 4)),
+    ((1,), (5,)),
+    ((), (3,)),
+    ((), ()),
+    ((2, 1, 3), (4, 1)),
+    ((1, 1), (1, 1)),
+    ((0, 3), (1, 3)),
+    ((17,), (17,)),
+]
+
+
+def gen_binary(name: str, has_alpha: bool) -> Callable[[np.random.Generator], Iterator[Case]]:
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        fn = getattr(torch, name)
+        for sa, sb in BROADCAST_SHAPES:
+            dtypes = [(np.float32, np.float32)]
+            if name != "div":
+                dtypes += [(np.int64, np.int64), (np.int32, np.int32)]
+            dtypes += [(np.int64, np.float32), (np.float64, np.float64)]
+            if name in ("add", "mul"):
+                dtypes.append((np.bool_, np.bool_))
+            if name == "div":
+                dtypes.append((np.int64, np.int64))
+            for da, db in dtypes:
+                a, b = rand(rng, sa, da), rand(rng, sb, db)
+                if name == "div" and np.dtype(db).kind in "iu":
+                    b[b == 0] = 7
+                alphas: list[object] = [None]
+                if has_alpha:
+                    ints = np.dtype(da).kind in "iub" and np.dtype(db).kind in "iub"
+                    alphas = (
+                        [1, 3]
+                        if ints and np.dtype(da) != np.bool_
+                        else [1]
+                        if ints
+                        else [1, 2.5, -0.5]
+                    )
+                for alpha in alphas:
+                    if alpha is None:
+                        yield Case(f"aten::{name}.out", [a, b], fn(t(a), t(b)))
+                    else:
+                        yield Case(f"aten::{name}.out", [a, b, alpha], fn(t(a), t(b), alpha=alpha))
+        if name == "div":  # division by zero and signed zeros follow IEEE like PyTorch
+            a = np.array([1.0, -1.0, 0.0, 5.0], np.float32)
+            b = np.array([0.0, 0.0, 0.0, -0.0], np.float32)
+            yield Case("aten::div.out", [a, b], torch.div(t(a), t(b)))
+
+    return gen
+
+
+def gen_unary(name: str) -> Callable[[np.random.Generator], Iterator[Case]]:
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        fn = getattr(torch, name)
+        for shape in [(), (1,), (7,), (3, 5), (2, 1, 4), (0, 2), (129,)]:
+            for dtype in (np.float32, np.float64):
+                x = np.asarray(rand(rng, shape, dtype) * 4, dtype=dtype)
+                yield Case(f"aten::{name}.out", [x], fn(t(x)))
+        edges = np.array(
+            [-np.inf, -100.0, -20.0, -1e-8, 0.0, -0.0, 1e-8, 20.0, 100.0, np.inf, np.nan],
+            np.float32,
+        )
+        yield Case(f"aten::{name}.out", [edges], fn(t(edges)))
+        ints = np.arange(-5, 5, dtype=np.int64).reshape(2, 5)
+        yield Case(f"aten::{name}.out", [ints], fn(t(ints)))
+
+    return gen
+
+
+def gen_softmax(log: bool) -> Callable[[np.random.Generator], Iterator[Case]]:
+    op = "aten::_log_softmax.out" if log else "aten::_softmax.out"
+    fn = aten._log_softmax.default if log else aten._softmax.default
+
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        for shape in [(5,), (1, 4), (3, 4), (2, 3, 4), (4, 1), (2, 1, 3, 2)]:
+            x = np.asarray(rand(rng, shape) * 3, dtype=np.float32)
+            for dim in range(-len(shape), len(shape)):
+                yield Case(op, [x, dim, False], fn(t(x), dim, False))
+        x0 = np.array(1.5, np.float32)
+        yield Case(op, [x0, 0, False], fn(t(x0), 0, False))
+        yield Case(op, [x0, -1, False], fn(t(x0), -1, False))
+        edges = np.array(
+            [
+                [1e30, 1e30, 0.0, -1e30],
+                [88.0, 89.0, 90.0, 100.0],
+                [-np.inf, 0.0, 1.0, -np.inf],
+                [-np.inf, -np.inf, -np.inf, -np.inf],
+                [3.0, 3.0, 3.0, 3.0],
+                [-1e4, 0.0, 1e4, 5.0],
+            ],
+            np.float32,
+        )
+        for dim in (0, 1):
+            yield Case(op, [edges, dim, False], fn(t(edges), dim, False))
+
+    return gen
+
+
+def gen_addmm(rng: np.random.Generator) -> Iterator[Case]:
+    for m, k, n in [
+        (1, 1, 1),
+        (2, 3, 4),
+        (5, 16, 3),
+        (1, 8, 10),
+        (7, 1, 5),
+        (4, 33, 17),
+        (3, 0, 2),
+    ]:
+        a, b = rand(rng, (m, k)), rand(rng, (k, n))
+        for bias_shape in [(n,), (m, n), (1, n), (m, 1), (), (1,)]:
+            bias = rand(rng, bias_shape)
+            yield Case(
+                "aten::addmm.out", [bias, a, b, 1, 1], torch.addmm(t(bias), t(a), t(b)), 1e-4, 1e-5
+            )
+        bias = rand(rng, (n,))
+        for beta, alpha in [(0.5, 2.0), (0, 1), (1, -1.5), (2, 0)]:
+            yield Case(
+                "aten::addmm.out",
+                [bias, a, b, beta, alpha],
+                torch.addmm(t(bias), t(a), t(b), beta=beta, alpha=alpha),
+                1e-4,
+                1e-5,
+            )
+    # beta == 0 ignores NaN in self, as in PyTorch.
+    a, b = rand(rng, (2, 3)), rand(rng, (3, 2))
+    bias = np.full((2,), np.nan, np.float32)
+    yield Case(
+        "aten::addmm.out",
+        [bias, a, b, 0.0, 1.0],
+        torch.addmm(t(bias), t(a), t(b), beta=0.0),
+        1e-4,
+        1e-5,
+    )
+
+
+def gen_mm(rng: np.random.Generator) -> Iterator[Case]:
+    for m, k, n in [
+        (1, 1, 1),
+        (2, 3, 4),
+        (5, 16, 3),
+        (1, 8, 10),
+        (7, 1, 5),
+        (4, 33, 17),
+        (3, 0, 2),
+        (0, 2, 3),
+    ]:
+        a, b = rand(rng, (m, k)), rand(rng, (k, n))
+        yield Case("aten::mm.out", [a, b], torch.mm(t(a), t(b)), 1e-4, 1e-5)
+
+
+def gen_bmm(rng: np.random.Generator) -> Iterator[Case]:
+    for bsz, m, k, n in [(1, 1, 1, 1), (2, 3, 4, 5), (3, 1, 8, 2), (4, 5, 1, 3), (2, 6, 17, 9)]:
+        a, b = rand(rng, (bsz, m, k)), rand(rng, (bsz, k, n))
+        yield Case("aten::bmm.out", [a, b], torch.bmm(t(a), t(b)), 1e-4, 1e-5)
+
+
+def gen_permute(rng: np.random.Generator) -> Iterator[Case]:
+    cases = [
+        ((3, 4), [1, 0]),
+        ((3, 4), [0, 1]),
+        ((1, 5), [1, 0]),
+        ((2, 3, 4), [2, 0, 1]),
+        ((2, 3, 4), [-1, -3, -2]),
+        ((2, 1, 3, 2), [3, 1, 2, 0]),
+        ((6,), [0]),
+        ((), []),
+    ]
+    for shape, dims in cases:
+        for dtype in (np.float32, np.int64, np.bool_, np.int8, np.float64):
+            x = rand(rng, shape, dtype)
+            yield Case("aten::permute_copy.out", [x, IntList(dims)], aten.permute_copy(t(x), dims))
+
+
+def gen_view(rng: np.random.Generator) -> Iterator[Case]:
+    cases = [
+        ((3, 4), [12]),
+        ((3, 4), [2, -1]),
+        ((12,), [2, 3, 2]),
+        ((2, 3), [-1]),
+        ((), [1, 1]),
+        ((1,), []),
+        ((0, 3), [3, 0]),
+        ((4, 1), [1, 4]),
+    ]
+    for shape, size in cases:
+        for dtype in (np.float32, np.int64, np.bool_, np.int16):
+            x = rand(rng, shape, dtype)
+            yield Case("aten::view_copy.out", [x, IntList(size)], aten.view_copy(t(x), size))
+
+
+def gen_clone(rng: np.random.Generator) -> Iterator[Case]:
+    for shape in [(), (1,), (3, 4), (2, 0), (2, 3, 4)]:
+        for dtype in (np.float32, np.int64, np.bool_, np.uint8):
+            x = rand(rng, shape, dtype)
+            yield Case("aten::clone.out", [x, None], torch.clone(t(x)))
+    x = rand(rng, (2, 2))
+    yield Case("aten::clone.out", [x, 0], torch.clone(t(x), memory_format=torch.contiguous_format))
+    yield Case("aten::clone.out", [x, 1], torch.clone(t(x), memory_format=torch.preserve_format))
+
+
+def gen_expand(rng: np.random.Generator) -> Iterator[Case]:
+    cases = [
+        ((3, 1), [3, 4]),
+        ((4,), [2, 3, 4]),
+        ((3, 1), [-1, 5]),
+        ((), [2, 2]),
+        ((1, 1), [1, 1]),
+        ((2, 1, 3), [4, 2, 5, 3]),
+        ((1,), [0]),
+        ((2, 3), [2, 3]),
+    ]
+    for shape, size in cases:
+        for dtype in (np.float32, np.int64, np.bool_):
+            x = rand(rng, shape, dtype)
+            yield Case(
+                "aten::expand_copy.out", [x, IntList(size), False], aten.expand_copy(t(x), size)
+            )
+
+
+def gen_dim_order_copy(clone: bool) -> Callable[[np.random.Generator], Iterator[Case]]:
+    op = "dim_order_ops::_clone_dim_order.out" if clone else "dim_order_ops::_to_dim_order_copy.out"
+    dtypes = [np.float32, np.float64, np.int64, np.int32, np.int8, np.uint8, np.bool_]
+
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        for shape in [(), (1,), (3, 4), (2, 0), (2, 3, 4)]:
+            for src in dtypes:
+                x = rand(rng, shape, src)
+                if np.dtype(src).kind == "f":  # fractions and values outside small int ranges
+                    x = np.asarray(x * 40, dtype=src)
+                for dst in [src] if clone else dtypes:
+                    if np.dtype(src).kind == "f" and np.dtype(dst) in (np.uint8, np.int8):
+                        continue  # out-of-range float -> small int is undefined in C and PyTorch
+                    ref = t(x).to(torch.from_numpy(np.zeros((), dst)).dtype)
+                    order = IntList(list(range(len(shape)))) if len(shape) % 2 else None
+                    yield Case(op, [x, False, order], ref)
+        halves = np.array([0.5, -0.5, 0.0, -0.0, np.nan, 2.7, -2.7], np.float32)
+        if not clone:
+            yield Case(op, [halves, False, None], t(halves).to(torch.bool))
+            yield Case(op, [halves[2:4], False, None], t(halves[2:4]).to(torch.int64))
+            yield Case(op, [halves[5:], False, None], t(halves[5:]).to(torch.int32))
+
+    return gen
+
+
+GENERATORS: dict[str, Callable[[np.random.Generator], Iterator[Case]]] = {
+    "aten::add.out": gen_binary("add", True),
+    "aten::sub.out": gen_binary("sub", True),
+    "aten::mul.out": gen_binary("mul", False),
+    "aten::div.out": gen_binary("div", False),
+    "aten::relu.out": gen_unary("relu"),
+    "aten::sigmoid.out": gen_unary("sigmoid"),
+    "aten::tanh.out": gen_unary("tanh"),
+    "aten::_softmax.out": gen_softmax(False),
+    "aten::_log_softmax.out": gen_softmax(True),
+    "aten::addmm.out": gen_addmm,
+    "aten::mm.out": gen_mm,
+    "aten::bmm.out": gen_bmm,
+    "aten::permute_copy.out": gen_permute,
+    "aten::view_copy.out": gen_view,
+    "aten::clone.out": gen_clone,
+    "aten::expand_copy.out": gen_expand,
+    "dim_order_ops::_to_dim_order_copy.out": gen_dim_order_copy(False),
+    "dim_order_ops::_clone_dim_order.out": gen_dim_order_copy(True),
+}
+
+SEEDS = (0, 1, 2)
+
+
+def all_cases() -> list[Case]:
+    cases: list[Case] = []
+    for op, gen in GENERATORS.items():
+        for seed in SEEDS:
+            cases += list(gen(np.random.default_rng(seed)))
+        assert any(c.op == op for c in cases), op
+    return cases
+
+
+@pytest.fixture(scope="module")
+def lib() -> KernelLib:
+    try:
+        path = build_library()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    return KernelLib(path)
+
+
+def run_case(lib: KernelLib, case: Case, dynamic: bool) -> None:
+    np_expected = case.expected.numpy()
+    shape = tuple(np_expected.shape)
+    numel = int(np.prod(shape, dtype=np.int64))
+    if dynamic:
+        out = Out(
+            np_expected.dtype, tuple(1 for _ in shape), dynamic=True, capacity_elems=numel + 8
+        )
+    else:
+        out = Out(np_expected.dtype, shape)
+    args = [*case.inputs, out, ("alias", len(case.inputs))]
+    err, msg, results = lib.call(case.op, args)
+    assert err == 0, (
+        f"{case.id()}: kernel failed with {ERROR_NAMES[err] if err >= 0 else err}: {msg}"
+    )
+    got = results[len(case.inputs)]
+    assert got is not None
+    assert got.shape == shape, f"{case.id()}: out shape {got.shape}, PyTorch {shape}"
+    if np_expected.dtype.kind == "f":
+        np.testing.assert_allclose(
+            got, np_expected, rtol=case.rtol, atol=case.atol, equal_nan=True, err_msg=case.id()
+        )
+    else:
+        np.testing.assert_array_equal(got, np_expected, err_msg=case.id())
+
+
+@pytest.mark.parametrize("op", sorted(GENERATORS))
+def test_kernel_matches_pytorch(lib: KernelLib, op: str) -> None:
+    cases = [c for c in all_cases_cached() if c.op == op]
+    assert cases
+    for case in cases:
+        run_case(lib, case, dynamic=False)
+        run_case(lib, case, dynamic=True)
+
+
+_CACHE: list[Case] = []
+
+
+def all_cases_cached() -> list[Case]:
+    if not _CACHE:
+        _CACHE.extend(all_cases())
+    return _CACHE
+
+
+def test_every_catalog_op_has_generated_cases() -> None:
+    catalog = load_catalogs([str(CATALOG)])
+    missing = sorted(set(catalog) - set(GENERATORS))
+    assert not missing, (
+        f"kernels without generated cases in {Path(__file__).name}: {missing}; add a generator"
+    )
+    stale = sorted(set(GENERATORS) - set(catalog))
+    assert not stale, f"generators for ops not in functions.yaml: {stale}"
+    covered = {c.op for c in all_cases_cached()}
+    assert covered == set(catalog)
+
+
+def test_registry_lists_every_catalog_op(lib: KernelLib) -> None:
+    assert sorted(lib.kernel_names()) == sorted(load_catalogs([str(CATALOG)]))
+    assert lib.kernel_names() == sorted(lib.kernel_names(), key=str.encode)
+
+
+# ---- rejected arguments: error codes and messages naming the argument ---------
+
+INVALID_ARGUMENT, NOT_SUPPORTED = 1, 3
+
+
+def test_unknown_op_is_not_found(lib: KernelLib) -> None:
+    err, _, _ = lib.call("aten::nope.out", [])
+    assert err == -1
+
+
+@pytest.mark.parametrize(
+    ("op", "args", "code", "needle"),
+    [
+        (
+            "aten::add.out",
+            [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32), 1],
+            INVALID_ARGUMENT,
+            "other",
+        ),
+        (
+            "aten::mm.out",
+            [np.zeros((2, 3), np.float32), np.zeros((4, 2), np.float32)],
+            INVALID_ARGUMENT,
+            "mat2",
+        ),
+        (
+            "aten::addmm.out",
+            [
+                np.zeros((3,), np.float32),
+                np.zeros((2, 3), np.float32),
+                np.zeros((3, 4), np.float32),
+                1,
+                1,
+            ],
+            INVALID_ARGUMENT,
+            "self",
+        ),
+        (
+            "aten::bmm.out",
+            [np.zeros((2, 2, 3), np.float32), np.zeros((3, 3, 2), np.float32)],
+            INVALID_ARGUMENT,
+            "batch",
+        ),
+        (
+            "aten::mm.out",
+            [np.zeros((2, 2), np.int64), np.zeros((2, 2), np.int64)],
+            NOT_SUPPORTED,
+            "Float",
+        ),
+        (
+            "aten::permute_copy.out",
+            [np.zeros((2, 3), np.float32), IntList([0, 0])],
+            INVALID_ARGUMENT,
+            "dims",
+        ),
+        (
+            "aten::view_copy.out",
+            [np.zeros((2, 3), np.float32), IntList([5])],
+            INVALID_ARGUMENT,
+            "size",
+        ),
+        (
+            "aten::expand_copy.out",
+            [np.zeros((2, 3), np.float32), IntList([4, 3]), False],
+            INVALID_ARGUMENT,
+            "size",
+        ),
+        ("aten::_softmax.out", [np.zeros((2, 3), np.float32), 2, False], INVALID_ARGUMENT, "dim"),
+        (
+            "aten::_softmax.out",
+            [np.zeros((2, 3), np.float32), 1, True],
+            NOT_SUPPORTED,
+            "half_to_float",
+        ),
+        ("aten::clone.out", [np.zeros((2,), np.float32), 2], NOT_SUPPORTED, "memory_format"),
+        (
+            "aten::sub.out",
+            [np.zeros((2,), np.bool_), np.zeros((2,), np.bool_), 1],
+            INVALID_ARGUMENT,
+            "Bool",
+        ),
+        (
+            "aten::relu.out",
+            [Strided(np.zeros((2, 3), np.float32), [1, 0])],
+            NOT_SUPPORTED,
+            "self: must be contiguous",
+        ),
+        (
+            "dim_order_ops::_to_dim_order_copy.out",
+            [np.zeros((2, 3), np.float32), False, IntList([1, 0])],
+            NOT_SUPPORTED,
+            "dim_order",
+        ),
+        (
+            "dim_order_ops::_clone_dim_order.out",
+            [Strided(np.zeros((2, 3), np.float32), [1, 0]), False, None],
+            NOT_SUPPORTED,
+            "self: must be contiguous",
+        ),
+        (
+            "aten::add.out",
+            [np.zeros((2,), np.float32), 1.0, 1],
+            INVALID_ARGUMENT,
+            "other: expected a tensor",
+        ),
+        (
+            "aten::add.out",
+            [np.zeros((2,), np.int64), np.zeros((2,), np.int64), 1.5],
+            INVALID_ARGUMENT,
+            "alpha",
+        ),
+    ],
+)
+def test_rejects_bad_arguments(
+    lib: KernelLib, op: str, args: list[object], code: int, needle: str
+) -> None:
+    first = args[0].array if isinstance(args[0], Strided) else args[0]
+    assert isinstance(first, np.ndarray)
+    out = Out(
+        first.dtype, first.shape, dynamic=True, capacity_elems=64
+    )  # never the reason for failing
+    err, msg, _ = lib.call(op, [*args, out, ("alias", len(args))])
+    assert err == code, f"{op}: expected {ERROR_NAMES[code]}, got {err} ({msg})"
+    assert needle in msg, f"{op}: message {msg!r} does not mention {needle!r}"
+
+
+def test_rejects_wrong_arg_count(lib: KernelLib) -> None:
+    x = np.zeros((2,), np.float32)
+    err, msg, _ = lib.call(
+        "aten::relu.out", [x, Out(np.dtype(np.float32), (2,))]
+    )  # return value missing
+    assert err == INVALID_ARGUMENT and "3 args" in msg
+
+
+def test_static_out_of_wrong_shape_is_rejected(lib: KernelLib) -> None:
+    x = np.zeros((2, 3), np.float32)
+    err, msg, _ = lib.call("aten::relu.out", [x, Out(np.dtype(np.float32), (3, 2)), ("alias", 1)])
+    assert err == INVALID_ARGUMENT and msg.startswith("out:")
+
+
+def test_dynamic_out_over_capacity_is_rejected(lib: KernelLib) -> None:
+    x = np.zeros((4, 4), np.float32)
+    err, msg, _ = lib.call(
+        "aten::relu.out", [x, Out(np.dtype(np.float32), (1, 1), True, 8), ("alias", 1)]
+    )
+    assert err == INVALID_ARGUMENT and msg.startswith("out:")

@@ -1,0 +1,295 @@
+// Shared kernel helpers; see util.h.
+#include "kernels/portable/util.h"
+
+namespace slimtorch {
+namespace native {
+
+Error check_nargs(KernelContext& ctx, size_t nargs, size_t expected, const char* why) {
+  return nargs == expected ? Error::Ok : ctx.fail(why, Error::InvalidArgument);
+}
+
+Error check_tensor(KernelContext& ctx, const EValue* v, const char* why_not_tensor, const char* why_not_contiguous) {
+  if (v == nullptr || !v->is_tensor() || v->v.t == nullptr) return ctx.fail(why_not_tensor, Error::InvalidArgument);
+  if (v->to_tensor().dim > kMaxTensorDim) return ctx.fail("tensor has more dimensions than kMaxTensorDim", Error::NotSupported);
+  if (!is_contiguous(v->to_tensor())) return ctx.fail(why_not_contiguous, Error::NotSupported);
+  return Error::Ok;
+}
+
+Error scalar_as_double(KernelContext& ctx, const EValue* v, double* out, const char* why) {
+  if (v == nullptr || !(v->is_int() || v->is_double() || v->is_bool())) return ctx.fail(why, Error::InvalidArgument);
+  *out = v->to_scalar_double();
+  return Error::Ok;
+}
+
+Error scalar_as_int(KernelContext& ctx, const EValue* v, int64_t* out, const char* why) {
+  if (v == nullptr) return ctx.fail(why, Error::InvalidArgument);
+  if (v->is_int()) {
+    *out = v->to_int();
+  } else if (v->is_bool()) {
+    *out = v->to_bool() ? 1 : 0;
+  } else if (v->is_double() && v->to_double() == static_cast<double>(static_cast<int64_t>(v->to_double()))) {
+    *out = static_cast<int64_t>(v->to_double());  // integral-valued double, e.g. alpha=2.0
+  } else {
+    return ctx.fail(why, Error::InvalidArgument);
+  }
+  return Error::Ok;
+}
+
+bool normalize_dim(int64_t dim, int ndim, int* out) {
+  const int64_t n = ndim == 0 ? 1 : ndim;
+  if (dim < -n || dim >= n) return false;
+  *out = static_cast<int>(dim < 0 ? dim + n : dim);
+  return true;
+}
+
+bool is_floating(ScalarType t) { return t == ScalarType::Float || t == ScalarType::Double; }
+
+bool is_integral(ScalarType t) {
+  switch (t) {
+    case ScalarType::Byte:
+    case ScalarType::Char:
+    case ScalarType::Short:
+    case ScalarType::Int:
+    case ScalarType::Long:
+    case ScalarType::UInt16:
+    case ScalarType::UInt32:
+    case ScalarType::UInt64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+double load_double(const void* p, ScalarType t, size_t i) {
+  switch (t) {
+    case ScalarType::Float: return static_cast<const float*>(p)[i];
+    case ScalarType::Double: return static_cast<const double*>(p)[i];
+    default: return static_cast<double>(load_int(p, t, i));
+  }
+}
+
+int64_t load_int(const void* p, ScalarType t, size_t i) {
+  switch (t) {
+    case ScalarType::Byte: return static_cast<const uint8_t*>(p)[i];
+    case ScalarType::Char: return static_cast<const int8_t*>(p)[i];
+    case ScalarType::Short: return static_cast<const int16_t*>(p)[i];
+    case ScalarType::Int: return static_cast<const int32_t*>(p)[i];
+    case ScalarType::Long: return static_cast<const int64_t*>(p)[i];
+    case ScalarType::UInt16: return static_cast<const uint16_t*>(p)[i];
+    case ScalarType::UInt32: return static_cast<const uint32_t*>(p)[i];
+    case ScalarType::UInt64: return static_cast<int64_t>(static_cast<const uint64_t*>(p)[i]);
+    case ScalarType::Bool: return static_cast<const uint8_t*>(p)[i] != 0 ? 1 : 0;
+    case ScalarType::Float: return static_cast<int64_t>(static_cast<const float*>(p)[i]);
+    case ScalarType::Double: return static_cast<int64_t>(static_cast<const double*>(p)[i]);
+    default: return 0;
+  }
+}
+
+void store_double(void* p, ScalarType t, size_t i, double v) {
+  switch (t) {
+    case ScalarType::Float: static_cast<float*>(p)[i] = static_cast<float>(v); break;
+    case ScalarType::Double: static_cast<double*>(p)[i] = v; break;
+    case ScalarType::Bool: static_cast<uint8_t*>(p)[i] = v != 0.0 ? 1 : 0; break;
+    default: store_int(p, t, i, static_cast<int64_t>(v)); break;
+  }
+}
+
+void store_int(void* p, ScalarType t, size_t i, int64_t v) {
+  switch (t) {
+    case ScalarType::Byte: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); break;
+    case ScalarType::Char: static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v); break;
+    case ScalarType::Short: static_cast<int16_t*>(p)[i] = static_cast<int16_t>(v); break;
+    case ScalarType::Int: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); break;
+    case ScalarType::Long: static_cast<int64_t*>(p)[i] = v; break;
+    case ScalarType::UInt16: static_cast<uint16_t*>(p)[i] = static_cast<uint16_t>(v); break;
+    case ScalarType::UInt32: static_cast<uint32_t*>(p)[i] = static_cast<uint32_t>(v); break;
+    case ScalarType::UInt64: static_cast<uint64_t*>(p)[i] = static_cast<uint64_t>(v); break;
+    case ScalarType::Bool: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; break;
+    case ScalarType::Float: static_cast<float*>(p)[i] = static_cast<float>(v); break;
+    case ScalarType::Double: static_cast<double*>(p)[i] = static_cast<double>(v); break;
+    default: break;
+  }
+}
+
+bool same_shape(const Tensor& a, const Tensor& b) {
+  if (a.dim != b.dim) return false;
+  for (int d = 0; d < a.dim; ++d) {
+    if (a.sizes[d] != b.sizes[d]) return false;
+  }
+  return true;
+}
+
+Error resize_out(KernelContext& ctx, Tensor& out, const int32_t* sizes, int ndim) {
+  if (ndim != out.dim) return ctx.fail("out: has the wrong number of dimensions for the result", Error::InvalidArgument);
+  if (resize_tensor(out, sizes, static_cast<size_t>(ndim)) != Error::Ok) {
+    return ctx.fail("out: cannot be resized to the result shape (static shape differs or capacity too small)",
+                    Error::InvalidArgument);
+  }
+  return Error::Ok;
+}
+
+bool broadcast_shape(const Tensor& a, const Tensor& b, int32_t* sizes, int* ndim) {
+  const int n = a.dim > b.dim ? a.dim : b.dim;
+  for (int i = 0; i < n; ++i) {  // i counts from the last dim
+    const int32_t sa = i < a.dim ? a.sizes[a.dim - 1 - i] : 1;
+    const int32_t sb = i < b.dim ? b.sizes[b.dim - 1 - i] : 1;
+    if (sa != sb && sa != 1 && sb != 1) return false;
+    sizes[n - 1 - i] = sa == 1 ? sb : sa;
+  }
+  *ndim = n;
+  return true;
+}
+
+void contiguous_strides(const Tensor& t, int32_t* strides) {
+  int32_t s = 1;
+  for (int d = t.dim - 1; d >= 0; --d) {
+    strides[d] = s;
+    s *= t.sizes[d];
+  }
+}
+
+StridedIndex::StridedIndex(const Tensor& in, const int32_t* out_sizes, int out_ndim) : ndim(out_ndim), offset(0) {
+  int32_t in_strides[kMaxTensorDim];
+  contiguous_strides(in, in_strides);
+  const int lead = out_ndim - in.dim;  // missing leading input dims broadcast
+  for (int d = 0; d < out_ndim; ++d) {
+    index[d] = 0;
+    sizes[d] = out_sizes[d];
+    const int id = d - lead;
+    strides[d] = (id < 0 || in.sizes[id] == 1) ? 0 : in_strides[id];
+  }
+}
+
+StridedIndex::StridedIndex(const int32_t* out_sizes, const int32_t* in_strides, int out_ndim)
+    : ndim(out_ndim), offset(0) {
+  for (int d = 0; d < out_ndim; ++d) {
+    index[d] = 0;
+    sizes[d] = out_sizes[d];
+    strides[d] = in_strides[d];
+  }
+}
+
+void StridedIndex::next() {
+  for (int d = ndim - 1; d >= 0; --d) {
+    offset += static_cast<size_t>(strides[d]);
+    if (++index[d] < sizes[d]) return;
+    offset -= static_cast<size_t>(strides[d]) * static_cast<size_t>(sizes[d]);
+    index[d] = 0;
+  }
+}
+
+bool broadcasts_to(const Tensor& in, const int32_t* sizes, int ndim) {
+  if (in.dim > ndim) return false;
+  for (int i = 1; i <= in.dim; ++i) {
+    const int32_t s = in.sizes[in.dim - i];
+    if (s != 1 && s != sizes[ndim - i]) return false;
+  }
+  return true;
+}
+
+void copy_element(void* dst, size_t dst_i, const void* src, size_t src_i, size_t esize) {
+  switch (esize) {
+    case 1: static_cast<uint8_t*>(dst)[dst_i] = static_cast<const uint8_t*>(src)[src_i]; break;
+    case 2: static_cast<uint16_t*>(dst)[dst_i] = static_cast<const uint16_t*>(src)[src_i]; break;
+    case 4: static_cast<uint32_t*>(dst)[dst_i] = static_cast<const uint32_t*>(src)[src_i]; break;
+    case 8: static_cast<uint64_t*>(dst)[dst_i] = static_cast<const uint64_t*>(src)[src_i]; break;
+    default:
+      __builtin_memcpy(static_cast<uint8_t*>(dst) + dst_i * esize, static_cast<const uint8_t*>(src) + src_i * esize,
+                       esize);
+      break;
+  }
+}
+
+void matmul_accumulate_f32(const float* __restrict a, const float* __restrict b, float* __restrict out, int32_t m,
+                           int32_t k, int32_t n, float alpha) {
+  for (int32_t i = 0; i < m; ++i) {
+    float* o = out + static_cast<size_t>(i) * n;
+    const float* ai = a + static_cast<size_t>(i) * k;
+    for (int32_t p = 0; p < k; ++p) {
+      const float s = alpha * ai[p];
+      const float* bp = b + static_cast<size_t>(p) * n;
+      for (int32_t j = 0; j < n; ++j) o[j] += s * bp[j];
+    }
+  }
+}
+
+Error prepare_unary(KernelContext& ctx, EValue** args, size_t nargs, UnaryArgs* u) {
+  ST_TRY(check_nargs(ctx, nargs, 3, "expected 3 args: self, out, return value"));
+  ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[1], "out: expected a tensor", "out: must be contiguous"));
+  u->self = &args[0]->to_tensor();
+  u->out = &args[1]->to_tensor();
+  return resize_out(ctx, *u->out, u->self->sizes, u->self->dim);
+}
+
+bool is_real_or_bool(ScalarType t) { return is_floating(t) || is_integral(t) || t == ScalarType::Bool; }
+
+Error prepare_binary(KernelContext& ctx, EValue** args, size_t nargs, bool has_alpha, bool float_out_only,
+                     BinaryArgs* p) {
+  const size_t out_i = has_alpha ? 3 : 2;
+  ST_TRY(check_nargs(ctx, nargs, out_i + 2,
+                     has_alpha ? "expected 5 args: self, other, alpha, out, return value"
+                               : "expected 4 args: self, other, out, return value"));
+  ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[1], "other: expected a tensor", "other: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[out_i], "out: expected a tensor", "out: must be contiguous"));
+  Tensor& a = args[0]->to_tensor();
+  Tensor& b = args[1]->to_tensor();
+  Tensor& out = args[out_i]->to_tensor();
+  if (!is_real_or_bool(a.dtype)) return ctx.fail("self: unsupported dtype", Error::NotSupported);
+  if (!is_real_or_bool(b.dtype)) return ctx.fail("other: unsupported dtype", Error::NotSupported);
+  if (!is_real_or_bool(out.dtype)) return ctx.fail("out: unsupported dtype", Error::NotSupported);
+  const bool float_in = is_floating(a.dtype) || is_floating(b.dtype);
+  if (!is_floating(out.dtype)) {
+    if (float_out_only) return ctx.fail("out: must be Float or Double (true division)", Error::InvalidArgument);
+    if (float_in) return ctx.fail("out: integer/bool dtype cannot hold a floating result", Error::InvalidArgument);
+    if (out.dtype == ScalarType::Bool && (a.dtype != ScalarType::Bool || b.dtype != ScalarType::Bool)) {
+      return ctx.fail("out: Bool cannot hold an integer result", Error::InvalidArgument);
+    }
+  }
+  p->a = &a;
+  p->b = &b;
+  p->out = &out;
+  p->float_math = is_floating(out.dtype);
+  p->all_float = a.dtype == ScalarType::Float && b.dtype == ScalarType::Float && out.dtype == ScalarType::Float;
+  p->alpha = 1.0;
+  p->alpha_int = 1;
+  if (has_alpha) {
+    if (p->float_math) {
+      ST_TRY(scalar_as_double(ctx, args[2], &p->alpha, "alpha: expected a number"));
+    } else {
+      ST_TRY(scalar_as_int(ctx, args[2], &p->alpha_int, "alpha: expected an integer for integer tensors"));
+    }
+  }
+  int32_t sizes[kMaxTensorDim];
+  int ndim = 0;
+  if (!broadcast_shape(a, b, sizes, &ndim)) return ctx.fail("other: shape does not broadcast with self", Error::InvalidArgument);
+  ST_TRY(resize_out(ctx, out, sizes, ndim));
+  p->same_shape = same_shape(a, out) && same_shape(b, out);
+  return Error::Ok;
+}
+
+void binary_generic(const BinaryArgs& p, BinaryFloatFn ff, BinaryDoubleFn fd, BinaryIntFn fi) {
+  const Tensor& out = *p.out;
+  StridedIndex ia(*p.a, out.sizes, out.dim);
+  StridedIndex ib(*p.b, out.sizes, out.dim);
+  const float alpha_f = static_cast<float>(p.alpha);
+  for (uint32_t i = 0; i < out.numel; ++i) {
+    if (p.all_float) {
+      out.data_as<float>()[i] = ff(p.a->data_as<float>()[ia.offset], p.b->data_as<float>()[ib.offset], alpha_f);
+    } else if (p.float_math) {
+      store_double(out.data, out.dtype, i,
+                   fd(load_double(p.a->data, p.a->dtype, ia.offset), load_double(p.b->data, p.b->dtype, ib.offset),
+                      p.alpha));
+    } else {
+      store_int(out.data, out.dtype, i,
+                fi(load_int(p.a->data, p.a->dtype, ia.offset), load_int(p.b->data, p.b->dtype, ib.offset),
+                   p.alpha_int));
+    }
+    ia.next();
+    ib.next();
+  }
+}
+
+}  // namespace native
+}  // namespace slimtorch

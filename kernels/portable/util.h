@@ -1,0 +1,132 @@
+// Helpers shared by the portable kernels: argument checks, scalar extraction,
+// shape checks and broadcast index math. One piece of code per job, so every
+// kernel validates the same way and fails with the same kind of message.
+//
+// Nothing here allocates: shapes live in fixed arrays of kMaxTensorDim on the
+// caller's stack, tensors are the runtime's (see runtime/core/tensor.h).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/core/evalue.h"
+#include "runtime/core/result.h"  // ST_TRY
+#include "runtime/kernel/kernel.h"
+
+namespace slimtorch {
+namespace native {
+
+// ---- argument checks (each returns Ok or ctx.fail(why)) --------------------
+
+// nargs must equal `expected` (schema args + out + return value).
+Error check_nargs(KernelContext& ctx, size_t nargs, size_t expected, const char* why);
+
+// v must be a Tensor that is contiguous (identity dim order) with at most kMaxTensorDim dims.
+Error check_tensor(KernelContext& ctx, const EValue* v, const char* why_not_tensor, const char* why_not_contiguous);
+
+// A Scalar argument (Int, Double or Bool) read as double / int64.
+// Fail with `why` when the tag is anything else.
+Error scalar_as_double(KernelContext& ctx, const EValue* v, double* out, const char* why);
+Error scalar_as_int(KernelContext& ctx, const EValue* v, int64_t* out, const char* why);
+
+// Normalises dim (may be negative) against `ndim` (a 0-dim tensor accepts 0 and -1).
+// Returns false when out of range.
+bool normalize_dim(int64_t dim, int ndim, int* out);
+
+// ---- dtype helpers ----------------------------------------------------------
+
+bool is_floating(ScalarType t);   // Float, Double
+bool is_integral(ScalarType t);   // Byte, Char, Short, Int, Long, UInt16/32/64 (not Bool)
+bool is_real_or_bool(ScalarType t);  // is_floating, is_integral or Bool: what load_*/store_* handle
+
+// Element i of typed memory `p` as double / int64 (p's dtype `t`); 0 for an
+// unsupported dtype (callers check support first with is_floating/is_integral/Bool).
+double load_double(const void* p, ScalarType t, size_t i);
+int64_t load_int(const void* p, ScalarType t, size_t i);
+// Stores `v` into element i (casts like C, bool stores v != 0).
+void store_double(void* p, ScalarType t, size_t i, double v);
+void store_int(void* p, ScalarType t, size_t i, int64_t v);
+
+// ---- shapes -----------------------------------------------------------------
+
+bool same_shape(const Tensor& a, const Tensor& b);
+
+// Resizes `out` to sizes[0..ndim): fails with "out: ..." when the rank differs
+// or the tensor cannot take that shape.
+Error resize_out(KernelContext& ctx, Tensor& out, const int32_t* sizes, int ndim);
+
+// Broadcast shape of a and b (PyTorch rules, aligned from the last dim).
+// Writes ndim entries into sizes (capacity kMaxTensorDim); false if incompatible.
+bool broadcast_shape(const Tensor& a, const Tensor& b, int32_t* sizes, int* ndim);
+
+// Walks the elements of an output of shape sizes[0..ndim) in row-major order
+// while tracking the element offset of one input read with per-output-dim
+// strides. Two ways to set the strides:
+//  - broadcast: StridedIndex(in, out_sizes, ndim): input dims aligned from the
+//    end; size-1 or missing dims repeat (stride 0). The caller checked that
+//    `in` broadcasts to out_sizes.
+//  - explicit: StridedIndex(out_sizes, in_strides, ndim) (e.g. a permutation).
+// Usage: for each out element i: read in[it.offset]; it.next();
+struct StridedIndex {
+  int32_t index[kMaxTensorDim];   // current output coordinate
+  int32_t sizes[kMaxTensorDim];   // output sizes
+  int32_t strides[kMaxTensorDim]; // input element stride per output dim (0 when broadcast)
+  int ndim;
+  size_t offset;                  // element offset into the input for `index`
+
+  StridedIndex(const Tensor& in, const int32_t* out_sizes, int out_ndim);
+  StridedIndex(const int32_t* out_sizes, const int32_t* in_strides, int out_ndim);
+  void next();
+};
+
+// True when `in` broadcasts to sizes[0..ndim) (expand semantics: in.dim <= ndim,
+// every aligned dim equal or 1).
+bool broadcasts_to(const Tensor& in, const int32_t* sizes, int ndim);
+
+// Copies element src[src_i] to dst[dst_i] for elements of `esize` bytes.
+void copy_element(void* dst, size_t dst_i, const void* src, size_t src_i, size_t esize);
+
+// out[m x n] += alpha * a[m x k] @ b[k x n], all contiguous Float rows.
+// i-k-j loop order: the inner loop runs over contiguous rows of b and out.
+void matmul_accumulate_f32(const float* a, const float* b, float* out, int32_t m, int32_t k, int32_t n, float alpha);
+
+
+// ---- elementwise drivers ----------------------------------------------------
+
+// A validated unary call: `self` and `out` contiguous, out resized to self's shape.
+struct UnaryArgs {
+  Tensor* self;
+  Tensor* out;
+};
+// Checks nargs == 3 ([self, out, return]) for `self -> out` ops.
+Error prepare_unary(KernelContext& ctx, EValue** args, size_t nargs, UnaryArgs* u);
+
+// A validated binary call `out = f(self, other[, alpha])` with broadcasting.
+struct BinaryArgs {
+  Tensor* a;
+  Tensor* b;
+  Tensor* out;
+  bool same_shape;     // a, b and out have one shape: no index math needed
+  bool all_float;      // a, b and out are all Float
+  bool float_math;     // compute in double (out is Float/Double), else in int64
+  double alpha;        // 1 when the op has no alpha
+  int64_t alpha_int;
+};
+// args: [self, other, (alpha,) out, return]; nargs must be 5 with alpha, 4 without.
+// Checks tensors, dtypes (out must hold the promoted result; `float_out_only`
+// for true division) and broadcasting, and resizes out to the broadcast shape.
+Error prepare_binary(KernelContext& ctx, EValue** args, size_t nargs, bool has_alpha, bool float_out_only,
+                     BinaryArgs* p);
+
+using BinaryFloatFn = float (*)(float a, float b, float alpha);
+using BinaryDoubleFn = double (*)(double a, double b, double alpha);
+using BinaryIntFn = int64_t (*)(int64_t a, int64_t b, int64_t alpha);
+// The broadcasting / mixed-dtype path: walks out in row-major order and applies
+// ff (all Float), fd (other floating results) or fi (integer/bool results).
+void binary_generic(const BinaryArgs& p, BinaryFloatFn ff, BinaryDoubleFn fd, BinaryIntFn fi);
+
+// Contiguous row-major strides (in elements) of `t` into strides[0..t.dim).
+void contiguous_strides(const Tensor& t, int32_t* strides);
+
+}  // namespace native
+}  // namespace slimtorch
