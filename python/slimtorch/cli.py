@@ -1,0 +1,175 @@
+"""The `slimtorch` command line: export, inspect, ops, embed, compare."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from slimtorch import pte
+
+
+class CliError(Exception):
+    """A user error with a message that names the cause and the fix."""
+
+
+def _write_text(path: str, text: str) -> None:
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from slimtorch import exporter, manifest  # torch import is slow: only when exporting
+
+    loaded = exporter.load_model_file(args.model)
+    emitted = exporter.export_model(loaded)
+    data = emitted.to_bytes()
+    parent = os.path.dirname(args.output)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(args.output, "wb") as f:
+        f.write(data)
+    print(f"slimtorch: wrote {args.output} ({len(data)} bytes)", file=sys.stderr)
+    if args.manifest:
+        text = manifest.manifest_yaml(pte.read_pte(data), os.path.basename(args.output))
+        _write_text(args.manifest, text)
+    if args.io_dir:
+        exporter.write_io_dir(loaded, args.io_dir)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from slimtorch import inspect_pte
+
+    program = pte.read_pte_file(args.program)
+    sys.stdout.write(inspect_pte.summarize(program, args.program, show_values=not args.brief))
+    return 0
+
+
+def cmd_ops(args: argparse.Namespace) -> int:
+    from slimtorch import manifest
+
+    text = manifest.manifest_yaml(pte.read_pte_file(args.program),
+                                  os.path.basename(args.program))
+    if args.output:
+        _write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    from slimtorch import embed
+
+    if args.none == bool(args.program):
+        raise CliError("give exactly one of PROGRAM.pte or --none")
+    program = None if args.none else pte.read_pte_file(args.program)
+    if args.none and args.input:
+        raise CliError("--input needs a program; drop --none or the --input files")
+    name = os.path.basename(args.program) if args.program else ""
+    _write_text(args.output, embed.embed_source(program, args.input or [], name))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from slimtorch import compare
+
+    try:
+        with open(args.runner_output) as f:
+            text = f.read()
+    except OSError as e:
+        raise CliError(f"cannot read runner output {args.runner_output}: {e.strerror}") from e
+    ok, report = compare.compare(text, compare.load_expected(args.expected_dir),
+                                 rtol=args.rtol, atol=args.atol)
+    print("\n".join(report))
+    print("all outputs match" if ok else "FAILED: outputs do not match")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="slimtorch",
+        description="Export PyTorch models to ExecuTorch .pte programs and work with them.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    e = sub.add_parser(
+        "export", help="export a model file to a .pte program",
+        description="Export MODEL.py (defining model() and example_inputs(), optionally "
+        "dynamic_shapes()) through torch.export and core ATen to an ExecuTorch .pte.")
+    e.add_argument("model", metavar="MODEL.py", help="the model file")
+    e.add_argument("-o", "--output", required=True, metavar="OUT.pte", help="program to write")
+    e.add_argument("--manifest", metavar="OUT.ops.yaml",
+                   help="also write the operator manifest (selected_operators.yaml format)")
+    e.add_argument("--io-dir", metavar="DIR",
+                   help="also write inputN.npy (example inputs) and expectedN.npy (eager "
+                   "PyTorch outputs) into DIR")
+    e.set_defaults(func=cmd_export)
+
+    i = sub.add_parser("inspect", help="print a readable summary of a .pte program",
+                       description="Methods, inputs/outputs, operators, instructions, planned "
+                       "memory, constants and segments of any ExecuTorch program.")
+    i.add_argument("program", metavar="PROGRAM.pte")
+    i.add_argument("--brief", action="store_true", help="omit the value table")
+    i.set_defaults(func=cmd_inspect)
+
+    o = sub.add_parser("ops", help="write the operator manifest of a .pte program",
+                       description="The operators and kernel keys (dtype; dim order) a "
+                       "program uses, in upstream's selected_operators.yaml format.")
+    o.add_argument("program", metavar="PROGRAM.pte")
+    o.add_argument("-o", "--output", metavar="OUT.ops.yaml", help="file to write (default stdout)")
+    o.set_defaults(func=cmd_ops)
+
+    m = sub.add_parser("embed", help="write C++ source embedding a program for app/",
+                       description="Write a C++ source defining the symbols of "
+                       "app/embedded_model.h: program bytes, inputs and planned buffers.")
+    m.add_argument("program", metavar="PROGRAM.pte", nargs="?")
+    m.add_argument("--none", action="store_true",
+                   help="embed no program (kProgramSize 0), for the generic runner")
+    m.add_argument("--input", action="append", metavar="X.npy",
+                   help="an input in method input order (repeat for each input)")
+    m.add_argument("-o", "--output", required=True, metavar="OUT.cc")
+    m.set_defaults(func=cmd_embed)
+
+    c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",
+                       description="Parse `output <i> shape ... : values` lines and compare "
+                       "each with expected<i>.npy; exit 1 on mismatch, missing output or an "
+                       "`error:` line.")
+    c.add_argument("runner_output", metavar="RUNNER_OUTPUT.txt")
+    c.add_argument("--expected-dir", required=True, metavar="DIR")
+    c.add_argument("--rtol", type=float, default=1e-5)
+    c.add_argument("--atol", type=float, default=1e-5)
+    c.set_defaults(func=cmd_compare)
+    return p
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [CliError, pte.PteError]
+    for module, name in (("slimtorch.model_file", "ModelFileError"),
+                         ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
+                         ("slimtorch.compare", "CompareError")):
+        mod = sys.modules.get(module)
+        if mod is not None:
+            errors.append(getattr(mod, name))
+    return tuple(errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except _known_errors() as e:  # type: ignore[misc]
+        print(f"slimtorch {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"slimtorch {args.command}: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

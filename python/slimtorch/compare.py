@@ -1,0 +1,106 @@
+"""`slimtorch compare`: check a runner's printed outputs against expectedN.npy files.
+
+Runner lines: `output <i> shape <d0>x<d1>... : <v0> <v1> ...` (`()` for 0-dim);
+a line starting `error: ` is a runner failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_OUTPUT = re.compile(r"^output (\d+) shape (\S*) :(.*)$")
+
+
+class CompareError(Exception):
+    """The runner output or the expected directory cannot be read."""
+
+
+@dataclass
+class RunnerOutput:
+    index: int
+    shape: tuple[int, ...]
+    values: np.ndarray
+
+
+def parse_runner_output(text: str) -> tuple[dict[int, RunnerOutput], list[str]]:
+    """({index: output}, error lines)."""
+    outputs: dict[int, RunnerOutput] = {}
+    errors: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("error:"):
+            errors.append(line)
+            continue
+        m = _OUTPUT.match(line)
+        if not m:
+            continue
+        index, shape_s, values_s = int(m.group(1)), m.group(2), m.group(3)
+        try:
+            shape = () if shape_s in ("()", "") else tuple(int(d) for d in shape_s.split("x"))
+            values = np.array([float(v) for v in values_s.split()], dtype=np.float64)
+        except ValueError as e:
+            raise CompareError(f"cannot parse runner line {line!r}: {e}") from e
+        outputs[index] = RunnerOutput(index, shape, values)
+    return outputs, errors
+
+
+def load_expected(directory: str) -> dict[int, np.ndarray]:
+    if not os.path.isdir(directory):
+        raise CompareError(f"expected directory {directory} does not exist")
+    expected = {}
+    for path in glob.glob(os.path.join(directory, "expected*.npy")):
+        m = re.fullmatch(r"expected(\d+)\.npy", os.path.basename(path))
+        if m:
+            expected[int(m.group(1))] = np.load(path, allow_pickle=False)
+    if not expected:
+        raise CompareError(f"no expectedN.npy files in {directory}; make them with "
+                           "`slimtorch export MODEL.py --io-dir DIR`")
+    return expected
+
+
+def compare(text: str, expected: dict[int, np.ndarray], rtol: float = 1e-5,
+            atol: float = 1e-5) -> tuple[bool, list[str]]:
+    """(all ok, report lines)."""
+    outputs, errors = parse_runner_output(text)
+    report = [f"runner {e}" for e in errors]
+    ok = not errors
+    for i in sorted(expected):
+        exp = np.asarray(expected[i])
+        got = outputs.get(i)
+        if got is None:
+            report.append(f"output {i}: MISSING (runner printed no `output {i}` line)")
+            ok = False
+            continue
+        if tuple(exp.shape) != got.shape:
+            report.append(f"output {i}: MISMATCH shape {got.shape}, expected {tuple(exp.shape)}")
+            ok = False
+            continue
+        if got.values.size != exp.size:
+            report.append(f"output {i}: MISMATCH {got.values.size} values printed for shape "
+                          f"{got.shape} ({exp.size} elements)")
+            ok = False
+            continue
+        e = exp.astype(np.float64).reshape(-1)
+        close = np.isclose(got.values, e, rtol=rtol, atol=atol, equal_nan=True)
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(got.values - e)
+        finite = diff[~np.isnan(diff)]
+        max_err = float(finite.max()) if finite.size else (float("nan") if diff.size else 0.0)
+        if close.all():
+            report.append(f"output {i}: ok (max abs err {max_err:.3g})")
+        else:
+            bad = np.flatnonzero(~close)
+            first = ", ".join(f"[{k}] got {got.values[k]:.9g} expected {e[k]:.9g}"
+                              for k in bad[:5])
+            report.append(f"output {i}: MISMATCH {bad.size} of {e.size} values differ "
+                          f"(max abs err {max_err:.3g}, rtol {rtol}, atol {atol}): {first}")
+            ok = False
+    for i in sorted(set(outputs) - set(expected)):
+        report.append(f"output {i}: UNEXPECTED (no expected{i}.npy)")
+        ok = False
+    return ok, report

@@ -1,0 +1,473 @@
+"""Turn a core-ATen `ExportedProgram` into an ExecuTorch `Program` (schema dataclasses).
+
+Every op becomes a KernelCall of its `.out` overload; views become copies; parameters,
+buffers and lifted constants go to the constant segment; every other tensor is planned in
+memory id 1 (see memory_planning.py).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.export import ExportedProgram
+from torch.export.graph_signature import InputKind, OutputKind
+from torch.fx import Node
+from torch.utils._pytree import treespec_dumps
+
+from slimtorch import memory_planning, out_variants, pte, schema
+from slimtorch.dtypes import ELEMENT_SIZE, scalar_type_of
+
+aten = torch.ops.aten
+
+# Python operators on SymInts -> executorch_prim::<name>.Scalar (upstream's primitive ops).
+_SYM_OPS: dict[Any, str] = {
+    operator.add: "add", operator.sub: "sub", operator.mul: "mul",
+    operator.floordiv: "floordiv", operator.mod: "mod", operator.truediv: "truediv",
+}
+_MEMORY_FORMAT = {torch.contiguous_format: 0, torch.preserve_format: 1}
+_LAYOUT = {torch.strided: 0}
+
+
+class EmitError(Exception):
+    """An op or graph construct this exporter cannot put in a program."""
+
+
+@dataclass
+class EmittedProgram:
+    program: schema.Program
+    constant_segment: bytes  # segment 0 data (empty when there are no constants)
+
+    def to_bytes(self) -> bytes:
+        return pte.write_pte(self.program, [self.constant_segment])
+
+
+def source_line(node: Node, prefer_file: str | None = None) -> str:
+    """'file:line: code' of the model source that created `node` (best effort)."""
+    trace = node.meta.get("stack_trace") or ""
+    frames = re.findall(r'File "([^"]+)", line (\d+), in [^\n]*\n\s*([^\n]*)', trace)
+    if not frames:
+        return "unknown source line"
+    chosen = frames[-1]
+    if prefer_file is not None:
+        mine = [f for f in frames if f[0] == prefer_file]
+        if mine:
+            chosen = mine[-1]
+    return f"{chosen[0]}:{chosen[1]}: {chosen[2].strip()}"
+
+
+def _is_runtime_check(target: Any) -> bool:
+    if not isinstance(target, torch._ops.OpOverload):
+        return False
+    name = target._schema.name.split("::")[-1]
+    return name.startswith("_assert") or name.startswith("sym_constrain_range")
+
+
+def _tensor_bytes(t: torch.Tensor) -> bytes:
+    t = t.detach().cpu().contiguous()
+    if t.numel() == 0:
+        return b""
+    return t.reshape(-1).view(torch.uint8).numpy().tobytes()
+
+
+class _Emitter:
+    def __init__(self, ep: ExportedProgram, model_file: str | None) -> None:
+        self.ep = ep
+        self.model_file = model_file
+        self.values: list[schema.EValue] = []
+        self.operators: list[schema.Operator] = []
+        self.op_index: dict[tuple[str, str], int] = {}
+        self.instructions: list[schema.Instruction] = []
+        self.node_values: dict[Node, Any] = {}  # value index, or list of them for multi-output
+        self.constants: list[bytes] = []
+        self.planned: list[int] = []  # value indices of tensors that need planned memory
+        self.node: Node | None = None
+
+    # --------------------------------------------------------------- values
+    def _add(self, val: schema.KernelValue) -> int:
+        self.values.append(schema.EValue(val))
+        return len(self.values) - 1
+
+    def _error(self, message: str, fix: str) -> EmitError:
+        where = ""
+        if self.node is not None:
+            where = f" (node {self.node.name}, {source_line(self.node, self.model_file)})"
+        model = f"{self.model_file}: " if self.model_file else ""
+        return EmitError(f"{model}{message}{where}. {fix}")
+
+    def _sizes(self, t: torch.Tensor) -> tuple[list[int], bool]:
+        """(sizes, dynamic): symbolic sizes become their upper bound (DYNAMIC_BOUND)."""
+        sizes = []
+        dynamic = False
+        for s in t.shape:
+            if isinstance(s, torch.SymInt):
+                bound = s.node.shape_env.bound_sympy(s.node.expr).upper
+                try:
+                    upper: int | None = int(bound)
+                except (TypeError, ValueError, OverflowError, AttributeError):
+                    upper = None  # int_oo: no max given
+                if upper is None or upper >= 2**62:
+                    raise self._error(
+                        f"tensor dimension {s} has no upper bound",
+                        "Give every dynamic dimension a max, e.g. Dim('batch', max=8), in "
+                        "dynamic_shapes(); planned memory is sized for the maximum",
+                    )
+                sizes.append(upper)
+                dynamic = True
+            else:
+                sizes.append(int(s))
+        return sizes, dynamic
+
+    def _tensor_value(self, t: torch.Tensor, data_buffer_idx: int = 0) -> int:
+        if not isinstance(t, torch.Tensor):
+            raise self._error(f"expected a tensor result, got {type(t).__name__}",
+                              "Only tensor-valued ops are supported")
+        sizes, dynamic = self._sizes(t)
+        try:
+            st = scalar_type_of(t.dtype)
+        except ValueError as e:
+            raise self._error(str(e), "Cast to a supported dtype in the model") from None
+        tensor = schema.Tensor(
+            scalar_type=st, storage_offset=0, sizes=sizes, dim_order=list(range(len(sizes))),
+            requires_grad=False, data_buffer_idx=data_buffer_idx,
+            shape_dynamism=int(schema.TensorShapeDynamism.DYNAMIC_BOUND if dynamic
+                               else schema.TensorShapeDynamism.STATIC),
+        )
+        index = self._add(tensor)
+        if data_buffer_idx == 0:
+            self.planned.append(index)
+        return index
+
+    def _constant_tensor(self, t: torch.Tensor) -> int:
+        self.constants.append(_tensor_bytes(t))
+        return self._tensor_value(t, data_buffer_idx=len(self.constants))
+
+    def _node_tensor(self, v: Any) -> int:
+        if isinstance(v, Node):
+            idx = self.node_values.get(v)
+            if isinstance(idx, int):
+                return idx
+            raise self._error(f"argument {v.name} is not a single tensor", "Unsupported graph")
+        if isinstance(v, torch.Tensor):  # a literal tensor in the graph: make it a constant
+            return self._constant_tensor(v)
+        if isinstance(v, bool | int | float):  # scalar in a Tensor slot: a 0-dim constant
+            return self._constant_tensor(torch.tensor(v))
+        raise self._error(f"expected a tensor argument, got {v!r}", "Unsupported argument")
+
+    def _int_value(self, v: Any) -> int:
+        if isinstance(v, Node):
+            idx = self.node_values.get(v)
+            if isinstance(idx, int):
+                return idx
+        if isinstance(v, torch.dtype):
+            return self._add(schema.Int(scalar_type_of(v)))
+        if isinstance(v, torch.memory_format):
+            if v not in _MEMORY_FORMAT:
+                raise self._error(f"memory format {v} is not supported",
+                                  "Use torch.contiguous_format")
+            return self._add(schema.Int(_MEMORY_FORMAT[v]))
+        if isinstance(v, torch.layout):
+            return self._add(schema.Int(_LAYOUT.get(v, 0)))
+        if isinstance(v, bool | int):
+            return self._add(schema.Int(int(v)))
+        raise self._error(f"expected an integer argument, got {v!r}", "Unsupported argument")
+
+    def _arg_value(self, arg: torch._C.Argument, v: Any) -> int:
+        t = str(arg.type)
+        optional = t.startswith("Optional[")
+        if optional:
+            t = t[len("Optional["):-1]
+        if v is None and (optional or t in ("Device", "Layout")):
+            return self._add(schema.Null())
+        if t == "Tensor":
+            return self._node_tensor(v)
+        if t == "List[Tensor]":
+            return self._add(schema.TensorList([self._node_tensor(x) for x in v]))
+        if t == "List[Optional[Tensor]]":
+            return self._add(schema.OptionalTensorList(
+                [-1 if x is None else self._node_tensor(x) for x in v]))
+        if t in ("List[int]", "List[SymInt]"):
+            if isinstance(v, int):
+                v = [v] * (arg.N or 1)
+            return self._add(schema.IntList([self._int_value(x) for x in v]))
+        if t == "List[float]":
+            return self._add(schema.DoubleList([float(x) for x in v]))
+        if t == "List[bool]":
+            return self._add(schema.BoolList([bool(x) for x in v]))
+        if t in ("int", "SymInt"):
+            return self._int_value(v)
+        if t in ("float", "SymFloat"):
+            return self._add(schema.Double(float(v)))
+        if t in ("bool", "SymBool"):
+            return self._add(schema.Bool(bool(v)))
+        if t == "number":
+            if isinstance(v, bool):
+                return self._add(schema.Bool(v))
+            if isinstance(v, int):
+                return self._add(schema.Int(v))
+            if isinstance(v, float):
+                return self._add(schema.Double(v))
+        if t == "str":
+            return self._add(schema.String(str(v)))
+        if t == "Device":
+            return self._add(schema.Null())
+        raise self._error(f"argument {arg.name} of type {arg.type} = {v!r} cannot be emitted",
+                          "This argument type is not supported yet")
+
+    # ---------------------------------------------------------------- nodes
+    def _operator(self, op: torch._ops.OpOverload | tuple[str, str]) -> int:
+        if isinstance(op, tuple):
+            name, overload = op
+        else:
+            name, overload = op._schema.name, op._schema.overload_name
+        key = (name, overload)
+        if key not in self.op_index:
+            self.op_index[key] = len(self.operators)
+            self.operators.append(schema.Operator(name=name, overload=overload))
+        return self.op_index[key]
+
+    def _bind(self, op: torch._ops.OpOverload, node: Node) -> dict[str, Any]:
+        bound: dict[str, Any] = {}
+        positional = [a for a in op._schema.arguments if not a.kwarg_only]
+        for a, v in zip(positional, node.args, strict=False):
+            bound[a.name] = v
+        bound.update(node.kwargs)
+        for a in op._schema.arguments:
+            if a.name not in bound and a.has_default_value():
+                bound[a.name] = a.default_value
+        return bound
+
+    def _emit_sym(self, node: Node) -> None:
+        """Integer shape arithmetic of dynamic shapes, computed on the device."""
+        out = self._add(schema.Int(0))
+        self.node_values[node] = out
+        if node.target == aten.sym_size.int:
+            op: tuple[str, str] = ("aten::sym_size", "int")
+            args = [self._node_tensor(node.args[0]), self._int_value(node.args[1])]
+        else:
+            op = ("executorch_prim::" + _SYM_OPS[node.target], "Scalar")
+            args = [self._int_value(a) for a in node.args]
+        self.instructions.append(schema.Instruction(
+            schema.KernelCall(op_index=self._operator(op), args=[*args, out])))
+
+    def _emit_call(self, node: Node) -> None:
+        op = node.target
+        assert isinstance(op, torch._ops.OpOverload)
+        if op == aten.t.default:  # t == permute_copy with reversed dims (1-D: identity)
+            ndim = len(node.args[0].meta["val"].shape)  # type: ignore[union-attr]
+            functional = aten.permute_copy.default
+            bound: dict[str, Any] = {"self": node.args[0], "dims": list(range(ndim))[::-1]}
+        else:
+            functional = out_variants.copy_variant(op)
+            bound = self._bind(op, node)
+        out_op = out_variants.out_variant(functional)
+        if out_op is None:
+            raise self._error(
+                f"op {op._schema.name}.{op._overloadname} has no out variant",
+                "Rewrite the model to avoid it, or register a custom op with an .out "
+                "overload and a kernel",
+            )
+        val = node.meta.get("val")
+        results = val if isinstance(val, list | tuple) else [val]
+        result_values = [self._tensor_value(r) for r in results]
+        self.node_values[node] = (
+            result_values if isinstance(val, list | tuple) else result_values[0]
+        )
+        schema_ = out_op._schema
+        outs = out_variants.out_arguments(schema_)
+        args: list[int] = []
+        remaining = list(result_values)
+        for a in schema_.arguments:
+            if any(a.name == o.name for o in outs):
+                if str(a.type) == "List[Tensor]":
+                    idx = self._add(schema.TensorList(remaining))
+                    remaining = []
+                else:
+                    idx = remaining.pop(0)
+                args.append(idx)
+                continue
+            if a.name in bound:
+                v = bound[a.name]
+            elif a.has_default_value():
+                v = a.default_value
+            else:
+                raise self._error(f"op {schema_.name}.{schema_.overload_name} argument {a.name} "
+                                  "has no value", "Unsupported op form")
+            args.append(self._arg_value(a, v))
+        # The return value follows the args, as upstream emits it: the out tensor for a
+        # single result, one TensorList of all out tensors for several (or a Tensor[] out).
+        if isinstance(val, list | tuple):
+            args.append(self._add(schema.TensorList(list(result_values))))
+        else:
+            args.append(result_values[0])
+        self.instructions.append(
+            schema.Instruction(schema.KernelCall(op_index=self._operator(out_op), args=args))
+        )
+
+    def _emit_placeholders(self) -> list[int]:
+        sig = self.ep.graph_signature
+        placeholders = [n for n in self.ep.graph.nodes if n.op == "placeholder"]
+        user_inputs: list[int] = []
+        for node, spec in zip(placeholders, sig.input_specs, strict=True):
+            self.node = node
+            if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
+                target = spec.target
+                t = self.ep.state_dict.get(target) if target in self.ep.state_dict else None
+                if t is None:
+                    t = self.ep.constants.get(target)  # type: ignore[assignment]
+                if not isinstance(t, torch.Tensor):
+                    raise self._error(f"constant {target} has no tensor data",
+                                      "Only tensor parameters/buffers are supported")
+                self.node_values[node] = self._constant_tensor(t)
+            elif spec.kind == InputKind.USER_INPUT:
+                val = node.meta.get("val")
+                if isinstance(val, torch.Tensor):
+                    self.node_values[node] = self._tensor_value(val)
+                else:
+                    self.node_values[node] = self._int_value(val)
+                user_inputs.append(self.node_values[node])
+            else:
+                raise self._error(f"input kind {spec.kind.name} is not supported",
+                                  "Remove custom objects / tokens from the model")
+        return user_inputs
+
+    def _emit_outputs(self, node: Node) -> list[int]:
+        sig = self.ep.graph_signature
+        outs = []
+        for spec, arg in zip(sig.output_specs, node.args[0], strict=True):  # type: ignore[arg-type]
+            if spec.kind != OutputKind.USER_OUTPUT:
+                raise self._error(
+                    f"output kind {spec.kind.name} (e.g. an in-place buffer update) is "
+                    "not supported", "Make the model functional (no buffer mutation)")
+            if isinstance(arg, Node):
+                outs.append(self._node_tensor(arg))
+            elif isinstance(arg, bool | int | float) or arg is None:
+                outs.append(self._arg_value_const(arg))
+            else:
+                raise self._error(f"output {arg!r} is not supported", "Return tensors")
+        return outs
+
+    def _arg_value_const(self, v: Any) -> int:
+        if v is None:
+            return self._add(schema.Null())
+        if isinstance(v, bool):
+            return self._add(schema.Bool(v))
+        if isinstance(v, int):
+            return self._add(schema.Int(v))
+        return self._add(schema.Double(float(v)))
+
+    def emit(self) -> EmittedProgram:
+        inputs = self._emit_placeholders()
+        outputs: list[int] = []
+        for node in self.ep.graph.nodes:
+            self.node = node
+            if node.op == "placeholder":
+                continue
+            if node.op == "output":
+                outputs = self._emit_outputs(node)
+            elif node.op == "call_function" and node.target is operator.getitem:
+                src = self.node_values[node.args[0]]
+                self.node_values[node] = src[node.args[1]]
+            elif node.op == "call_function" and (
+                node.target == aten.sym_size.int or node.target in _SYM_OPS
+            ):
+                self._emit_sym(node)
+            elif node.op == "call_function" and _is_runtime_check(node.target):
+                continue  # export-time assertions: nothing to run on the device
+            elif node.op == "call_function" and isinstance(node.target, torch._ops.OpOverload):
+                self._emit_call(node)
+            else:
+                raise self._error(
+                    f"graph node {node.op} {node.target} is not supported",
+                    "Control flow and higher-order ops are not supported yet",
+                )
+        self.node = None
+        total = self._plan(inputs, outputs)
+        segment, offsets = pte.pack_constants(self.constants)
+        plan = schema.ExecutionPlan(
+            name="forward",
+            container_meta_type=schema.ContainerMetadata(
+                treespec_dumps(self.ep.call_spec.in_spec),
+                treespec_dumps(self.ep.call_spec.out_spec),
+            ),
+            values=self.values, inputs=inputs, outputs=outputs,
+            chains=[schema.Chain(inputs=[], outputs=[], instructions=self.instructions)],
+            operators=self.operators, delegates=[],
+            non_const_buffer_sizes=[0, total] if self.planned else [0],
+        )
+        program = schema.Program(
+            version=0, execution_plan=[plan], constant_buffer=[], backend_delegate_data=[],
+            segments=[], constant_segment=schema.SubsegmentOffsets(0, offsets),
+        )
+        return EmittedProgram(program, segment)
+
+    def _plan(self, inputs: list[int], outputs: list[int]) -> int:
+        lifetimes = tensor_lifetimes(self.values, self.instructions, inputs, outputs)
+        requests = []
+        for idx in self.planned:
+            t = self.values[idx].val
+            assert isinstance(t, schema.Tensor)
+            numel = 1
+            for s in t.sizes:
+                numel *= s
+            first, last = lifetimes.get(idx, (0, 0))
+            requests.append(memory_planning.Lifetime(
+                idx, numel * ELEMENT_SIZE[t.scalar_type], first, last))
+        offsets, total = memory_planning.plan_memory(requests)
+        for idx, off in offsets.items():
+            t = self.values[idx].val
+            assert isinstance(t, schema.Tensor)
+            t.allocation_info = schema.AllocationDetails(1, off & 0xFFFFFFFF, off >> 32)
+        return total
+
+
+def tensor_lifetimes(
+    values: list[schema.EValue], instructions: list[schema.Instruction],
+    inputs: list[int], outputs: list[int],
+) -> dict[int, tuple[int, int]]:
+    """Inclusive [first, last] instruction index at which each tensor value is live.
+
+    Inputs are live from -1 (set before the first instruction), outputs until
+    len(instructions) (read after the last). Tensors inside TensorList/OptionalTensorList
+    arguments count as used by the instruction.
+    """
+    spans: dict[int, tuple[int, int]] = {}
+
+    def touch(idx: int, at: int) -> None:
+        if idx < 0 or idx >= len(values):
+            return
+        v = values[idx].val
+        if isinstance(v, schema.TensorList | schema.OptionalTensorList):
+            for item in v.items:
+                touch(item, at)
+            return
+        if not isinstance(v, schema.Tensor):
+            return
+        first, last = spans.get(idx, (at, at))
+        spans[idx] = (min(first, at), max(last, at))
+
+    for idx in inputs:
+        touch(idx, -1)
+    for i, ins in enumerate(instructions):
+        a = ins.instr_args
+        if isinstance(a, schema.KernelCall | schema.DelegateCall):
+            for idx in a.args:
+                touch(idx, i)
+        elif isinstance(a, schema.MoveCall):
+            touch(a.move_from, i)
+            touch(a.move_to, i)
+        elif isinstance(a, schema.JumpFalseCall):
+            touch(a.cond_value_index, i)
+        elif isinstance(a, schema.FreeCall):
+            touch(a.value_index, i)
+    for idx in outputs:
+        touch(idx, len(instructions))
+    return spans
+
+
+def emit_program(ep: ExportedProgram, model_file: str | None = None) -> EmittedProgram:
+    """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program."""
+    return _Emitter(ep, model_file).emit()

@@ -1,0 +1,58 @@
+"""`slimtorch export`: model file -> torch.export -> core ATen -> .pte (+ manifest, io dir)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from slimtorch.emitter import EmittedProgram, emit_program
+from slimtorch.model_file import LoadedModel, ModelFileError, load_model_file
+
+__all__ = ["LoadedModel", "ModelFileError", "export_model", "load_model_file", "write_io_dir"]
+
+
+def _progress(message: str) -> None:
+    print(f"slimtorch: {message}", file=sys.stderr, flush=True)
+
+
+def export_model(loaded: LoadedModel) -> EmittedProgram:
+    """torch.export + core-ATen decomposition + emission (out variants, memory plan)."""
+    t0 = time.monotonic()
+    _progress(f"exporting {loaded.path} (torch.export)")
+    try:
+        ep = torch.export.export(loaded.module, loaded.example_inputs,
+                                 dynamic_shapes=loaded.dynamic_shapes)
+    except Exception as e:
+        raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
+    _progress("decomposing to core ATen")
+    ep = ep.run_decompositions()
+    _progress("converting to out variants, planning memory")
+    emitted = emit_program(ep, os.path.abspath(loaded.path))
+    n = len(emitted.program.execution_plan[0].chains[0].instructions)
+    _progress(f"emitted {n} instructions in {time.monotonic() - t0:.1f}s")
+    return emitted
+
+
+def _to_numpy(x: Any) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        t = x.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            raise ModelFileError("bfloat16 tensors cannot be written as .npy; use float32 I/O")
+        return t.numpy()
+    return np.asarray(x)
+
+
+def write_io_dir(loaded: LoadedModel, directory: str) -> None:
+    """inputN.npy (example inputs) and expectedN.npy (eager outputs, flattened in order)."""
+    os.makedirs(directory, exist_ok=True)
+    with torch.no_grad():
+        outputs = loaded.module(*loaded.example_inputs)
+    for i, x in enumerate(torch.utils._pytree.tree_leaves(loaded.example_inputs)):
+        np.save(os.path.join(directory, f"input{i}.npy"), _to_numpy(x))
+    for i, y in enumerate(torch.utils._pytree.tree_leaves(outputs)):
+        np.save(os.path.join(directory, f"expected{i}.npy"), _to_numpy(y))

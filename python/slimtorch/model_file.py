@@ -1,0 +1,65 @@
+"""Loading a model file: a .py defining model(), example_inputs(), optionally dynamic_shapes()."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import torch
+
+
+class ModelFileError(Exception):
+    """The model file cannot be loaded or does not follow the model-file contract."""
+
+
+@dataclass
+class LoadedModel:
+    path: str
+    module: torch.nn.Module  # in eval mode
+    example_inputs: tuple[Any, ...]
+    dynamic_shapes: Any  # None when the file defines no dynamic_shapes()
+
+
+def _import(path: str) -> ModuleType:
+    if not os.path.isfile(path):
+        raise ModelFileError(f"model file {path} does not exist; pass the path of a .py file "
+                             "that defines model() and example_inputs()")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    name = "slimtorch_model_" + "".join(c if c.isalnum() else "_" for c in stem)
+    spec = importlib.util.spec_from_file_location(name, os.path.abspath(path))
+    if spec is None or spec.loader is None:
+        raise ModelFileError(f"model file {path} cannot be imported (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # torch.export (dynamo) looks the module up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        del sys.modules[name]
+        raise ModelFileError(f"model file {path} failed to import: {type(e).__name__}: {e}") from e
+    return module
+
+
+def load_model_file(path: str | os.PathLike[str]) -> LoadedModel:
+    """Import a model file and call its model() / example_inputs() / dynamic_shapes()."""
+    path = os.fspath(path)
+    module = _import(path)
+    for fn in ("model", "example_inputs"):
+        if not callable(getattr(module, fn, None)):
+            raise ModelFileError(
+                f"model file {path} does not define {fn}(); a model file defines "
+                "model() -> torch.nn.Module and example_inputs() -> tuple"
+            )
+    m = module.model()
+    if not isinstance(m, torch.nn.Module):
+        raise ModelFileError(f"{path}: model() returned {type(m).__name__}, expected a "
+                             "torch.nn.Module")
+    inputs = module.example_inputs()
+    if not isinstance(inputs, tuple):
+        raise ModelFileError(f"{path}: example_inputs() returned {type(inputs).__name__}, "
+                             "expected a tuple of inputs (write `return (x,)` for one input)")
+    dyn = module.dynamic_shapes() if callable(getattr(module, "dynamic_shapes", None)) else None
+    return LoadedModel(path, m.eval(), inputs, dyn)

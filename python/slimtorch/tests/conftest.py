@@ -1,0 +1,121 @@
+"""Shared fixtures: the MLP model file, programs exported by slimtorch and by upstream."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[3]
+PYTHON_DIR = REPO / "python"
+if str(PYTHON_DIR) not in sys.path:
+    sys.path.insert(0, str(PYTHON_DIR))
+
+from slimtorch import exporter  # noqa: E402
+from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
+
+_INLINE_MLP = '''
+import torch
+
+
+class MLP(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 32)
+        self.fc2 = torch.nn.Linear(32, 4)
+
+    def forward(self, x):
+        return torch.softmax(self.fc2(torch.relu(self.fc1(x))), dim=-1)
+
+
+def model():
+    torch.manual_seed(0)
+    return MLP()
+
+
+def example_inputs():
+    return (torch.randn(2, 16, generator=torch.Generator().manual_seed(1)),)
+'''
+
+NO_EXECUTORCH = "upstream executorch==1.5.1 is not importable (pip install executorch==1.5.1)"
+
+
+def executorch_available() -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import executorch.exir  # noqa: F401
+            import executorch.runtime  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+needs_executorch = pytest.mark.skipif(not executorch_available(), reason=NO_EXECUTORCH)
+
+
+@pytest.fixture(scope="session")
+def mlp_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """models/mlp.py when the repository has it, else an equivalent inline model file."""
+    path = REPO / "models" / "mlp.py"
+    if path.is_file():
+        return path
+    inline = tmp_path_factory.mktemp("models") / "mlp.py"
+    inline.write_text(_INLINE_MLP)
+    return inline
+
+
+@pytest.fixture(scope="session")
+def mlp_model(mlp_path: Path) -> LoadedModel:
+    return load_model_file(mlp_path)
+
+
+@pytest.fixture(scope="session")
+def slim_mlp(mlp_model: LoadedModel) -> bytes:
+    """The MLP exported by slimtorch."""
+    return exporter.export_model(mlp_model).to_bytes()
+
+
+def upstream_export(module: torch.nn.Module, inputs: tuple[Any, ...]) -> bytes:
+    from executorch.exir import to_edge
+
+    return bytes(to_edge(torch.export.export(module, inputs)).to_executorch().buffer)
+
+
+def run_upstream(program: bytes, inputs: list[Any]) -> list[torch.Tensor]:
+    """Run `program`'s forward with upstream ExecuTorch's runtime."""
+    from executorch.runtime import Runtime
+
+    method = Runtime.get().load_program(program).load_method("forward")
+    return list(method.execute(inputs))
+
+
+def eager(module: torch.nn.Module, inputs: tuple[Any, ...]) -> list[torch.Tensor]:
+    with torch.no_grad():
+        out = module(*inputs)
+    return list(torch.utils._pytree.tree_leaves(out))
+
+
+class Upstream:
+    """Upstream-exported programs, made once per session."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, bytes] = {}
+
+    def get(self, name: str, make: Callable[[], tuple[torch.nn.Module, tuple[Any, ...]]]) -> bytes:
+        if name not in self._cache:
+            module, inputs = make()
+            self._cache[name] = upstream_export(module.eval(), inputs)
+        return self._cache[name]
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Upstream:
+    if not executorch_available():
+        pytest.skip(NO_EXECUTORCH)
+    return Upstream()
