@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs what slimtorch needs on a Debian/Ubuntu machine, and nothing when it is all there.
+#
+#   scripts/setup.sh          system packages + .venv with torch and slimtorch (enough for `make demo`)
+#   scripts/setup.sh --test   the same, plus the test tools (pytest, ruff, upstream executorch 1.5.1)
+#
+# System packages come from apt (as root, or through sudo). The Python environment lives in .venv
+# inside the repository (ignored by git); a stamp file records what was installed from which
+# pyproject.toml, so a second run costs well under a second.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+want_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "setup: $*" >&2; }
+
+# --- system packages -------------------------------------------------------
+apt_packages=(
+  bazel-bootstrap            # Bazel 4.2.3, the newest Debian ships; builds offline in WORKSPACE mode
+  bazel-platforms            # @platforms data for Bazel
+  gcc-arm-none-eabi          # Cortex-M55 compiler
+  libnewlib-arm-none-eabi    # C library for bare-metal Arm
+  libstdc++-arm-none-eabi-newlib  # C++ headers (<cstdint>, ...) for bare-metal Arm
+  qemu-system-arm            # runs the firmware on the mps3-an547 (Cortex-M55) board
+  g++ python3-venv
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  [[ "$p" == \#* ]] && continue
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { say "need root or sudo to install: ${missing[*]}"; exit 1; }
+    sudo="sudo"
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Python environment ----------------------------------------------------
+python=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  say "creating .venv with $($python --version 2>&1)"
+  $python -m venv .venv
+fi
+extra=""
+((want_test)) && extra="[test]"
+stamp=".venv/.slimtorch-installed${extra}"
+fingerprint=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
+  say "installing Python packages into .venv (torch==2.13.0 CPU${extra:+, test tools})"
+  # torch is pinned: that release's CPU wheel is what the project is tested with; a looser
+  # requirement would pull a multi-GB CUDA build.
+  .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" -e ".${extra}"
+  echo "$fingerprint" > "$stamp"
+fi

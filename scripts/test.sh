@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: lint, `bazel test //...` (runtime and kernel unit tests, host end-to-end,
+# the Cortex-M55 firmware on QEMU, the heap check), then pytest (exporter, codegen, kernels
+# against PyTorch, compatibility with upstream ExecuTorch 1.5.1 in both directions).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "ruff (Python lint)"
+.venv/bin/ruff check .
+
+step "bazel test //..."
+bazel test //... 
+
+step "pytest"
+set +e
+.venv/bin/python -m pytest -q
+rc=$?
+set -e
+if [[ $rc -eq 5 ]]; then
+  echo "pytest collected no tests: that is a broken test setup, not a pass" >&2
+  exit 1
+fi
+exit $rc
