@@ -46,11 +46,7 @@ Error permute_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
     }
     return Error::Ok;
   }
-  StridedIndex it(out_sizes, strides, x.dim);
-  for (uint32_t i = 0; i < out.numel; ++i) {
-    copy_element(out.data, i, x.data, it.offset, esize);
-    it.next();
-  }
+  strided_copy(out.data, x.data, out_sizes, strides, x.dim, esize);
   return Error::Ok;
 }
 
