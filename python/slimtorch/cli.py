@@ -90,6 +90,16 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sizes_header(args: argparse.Namespace) -> int:
+    from slimtorch import embed
+
+    names = [memory_planning.parse_memory(m).name for m in args.memory or []]
+    program = pte.read_pte_file(args.program)
+    _write_text(args.output, embed.sizes_header(program, args.bookkeeping_bytes, names,
+                                                os.path.basename(args.program)))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from slimtorch import compare
 
@@ -161,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an input in method input order (repeat for each input)")
     m.add_argument("-o", "--output", required=True, metavar="OUT.cc")
     m.set_defaults(func=cmd_embed)
+
+    h = sub.add_parser("sizes-header", help="write the C++ header of a program's memory sizes",
+                       description="Every byte count an application reserves for the program: "
+                       "planned buffers per memory id and the runtime's bookkeeping arena "
+                       "(as measured on the target by tools/memory/bookkeeping_probe.cc).")
+    h.add_argument("program", metavar="PROGRAM.pte")
+    h.add_argument("--bookkeeping-bytes", type=int, required=True, metavar="N",
+                   help="Method::bookkeeping_bytes_needed on the target platform")
+    h.add_argument("--memory", action="append", metavar="NAME[:SIZE]",
+                   help="the memories the program was planned for, in export order")
+    h.add_argument("-o", "--output", required=True, metavar="OUT.h")
+    h.set_defaults(func=cmd_sizes_header)
 
     c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",
                        description="Parse `output <i> shape ... : values` lines and compare "
