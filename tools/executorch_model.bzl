@@ -156,11 +156,17 @@ def _sizes_header_impl(ctx):
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
     probe = ctx.executable.probe
     if ctx.attr.run_under_qemu:
-        # The probe is a Cortex-M55 image: run it on the board it was built for.
-        run = ("timeout 60 {qemu} -M mps3-an547 -nographic -monitor none -serial none " +
+        # The probe is a Cortex-M55 image: heap-check it like every image the
+        # build makes, then run it on the board it was built for.
+        run = ("{checker} /usr/bin/arm-none-eabi-nm {probe} >/dev/null && " +
+               "timeout 60 {qemu} -M mps3-an547 -nographic -monitor none -serial none " +
                "-chardev file,id=semihost,path=\"$HOME/probe.txt\" " +
                "-semihosting-config enable=on,target=native,chardev=semihost " +
-               "-kernel {probe} </dev/null").format(qemu = _QEMU, probe = probe.path)
+               "-kernel {probe} </dev/null").format(
+            checker = ctx.executable._heap_checker.path,
+            qemu = _QEMU,
+            probe = probe.path,
+        )
     else:
         run = "{probe} >\"$HOME/probe.txt\"".format(probe = probe.path)
     command = _ENV_SETUP + """
@@ -182,7 +188,7 @@ PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeepi
         command = command,
         inputs = ctx.files._slimtorch_srcs + [ctx.file.program, probe],
         outputs = [ctx.outputs.out],
-        tools = [ctx.attr._python[DefaultInfo].files_to_run],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run, ctx.executable._heap_checker],
         mnemonic = "SlimtorchSizes",
         progress_message = "Measuring memory sizes of {}".format(ctx.file.program.short_path),
         use_default_shell_env = True,
@@ -196,6 +202,12 @@ _sizes_header = rule(
         "probe": attr.label(mandatory = True, executable = True, cfg = "target"),
         "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
         "run_under_qemu": attr.bool(default = False),
+        "_heap_checker": attr.label(
+            default = "//tools:heap_check.sh",
+            allow_single_file = True,
+            executable = True,
+            cfg = "exec",
+        ),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
     },
