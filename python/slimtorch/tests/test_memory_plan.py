@@ -7,6 +7,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import torch
 
 from slimtorch import cli, exporter, pte, schema
 from slimtorch.dtypes import ELEMENT_SIZE
@@ -127,6 +128,36 @@ def test_models_plan_near_lower_bound_and_not_above_upstream(
     assert sum(ours.non_const_buffer_sizes) <= sum(theirs.non_const_buffer_sizes), (
         f"{path.name}: slimtorch plans {list(ours.non_const_buffer_sizes)}, upstream "
         f"{list(theirs.non_const_buffer_sizes)}")
+
+
+class _Ladder(torch.nn.Module):
+    """Layers of three widths, each feeding a running list of reductions: tensors of many
+    sizes and lifetimes, where upstream's greedy plan lands above the lower bound."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = torch.nn.ModuleList(
+            torch.nn.Linear(64 * (k % 3 + 1), 64 * ((k + 1) % 3 + 1)) for k in range(9))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        sums = []
+        for layer in self.layers:
+            x = torch.tanh(layer(x))
+            sums.append(x.sum(-1, keepdim=True))
+        return x, torch.cat(sums, -1)
+
+
+def test_ladder_reaches_the_bound_where_upstream_does_not(upstream: Upstream) -> None:
+    torch.manual_seed(0)
+    module, inputs = _Ladder().eval(), (torch.randn(4, 64),)
+    ours = pte.read_pte(exporter.export_model(LoadedModel("ladder.py", module, inputs, None))
+                        .to_bytes()).program.execution_plan[0]
+    theirs = pte.read_pte(upstream.get("ladder", lambda: (module, inputs))
+                          ).program.execution_plan[0]
+    (mine,) = method_memory_stats(ours)
+    (up,) = method_memory_stats(theirs)
+    assert mine.planned_bytes == mine.lower_bound
+    assert mine.planned_bytes < up.planned_bytes
 
 
 def test_lower_bound_counts_aligned_live_bytes() -> None:
