@@ -12,7 +12,7 @@ load("@rules_cc//cc:defs.bzl", "cc_binary")
 load("//tools:executorch_model.bzl", "executorch_model")
 load("//tools:qemu_test.bzl", "host_run_test", "qemu_test")
 
-def model_test(name, rtol = "1e-4", atol = "1e-5", arena_bytes = 65536, qemu_timeout_seconds = 120, size = "small"):
+def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, size = "small"):
     executorch_model(
         name = name,
         src = "//models:{}.py".format(name),
@@ -26,8 +26,6 @@ def model_test(name, rtol = "1e-4", atol = "1e-5", arena_bytes = 65536, qemu_tim
             "//platforms:is_arm_m55": ["//app:firmware_main.cc"],
             "//conditions:default": ["//app:runner_main.cc"],
         }),
-        # the bookkeeping arena: EValues and tensors of every instruction
-        local_defines = ["SLIMTORCH_ARENA_BYTES={}".format(arena_bytes)],
         deps = [
             ":{}_embedded".format(name),
             ":{}_kernels".format(name),
@@ -35,6 +33,7 @@ def model_test(name, rtol = "1e-4", atol = "1e-5", arena_bytes = 65536, qemu_tim
             "//runtime",
         ] + select({
             "//platforms:is_arm_m55": [
+                ":{}_sizes".format(name),  # model_sizes.h: the arena size firmware_main.cc uses
                 "//platforms/arm_m55:semihosting",
                 "//platforms/arm_m55:startup",
             ],
