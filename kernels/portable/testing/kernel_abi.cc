@@ -27,6 +27,7 @@ enum ArgKind : int32_t {
   kTensor = 4,
   kIntList = 5,
   kAlias = 6,  // the same EValue as arg `i` (the return value aliases `out`)
+  kOptTensorList = 7,  // Tensor?[]: `list` holds arg indices, -1 for None
 };
 
 }  // namespace
@@ -41,7 +42,7 @@ struct StTestArg {
   int32_t ndim;        // Tensor: number of dims; IntList: number of items
   int32_t dynamism;    // Tensor: 0 static, 1 dynamic bound, 2 unbound
   int32_t* sizes;      // Tensor: ndim sizes (rewritten on resize)
-  int64_t* list;       // IntList: ndim values
+  int64_t* list;       // IntList: ndim values; OptTensorList: ndim arg indices (-1 = None)
   uint8_t* dim_order;  // Tensor: ndim entries, or null for contiguous
   void* data;          // Tensor: element data
   uint64_t capacity_bytes;  // Tensor: bytes available at data
@@ -50,7 +51,9 @@ struct StTestArg {
 // Calls kernel `op` ("aten::add.out"). Returns the kernel's Error as an int
 // (0 = Ok), -1 if no such kernel is registered, -2 if the arguments cannot be
 // described (too many, bad alias). Copies the kernel's message into msg.
-int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_len) {
+// Like st_test_call, but only args[0..kernel_nargs) are passed to the kernel; the
+// args after them hold the tensors that OptTensorList args refer to.
+int st_test_call_n(const char* op, StTestArg* args, int nargs, int kernel_nargs, char* msg, int msg_len) {
   using namespace slimtorch;
   if (msg_len > 0) msg[0] = '\0';
   KernelFn fn = find_kernel(op, strlen(op));
@@ -117,19 +120,39 @@ int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_
         if (s.i < 0 || s.i >= a) return -2;
         ptrs[a] = ptrs[s.i];
         break;
+      case kOptTensorList:  // items resolved below, once every arg exists
+        if (s.ndim < 0 || s.ndim > kMaxListItems) return -2;
+        v.tag = Tag::OptionalTensorList;
+        v.v.tl.items = item_ptrs[a];
+        v.v.tl.size = static_cast<uint32_t>(s.ndim);
+        break;
       default:
         return -2;
     }
   }
+  EValue none;
+  for (int a = 0; a < nargs; ++a) {
+    if (args[a].kind != kOptTensorList) continue;
+    for (int k = 0; k < args[a].ndim; ++k) {
+      const int64_t ref = args[a].list[k];
+      if (ref >= nargs) return -2;
+      item_ptrs[a][k] = ref < 0 ? &none : ptrs[ref];
+    }
+  }
+  if (kernel_nargs < 0 || kernel_nargs > nargs) return -2;
 
   KernelContext ctx;
   ctx.op_name = op;
-  const Error err = fn(ctx, ptrs, static_cast<size_t>(nargs));
+  const Error err = fn(ctx, ptrs, static_cast<size_t>(kernel_nargs));
   if (msg_len > 0) {
     strncpy(msg, ctx.message, static_cast<size_t>(msg_len) - 1);
     msg[msg_len - 1] = '\0';
   }
   return static_cast<int>(err);
+}
+
+int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_len) {
+  return st_test_call_n(op, args, nargs, nargs, msg, msg_len);
 }
 
 // The registry's rows, so tests can check that every catalog op is callable.

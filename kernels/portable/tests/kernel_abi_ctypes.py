@@ -60,7 +60,8 @@ class StTestArg(ctypes.Structure):
     ]
 
 
-KIND_NONE, KIND_INT, KIND_DOUBLE, KIND_BOOL, KIND_TENSOR, KIND_INT_LIST, KIND_ALIAS = range(7)
+(KIND_NONE, KIND_INT, KIND_DOUBLE, KIND_BOOL, KIND_TENSOR, KIND_INT_LIST, KIND_ALIAS,
+ KIND_OPT_TENSOR_LIST) = range(8)
 
 
 @dataclass
@@ -127,6 +128,15 @@ class KernelLib:
             ctypes.c_int,
         ]
         self.lib.st_test_call.restype = ctypes.c_int
+        self.lib.st_test_call_n.argtypes = [
+            ctypes.c_char_p,
+            ctypes.POINTER(StTestArg),
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_int,
+        ]
+        self.lib.st_test_call_n.restype = ctypes.c_int
         self.lib.st_test_num_kernels.restype = ctypes.c_int
         self.lib.st_test_kernel_name.argtypes = [ctypes.c_int]
         self.lib.st_test_kernel_name.restype = ctypes.c_char_p
@@ -141,7 +151,22 @@ class KernelLib:
 
         An Out arg's result is its buffer viewed with the shape the kernel left in its sizes.
         Appends nothing: pass the return-value alias explicitly with ("alias", index).
+        A Python list of arrays / None is a Tensor?[] argument (its tensors are passed
+        after the kernel's arguments).
         """
+        kernel_nargs = len(args)
+        args = list(args)
+        lists: dict[int, list[int]] = {}
+        for idx in range(kernel_nargs):
+            if isinstance(args[idx], list):
+                refs = []
+                for item in args[idx]:  # type: ignore[union-attr]
+                    if item is None:
+                        refs.append(-1)
+                    else:
+                        refs.append(len(args))
+                        args.append(item)
+                lists[idx] = refs
         keep: list[object] = []  # keeps ctypes buffers alive during the call
         structs = (StTestArg * max(1, len(args)))()
         outs: dict[int, tuple[np.ndarray, ctypes.Array, Out]] = {}
@@ -157,6 +182,10 @@ class KernelLib:
                 s.kind, s.i = KIND_INT, arg
             elif isinstance(arg, float):
                 s.kind, s.d = KIND_DOUBLE, arg
+            elif idx in lists:
+                refs_c = (ctypes.c_int64 * max(1, len(lists[idx])))(*lists[idx])
+                keep.append(refs_c)
+                s.kind, s.ndim, s.list = KIND_OPT_TENSOR_LIST, len(lists[idx]), refs_c
             elif isinstance(arg, IntList):
                 values = (ctypes.c_int64 * max(1, len(arg.values)))(*arg.values)
                 keep.append(values)
@@ -200,7 +229,7 @@ class KernelLib:
             else:
                 raise TypeError(f"cannot pass {type(arg).__name__} to a kernel")
         msg = ctypes.create_string_buffer(256)
-        err = self.lib.st_test_call(op.encode(), structs, len(args), msg, len(msg))
+        err = self.lib.st_test_call_n(op.encode(), structs, len(args), kernel_nargs, msg, len(msg))
         results: list[np.ndarray | None] = [None] * len(args)
         for idx, (array, sizes, out) in outs.items():
             shape = tuple(sizes[d] for d in range(len(out.shape)))
