@@ -14,6 +14,9 @@
 #ifndef SLIMTORCH_ARENA_BYTES
 #define SLIMTORCH_ARENA_BYTES 16384
 #endif
+#ifndef SLIMTORCH_ITERATIONS
+#define SLIMTORCH_ITERATIONS 1  // executions of the method (state carries over); last outputs printed
+#endif
 #ifndef SLIMTORCH_MAX_MEMORY_IDS
 #define SLIMTORCH_MAX_MEMORY_IDS 8
 #endif
@@ -52,13 +55,14 @@ int main() {
     g_planned[i] = slimtorch::Span<uint8_t>(kPlannedBuffers[i].data, kPlannedBuffers[i].size);
   }
   for (size_t i = 0; i < kNumInputs; ++i) {
-    g_inputs[i] = RunInput{kInputs[i].data, kInputs[i].nbytes, nullptr, 0};
+    g_inputs[i] = RunInput{kInputs[i].data, kInputs[i].nbytes, kInputs[i].shape, kInputs[i].ndim};
   }
   RunRequest request;
   request.inputs = g_inputs;
   request.num_inputs = kNumInputs;
   request.planned = slimtorch::Span<slimtorch::Span<uint8_t>>(g_planned, kNumPlannedBuffers);
   request.arena = slimtorch::Span<uint8_t>(g_arena, sizeof(g_arena));
+  request.iterations = SLIMTORCH_ITERATIONS;
   slimtorch::Method method;  // lives until main returns (the image then exits)
   const slimtorch::Error e = run_method(program.get(), request, &method);
   if (e != slimtorch::Error::Ok) {
