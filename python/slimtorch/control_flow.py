@@ -211,10 +211,7 @@ def emit_map(em: _Emitter, node: Node) -> None:
 
 
 def emit_scan(em: _Emitter, node: Node) -> None:
-    body_arg, init, xs, extra = node.args[:4]
-    if len(node.args) > 4 or node.kwargs.get("reverse"):
-        raise em._error("scan(..., reverse=True) is not supported",
-                        "Flip xs with torch.flip before the scan and flip the stacked outputs")
+    body_arg, init, xs, extra = node.args  # torch.export flips xs itself for reverse=True
     body = _subgraph(node, body_arg)
     _loop(em, node, body, _values(em, init), list(xs), _values(em, extra),  # type: ignore[arg-type]
           _stacked_outputs(em, node, len(init)))  # type: ignore[arg-type]
