@@ -103,7 +103,8 @@ def test_slimtorch_cond_program_runs_on_upstream(cond_programs: tuple[bytes, byt
 
 def test_input_beyond_its_bound_is_rejected(pte_runner: Path, tmp_path: Path) -> None:
     program = tmp_path / "dynamic.pte"
-    program.write_bytes(export_model(load_model_file(REPO / "models" / "dynamic_mlp.py")).to_bytes())
+    loaded = load_model_file(REPO / "models" / "dynamic_mlp.py")
+    program.write_bytes(export_model(loaded).to_bytes())
     ok = run_runner(pte_runner, program, [np.ones((5, 6), np.float32)], tmp_path)
     assert ok[0].shape == (5, 3)
     np.save(tmp_path / "big.npy", np.ones((9, 6), np.float32))
