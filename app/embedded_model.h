@@ -16,6 +16,8 @@ namespace slimtorch_app {
 struct EmbeddedInput {
   const void* data;  // raw little-endian elements, row-major
   size_t nbytes;
+  const int32_t* shape;  // the input's sizes (dynamic-shape inputs take them)
+  size_t ndim;
 };
 
 struct PlannedBuffer {

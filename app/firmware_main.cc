@@ -28,6 +28,9 @@ static void st_write_text(const char* text) { fputs(text, stdout); }
 #define SLIMTORCH_ARENA_SHORTFALL 0
 #endif
 #define SLIMTORCH_ARENA_BYTES (slimtorch_model::kBookkeepingBytes - SLIMTORCH_ARENA_SHORTFALL)
+#ifndef SLIMTORCH_ITERATIONS
+#define SLIMTORCH_ITERATIONS 1  // executions of the method (state carries over); last outputs printed
+#endif
 #ifndef SLIMTORCH_MAX_MEMORY_IDS
 #define SLIMTORCH_MAX_MEMORY_IDS 8
 #endif
@@ -66,13 +69,14 @@ int main() {
     g_planned[i] = slimtorch::Span<uint8_t>(kPlannedBuffers[i].data, kPlannedBuffers[i].size);
   }
   for (size_t i = 0; i < kNumInputs; ++i) {
-    g_inputs[i] = RunInput{kInputs[i].data, kInputs[i].nbytes, nullptr, 0};
+    g_inputs[i] = RunInput{kInputs[i].data, kInputs[i].nbytes, kInputs[i].shape, kInputs[i].ndim};
   }
   RunRequest request;
   request.inputs = g_inputs;
   request.num_inputs = kNumInputs;
   request.planned = slimtorch::Span<slimtorch::Span<uint8_t>>(g_planned, kNumPlannedBuffers);
   request.arena = slimtorch::Span<uint8_t>(g_arena, sizeof(g_arena));
+  request.iterations = SLIMTORCH_ITERATIONS;
   slimtorch::Method method;  // lives until main returns (the image then exits)
   const slimtorch::Error e = run_method(program.get(), request, &method);
   if (e != slimtorch::Error::Ok) {

@@ -193,14 +193,17 @@ Error run_method(const slimtorch::Program& program, const RunRequest& request, s
     return slimtorch::Fail(Error::InvalidArgument).s("the method takes ").n(static_cast<int64_t>(method->num_inputs()))
         .s(" inputs, got ").n(static_cast<int64_t>(request.num_inputs)).done();
   }
-  for (size_t i = 0; i < request.num_inputs; ++i) {
-    const RunInput& in = request.inputs[i];
-    if (in.shape != nullptr && method->input(i).is_tensor()) {
-      ST_TRY(method->set_input_shape(i, in.shape, in.ndim));
+  for (uint32_t run = 0; run < (request.iterations > 0 ? request.iterations : 1); ++run) {
+    for (size_t i = 0; i < request.num_inputs; ++i) {  // inputs' memory may be reused: set each time
+      const RunInput& in = request.inputs[i];
+      if (in.shape != nullptr && method->input(i).is_tensor()) {
+        ST_TRY(method->set_input_shape(i, in.shape, in.ndim));
+      }
+      ST_TRY(method->set_input(i, in.data, in.nbytes));
     }
-    ST_TRY(method->set_input(i, in.data, in.nbytes));
+    ST_TRY(method->execute());
   }
-  return method->execute();
+  return Error::Ok;
 }
 
 void print_outputs(const slimtorch::Method& method, WriteFn write) {

@@ -32,9 +32,11 @@ struct RunRequest {
   size_t num_inputs = 0;
   slimtorch::Span<slimtorch::Span<uint8_t>> planned;  // planned[i] backs memory id i + 1
   slimtorch::Span<uint8_t> arena;                     // bookkeeping arena
+  uint32_t iterations = 1;  // executions; state (mutable buffers) carries from one to the next
 };
 
-// Initialises method 0 of `program` into `method`, sets the inputs and executes.
+// Initialises method 0 of `program` into `method`, then `iterations` times sets the
+// inputs (shape first, for dynamic-shape inputs) and executes.
 slimtorch::Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method);
 
 // Prints every output of `method` in the contract format.

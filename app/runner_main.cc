@@ -30,13 +30,14 @@ int usage_error(const char* msg) {
 }
 
 const char kHelp[] =
-    "usage: model_runtime [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]]\n"
+    "usage: model_runtime [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]] [--iterations N]\n"
     "\n"
     "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
     "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
     "With no PROGRAM, runs the program embedded in this binary on its embedded inputs.\n"
     "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order)\n"
-    "  --output-dir DIR  also write output<i>.npy files into DIR\n";
+    "  --output-dir DIR  also write output<i>.npy files into DIR\n"
+    "  --iterations N    execute the method N times (state carries over), print the last outputs\n";
 
 // A 16-byte aligned heap block (program bytes are read in place by the runtime).
 struct Block {
@@ -153,11 +154,21 @@ int main(int argc, char** argv) {
   const char* program_path = nullptr;
   const char* output_dir = nullptr;
   std::vector<const char*> input_paths;
+#ifndef SLIMTORCH_ITERATIONS
+#define SLIMTORCH_ITERATIONS 1
+#endif
+  long iterations = SLIMTORCH_ITERATIONS;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       fputs(kHelp, stdout);
       return 0;
+    } else if (a == "--iterations") {
+      char* end = nullptr;
+      iterations = i + 1 < argc ? strtol(argv[++i], &end, 10) : 0;
+      if (end == nullptr || *end != '\0' || iterations < 1 || iterations > 1000000) {
+        return usage_error("--iterations needs a count from 1 to 1000000");
+      }
     } else if (a == "--input" || a == "--output-dir") {
       if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
       (a == "--input" ? input_paths.push_back(argv[++i]) : void(output_dir = argv[++i]));
@@ -217,7 +228,8 @@ int main(int argc, char** argv) {
   std::vector<slimtorch_app::RunInput> inputs;
   if (program_path == nullptr) {
     for (size_t i = 0; i < slimtorch_app::kNumInputs; ++i) {
-      inputs.push_back({slimtorch_app::kInputs[i].data, slimtorch_app::kInputs[i].nbytes, nullptr, 0});
+      inputs.push_back({slimtorch_app::kInputs[i].data, slimtorch_app::kInputs[i].nbytes, slimtorch_app::kInputs[i].shape,
+                        slimtorch_app::kInputs[i].ndim});
     }
   }
   for (size_t i = 0; i < input_paths.size(); ++i) {
@@ -235,6 +247,7 @@ int main(int argc, char** argv) {
   request.num_inputs = inputs.size();
   request.planned = slimtorch::Span<slimtorch::Span<uint8_t>>(planned.data(), planned.size());
   request.arena = slimtorch::Span<uint8_t>(arena.data, arena.size);
+  request.iterations = static_cast<uint32_t>(iterations);
   slimtorch::Method method;
   // Check .npy dtypes against the method's inputs before running (after init).
   slimtorch::MemoryConfig probe_memory{request.planned, request.arena};

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-_KEY_RE = re.compile(r"^(default|v1/(\d+;[0-9,]*)(\|\d+;[0-9,]*)*)$")
+_KEY_RE = re.compile(r"^(default|v1|v1/(\d+;[0-9,]*)(\|\d+;[0-9,]*)*)$")  # bare v1: no tensor args
 
 
 class ManifestError(Exception):

@@ -8,8 +8,7 @@ tests `<name>_host_test` and `<name>_qemu_test`, which compare the outputs with 
 eager (the export's expected<i>.npy) within `rtol`.
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_binary")
-load("//tools:executorch_model.bzl", "executorch_model")
+load("//tools:executorch_model.bzl", "executorch_model", "model_image")
 load("//tools:qemu_test.bzl", "host_run_test", "qemu_test")
 
 def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, size = "small"):
@@ -17,28 +16,9 @@ def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, s
         name = name,
         src = "//models:{}.py".format(name),
     )
-    cc_binary(
+    model_image(
         name = name + "_runtime",
-        srcs = [
-            "//app:run_model.cc",
-            "//app:run_model.h",
-        ] + select({
-            "//platforms:is_arm_m55": ["//app:firmware_main.cc"],
-            "//conditions:default": ["//app:runner_main.cc"],
-        }),
-        deps = [
-            ":{}_embedded".format(name),
-            ":{}_kernels".format(name),
-            "//app:embedded_model",
-            "//runtime",
-        ] + select({
-            "//platforms:is_arm_m55": [
-                ":{}_sizes".format(name),  # model_sizes.h: the arena size firmware_main.cc uses
-                "//platforms/arm_m55:semihosting",
-                "//platforms/arm_m55:startup",
-            ],
-            "//conditions:default": [],
-        }),
+        model = name,
     )
     host_run_test(
         name = name + "_host_test",

@@ -15,17 +15,13 @@ import pytest
 import torch
 
 from slimtorch.model_file import load_model_file
+from slimtorch.upstream import export_program as upstream_program
 
 REPO = Path(__file__).resolve().parents[1]
 exir = pytest.importorskip(
     "executorch.exir",
     reason="needs upstream executorch==1.5.1, which `make test` installs (setup.sh --test)",
 )
-
-
-def upstream_program(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> bytes:
-    exported = torch.export.export(module, inputs)
-    return bytes(exir.to_edge(exported).to_executorch().buffer)
 
 
 def run_runner(

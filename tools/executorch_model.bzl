@@ -380,3 +380,49 @@ def executorch_model(
         visibility = visibility,
         tags = tags,
     )
+
+def model_image(name, model, embedded = None, local_defines = [], visibility = None, tags = []):
+    """The application image of an executorch_model: host runner or Cortex-M55 firmware.
+
+    On the host it runs the embedded program (or a .pte given on its command line,
+    app/runner_main.cc); on arm_m55 it is semihosting firmware (app/firmware_main.cc)
+    whose bookkeeping arena is sized by the model's generated model_sizes.h.
+
+    Args:
+      name: the cc_binary.
+      model: name of the executorch_model (in this package) whose kernels and sizes to use.
+      embedded: cc_library of the embedded program and inputs; default `:<model>_embedded`
+        (another input set: a slimtorch_embed of the same program with other inputs).
+      local_defines: e.g. ["SLIMTORCH_ITERATIONS=3"] (firmware: executions per run).
+      visibility: of the binary.
+      tags: of the binary.
+    """
+    cc_binary(
+        name = name,
+        # run_model.cc is compiled into each image rather than into a library: it
+        # refers to the embedded model's symbols, and objects on the link line come
+        # before every library, whatever the dependency order.
+        srcs = [
+            "//app:run_model.cc",
+            "//app:run_model.h",
+        ] + select({
+            "//platforms:is_arm_m55": ["//app:firmware_main.cc"],
+            "//conditions:default": ["//app:runner_main.cc"],
+        }),
+        local_defines = local_defines,
+        deps = [
+            embedded or ":{}_embedded".format(model),
+            ":{}_kernels".format(model),
+            "//app:embedded_model",
+            "//runtime",
+        ] + select({
+            "//platforms:is_arm_m55": [
+                ":{}_sizes".format(model),  # model_sizes.h: the arena firmware_main.cc declares
+                "//platforms/arm_m55:semihosting",
+                "//platforms/arm_m55:startup",
+            ],
+            "//conditions:default": [],
+        }),
+        visibility = visibility,
+        tags = tags,
+    )

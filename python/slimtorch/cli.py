@@ -48,6 +48,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_io(args: argparse.Namespace) -> int:
+    from slimtorch import exporter
+
+    if len(args.output_dir) != args.cases:
+        raise CliError(f"--cases {args.cases} needs {args.cases} output directories, "
+                       f"got {len(args.output_dir)}")
+    loaded = exporter.load_model_file(args.model)
+    for case, directory in enumerate(args.output_dir):
+        exporter.write_io_dir(loaded, directory, case=case, iterations=args.iterations)
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from slimtorch import inspect_pte
 
@@ -139,6 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
     e.set_defaults(func=cmd_export)
+
+    c = sub.add_parser("io", help="write the inputs and PyTorch's outputs of test cases",
+                       description="Writes input<i>.npy and expected<i>.npy of a model file's "
+                       "test cases: 0 is example_inputs(), k the k-th tuple of test_inputs().")
+    c.add_argument("model", help="model file (.py)")
+    c.add_argument("--cases", type=int, default=1,
+                   help="number of cases, one -o directory each (default 1)")
+    c.add_argument("--iterations", type=int, default=1,
+                   help="call the model this many times; expect the last call's outputs")
+    c.add_argument("-o", "--output-dir", required=True, nargs="+",
+                   help="directory per case, in case order")
+    c.set_defaults(func=cmd_io)
 
     i = sub.add_parser("inspect", help="print a readable summary of a .pte program",
                        description="Methods, inputs/outputs, operators, instructions, planned "

@@ -73,9 +73,12 @@ def embed_source(pte: PteFile | None, inputs: list[str], program_name: str = "",
         for k, path in enumerate(inputs):
             if not os.path.isfile(path):
                 raise EmbedError(f"input file {path} does not exist")
-            data = _check_input(pte, k, np.load(path, allow_pickle=False), path)
+            arr = np.load(path, allow_pickle=False)
+            data = _check_input(pte, k, arr, path)
             out.append(_byte_array(f"kInput{k}", data))
-            input_entries.append(f"{{kInput{k}, {len(data)}u}}")
+            dims = ", ".join(str(int(d)) for d in arr.shape) or "0"
+            out.append(f"const int32_t kShape{k}[{max(arr.ndim, 1)}] = {{{dims}}};\n")
+            input_entries.append(f"{{kInput{k}, {len(data)}u, kShape{k}, {arr.ndim}u}}")
     sizes: list[int] = []
     if pte is not None and pte.program.execution_plan:
         sizes = list(pte.program.execution_plan[0].non_const_buffer_sizes[1:])
@@ -99,7 +102,7 @@ def embed_source(pte: PteFile | None, inputs: list[str], program_name: str = "",
     out.append("const uint8_t* const kProgram = kProgramData;\n")
     out.append(f"const size_t kProgramSize = {len(program)}u;\n\n")
     out.append("const EmbeddedInput kInputs[] = {\n    "
-               + (",\n    ".join(input_entries) or "{nullptr, 0u}") + "};\n")
+               + (",\n    ".join(input_entries) or "{nullptr, 0u, nullptr, 0u}") + "};\n")
     out.append(f"const size_t kNumInputs = {len(input_entries)}u;\n\n")
     out.append("const PlannedBuffer kPlannedBuffers[] = {\n    "
                + (",\n    ".join(planned_entries) or "{nullptr, 0u}") + "};\n")

@@ -2,7 +2,10 @@
 
 Every op becomes a KernelCall of its `.out` overload; views become copies; parameters,
 buffers and lifted constants go to the constant segment; every other tensor is planned in
-memory id 1 (see memory_planning.py).
+memory id 1 (see memory_planning.py). Buffers the model mutates are planned too, with their
+initial value in the mutable data segment, and written back with `aten::copy_` at the end.
+Higher-order ops (cond, while_loop, map, scan) become jumps over inlined subgraphs
+(control_flow.py).
 """
 
 from __future__ import annotations
@@ -40,9 +43,13 @@ class EmitError(Exception):
 class EmittedProgram:
     program: schema.Program
     constant_segment: bytes  # segment 0 data (empty when there are no constants)
+    mutable_segment: bytes = b""  # segment 1: initial values of mutable buffers (if any)
 
     def to_bytes(self) -> bytes:
-        return pte.write_pte(self.program, [self.constant_segment])
+        segments = [self.constant_segment]
+        if self.program.mutable_data_segments:
+            segments.append(self.mutable_segment)
+        return pte.write_pte(self.program, segments)
 
 
 def source_line(node: Node, prefer_file: str | None = None) -> str:
@@ -85,6 +92,8 @@ class _Emitter:
         self.constants: list[bytes] = []
         self.planned: list[int] = []  # value indices of tensors that need planned memory
         self.node: Node | None = None
+        self.mutable: list[bytes] = []  # initial values of mutable buffers (data_buffer_idx k)
+        self.buffer_values: dict[str, int] = {}  # mutated buffer name -> its value index
 
     # --------------------------------------------------------------- values
     def _add(self, val: schema.KernelValue) -> int:
@@ -121,7 +130,11 @@ class _Emitter:
                 sizes.append(int(s))
         return sizes, dynamic
 
-    def _tensor_value(self, t: torch.Tensor, data_buffer_idx: int = 0) -> int:
+    def _tensor_value(self, t: torch.Tensor, data_buffer_idx: int = 0,
+                      planned: bool = True) -> int:
+        """A Tensor value shaped like `t`. data_buffer_idx > 0 with planned=False is a
+        constant; planned=False alone is a value with no storage of its own (a MoveCall
+        destination, e.g. a cond result)."""
         if not isinstance(t, torch.Tensor):
             raise self._error(f"expected a tensor result, got {type(t).__name__}",
                               "Only tensor-valued ops are supported")
@@ -137,13 +150,24 @@ class _Emitter:
                                else schema.TensorShapeDynamism.STATIC),
         )
         index = self._add(tensor)
-        if data_buffer_idx == 0:
+        if planned and data_buffer_idx == 0:
             self.planned.append(index)
         return index
 
     def _constant_tensor(self, t: torch.Tensor) -> int:
         self.constants.append(_tensor_bytes(t))
-        return self._tensor_value(t, data_buffer_idx=len(self.constants))
+        return self._tensor_value(t, data_buffer_idx=len(self.constants), planned=False)
+
+    def _mutable_tensor(self, t: torch.Tensor, name: str) -> int:
+        """A planned tensor whose initial value is kept in the mutable data segment."""
+        self.mutable.append(_tensor_bytes(t))
+        index = self._tensor_value(t)
+        tensor = self.values[index].val
+        assert isinstance(tensor, schema.Tensor)
+        tensor.data_buffer_idx = len(self.mutable)
+        tensor.extra_tensor_info = schema.ExtraTensorInfo(
+            mutable_data_segments_idx=0, fully_qualified_name=name)
+        return index
 
     def _node_tensor(self, v: Any) -> int:
         if isinstance(v, Node):
@@ -311,9 +335,20 @@ class _Emitter:
         sig = self.ep.graph_signature
         placeholders = [n for n in self.ep.graph.nodes if n.op == "placeholder"]
         user_inputs: list[int] = []
+        mutated = set(sig.buffers_to_mutate.values())
         for node, spec in zip(placeholders, sig.input_specs, strict=True):
             self.node = node
-            if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
+            if spec.kind == InputKind.BUFFER and spec.target in mutated:
+                t = self.ep.state_dict.get(spec.target)
+                if t is None:
+                    t = self.ep.constants.get(spec.target)  # non-persistent buffer
+                if not isinstance(t, torch.Tensor):
+                    raise self._error(f"mutable buffer {spec.target} has no tensor data",
+                                      "Register the buffer with a tensor value")
+                self.node_values[node] = self._mutable_tensor(t, spec.target)
+                self.buffer_values[str(spec.target)] = self.node_values[node]
+            elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER,
+                               InputKind.CONSTANT_TENSOR):
                 target = spec.target
                 t = self.ep.state_dict.get(target) if target in self.ep.state_dict else None
                 if t is None:
@@ -338,10 +373,18 @@ class _Emitter:
         sig = self.ep.graph_signature
         outs = []
         for spec, arg in zip(sig.output_specs, node.args[0], strict=True):  # type: ignore[arg-type]
+            if spec.kind == OutputKind.BUFFER_MUTATION and str(spec.target) in self.buffer_values:
+                # Write the new value back into the buffer's planned bytes, which keep it
+                # until the next call (the buffer is live for the whole method).
+                buf = self.buffer_values[str(spec.target)]
+                src = self._node_tensor(arg)
+                if src != buf:
+                    self.emit_copy_(buf, src)
+                continue
             if spec.kind != OutputKind.USER_OUTPUT:
                 raise self._error(
-                    f"output kind {spec.kind.name} (e.g. an in-place buffer update) is "
-                    "not supported", "Make the model functional (no buffer mutation)")
+                    f"output kind {spec.kind.name} is not supported",
+                    "Return tensors; only buffers (register_buffer) may be updated in place")
             if isinstance(arg, Node):
                 outs.append(self._node_tensor(arg))
             elif isinstance(arg, bool | int | float) or arg is None:
@@ -359,15 +402,26 @@ class _Emitter:
             return self._add(schema.Int(v))
         return self._add(schema.Double(float(v)))
 
-    def emit(self) -> EmittedProgram:
-        inputs = self._emit_placeholders()
-        outputs: list[int] = []
-        for node in self.ep.graph.nodes:
+    def emit_copy_(self, dst: int, src: int) -> None:
+        """aten::copy_(dst, src, non_blocking=False) -> dst, as upstream emits it."""
+        self.instructions.append(schema.Instruction(schema.KernelCall(
+            op_index=self._operator(("aten::copy_", "")),
+            args=[dst, src, self._add(schema.Bool(False)), dst])))
+
+    def emit_nodes(self, graph: torch.fx.Graph) -> Node | None:
+        """Emits every node of `graph` except placeholders (bound by the caller) and the
+        output node, which is returned."""
+        from slimtorch import control_flow
+
+        output: Node | None = None
+        for node in graph.nodes:
             self.node = node
             if node.op == "placeholder":
                 continue
             if node.op == "output":
-                outputs = self._emit_outputs(node)
+                output = node
+            elif node.op == "get_attr":
+                continue  # subgraphs of higher-order ops: read by the op that uses them
             elif node.op == "call_function" and node.target is operator.getitem:
                 src = self.node_values[node.args[0]]
                 self.node_values[node] = src[node.args[1]]
@@ -379,13 +433,25 @@ class _Emitter:
                 continue  # export-time assertions: nothing to run on the device
             elif node.op == "call_function" and isinstance(node.target, torch._ops.OpOverload):
                 self._emit_call(node)
+            elif node.op == "call_function" and isinstance(
+                    node.target, torch._ops.HigherOrderOperator):
+                control_flow.emit_higher_order(self, node)
             else:
                 raise self._error(
                     f"graph node {node.op} {node.target} is not supported",
-                    "Control flow and higher-order ops are not supported yet",
+                    "Use torch.cond, while_loop, map or scan for control flow, and ATen ops",
                 )
+        return output
+
+    def emit(self) -> EmittedProgram:
+        inputs = self._emit_placeholders()
+        output = self.emit_nodes(self.ep.graph)
+        assert output is not None
+        self.node = output
+        outputs = self._emit_outputs(output)
         self.node = None
         segment, offsets = pte.pack_constants(self.constants)
+        mutable_segment, mutable_offsets = pte.pack_constants(self.mutable)
         plan = schema.ExecutionPlan(
             name="forward",
             container_meta_type=schema.ContainerMetadata(
@@ -401,8 +467,10 @@ class _Emitter:
         program = schema.Program(
             version=0, execution_plan=[plan], constant_buffer=[], backend_delegate_data=[],
             segments=[], constant_segment=schema.SubsegmentOffsets(0, offsets),
+            mutable_data_segments=(
+                [schema.SubsegmentOffsets(1, mutable_offsets)] if self.mutable else None),
         )
-        return EmittedProgram(program, segment)
+        return EmittedProgram(program, segment, mutable_segment)
 
     def _plan(self, plan: schema.ExecutionPlan) -> None:
         # One memory (id 1) by default; `slimtorch export --memory` replans for a hierarchy.

@@ -47,12 +47,24 @@ def _to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def write_io_dir(loaded: LoadedModel, directory: str) -> None:
-    """inputN.npy (example inputs) and expectedN.npy (eager outputs, flattened in order)."""
+def write_io_dir(loaded: LoadedModel, directory: str, case: int = 0, iterations: int = 1) -> None:
+    """inputN.npy and expectedN.npy (eager outputs, flattened in order) of one test case:
+    case 0 is example_inputs(), case k the k-th tuple of test_inputs(). With iterations > 1
+    a fresh model is called that many times on the inputs and the last call's outputs are
+    expected (models whose buffers change from call to call)."""
+    cases = [loaded.example_inputs, *loaded.test_inputs]
+    if not 0 <= case < len(cases):
+        raise ModelFileError(f"{loaded.path}: no test case {case}: the file has {len(cases)} "
+                             "(example_inputs() and test_inputs())")
+    inputs = cases[case]
+    module = loaded.module
+    if (case > 0 or iterations > 1) and loaded.factory is not None:
+        module = loaded.factory().eval()  # fresh state for every case
     os.makedirs(directory, exist_ok=True)
     with torch.no_grad():
-        outputs = loaded.module(*loaded.example_inputs)
-    for i, x in enumerate(torch.utils._pytree.tree_leaves(loaded.example_inputs)):
+        for _ in range(max(1, iterations)):
+            outputs = module(*inputs)
+    for i, x in enumerate(torch.utils._pytree.tree_leaves(inputs)):
         np.save(os.path.join(directory, f"input{i}.npy"), _to_numpy(x))
     for i, y in enumerate(torch.utils._pytree.tree_leaves(outputs)):
         np.save(os.path.join(directory, f"expected{i}.npy"), _to_numpy(y))

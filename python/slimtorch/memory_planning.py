@@ -132,7 +132,11 @@ def tensor_lifetimes(
 ) -> dict[int, tuple[int, int, int]]:
     """{value index: (first, last, accesses)} for every tensor value an instruction, input or
     output touches. Tensors inside TensorList/OptionalTensorList arguments count as touched.
-    Loops (backward jump_false) widen what their body touches to the whole body."""
+    Control flow:
+    - a MoveCall makes its destination an alias of its source (cond results), so the source
+      stays live as long as the destination is used;
+    - loops (backward jump_false) widen what their body touches to the whole body: the next
+      iteration reads it again."""
     spans: dict[int, list[int]] = {}
 
     def touch(idx: int, at: int) -> None:
@@ -151,22 +155,34 @@ def tensor_lifetimes(
     for idx in inputs:
         touch(idx, -1)
     loops: list[tuple[int, int]] = []
+    moves: list[tuple[int, int]] = []  # (source, destination)
     for i, ins in enumerate(instructions):
         for idx in _touched(ins):
             touch(idx, i)
         a = ins.instr_args
         if isinstance(a, schema.JumpFalseCall) and a.destination_instruction <= i:
             loops.append((a.destination_instruction, i))
+        elif isinstance(a, schema.MoveCall):
+            moves.append((a.move_from, a.move_to))
     for idx in outputs:
         touch(idx, len(instructions))
-    changed = bool(loops)
-    while changed:
+
+    def widen(s: list[int], first: int, last: int) -> bool:
+        if first < s[0] or last > s[1]:
+            s[0], s[1] = min(s[0], first), max(s[1], last)
+            return True
+        return False
+
+    changed = bool(loops or moves)
+    while changed:  # aliases and loops feed each other (a cond inside a loop, ...)
         changed = False
+        for src, dst in moves:
+            if src in spans and dst in spans:
+                changed |= widen(spans[src], spans[dst][0], spans[dst][1])
         for start, end in loops:
             for s in spans.values():
-                if s[0] <= end and start <= s[1] and (s[0] > start or s[1] < end):
-                    s[0], s[1] = min(s[0], start), max(s[1], end)
-                    changed = True
+                if s[0] <= end and start <= s[1]:
+                    changed |= widen(s, start, end)
     return {k: (s[0], s[1], s[2]) for k, s in spans.items()}
 
 
@@ -296,7 +312,10 @@ def tensor_nbytes(t: schema.Tensor) -> int:
 
 
 def method_lifetimes(plan: schema.ExecutionPlan, keys: Iterable[int]) -> list[Lifetime]:
-    """Lifetime of each value index in `keys` (tensors) of one method (chain 0)."""
+    """Lifetime of each value index in `keys` (tensors) of one method (chain 0).
+
+    A planned tensor with an initial value (data_buffer_idx > 0: a buffer the model mutates)
+    is state kept from call to call, so it is live over the whole method."""
     instructions = plan.chains[0].instructions if plan.chains else []
     spans = tensor_lifetimes(plan.values, instructions, list(plan.inputs), list(plan.outputs))
     out = []
@@ -304,6 +323,8 @@ def method_lifetimes(plan: schema.ExecutionPlan, keys: Iterable[int]) -> list[Li
         t = plan.values[idx].val
         assert isinstance(t, schema.Tensor)
         first, last, accesses = spans.get(idx, (0, 0, 0))
+        if t.data_buffer_idx > 0:
+            first, last = -1, len(instructions)
         out.append(Lifetime(idx, tensor_nbytes(t), first, last, accesses))
     return out
 
@@ -313,10 +334,12 @@ def plan_method(plan: schema.ExecutionPlan,
                 planned: Iterable[int] | None = None) -> HierarchyPlan:
     """(Re)plans one method in place: sets every planned tensor's allocation_info and the
     method's non_const_buffer_sizes ([0, bytes of memory id 1, ...]). `planned`: the value
-    indices to plan (default: every non-constant tensor)."""
+    indices to plan (default: every non-constant tensor, and every tensor already planned,
+    which includes mutable state with an initial value)."""
     if planned is None:
         planned = [i for i, v in enumerate(plan.values)
-                   if isinstance(v.val, schema.Tensor) and v.val.data_buffer_idx == 0]
+                   if isinstance(v.val, schema.Tensor)
+                   and (v.val.data_buffer_idx == 0 or v.val.allocation_info is not None)]
     keys = list(planned)
     if not keys:
         plan.non_const_buffer_sizes = [0]

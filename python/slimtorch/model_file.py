@@ -1,11 +1,12 @@
-"""Loading a model file: a .py defining model(), example_inputs(), optionally dynamic_shapes()."""
+"""Loading a model file: a .py defining model(), example_inputs(), optionally dynamic_shapes()
+and test_inputs() (more input tuples that tests run the exported program on)."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -22,6 +23,8 @@ class LoadedModel:
     module: torch.nn.Module  # in eval mode
     example_inputs: tuple[Any, ...]
     dynamic_shapes: Any  # None when the file defines no dynamic_shapes()
+    test_inputs: list[tuple[Any, ...]] = field(default_factory=list)  # from test_inputs()
+    factory: Any = None  # the file's model(): a fresh module for each test case
 
 
 def _import(path: str) -> ModuleType:
@@ -62,4 +65,12 @@ def load_model_file(path: str | os.PathLike[str]) -> LoadedModel:
         raise ModelFileError(f"{path}: example_inputs() returned {type(inputs).__name__}, "
                              "expected a tuple of inputs (write `return (x,)` for one input)")
     dyn = module.dynamic_shapes() if callable(getattr(module, "dynamic_shapes", None)) else None
-    return LoadedModel(path, m.eval(), inputs, dyn)
+    tests: list[tuple[Any, ...]] = []
+    if callable(getattr(module, "test_inputs", None)):
+        tests = list(module.test_inputs())
+        for k, case in enumerate(tests):
+            if not isinstance(case, tuple) or len(case) != len(inputs):
+                raise ModelFileError(
+                    f"{path}: test_inputs()[{k}] must be a tuple of {len(inputs)} inputs, like "
+                    "example_inputs()")
+    return LoadedModel(path, m.eval(), inputs, dyn, tests, module.model)

@@ -184,6 +184,8 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   op_names_ = r.op_names;
   delegates_ = static_cast<DelegateSlot*>(r.delegates);
   max_steps_ = program.limits().max_steps;
+  program_ = &program;
+  plan_index_ = plan_index;
   EValue** refs = r.refs;
   Tensor* tensors = r.tensors;
   int32_t* sizes = r.sizes;
@@ -468,6 +470,26 @@ Error Method::set_input_data(size_t i, void* data, size_t nbytes) {
 
 Error Method::set_input_shape(size_t i, const int32_t* sizes, size_t ndim) {
   ST_TRY(check_input(i, Tag::Tensor));
+  const Tensor& t = *inputs_[i]->v.t;
+  if (ndim != t.dim) {
+    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": has ").n(static_cast<int64_t>(ndim))
+        .s(" dimensions, the program expects ").n(t.dim).done();
+  }
+  // The bounds are the sizes the program gives the input (memory is planned for them).
+  const Fb& fb = program_->fb();
+  const Fb::Table plan = program_->plan(plan_index_);
+  const uint32_t value = static_cast<uint32_t>(inputs_[i] - values_);
+  TensorInfo info;
+  ST_TRY(program_->tensor_info(plan, fb.table(fb.vec_table(fb.vec(plan, kPlanValues, 4), value), kValueVal), &info));
+  for (size_t d = 0; d < ndim; ++d) {
+    const int32_t bound = fb.vec_i32(info.sizes, static_cast<uint32_t>(d));
+    if (sizes[d] != bound && (t.shape_dynamism == 0 || sizes[d] > bound || sizes[d] < 0)) {
+      Fail f(Error::InvalidArgument);
+      f.s("input ").n(static_cast<int64_t>(i)).s(": dimension ").n(static_cast<int64_t>(d)).s(" is ").n(sizes[d]);
+      if (t.shape_dynamism == 0) return f.s(", but the input is static with size ").n(bound).done();
+      return f.s(", beyond its bound ").n(bound).s(" (the model's dynamic_shapes() max)").done();
+    }
+  }
   const Error e = resize_tensor(*inputs_[i]->v.t, sizes, ndim);
   if (e != Error::Ok) {
     return Fail(e).s("input ").n(static_cast<int64_t>(i))

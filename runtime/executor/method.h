@@ -59,7 +59,9 @@ class Method {
   Error set_input(size_t i, const void* data, size_t nbytes);
   // Points a tensor input at caller memory (which must outlive execute()).
   Error set_input_data(size_t i, void* data, size_t nbytes);
-  // Changes a dynamic-shape tensor input's shape within its planned capacity.
+  // Changes a dynamic-shape tensor input's shape within its planned bounds (the
+  // sizes the program gives it: each dimension at most its bound). A shape over a
+  // bound fails with InvalidArgument naming the input, the dimension and the bound.
   Error set_input_shape(size_t i, const int32_t* sizes, size_t ndim);
 
   // Runs every instruction. Kernel failures name the instruction and the op.
@@ -94,6 +96,8 @@ class Method {
   DelegateSlot* delegates_ = nullptr;
   uint32_t num_delegates_ = 0;
   uint64_t max_steps_ = 0;
+  const Program* program_ = nullptr;  // init()'s program (outlives the Method): input bounds
+  size_t plan_index_ = 0;
   EValue none_;  // target of None items in optional tensor lists
   bool ready_ = false;
 };

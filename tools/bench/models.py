@@ -103,12 +103,11 @@ def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) ->
 
 
 def upstream_us(model: torch.nn.Module, inputs: tuple, work: Path, iterations: int) -> float:
-    from executorch.exir import to_edge  # reference only: never imported by slimtorch itself
-    from executorch.runtime import Runtime
+    from slimtorch import upstream  # the reference; slimtorch itself never imports it
 
     pte = work / "upstream.pte"
-    pte.write_bytes(to_edge(torch.export.export(model, inputs)).to_executorch().buffer)
-    method = Runtime.get().load_program(pte).load_method("forward")
+    pte.write_bytes(upstream.export_program(model, inputs))
+    method = upstream.load_method(pte)
     method.execute(list(inputs))
     times = []
     for _ in range(iterations):

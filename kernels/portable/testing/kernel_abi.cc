@@ -27,8 +27,9 @@ enum ArgKind : int32_t {
   kTensor = 4,
   kIntList = 5,
   kAlias = 6,  // the same EValue as arg `i` (the return value aliases `out`)
-  kString = 7,      // data: chars, ndim: length
-  kTensorList = 8,  // list: indices of Tensor args (hidden or not), ndim: count
+  kString = 7,         // data: chars, ndim: length
+  kTensorList = 8,     // list: indices of Tensor args (hidden or not), ndim: count
+  kOptTensorList = 9,  // Tensor?[]: `list` holds indices of Tensor args (hidden or not), -1 for None
 };
 
 }  // namespace
@@ -43,7 +44,7 @@ struct StTestArg {
   int32_t ndim;        // Tensor: number of dims; IntList: number of items
   int32_t dynamism;    // Tensor: 0 static, 1 dynamic bound, 2 unbound
   int32_t* sizes;      // Tensor: ndim sizes (rewritten on resize)
-  int64_t* list;       // IntList: ndim values
+  int64_t* list;       // IntList: ndim values; OptTensorList: ndim arg indices (-1 = None)
   uint8_t* dim_order;  // Tensor: ndim entries, or null for contiguous
   void* data;          // Tensor: element data; String: characters
   uint64_t capacity_bytes;  // Tensor: bytes available at data
@@ -53,6 +54,7 @@ struct StTestArg {
 // Calls kernel `op` ("aten::add.out"). Returns the kernel's Error as an int
 // (0 = Ok), -1 if no such kernel is registered, -2 if the arguments cannot be
 // described (too many, bad alias). Copies the kernel's message into msg.
+// Hidden tensors (list items only) are left out of the kernel's own arguments.
 int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_len) {
   using namespace slimtorch;
   if (msg_len > 0) msg[0] = '\0';
@@ -137,8 +139,23 @@ int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_
         v.v.tl.items = item_ptrs[a];
         v.v.tl.size = static_cast<uint32_t>(s.ndim);
         break;
+      case kOptTensorList:  // items resolved below, once every arg exists
+        if (s.ndim < 0 || s.ndim > kMaxListItems) return -2;
+        v.tag = Tag::OptionalTensorList;
+        v.v.tl.items = item_ptrs[a];
+        v.v.tl.size = static_cast<uint32_t>(s.ndim);
+        break;
       default:
         return -2;
+    }
+  }
+  EValue none;
+  for (int a = 0; a < nargs; ++a) {
+    if (args[a].kind != kOptTensorList) continue;
+    for (int k = 0; k < args[a].ndim; ++k) {
+      const int64_t ref = args[a].list[k];
+      if (ref < -1 || ref >= nargs || (ref >= 0 && args[ref].kind != kTensor)) return -2;
+      item_ptrs[a][k] = ref < 0 ? &none : ptrs[ref];
     }
   }
 

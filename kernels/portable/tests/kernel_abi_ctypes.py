@@ -71,7 +71,8 @@ class StTestArg(ctypes.Structure):
     KIND_ALIAS,
     KIND_STRING,
     KIND_TENSOR_LIST,
-) = range(9)
+    KIND_OPT_TENSOR_LIST,
+) = range(10)
 
 
 @dataclass
@@ -173,7 +174,21 @@ class KernelLib:
 
         An Out arg's result is its buffer viewed with the shape the kernel left in its sizes.
         Appends nothing: pass the return-value alias explicitly with ("alias", index).
+        A Python list of arrays / None is a Tensor?[] argument (its tensors are appended as
+        Hidden args, which the list refers to).
         """
+        args = list(args)
+        lists: dict[int, list[int]] = {}
+        for idx in range(len(args)):
+            if isinstance(args[idx], list):
+                refs = []
+                for item in args[idx]:  # type: ignore[union-attr]
+                    if item is None:
+                        refs.append(-1)
+                    else:
+                        refs.append(len(args))
+                        args.append(Hidden(item))
+                lists[idx] = refs
         keep: list[object] = []  # keeps ctypes buffers alive during the call
         structs = (StTestArg * max(1, len(args)))()
         outs: dict[int, tuple[np.ndarray, ctypes.Array, Out]] = {}
@@ -192,6 +207,10 @@ class KernelLib:
                 s.kind, s.i = KIND_INT, arg
             elif isinstance(arg, float):
                 s.kind, s.d = KIND_DOUBLE, arg
+            elif idx in lists:
+                refs_c = (ctypes.c_int64 * max(1, len(lists[idx])))(*lists[idx])
+                keep.append(refs_c)
+                s.kind, s.ndim, s.list = KIND_OPT_TENSOR_LIST, len(lists[idx]), refs_c
             elif isinstance(arg, Str):
                 raw = ctypes.create_string_buffer(arg.value.encode())
                 keep.append(raw)

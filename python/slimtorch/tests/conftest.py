@@ -18,6 +18,8 @@ if str(PYTHON_DIR) not in sys.path:
 
 from slimtorch import exporter  # noqa: E402
 from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
+from slimtorch.upstream import export_program as upstream_export  # noqa: E402,F401
+from slimtorch.upstream import run_program as run_upstream  # noqa: E402,F401
 
 _INLINE_MLP = '''
 import torch
@@ -79,20 +81,6 @@ def mlp_model(mlp_path: Path) -> LoadedModel:
 def slim_mlp(mlp_model: LoadedModel) -> bytes:
     """The MLP exported by slimtorch."""
     return exporter.export_model(mlp_model).to_bytes()
-
-
-def upstream_export(module: torch.nn.Module, inputs: tuple[Any, ...]) -> bytes:
-    from executorch.exir import to_edge
-
-    return bytes(to_edge(torch.export.export(module, inputs)).to_executorch().buffer)
-
-
-def run_upstream(program: bytes, inputs: list[Any]) -> list[torch.Tensor]:
-    """Run `program`'s forward with upstream ExecuTorch's runtime."""
-    from executorch.runtime import Runtime
-
-    method = Runtime.get().load_program(program).load_method("forward")
-    return list(method.execute(inputs))
 
 
 def eager(module: torch.nn.Module, inputs: tuple[Any, ...]) -> list[torch.Tensor]:

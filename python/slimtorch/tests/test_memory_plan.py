@@ -121,7 +121,8 @@ def test_models_plan_near_lower_bound_and_not_above_upstream(
             f"{path.name}: memory id {s.memory_id} planned {s.planned_bytes} bytes, lower "
             f"bound {s.lower_bound}")
     try:
-        theirs_bytes = upstream_export(loaded.module.eval(), loaded.example_inputs)
+        theirs_bytes = upstream_export(
+            loaded.module.eval(), loaded.example_inputs, loaded.dynamic_shapes)
     except Exception as e:  # upstream cannot export every model slimtorch can
         pytest.skip(f"upstream ExecuTorch cannot export {path.name}: {type(e).__name__}")
     theirs = pte.read_pte(theirs_bytes).program.execution_plan[0]

@@ -1,0 +1,35 @@
+"""Upstream ExecuTorch 1.5.1 as a reference: its exporter and runtime, for tests and benchmarks.
+
+slimtorch's exporter, CLI and build never import this module; it exists so that every test and
+benchmark that compares with upstream makes upstream's programs the same way. It needs the
+`executorch` wheel (`make test` installs it: scripts/setup.sh --test).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def export_program(
+    module: torch.nn.Module, inputs: tuple[Any, ...], dynamic_shapes: Any = None
+) -> bytes:
+    """The .pte that upstream's default flow (torch.export, to_edge, to_executorch) makes."""
+    from executorch.exir import to_edge
+
+    exported = torch.export.export(module, inputs, dynamic_shapes=dynamic_shapes)
+    return bytes(to_edge(exported).to_executorch().buffer)
+
+
+def load_method(program: bytes | Path, method: str = "forward") -> Any:
+    """Upstream's runtime (its Python binding) with `program` loaded and `method` initialised."""
+    from executorch.runtime import Runtime
+
+    return Runtime.get().load_program(program).load_method(method)
+
+
+def run_program(program: bytes | Path, inputs: list[Any]) -> list[torch.Tensor]:
+    """Outputs of one execution of `program`'s forward on upstream's runtime."""
+    return list(load_method(program).execute(inputs))
