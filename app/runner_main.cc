@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -30,13 +32,17 @@ int usage_error(const char* msg) {
 }
 
 const char kHelp[] =
-    "usage: model_runtime [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]]\n"
+    "usage: model_runtime [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]] [--iterations N]\n"
     "\n"
     "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
     "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
     "With no PROGRAM, runs the program embedded in this binary on its embedded inputs.\n"
     "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order)\n"
-    "  --output-dir DIR  also write output<i>.npy files into DIR\n";
+    "  --output-dir DIR  also write output<i>.npy files into DIR\n"
+    "  --iterations N    also time N repetitions of each phase and print their medians:\n"
+    "                      load_us <x>            Program::load (verification) from bytes in memory\n"
+    "                      init_us <y>            Method::init\n"
+    "                      latency_us median <z>  set the inputs + Method::execute\n";
 
 // A 16-byte aligned heap block (program bytes are read in place by the runtime).
 struct Block {
@@ -142,6 +148,19 @@ bool write_npy(const std::string& path, const slimtorch::Tensor& t) {
   return ok;
 }
 
+// Median of `samples` in microseconds (sorts them).
+double median_us(std::vector<double>* samples) {
+  std::sort(samples->begin(), samples->end());
+  const size_t n = samples->size();
+  return n % 2 == 1 ? (*samples)[n / 2] : 0.5 * ((*samples)[n / 2 - 1] + (*samples)[n / 2]);
+}
+
+double now_us() {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void print_figure(const char* name, double us) { printf("%s %.3f\n", name, us); }
+
 int fail(Error e) {
   slimtorch_app::print_error(e, write_stdout);
   return 1;
@@ -153,11 +172,19 @@ int main(int argc, char** argv) {
   const char* program_path = nullptr;
   const char* output_dir = nullptr;
   std::vector<const char*> input_paths;
+  long iterations = 0;  // 0: no timing
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       fputs(kHelp, stdout);
       return 0;
+    } else if (a == "--iterations") {
+      if (i + 1 >= argc) return usage_error("--iterations needs a value");
+      char* end = nullptr;
+      iterations = strtol(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || iterations < 1 || iterations > 100000000) {
+        return usage_error("--iterations needs a whole number from 1 to 100000000");
+      }
     } else if (a == "--input" || a == "--output-dir") {
       if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
       (a == "--input" ? input_paths.push_back(argv[++i]) : void(output_dir = argv[++i]));
@@ -256,6 +283,44 @@ int main(int argc, char** argv) {
   e = slimtorch_app::run_method(program, request, &method);
   if (e != Error::Ok) return fail(e);
   slimtorch_app::print_outputs(method, write_stdout);
+  if (iterations > 0) {
+    // Each phase repeated on its own, timed one repetition at a time. Load and
+    // init redo exactly what the run above did (same bytes, same buffers), so
+    // they cannot fail now; execute reruns the initialised method.
+    std::vector<double> load_t, init_t, run_t;
+    const slimtorch::Span<const uint8_t> bytes(program_block.data, program_size);
+    for (long k = 0; k < iterations; ++k) {
+      const double t0 = now_us();
+      slimtorch::Result<slimtorch::Program> again = slimtorch::Program::load(bytes);
+      const double t1 = now_us();
+      if (!again.ok()) return fail(again.error());
+      load_t.push_back(t1 - t0);
+    }
+    for (long k = 0; k < iterations; ++k) {
+      slimtorch::Method m;  // shares the arena with `method`, re-initialised below
+      const double t0 = now_us();
+      e = m.init(program, 0, probe_memory);
+      const double t1 = now_us();
+      if (e != Error::Ok) return fail(e);
+      init_t.push_back(t1 - t0);
+    }
+    e = slimtorch_app::run_method(program, request, &method);  // fresh init, inputs set
+    if (e != Error::Ok) return fail(e);
+    for (long k = 0; k < iterations; ++k) {
+      const double t0 = now_us();
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        e = method.set_input(i, inputs[i].data, inputs[i].nbytes);
+        if (e != Error::Ok) return fail(e);
+      }
+      e = method.execute();
+      const double t1 = now_us();
+      if (e != Error::Ok) return fail(e);
+      run_t.push_back(t1 - t0);
+    }
+    print_figure("load_us", median_us(&load_t));
+    print_figure("init_us", median_us(&init_t));
+    print_figure("latency_us median", median_us(&run_t));
+  }
   if (output_dir != nullptr) {
     for (size_t i = 0; i < method.num_outputs(); ++i) {
       const std::string path = std::string(output_dir) + "/output" + std::to_string(i) + ".npy";
