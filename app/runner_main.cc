@@ -42,7 +42,8 @@ const char kHelp[] =
     "  --iterations N    also time N repetitions of each phase and print their medians:\n"
     "                      load_us <x>            Program::load (verification) from bytes in memory\n"
     "                      init_us <y>            Method::init\n"
-    "                      latency_us median <z>  set the inputs + Method::execute\n";
+    "                      latency_us median <z>  set the inputs + Method::execute\n"
+                    "                    and bookkeeping_bytes <n> (the method's arena need)\n";
 
 // A 16-byte aligned heap block (program bytes are read in place by the runtime).
 struct Block {
@@ -320,6 +321,7 @@ int main(int argc, char** argv) {
     print_figure("load_us", median_us(&load_t));
     print_figure("init_us", median_us(&init_t));
     print_figure("latency_us median", median_us(&run_t));
+    printf("bookkeeping_bytes %zu\n", need.get());
   }
   if (output_dir != nullptr) {
     for (size_t i = 0; i < method.num_outputs(); ++i) {
