@@ -145,6 +145,8 @@ slimtorch_embed = rule(
     doc = "Runs `slimtorch embed`: a C++ source defining app/embedded_model.h's symbols.",
 )
 
+_PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
+
 def kernel_registry(
         name,
         out,
@@ -164,6 +166,8 @@ def kernel_registry(
     """
     if all_kernels == bool(manifests):
         fail("kernel_registry({}): give manifests, or all_kernels = True, not both".format(name))
+    # The runtime's primitive ops are selected like kernels (runtime/executor/prim_ops.yaml).
+    kernel_catalogs = kernel_catalogs + [_PRIM_OPS_CATALOG]
     catalog_args = " ".join(["--catalog $(location {})".format(c) for c in kernel_catalogs])
     if all_kernels:
         selection = "--all"
@@ -242,7 +246,7 @@ def executorch_model(
         # The kernel libraries stay ordinary archives, so only the kernels
         # the registry names are linked.
         alwayslink = True,
-        deps = kernel_libs + ["//runtime/kernel"],
+        deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],  # executor: primitive ops
         visibility = visibility,
         tags = tags,
     )

@@ -4,7 +4,6 @@
 #include <new>  // placement new only
 
 #include "runtime/core/tensor.h"
-#include "runtime/executor/prim_ops.h"
 #include "runtime/platform/log.h"
 #include "runtime/program/schema.h"
 
@@ -285,7 +284,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     *refs++ = &values_[fb.vec_i32(outs, i)];
   }
 
-  // 5. Operators: "name.overload" strings and their kernels (prim ops first).
+  // 5. Operators: "name.overload" strings and their kernels.
   const Fb::Vec ops = fb.vec(plan, kPlanOperators, 4);
   char* names = r.names;
   uint32_t missing = 0;
@@ -304,8 +303,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     *names++ = '\0';
     const size_t len = static_cast<size_t>(names - full - 1);
     op_names_[i] = full;
-    KernelFn fn = find_prim_op(full, len);
-    r.op_fns[i] = fn != nullptr ? fn : find_kernel(full, len);
+    r.op_fns[i] = find_kernel(full, len);  // primitive ops too (runtime/executor/prim_ops.h)
     if (r.op_fns[i] == nullptr) {
       Fail(Error::MissingKernel).s("no kernel for operator '").s(full).s("'").done();
       ++missing;
@@ -350,7 +348,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // caller, checked by execute()), et_view outputs (alias their source) and
   // MoveCall destinations (replaced by the moved value). Anything else would
   // hand a kernel a null pointer, so the program is refused here.
-  const KernelFn view_fn = find_prim_op("executorch_prim::et_view.default", 32);
+  const KernelFn view_fn = find_kernel("executorch_prim::et_view.default", 32);
   for (uint32_t pc = 0; pc < st.instrs; ++pc) {
     const Instr& in = instrs_[pc];
     EValue* target = in.kind == kMoveCall ? &values_[in.b]
