@@ -147,12 +147,20 @@ slimtorch_embed = rule(
 
 _PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
 
+# Kernel sources written for dtype selection (runtime/kernel/dtype_selection.h).
+_DTYPE_SELECTIVE_KERNELS = [
+    "//kernels/portable:op_add.cpp",
+    "//kernels/portable:op_permute_copy.cpp",
+    "//kernels/portable:op_relu.cpp",
+]
+
 def kernel_registry(
         name,
         out,
         manifests = [],
         all_kernels = False,
         kernel_catalogs = ["//kernels/portable:functions.yaml"],
+        dtype_header = None,
         **kwargs):
     """Generates a kernel registry source with codegen/gen_registry.py.
 
@@ -162,6 +170,7 @@ def kernel_registry(
       manifests: operator manifests (.ops.yaml) whose operators to register.
       all_kernels: register every kernel of the catalogs instead (manifests unused).
       kernel_catalogs: functions.yaml / custom_ops.yaml files.
+      dtype_header: also generate this dtype selection header (runtime/kernel/dtype_selection.h).
       **kwargs: passed to the genrule (visibility, tags, ...).
     """
     if all_kernels == bool(manifests):
@@ -176,11 +185,13 @@ def kernel_registry(
     native.genrule(
         name = name,
         srcs = kernel_catalogs + manifests,
-        outs = [out],
-        cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $@".format(
+        outs = [out] + ([dtype_header] if dtype_header else []),
+        cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $(location {out}){header}".format(
             python = _PYTHON,
             catalogs = catalog_args,
             selection = selection,
+            out = out,
+            header = " --dtype-header $(location {})".format(dtype_header) if dtype_header else "",
         ),
         tools = [
             _PYTHON,
@@ -198,6 +209,7 @@ def executorch_model(
         kernel_catalogs = ["//kernels/portable:functions.yaml"],
         kernel_libs = ["//kernels/portable"],
         embedded_model_hdr = "//app:embedded_model",
+        dtype_selective = True,
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -209,6 +221,7 @@ def executorch_model(
       kernel_catalogs: kernel catalogs (functions.yaml, custom_ops.yaml) to select from.
       kernel_libs: cc_library targets defining the catalogs' kernels.
       embedded_model_hdr: cc_library providing app/embedded_model.h.
+      dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
       visibility: of every target made.
       tags: of every target made.
     """
@@ -235,18 +248,37 @@ def executorch_model(
         out = name + "_registry.cc",
         manifests = [":" + name + ".ops.yaml"],
         kernel_catalogs = kernel_catalogs,
+        dtype_header = name + "_selected_dtypes.h",
         visibility = visibility,
         tags = tags,
     )
+
+    # The model's kernel library: the registry, plus the dtype-selective
+    # kernel sources compiled again for this model's dtypes only
+    # (runtime/kernel/dtype_selection.h). Those objects are linked whole
+    # (alwayslink), so the generic copies in kernel_libs are never pulled for
+    # them; --gc-sections drops the ones the registry does not name. The other
+    # kernels come from the kernel_libs archives, only those the registry names.
+    header = name + "_selected_dtypes.h"
+    header_path = (native.package_name() + "/" + header) if native.package_name() else header
     cc_library(
         name = name + "_kernels",
-        srcs = [":" + name + "_registry.cc"],
-        # The registry is referenced only through kSelectedKernels (from
-        # find_kernel in //runtime/kernel): keep it whatever the link order.
-        # The kernel libraries stay ordinary archives, so only the kernels
-        # the registry names are linked.
+        srcs = [":" + name + "_registry.cc"] + (_DTYPE_SELECTIVE_KERNELS if dtype_selective else []),
+        hdrs = [":" + header],
+        copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
         alwayslink = True,
         deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],  # executor: primitive ops
+        visibility = visibility,
+        tags = tags,
+    )
+
+    # The same registry over the shared kernels, every dtype (the size
+    # report's "only its ops" image).
+    cc_library(
+        name = name + "_kernels_all_dtypes",
+        srcs = [":" + name + "_registry.cc"],
+        alwayslink = True,
+        deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],
         visibility = visibility,
         tags = tags,
     )

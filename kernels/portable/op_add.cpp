@@ -1,7 +1,10 @@
 // aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)
 // out = self + alpha * other, with broadcasting. args: [self, other, alpha, out, return].
 // Float/Double/integer/Bool tensors; integer results need integer inputs.
+// Dtype-selective (runtime/kernel/dtype_selection.h): with Float alone selected
+// only the flat float loop is compiled.
 #include "kernels/portable/util.h"
+#include "runtime/kernel/dtype_selection.h"
 
 namespace slimtorch {
 namespace native {
@@ -29,8 +32,18 @@ Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
     for (uint32_t i = 0; i < n; ++i) o[i] = x[i] + alpha * y[i];
     return Error::Ok;
   }
-  binary_generic(p, &add_f, &add_d, &add_i);
-  return Error::Ok;
+  const ScalarType t = p.out->dtype;
+  if (!ST_DTYPE_SELECTED(add_out, t)) return dtype_left_out(ctx, t);
+  if (!ST_DTYPE_SELECTED(add_out, p.a->dtype)) return dtype_left_out(ctx, p.a->dtype);
+  if (!ST_DTYPE_SELECTED(add_out, p.b->dtype)) return dtype_left_out(ctx, p.b->dtype);
+  // Broadcasting or mixed dtypes: the generic loop, unless this build kept Float alone.
+  if (ST_DTYPE_SELECTED(add_out, ScalarType::Double) || ST_DTYPE_SELECTED(add_out, ScalarType::Bool) ||
+      ST_INTEGRAL_SELECTED(add_out) || ST_DTYPE_SELECTED(add_out, ScalarType::Half) ||
+      ST_DTYPE_SELECTED(add_out, ScalarType::BFloat16)) {
+    binary_generic(p, &add_f, &add_d, &add_i);
+    return Error::Ok;
+  }
+  return ctx.fail("broadcasting add left out of this Float-only dtype-selective build", Error::NotSupported);
 }
 
 }  // namespace native

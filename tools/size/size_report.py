@@ -114,7 +114,7 @@ def component(obj: str) -> str:
         return "kernel registry: generated"
     if stem.endswith("_embedded"):
         return "model data: embedded program"
-    if "/kernels/" in obj:
+    if "/kernels/" in obj or stem.startswith("op_"):
         return "kernels: " + (stem[3:] if stem.startswith("op_") else stem)
     if "/runtime/" in obj:
         return "runtime core: " + stem
