@@ -190,6 +190,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
 
   // 3. Values. Lists point at other values, so every EValue exists first.
   const Fb::Vec values = fb.vec(plan, kPlanValues, 4);
+  const Fb::Vec buffer_sizes = fb.vec(plan, kPlanBufferSizes, 8);
   for (uint32_t i = 0; i < st.values; ++i) {
     new (&values_[i]) EValue();
   }
@@ -210,7 +211,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       }
       case kValTensor: {
         TensorInfo info;
-        ST_TRY(program.tensor_info(plan, val, &info));  // verified at load: cannot fail
+        ST_TRY(program.tensor_info(buffer_sizes, val, &info));  // verified at load: cannot fail
         Tensor* t = new (tensors++) Tensor();
         t->dtype = info.dtype;
         t->dim = info.dim;
