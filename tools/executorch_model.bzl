@@ -18,13 +18,14 @@ makes, in the calling package:
 | `:mlp_kernels` | cc_library: that registry + the kernel libraries (the linker keeps only the selected kernels) |
 | `:mlp_embedded.cc` | `slimtorch embed` output: program bytes, inputs, planned buffers (`app/embedded_model.h`) |
 | `:mlp_embedded` | cc_library of it |
+| `:mlp_sizes` | cc_library of `model_sizes.h`: bytes to reserve (planned buffers, bookkeeping arena) on the target platform |
 
 A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime`.
 Every Python step runs `PYTHONPATH=python <interpreter> -m slimtorch ...`
 from the source tree with @slimtorch_python//:python (tools/python.bzl).
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_library")
+load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 
 _PYTHON = "@slimtorch_python//:python"
 _SLIMTORCH_SRCS = "//python/slimtorch:srcs"
@@ -58,6 +59,7 @@ def _export_impl(ctx):
         ctx.outputs.manifest.path,
         "--io-dir",
         io_dir.path,
+    ] + ["--memory " + m for m in ctx.attr.memories] + [
         # Quiet on success; the whole log on failure.
         '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
     ])
@@ -85,6 +87,7 @@ _export = rule(
         "data": attr.label_list(allow_files = True, doc = "files the model file reads or imports"),
         "io_dir_name": attr.string(mandatory = True),
         "manifest": attr.output(mandatory = True),
+        "memories": attr.string_list(doc = "NAME:BYTES, fastest first (slimtorch export --memory)"),
         "program": attr.output(mandatory = True),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
@@ -108,13 +111,14 @@ for i in $(seq 0 1023); do
   [ -e "$f" ] || break
   args+=(--input "$f")
 done
-PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" -o {out} \
+PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" {memories} -o {out} \
   >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
 """.format(
             io_dir = ctx.file.io_dir.path,
             pythonpath = pythonpath,
             python = ctx.executable._python.path,
             program = ctx.file.program.path,
+            memories = " ".join(["--memory " + m for m in ctx.attr.memories]),
             out = ctx.outputs.out.path,
         )
     else:
@@ -137,6 +141,7 @@ slimtorch_embed = rule(
     implementation = _embed_impl,
     attrs = {
         "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy"),
+        "memories": attr.string_list(doc = "NAME:BYTES the program was planned for, in order"),
         "out": attr.output(mandatory = True),
         "program": attr.label(allow_single_file = [".pte"], doc = "unset: `slimtorch embed --none`"),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
@@ -153,6 +158,70 @@ _DTYPE_SELECTIVE_KERNELS = [
     "//kernels/portable:op_permute_copy.cpp",
     "//kernels/portable:op_relu.cpp",
 ]
+
+_QEMU = "/usr/bin/qemu-system-arm"
+
+def _sizes_header_impl(ctx):
+    pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
+    probe = ctx.executable.probe
+    if ctx.attr.run_under_qemu:
+        # The probe is a Cortex-M55 image: heap-check it like every image the
+        # build makes, then run it on the board it was built for.
+        run = ("{checker} /usr/bin/arm-none-eabi-nm {probe} >/dev/null && " +
+               "timeout 60 {qemu} -M mps3-an547 -nographic -monitor none -serial none " +
+               "-chardev file,id=semihost,path=\"$HOME/probe.txt\" " +
+               "-semihosting-config enable=on,target=native,chardev=semihost " +
+               "-kernel {probe} </dev/null").format(
+            checker = ctx.executable._heap_checker.path,
+            qemu = _QEMU,
+            probe = probe.path,
+        )
+    else:
+        run = "{probe} >\"$HOME/probe.txt\"".format(probe = probe.path)
+    command = _ENV_SETUP + """
+{run} || {{ echo "bookkeeping probe {probe} failed:" >&2; cat "$HOME/probe.txt" >&2; exit 1; }}
+n="$(sed -n 's/^bookkeeping_bytes \\([0-9][0-9]*\\)$/\\1/p' "$HOME/probe.txt")"
+[ -n "$n" ] || {{ echo "bookkeeping probe {probe} printed no figure:" >&2; cat "$HOME/probe.txt" >&2; exit 1; }}
+PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeeping-bytes "$n" \
+  {memories} -o {out} >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
+""".format(
+        run = run,
+        probe = probe.short_path,
+        pythonpath = pythonpath,
+        python = ctx.executable._python.path,
+        program = ctx.file.program.path,
+        memories = " ".join(["--memory " + m for m in ctx.attr.memories]),
+        out = ctx.outputs.out.path,
+    )
+    ctx.actions.run_shell(
+        command = command,
+        inputs = ctx.files._slimtorch_srcs + [ctx.file.program, probe],
+        outputs = [ctx.outputs.out],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run, ctx.executable._heap_checker],
+        mnemonic = "SlimtorchSizes",
+        progress_message = "Measuring memory sizes of {}".format(ctx.file.program.short_path),
+        use_default_shell_env = True,
+    )
+
+_sizes_header = rule(
+    implementation = _sizes_header_impl,
+    attrs = {
+        "memories": attr.string_list(),
+        "out": attr.output(mandatory = True),
+        "probe": attr.label(mandatory = True, executable = True, cfg = "target"),
+        "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+        "run_under_qemu": attr.bool(default = False),
+        "_heap_checker": attr.label(
+            default = "//tools:heap_check.sh",
+            allow_single_file = True,
+            executable = True,
+            cfg = "exec",
+        ),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "Runs the bookkeeping probe for the target platform, then `slimtorch sizes-header`.",
+)
 
 def kernel_registry(
         name,
@@ -210,6 +279,7 @@ def executorch_model(
         kernel_libs = ["//kernels/portable"],
         embedded_model_hdr = "//app:embedded_model",
         dtype_selective = True,
+        memories = [],
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -222,12 +292,17 @@ def executorch_model(
       kernel_libs: cc_library targets defining the catalogs' kernels.
       embedded_model_hdr: cc_library providing app/embedded_model.h.
       dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
+      memories: [(name, bytes), ...], fastest first, e.g. [("dtcm", 64 * 1024),
+        ("sram", 2 * 1024 * 1024)]: memory i is memory id i + 1, its buffer goes to the
+        board region `name` (linker section `.name.slimtorch`). Empty: one memory.
       visibility: of every target made.
       tags: of every target made.
     """
+    memory_specs = ["{}:{}".format(m[0], m[1]) for m in memories]
     _export(
         name = name + "_export",
         src = src,
+        memories = memory_specs,
         data = data,
         program = name + ".pte",
         manifest = name + ".ops.yaml",
@@ -287,6 +362,7 @@ def executorch_model(
         name = name + "_embed",
         program = ":" + name + ".pte",
         io_dir = ":" + name + "_io",
+        memories = memory_specs,
         out = name + "_embedded.cc",
         visibility = visibility,
         tags = tags,
@@ -295,6 +371,48 @@ def executorch_model(
         name = name + "_embedded",
         srcs = [":" + name + "_embedded.cc"],
         deps = [embedded_model_hdr],
+        visibility = visibility,
+        tags = tags,
+    )
+
+    # Sizes known at build time: `<name>_sizes/model_sizes.h` (include it as
+    # "model_sizes.h" through :<name>_sizes) holds every byte count the
+    # application reserves: planned buffers per memory id and the runtime's
+    # bookkeeping arena. The bookkeeping figure is measured, not re-derived: the
+    # probe is the runtime's own Method::bookkeeping_bytes_needed, built for the
+    # target platform (so with the target's pointer and struct sizes: 32-bit on
+    # the Cortex-M55) and run by the build, natively on the host, under QEMU for
+    # arm_m55.
+    cc_binary(
+        name = name + "_bookkeeping_probe",
+        deps = [
+            "//tools/memory:bookkeeping_probe_main",
+            ":" + name + "_embedded",
+            ":" + name + "_kernels",
+        ] + select({
+            "//platforms:is_arm_m55": ["//platforms/arm_m55:startup"],
+            "//conditions:default": [],
+        }),
+        visibility = ["//visibility:private"],
+        tags = tags,
+    )
+    _sizes_header(
+        name = name + "_sizes_header",
+        program = ":" + name + ".pte",
+        probe = ":" + name + "_bookkeeping_probe",
+        memories = memory_specs,
+        run_under_qemu = select({
+            "//platforms:is_arm_m55": True,
+            "//conditions:default": False,
+        }),
+        out = name + "_sizes/model_sizes.h",
+        visibility = visibility,
+        tags = tags,
+    )
+    cc_library(
+        name = name + "_sizes",
+        hdrs = [":" + name + "_sizes/model_sizes.h"],
+        strip_include_prefix = name + "_sizes",
         visibility = visibility,
         tags = tags,
     )

@@ -12,9 +12,10 @@ nm="$1"
 shift
 
 # C heap, newlib's reentrant variants, the break pointer, and every form of
-# C++ operator new/new[]/delete/delete[] (Itanium mangling, 32-bit size_t:
-# _Znwj/_Znaj/_ZdlPv/_ZdaPv with any further parameters).
-pattern='^(malloc|free|realloc|calloc|memalign|aligned_alloc|posix_memalign|reallocarray|valloc|pvalloc|_malloc_r|_free_r|_realloc_r|_calloc_r|_memalign_r|_sbrk|_sbrk_r|sbrk|_Znwj.*|_Znaj.*|_ZdlPv.*|_ZdaPv.*)$'
+# C++ operator new/new[]/delete/delete[] (Itanium mangling, any size_t width:
+# _Znw/_Zna + j (32-bit), m (64-bit) or y, and _ZdlPv/_ZdaPv, each with any
+# further parameters: nothrow_t, align_val_t, sized delete).
+pattern='^(malloc|free|realloc|calloc|memalign|aligned_alloc|posix_memalign|reallocarray|valloc|pvalloc|_malloc_r|_free_r|_realloc_r|_calloc_r|_memalign_r|_sbrk|_sbrk_r|sbrk|_Zn[wa][jmy].*|_Zd[la]Pv.*)$'
 
 status=0
 for image in "$@"; do

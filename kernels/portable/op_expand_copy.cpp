@@ -37,11 +37,8 @@ Error expand_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
   }
   if (!broadcasts_to(x, sizes, ndim)) return ctx.fail("size: self's non-1 dims must match", Error::InvalidArgument);
   ST_TRY(resize_out(ctx, out, sizes, ndim));
-  StridedIndex it(x, sizes, ndim);
-  for (uint32_t i = 0; i < out.numel; ++i) {
-    copy_element(out.data, i, x.data, it.offset, esize);
-    it.next();
-  }
+  StridedIndex it(x, sizes, ndim);  // broadcast strides of self per out dim
+  strided_copy(out.data, x.data, sizes, it.strides, ndim, esize);
   return Error::Ok;
 }
 

@@ -49,26 +49,7 @@ Error permute_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
     }
     return Error::Ok;
   }
-  StridedIndex it(out_sizes, strides, x.dim);
-  const bool float_only = ST_DTYPE_SELECTED(permute_copy_out, ScalarType::Float) &&
-                          !ST_DTYPE_SELECTED(permute_copy_out, ScalarType::Double) &&
-                          !ST_DTYPE_SELECTED(permute_copy_out, ScalarType::Bool) &&
-                          !ST_DTYPE_SELECTED(permute_copy_out, ScalarType::Half) &&
-                          !ST_DTYPE_SELECTED(permute_copy_out, ScalarType::BFloat16) &&
-                          !ST_INTEGRAL_SELECTED(permute_copy_out);
-  if (float_only) {  // constant element size: a plain typed copy
-    const float* in = x.data_as<float>();
-    float* o = out.data_as<float>();
-    for (uint32_t i = 0; i < out.numel; ++i) {
-      o[i] = in[it.offset];
-      it.next();
-    }
-    return Error::Ok;
-  }
-  for (uint32_t i = 0; i < out.numel; ++i) {
-    copy_element(out.data, i, x.data, it.offset, esize);
-    it.next();
-  }
+  strided_copy(out.data, x.data, out_sizes, strides, x.dim, esize);
   return Error::Ok;
 }
 

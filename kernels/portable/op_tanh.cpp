@@ -8,28 +8,10 @@
 namespace slimtorch {
 namespace native {
 
-Error tanh_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  UnaryArgs u;
-  ST_TRY(prepare_unary(ctx, args, nargs, &u));
-  const Tensor& x = *u.self;
-  Tensor& out = *u.out;
-  if (!is_floating(out.dtype)) return ctx.fail("out: must be Float or Double", Error::InvalidArgument);
-  if (!is_real_or_bool(x.dtype)) {
-    return ctx.fail("self: unsupported dtype", Error::NotSupported);
-  }
-  const uint32_t n = x.numel;
-  if (x.dtype == ScalarType::Float && out.dtype == ScalarType::Float) {
-    const float* in = x.data_as<float>();
-    float* o = out.data_as<float>();
-    for (uint32_t i = 0; i < n; ++i) o[i] = tanhf(in[i]);
-    return Error::Ok;
-  }
-  for (uint32_t i = 0; i < n; ++i) {
-    const double v = load_double(x.data, x.dtype, i);
-    store_double(out.data, out.dtype, i, tanh(v));
-  }
-  return Error::Ok;
-}
+static float tanh_f(float x) { return tanhf(x); }
+static double tanh_d(double x) { return tanh(x); }
+
+Error tanh_out(KernelContext& ctx, EValue** args, size_t nargs) { return unary_float_op(ctx, args, nargs, tanh_f, tanh_d); }
 
 }  // namespace native
 }  // namespace slimtorch

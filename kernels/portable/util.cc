@@ -293,3 +293,160 @@ void binary_generic(const BinaryArgs& p, BinaryFloatFn ff, BinaryDoubleFn fd, Bi
 
 }  // namespace native
 }  // namespace slimtorch
+
+namespace slimtorch {
+namespace native {
+
+void strided_copy(void* dst, const void* src, const int32_t* out_sizes, const int32_t* src_strides, int ndim,
+                  size_t esize) {
+  size_t numel = 1;
+  for (int d = 0; d < ndim; ++d) numel *= static_cast<size_t>(out_sizes[d]);
+  if (numel == 0) return;
+  if (ndim == 0) {
+    copy_element(dst, 0, src, 0, esize);
+    return;
+  }
+  // Rows of the innermost dim; the outer dims are walked by StridedIndex.
+  const int32_t row = out_sizes[ndim - 1];
+  const int32_t row_stride = src_strides[ndim - 1];
+  StridedIndex it(out_sizes, src_strides, ndim - 1);
+  const size_t rows = numel / static_cast<size_t>(row);
+  uint8_t* d = static_cast<uint8_t*>(dst);
+  const uint8_t* s = static_cast<const uint8_t*>(src);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t base = it.offset;
+    if (row_stride == 1) {
+      __builtin_memcpy(d + r * row * esize, s + base * esize, static_cast<size_t>(row) * esize);
+    } else {
+      for (int32_t j = 0; j < row; ++j) {
+        copy_element(dst, r * row + j, src, base + static_cast<size_t>(j) * row_stride, esize);
+      }
+    }
+    it.next();
+  }
+}
+
+void gemm_f32(const float* __restrict a, const float* __restrict b, float* __restrict out, int32_t m, int32_t k,
+              int32_t n, bool accumulate) {
+  constexpr int kR = 4;  // rows of out per block
+  constexpr int kC = 8;  // columns of out per block (two SSE / MVE vectors)
+  const int32_t n_main = n - n % kC;
+  int32_t i = 0;
+  for (; i + kR <= m; i += kR) {
+    const float* a0 = a + static_cast<size_t>(i) * k;
+    for (int32_t j = 0; j < n_main; j += kC) {
+      float acc[kR][kC];
+      for (int r = 0; r < kR; ++r) {
+        for (int c = 0; c < kC; ++c) acc[r][c] = accumulate ? out[static_cast<size_t>(i + r) * n + j + c] : 0.0f;
+      }
+      for (int32_t p = 0; p < k; ++p) {
+        const float* bp = b + static_cast<size_t>(p) * n + j;
+        for (int r = 0; r < kR; ++r) {
+          const float av = a0[static_cast<size_t>(r) * k + p];
+          for (int c = 0; c < kC; ++c) acc[r][c] += av * bp[c];
+        }
+      }
+      for (int r = 0; r < kR; ++r) {
+        for (int c = 0; c < kC; ++c) out[static_cast<size_t>(i + r) * n + j + c] = acc[r][c];
+      }
+    }
+  }
+  // Leftover rows (all columns) and leftover columns of the blocked rows: i-k-j loops.
+  for (int32_t r = 0; r < m; ++r) {
+    const int32_t j0 = r < i ? n_main : 0;
+    if (j0 >= n) continue;
+    float* o = out + static_cast<size_t>(r) * n;
+    if (!accumulate) {
+      for (int32_t j = j0; j < n; ++j) o[j] = 0.0f;
+    }
+    const float* ar = a + static_cast<size_t>(r) * k;
+    for (int32_t p = 0; p < k; ++p) {
+      const float s = ar[p];
+      const float* bp = b + static_cast<size_t>(p) * n;
+      for (int32_t j = j0; j < n; ++j) o[j] += s * bp[j];
+    }
+  }
+}
+
+Error unary_float_op(KernelContext& ctx, EValue** args, size_t nargs, UnaryFloatFn ff, UnaryDoubleFn fd) {
+  UnaryArgs u;
+  ST_TRY(prepare_unary(ctx, args, nargs, &u));
+  const Tensor& x = *u.self;
+  Tensor& out = *u.out;
+  if (!is_floating(out.dtype)) return ctx.fail("out: must be Float or Double", Error::InvalidArgument);
+  if (!is_real_or_bool(x.dtype)) return ctx.fail("self: unsupported dtype", Error::NotSupported);
+  const uint32_t n = x.numel;
+  if (x.dtype == ScalarType::Float && out.dtype == ScalarType::Float) {
+    const float* in = x.data_as<float>();
+    float* o = out.data_as<float>();
+    for (uint32_t i = 0; i < n; ++i) o[i] = ff(in[i]);
+    return Error::Ok;
+  }
+  for (uint32_t i = 0; i < n; ++i) store_double(out.data, out.dtype, i, fd(load_double(x.data, x.dtype, i)));
+  return Error::Ok;
+}
+
+Error plan_reduction(KernelContext& ctx, const Tensor& t, const EValue* dims, bool keepdim, ReducePlan* plan) {
+  bool reduce[kMaxTensorDim] = {};
+  const bool all = dims == nullptr || dims->is_none() || (dims->is_int_list() && dims->v.il.size == 0);
+  if (!all) {
+    if (!dims->is_int_list()) return ctx.fail("dim: expected an int list or None", Error::InvalidArgument);
+    for (uint32_t i = 0; i < dims->v.il.size; ++i) {
+      int d = 0;
+      if (!normalize_dim(dims->v.il.at(i), t.dim, &d)) return ctx.fail("dim: out of range for self", Error::InvalidArgument);
+      if (t.dim == 0) continue;  // a 0-dim tensor reduces to itself
+      if (reduce[d]) return ctx.fail("dim: a dim appears more than once", Error::InvalidArgument);
+      reduce[d] = true;
+    }
+  } else {
+    for (int d = 0; d < t.dim; ++d) reduce[d] = true;
+  }
+  int first = -1;
+  int last = -1;
+  for (int d = 0; d < t.dim; ++d) {
+    if (!reduce[d]) continue;
+    if (first < 0) first = d;
+    if (last >= 0 && last != d - 1) {
+      return ctx.fail("dim: reducing non-adjacent dims is not supported", Error::NotSupported);
+    }
+    last = d;
+  }
+  plan->outer = plan->len = plan->inner = 1;
+  plan->out_ndim = 0;
+  for (int d = 0; d < t.dim; ++d) {
+    const size_t s = static_cast<size_t>(t.sizes[d]);
+    if (first >= 0 && d < first) plan->outer *= s;
+    if (first < 0 || d > last) plan->inner *= s;
+    if (first >= 0 && d >= first && d <= last) {
+      plan->len *= s;
+      if (keepdim) plan->out_sizes[plan->out_ndim++] = 1;
+    } else {
+      plan->out_sizes[plan->out_ndim++] = t.sizes[d];
+    }
+  }
+  if (first < 0) {  // nothing reduced (0-dim self): one element, len 1
+    plan->outer = 1;
+    plan->inner = 1;
+    for (int d = 0; d < t.dim; ++d) plan->inner *= static_cast<size_t>(t.sizes[d]);
+  }
+  return Error::Ok;
+}
+
+Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empty_value, int32_t* out, const char* why) {
+  if (v == nullptr || !v->is_int_list()) return ctx.fail(why, Error::InvalidArgument);
+  const uint32_t size = v->v.il.size;
+  if (size == 0 && empty_value != nullptr) {
+    for (int i = 0; i < n; ++i) out[i] = empty_value[i];
+    return Error::Ok;
+  }
+  if (size != 1 && size != static_cast<uint32_t>(n)) return ctx.fail(why, Error::InvalidArgument);
+  for (int i = 0; i < n; ++i) {
+    const int64_t x = v->v.il.at(size == 1 ? 0 : static_cast<uint32_t>(i));
+    if (x < INT32_MIN || x > INT32_MAX) return ctx.fail(why, Error::InvalidArgument);
+    out[i] = static_cast<int32_t>(x);
+  }
+  return Error::Ok;
+}
+
+}  // namespace native
+}  // namespace slimtorch

@@ -128,5 +128,43 @@ void binary_generic(const BinaryArgs& p, BinaryFloatFn ff, BinaryDoubleFn fd, Bi
 // Contiguous row-major strides (in elements) of `t` into strides[0..t.dim).
 void contiguous_strides(const Tensor& t, int32_t* strides);
 
+// ---- shared drivers for the model kernels -----------------------------------
+
+// dst[i] (contiguous, `numel` elements of `esize` bytes) = src[offset(i)], where
+// offset walks out_sizes[0..ndim) row-major with src_strides (elements, may be 0
+// for broadcast). The copy engine of expand/permute/slice/select/cat/split: the
+// innermost dim is copied as a block when its stride is 1.
+void strided_copy(void* dst, const void* src, const int32_t* out_sizes, const int32_t* src_strides, int ndim,
+                  size_t esize);
+
+// out[m x n] = a[m x k] @ b[k x n] (+ out's previous value when `accumulate`), all
+// contiguous Float rows. Register-blocked (4 rows x 8 columns of accumulators) so
+// the compiler keeps the block in vector registers; the shared GEMM of mm, bmm and
+// 1x1 convolution.
+void gemm_f32(const float* a, const float* b, float* out, int32_t m, int32_t k, int32_t n, bool accumulate);
+
+// A validated `self -> out` op computed in floating point: self of any real or
+// Bool dtype, out Float or Double (integer inputs give a floating result, as in
+// PyTorch). ff runs on the all-Float fast path, fd otherwise.
+using UnaryFloatFn = float (*)(float x);
+using UnaryDoubleFn = double (*)(double x);
+Error unary_float_op(KernelContext& ctx, EValue** args, size_t nargs, UnaryFloatFn ff, UnaryDoubleFn fd);
+
+// Reduction view of `t` over dims listed in `dims` (None or empty = all dims):
+// the reduced dims must form one run of consecutive dims after normalisation
+// (outer x len x inner), or every dim. out_sizes gets the result shape
+// (keepdim: reduced dims become 1). Fails naming `dim` when out of range or repeated.
+struct ReducePlan {
+  size_t outer, len, inner;
+  int32_t out_sizes[kMaxTensorDim];
+  int out_ndim;
+};
+Error plan_reduction(KernelContext& ctx, const Tensor& t, const EValue* dims, bool keepdim, ReducePlan* plan);
+
+// Reads an int list argument of 1 or `n` entries (a single entry repeats, as
+// PyTorch accepts for stride/padding/dilation); `empty_value` when the list is empty
+// (avg_pool2d's stride=[] means "the kernel size"). Fails with `why`.
+Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empty_value, int32_t* out, const char* why);
+
 }  // namespace native
 }  // namespace slimtorch

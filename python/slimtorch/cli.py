@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from slimtorch import pte
+from slimtorch import memory_planning, pte
 
 
 class CliError(Exception):
@@ -25,8 +25,14 @@ def _write_text(path: str, text: str) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from slimtorch import exporter, manifest  # torch import is slow: only when exporting
 
+    memories = [memory_planning.parse_memory(m) for m in args.memory or []]
     loaded = exporter.load_model_file(args.model)
     emitted = exporter.export_model(loaded)
+    if memories:
+        try:
+            memory_planning.plan_program(emitted.program, memories)
+        except memory_planning.MemoryPlanError as e:
+            raise memory_planning.MemoryPlanError(f"{args.model}: {e}") from None
     data = emitted.to_bytes()
     parent = os.path.dirname(args.output)
     if parent:
@@ -47,6 +53,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     program = pte.read_pte_file(args.program)
     sys.stdout.write(inspect_pte.summarize(program, args.program, show_values=not args.brief))
+    if args.memory:
+        from slimtorch import memory_report
+
+        svg_path = args.svg or os.path.splitext(args.program)[0] + ".memory.svg"
+        title = os.path.basename(args.program)
+        _write_text(svg_path, "".join(memory_report.plan_svg(plan, f"{title} {plan.name}")
+                                      for plan in program.program.execution_plan[:1]))
+        print(f"memory plan drawn in {svg_path}")
     return 0
 
 
@@ -71,7 +85,18 @@ def cmd_embed(args: argparse.Namespace) -> int:
     if args.none and args.input:
         raise CliError("--input needs a program; drop --none or the --input files")
     name = os.path.basename(args.program) if args.program else ""
-    _write_text(args.output, embed.embed_source(program, args.input or [], name))
+    names = [memory_planning.parse_memory(m).name for m in args.memory or []]
+    _write_text(args.output, embed.embed_source(program, args.input or [], name, names))
+    return 0
+
+
+def cmd_sizes_header(args: argparse.Namespace) -> int:
+    from slimtorch import embed
+
+    names = [memory_planning.parse_memory(m).name for m in args.memory or []]
+    program = pte.read_pte_file(args.program)
+    _write_text(args.output, embed.sizes_header(program, args.bookkeeping_bytes, names,
+                                                os.path.basename(args.program)))
     return 0
 
 
@@ -105,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="OUT.pte", help="program to write")
     e.add_argument("--manifest", metavar="OUT.ops.yaml",
                    help="also write the operator manifest (selected_operators.yaml format)")
+    e.add_argument("--memory", action="append", metavar="NAME:SIZE",
+                   help="a memory to plan into, fastest first (repeat): e.g. --memory dtcm:64K "
+                   "--memory sram:2M; memory i becomes memory id i+1. Default: one unbounded "
+                   "memory. Tensors go to the fastest memory first, most accesses per "
+                   "byte-instruction first; the rest spill down")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
@@ -115,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "memory, constants and segments of any ExecuTorch program.")
     i.add_argument("program", metavar="PROGRAM.pte")
     i.add_argument("--brief", action="store_true", help="omit the value table")
+    i.add_argument("--memory", action="store_true",
+                   help="also draw the memory plan (lifetime vs offset per memory) as an SVG")
+    i.add_argument("--svg", metavar="OUT.svg",
+                   help="where --memory writes the SVG (default PROGRAM.memory.svg)")
     i.set_defaults(func=cmd_inspect)
 
     o = sub.add_parser("ops", help="write the operator manifest of a .pte program",
@@ -130,10 +164,25 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("program", metavar="PROGRAM.pte", nargs="?")
     m.add_argument("--none", action="store_true",
                    help="embed no program (kProgramSize 0), for the generic runner")
+    m.add_argument("--memory", action="append", metavar="NAME[:SIZE]",
+                   help="the memories the program was planned for, in export order: memory "
+                   "id i+1's buffer goes to linker section .NAME.slimtorch (board region NAME)")
     m.add_argument("--input", action="append", metavar="X.npy",
                    help="an input in method input order (repeat for each input)")
     m.add_argument("-o", "--output", required=True, metavar="OUT.cc")
     m.set_defaults(func=cmd_embed)
+
+    h = sub.add_parser("sizes-header", help="write the C++ header of a program's memory sizes",
+                       description="Every byte count an application reserves for the program: "
+                       "planned buffers per memory id and the runtime's bookkeeping arena "
+                       "(as measured on the target by tools/memory/bookkeeping_probe.cc).")
+    h.add_argument("program", metavar="PROGRAM.pte")
+    h.add_argument("--bookkeeping-bytes", type=int, required=True, metavar="N",
+                   help="Method::bookkeeping_bytes_needed on the target platform")
+    h.add_argument("--memory", action="append", metavar="NAME[:SIZE]",
+                   help="the memories the program was planned for, in export order")
+    h.add_argument("-o", "--output", required=True, metavar="OUT.h")
+    h.set_defaults(func=cmd_sizes_header)
 
     c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",
                        description="Parse `output <i> shape ... : values` lines and compare "
@@ -148,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [CliError, pte.PteError]
+    errors: list[type[BaseException]] = [CliError, pte.PteError, memory_planning.MemoryPlanError]
     for module, name in (("slimtorch.model_file", "ModelFileError"),
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
                          ("slimtorch.compare", "CompareError")):

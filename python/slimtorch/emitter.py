@@ -19,7 +19,7 @@ from torch.fx import Node
 from torch.utils._pytree import treespec_dumps
 
 from slimtorch import memory_planning, out_variants, pte, schema
-from slimtorch.dtypes import ELEMENT_SIZE, scalar_type_of
+from slimtorch.dtypes import scalar_type_of
 
 aten = torch.ops.aten
 
@@ -385,7 +385,6 @@ class _Emitter:
                     "Control flow and higher-order ops are not supported yet",
                 )
         self.node = None
-        total = self._plan(inputs, outputs)
         segment, offsets = pte.pack_constants(self.constants)
         plan = schema.ExecutionPlan(
             name="forward",
@@ -396,76 +395,18 @@ class _Emitter:
             values=self.values, inputs=inputs, outputs=outputs,
             chains=[schema.Chain(inputs=[], outputs=[], instructions=self.instructions)],
             operators=self.operators, delegates=[],
-            non_const_buffer_sizes=[0, total] if self.planned else [0],
+            non_const_buffer_sizes=[0],
         )
+        self._plan(plan)
         program = schema.Program(
             version=0, execution_plan=[plan], constant_buffer=[], backend_delegate_data=[],
             segments=[], constant_segment=schema.SubsegmentOffsets(0, offsets),
         )
         return EmittedProgram(program, segment)
 
-    def _plan(self, inputs: list[int], outputs: list[int]) -> int:
-        lifetimes = tensor_lifetimes(self.values, self.instructions, inputs, outputs)
-        requests = []
-        for idx in self.planned:
-            t = self.values[idx].val
-            assert isinstance(t, schema.Tensor)
-            numel = 1
-            for s in t.sizes:
-                numel *= s
-            first, last = lifetimes.get(idx, (0, 0))
-            requests.append(memory_planning.Lifetime(
-                idx, numel * ELEMENT_SIZE[t.scalar_type], first, last))
-        offsets, total = memory_planning.plan_memory(requests)
-        for idx, off in offsets.items():
-            t = self.values[idx].val
-            assert isinstance(t, schema.Tensor)
-            t.allocation_info = schema.AllocationDetails(1, off & 0xFFFFFFFF, off >> 32)
-        return total
-
-
-def tensor_lifetimes(
-    values: list[schema.EValue], instructions: list[schema.Instruction],
-    inputs: list[int], outputs: list[int],
-) -> dict[int, tuple[int, int]]:
-    """Inclusive [first, last] instruction index at which each tensor value is live.
-
-    Inputs are live from -1 (set before the first instruction), outputs until
-    len(instructions) (read after the last). Tensors inside TensorList/OptionalTensorList
-    arguments count as used by the instruction.
-    """
-    spans: dict[int, tuple[int, int]] = {}
-
-    def touch(idx: int, at: int) -> None:
-        if idx < 0 or idx >= len(values):
-            return
-        v = values[idx].val
-        if isinstance(v, schema.TensorList | schema.OptionalTensorList):
-            for item in v.items:
-                touch(item, at)
-            return
-        if not isinstance(v, schema.Tensor):
-            return
-        first, last = spans.get(idx, (at, at))
-        spans[idx] = (min(first, at), max(last, at))
-
-    for idx in inputs:
-        touch(idx, -1)
-    for i, ins in enumerate(instructions):
-        a = ins.instr_args
-        if isinstance(a, schema.KernelCall | schema.DelegateCall):
-            for idx in a.args:
-                touch(idx, i)
-        elif isinstance(a, schema.MoveCall):
-            touch(a.move_from, i)
-            touch(a.move_to, i)
-        elif isinstance(a, schema.JumpFalseCall):
-            touch(a.cond_value_index, i)
-        elif isinstance(a, schema.FreeCall):
-            touch(a.value_index, i)
-    for idx in outputs:
-        touch(idx, len(instructions))
-    return spans
+    def _plan(self, plan: schema.ExecutionPlan) -> None:
+        # One memory (id 1) by default; `slimtorch export --memory` replans for a hierarchy.
+        memory_planning.plan_method(plan, planned=self.planned)
 
 
 def emit_program(ep: ExportedProgram, model_file: str | None = None) -> EmittedProgram:

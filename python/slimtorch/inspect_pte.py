@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slimtorch import schema
+from slimtorch import memory_report, schema
 from slimtorch.dtypes import ELEMENT_SIZE, scalar_type_name
 from slimtorch.pte import PteFile
 
@@ -85,9 +85,7 @@ def summarize(pte: PteFile, name: str = "program", show_values: bool = True) -> 
             for k, idx in enumerate(idxs):
                 desc = describe_value(plan.values[idx]) if 0 <= idx < len(plan.values) else "?"
                 lines.append(f"    {k}: v{idx} {desc}")
-        sizes = plan.non_const_buffer_sizes
-        planned = ", ".join(f"mem{i}: {s} bytes" for i, s in enumerate(sizes) if i > 0)
-        lines.append(f"  planned memory: {planned or 'none'}")
+        lines.extend(memory_report.memory_lines(plan))
         lines.append(f"  operators ({len(plan.operators)}):")
         for i, op in enumerate(plan.operators):
             lines.append(f"    {i}: {op_name(op)}")

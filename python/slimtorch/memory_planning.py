@@ -1,55 +1,373 @@
-"""Planned-memory layout: place tensors in one buffer, sharing bytes between tensors whose
-lifetimes do not overlap.
+"""Planned memory: which memory (memory id) and which offset each planned tensor gets.
 
-Greedy best-fit by size: tensors are placed largest first; each goes into the smallest gap
-(between tensors already placed whose lifetimes overlap its own) that fits it, or after the
-last of them. Offsets are aligned. Any planner with the same `plan_memory` signature can
-replace this one.
+Model of the problem
+--------------------
+Every planned tensor has a *lifetime*: the inclusive interval [first, last] of instruction
+indices during which its bytes must stay intact (`Lifetime`; inputs start at -1, outputs end
+at len(instructions)). Two tensors may share bytes when their intervals do not overlap.
+`tensor_lifetimes()` derives the intervals from a method's instructions; it is the only
+place that knows about instructions, so control flow feeds in there:
+
+- Branches of a conditional are emitted one after the other (`jump_false` over the other
+  branch), so tensors local to one branch have intervals disjoint from those local to the
+  other and share bytes without further ado; a result written in both branches is one value
+  whose interval covers both.
+- A loop is a backward jump from instruction j to d <= j. Any tensor touched inside the body
+  [d, j] is kept live over the whole body (its interval is widened to cover [d, j]), because
+  the next iteration may read what this one wrote. Nested loops are handled by repeating
+  until nothing changes.
+
+The lower bound of one memory is the largest, over instruction indices, of the aligned bytes
+of its tensors live at that index; no plan can be smaller. `plan_memory` packs one memory:
+it runs a few greedy orders (largest first, longest-lived first, earliest first, largest
+area first), each placing a tensor at the lowest offset gap that fits it among the already
+placed tensors whose lifetimes overlap its own (first fit) or in the smallest such gap (best
+fit), and keeps the smallest result.
+
+Memory hierarchies (`plan_hierarchy`)
+-------------------------------------
+Memories are given fastest first, each with a capacity (or None: unbounded). Placement
+policy: tensors are ranked by *accesses per byte-instruction held*: the number of
+instructions that read or write the tensor divided by the length of its lifetime (ties: the
+smaller tensor first). The fastest memory takes tensors in that order as long as its live
+bytes stay within its capacity at every instruction; what does not fit goes to the next
+memory (spill down). Each memory is then packed with `plan_memory`; if fragmentation makes a
+packed memory exceed its capacity, its lowest-ranked tensor moves down one memory and the
+memory is packed again. Memory i of the list is written into the program as memory id i + 1.
+A model that cannot fit raises `MemoryPlanError` naming bytes needed and available per memory.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from slimtorch import schema
+from slimtorch.dtypes import ELEMENT_SIZE
 
 ALIGNMENT = 16
+
+
+class MemoryPlanError(Exception):
+    """The planned tensors do not fit the declared memories, or a memory spec is malformed."""
 
 
 @dataclass(frozen=True)
 class Lifetime:
     """One tensor to place: its key, byte size and the inclusive instruction interval
-    [first, last] during which its bytes must stay intact."""
+    [first, last] during which its bytes must stay intact. `accesses` is how many
+    instructions touch it (for the hierarchy placement policy)."""
 
     key: int
     nbytes: int
     first: int
     last: int
+    accesses: int = 1
 
     def overlaps(self, other: Lifetime) -> bool:
         return self.first <= other.last and other.first <= self.last
 
 
-def _align(n: int, alignment: int) -> int:
+@dataclass(frozen=True)
+class Memory:
+    """A memory the user declares: a name (the board region, e.g. 'dtcm') and a capacity in
+    bytes (None: unbounded)."""
+
+    name: str
+    size: int | None = None
+
+
+DEFAULT_MEMORIES = (Memory("planned", None),)
+
+
+@dataclass
+class HierarchyPlan:
+    """memory index (0-based: memory id - 1) and byte offset per key; bytes per memory."""
+
+    memory: dict[int, int] = field(default_factory=dict)
+    offset: dict[int, int] = field(default_factory=dict)
+    sizes: list[int] = field(default_factory=list)
+
+
+def align(n: int, alignment: int = ALIGNMENT) -> int:
     return (n + alignment - 1) // alignment * alignment
 
 
-def plan_memory(tensors: list[Lifetime], alignment: int = ALIGNMENT) -> tuple[dict[int, int], int]:
-    """Returns ({key: byte offset}, total buffer size)."""
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1 << 20, "MB": 1 << 20,
+          "MIB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30}
+
+
+def parse_memory(spec: str) -> Memory:
+    """'dtcm:64K' -> Memory('dtcm', 65536); 'sram' (no size) -> unbounded."""
+    name, _, size = spec.partition(":")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise MemoryPlanError(f"memory {spec!r}: the name must be an identifier (e.g. dtcm:64K)")
+    if not size:
+        return Memory(name, None)
+    m = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", size.strip())
+    if m is None or m.group(2).upper() not in _UNITS:
+        raise MemoryPlanError(f"memory {spec!r}: size must be a number with an optional unit "
+                              "K, M or G (powers of 1024), e.g. dtcm:64K")
+    return Memory(name, int(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
+# ------------------------------------------------------------------------------ lifetimes
+def _touched(ins: schema.Instruction) -> list[int]:
+    a = ins.instr_args
+    if isinstance(a, schema.KernelCall | schema.DelegateCall):
+        return list(a.args)
+    if isinstance(a, schema.MoveCall):
+        return [a.move_from, a.move_to]
+    if isinstance(a, schema.JumpFalseCall):
+        return [a.cond_value_index]
+    if isinstance(a, schema.FreeCall):
+        return [a.value_index]
+    return []
+
+
+def tensor_lifetimes(
+    values: list[schema.EValue], instructions: list[schema.Instruction],
+    inputs: list[int], outputs: list[int],
+) -> dict[int, tuple[int, int, int]]:
+    """{value index: (first, last, accesses)} for every tensor value an instruction, input or
+    output touches. Tensors inside TensorList/OptionalTensorList arguments count as touched.
+    Loops (backward jump_false) widen what their body touches to the whole body."""
+    spans: dict[int, list[int]] = {}
+
+    def touch(idx: int, at: int) -> None:
+        if idx < 0 or idx >= len(values):
+            return
+        v = values[idx].val
+        if isinstance(v, schema.TensorList | schema.OptionalTensorList):
+            for item in v.items:
+                touch(item, at)
+            return
+        if not isinstance(v, schema.Tensor):
+            return
+        s = spans.setdefault(idx, [at, at, 0])
+        s[0], s[1], s[2] = min(s[0], at), max(s[1], at), s[2] + 1
+
+    for idx in inputs:
+        touch(idx, -1)
+    loops: list[tuple[int, int]] = []
+    for i, ins in enumerate(instructions):
+        for idx in _touched(ins):
+            touch(idx, i)
+        a = ins.instr_args
+        if isinstance(a, schema.JumpFalseCall) and a.destination_instruction <= i:
+            loops.append((a.destination_instruction, i))
+    for idx in outputs:
+        touch(idx, len(instructions))
+    changed = bool(loops)
+    while changed:
+        changed = False
+        for start, end in loops:
+            for s in spans.values():
+                if s[0] <= end and start <= s[1] and (s[0] > start or s[1] < end):
+                    s[0], s[1] = min(s[0], start), max(s[1], end)
+                    changed = True
+    return {k: (s[0], s[1], s[2]) for k, s in spans.items()}
+
+
+def lower_bound(tensors: Iterable[Lifetime], alignment: int = ALIGNMENT) -> int:
+    """Largest, over instruction indices, of the aligned bytes of the tensors live there."""
+    events: dict[int, int] = {}
+    for t in tensors:
+        if t.nbytes <= 0:
+            continue
+        n = align(t.nbytes, alignment)
+        events[t.first] = events.get(t.first, 0) + n
+        events[t.last + 1] = events.get(t.last + 1, 0) - n
+    best = live = 0
+    for at in sorted(events):
+        live += events[at]
+        best = max(best, live)
+    return best
+
+
+# ------------------------------------------------------------------------------ packing
+def _pack(order: list[Lifetime], alignment: int, best_fit: bool) -> tuple[dict[int, int], int]:
     placed: list[tuple[int, int, Lifetime]] = []  # (offset, end, lifetime)
     offsets: dict[int, int] = {}
-    order = sorted(tensors, key=lambda t: (-t.nbytes, t.first, t.key))
     total = 0
     for t in order:
+        size = align(t.nbytes, alignment)
         busy = sorted((off, end) for off, end, other in placed if other.overlaps(t))
         best: tuple[int, int] | None = None  # (gap size, offset)
         cursor = 0
         for off, end in busy:
-            start = _align(cursor, alignment)
-            gap = off - start
-            if gap >= t.nbytes and (best is None or gap < best[0]):
-                best = (gap, start)
+            gap = off - cursor
+            if gap >= size and (best is None or gap < best[0]):
+                best = (gap, cursor)
+                if not best_fit:
+                    break
             cursor = max(cursor, end)
-        offset = best[1] if best is not None else _align(cursor, alignment)
+        offset = best[1] if best is not None else cursor
         offsets[t.key] = offset
-        placed.append((offset, offset + t.nbytes, t))
-        total = max(total, _align(offset + t.nbytes, alignment))
+        if size:
+            placed.append((offset, offset + size, t))
+        total = max(total, offset + size)
     return offsets, total
+
+
+_ORDERS = (
+    lambda t: (-t.nbytes, t.first, t.key),                             # largest first
+    lambda t: (-(t.last - t.first), -t.nbytes, t.key),                 # longest-lived first
+    lambda t: (t.first, -t.nbytes, t.key),                             # earliest first
+    lambda t: (-t.nbytes * (t.last - t.first + 1), t.key),             # largest area first
+)
+
+
+def plan_memory(tensors: list[Lifetime], alignment: int = ALIGNMENT) -> tuple[dict[int, int], int]:
+    """Returns ({key: byte offset}, total buffer size) for one memory (see module doc)."""
+    best: tuple[dict[int, int], int] | None = None
+    bound = lower_bound(tensors, alignment)
+    for order in _ORDERS:
+        for best_fit in (True, False):
+            result = _pack(sorted(tensors, key=order), alignment, best_fit)
+            if best is None or result[1] < best[1]:
+                best = result
+            if best[1] <= bound:
+                return best
+    assert best is not None
+    return best
+
+
+def _rank(t: Lifetime) -> tuple[float, int, int]:
+    return (-t.accesses / (t.last - t.first + 1), t.nbytes, t.key)
+
+
+def plan_hierarchy(tensors: list[Lifetime], memories: list[Memory] | tuple[Memory, ...],
+                   alignment: int = ALIGNMENT) -> HierarchyPlan:
+    """Places tensors across `memories` (fastest first) by the policy of the module doc."""
+    if not memories:
+        raise MemoryPlanError("no memory declared: give at least one, e.g. --memory sram:2M")
+    n = len(memories)
+    # Live bytes per instruction index, per memory, as tensors are admitted.
+    lo = min((t.first for t in tensors), default=0)
+    hi = max((t.last for t in tensors), default=0)
+    live = [[0] * (hi - lo + 1) for _ in range(n)]
+    where: dict[int, int] = {}
+    for t in sorted(tensors, key=_rank):
+        size = align(t.nbytes, alignment)
+        for m, mem in enumerate(memories):
+            row = live[m]
+            peak = max(row[t.first - lo : t.last - lo + 1]) if size else 0
+            if mem.size is None or peak + size <= mem.size or m == n - 1:
+                where[t.key] = m
+                for i in range(t.first - lo, t.last - lo + 1):
+                    row[i] += size
+                break
+    plan = HierarchyPlan(sizes=[0] * n)
+    for m, mem in enumerate(memories):
+        while True:
+            mine = [t for t in tensors if where[t.key] == m]
+            offsets, total = plan_memory(mine, alignment)
+            if mem.size is None or total <= mem.size or m == n - 1 or not mine:
+                break
+            worst = max((t for t in mine if t.nbytes), key=_rank)  # lowest ranked
+            where[worst.key] = m + 1
+        for key, off in offsets.items():
+            plan.memory[key] = m
+            plan.offset[key] = off
+        plan.sizes[m] = total
+    over = [m for m, mem in enumerate(memories)
+            if mem.size is not None and plan.sizes[m] > mem.size]
+    if over:
+        need = lower_bound(tensors, alignment)
+        per = "; ".join(
+            f"{mem.name}: planned {plan.sizes[m]} bytes, available "
+            f"{'unbounded' if mem.size is None else mem.size}" for m, mem in enumerate(memories))
+        avail = sum(mem.size or 0 for mem in memories)
+        raise MemoryPlanError(
+            f"the planned tensors do not fit the declared memories ({per}); the program needs "
+            f"at least {need} bytes live at once, {avail} are declared. Declare larger "
+            "memories, add a memory, or make the model's activations smaller")
+    return plan
+
+
+# ------------------------------------------------------------------------------ programs
+def tensor_nbytes(t: schema.Tensor) -> int:
+    n = ELEMENT_SIZE.get(t.scalar_type, 0)
+    for s in t.sizes:
+        n *= s
+    return n
+
+
+def method_lifetimes(plan: schema.ExecutionPlan, keys: Iterable[int]) -> list[Lifetime]:
+    """Lifetime of each value index in `keys` (tensors) of one method (chain 0)."""
+    instructions = plan.chains[0].instructions if plan.chains else []
+    spans = tensor_lifetimes(plan.values, instructions, list(plan.inputs), list(plan.outputs))
+    out = []
+    for idx in keys:
+        t = plan.values[idx].val
+        assert isinstance(t, schema.Tensor)
+        first, last, accesses = spans.get(idx, (0, 0, 0))
+        out.append(Lifetime(idx, tensor_nbytes(t), first, last, accesses))
+    return out
+
+
+def plan_method(plan: schema.ExecutionPlan,
+                memories: list[Memory] | tuple[Memory, ...] | None = None,
+                planned: Iterable[int] | None = None) -> HierarchyPlan:
+    """(Re)plans one method in place: sets every planned tensor's allocation_info and the
+    method's non_const_buffer_sizes ([0, bytes of memory id 1, ...]). `planned`: the value
+    indices to plan (default: every non-constant tensor)."""
+    if planned is None:
+        planned = [i for i, v in enumerate(plan.values)
+                   if isinstance(v.val, schema.Tensor) and v.val.data_buffer_idx == 0]
+    keys = list(planned)
+    if not keys:
+        plan.non_const_buffer_sizes = [0]
+        return HierarchyPlan()
+    result = plan_hierarchy(method_lifetimes(plan, keys), memories or DEFAULT_MEMORIES)
+    for idx in keys:
+        t = plan.values[idx].val
+        assert isinstance(t, schema.Tensor)
+        off = result.offset[idx]
+        t.allocation_info = schema.AllocationDetails(result.memory[idx] + 1, off & 0xFFFFFFFF,
+                                                     off >> 32)
+    plan.non_const_buffer_sizes = [0, *result.sizes]
+    return result
+
+
+def plan_program(program: schema.Program,
+                 memories: list[Memory] | tuple[Memory, ...] | None = None) -> None:
+    """Replans every method of `program` for `memories` (fastest first)."""
+    for plan in program.execution_plan:
+        plan_method(plan, memories)
+
+
+@dataclass
+class MemoryStats:
+    """What `slimtorch inspect` reports for one memory id of one method."""
+
+    memory_id: int
+    planned_bytes: int
+    lower_bound: int
+    tensors: list[tuple[Lifetime, int]]  # (lifetime, offset)
+
+    @property
+    def ratio(self) -> float:
+        return self.planned_bytes / self.lower_bound if self.lower_bound else 1.0
+
+
+def method_memory_stats(plan: schema.ExecutionPlan) -> list[MemoryStats]:
+    """Planned bytes, lower bound and tensor placements per memory id of any program's method
+    (upstream's too): lifetimes are recomputed from its instructions."""
+    by_id: dict[int, list[tuple[int, int]]] = {}
+    for i, v in enumerate(plan.values):
+        t = v.val
+        if isinstance(t, schema.Tensor) and t.allocation_info is not None:
+            a = t.allocation_info
+            by_id.setdefault(a.memory_id, []).append((i, a.offset))
+    stats = []
+    sizes = list(plan.non_const_buffer_sizes)
+    for mem_id in range(1, max(len(sizes), max(by_id, default=0) + 1)):
+        placed = by_id.get(mem_id, [])
+        lifetimes = method_lifetimes(plan, [i for i, _ in placed])
+        stats.append(MemoryStats(
+            mem_id, sizes[mem_id] if mem_id < len(sizes) else 0, lower_bound(lifetimes),
+            [(lt, off) for lt, (_, off) in zip(lifetimes, placed, strict=True)]))
+    return stats

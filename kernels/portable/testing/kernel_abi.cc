@@ -27,6 +27,8 @@ enum ArgKind : int32_t {
   kTensor = 4,
   kIntList = 5,
   kAlias = 6,  // the same EValue as arg `i` (the return value aliases `out`)
+  kString = 7,      // data: chars, ndim: length
+  kTensorList = 8,  // list: indices of Tensor args (hidden or not), ndim: count
 };
 
 }  // namespace
@@ -43,8 +45,9 @@ struct StTestArg {
   int32_t* sizes;      // Tensor: ndim sizes (rewritten on resize)
   int64_t* list;       // IntList: ndim values
   uint8_t* dim_order;  // Tensor: ndim entries, or null for contiguous
-  void* data;          // Tensor: element data
+  void* data;          // Tensor: element data; String: characters
   uint64_t capacity_bytes;  // Tensor: bytes available at data
+  int32_t hidden;      // Tensor: 1 = only an item of a TensorList, not passed to the kernel itself
 };
 
 // Calls kernel `op` ("aten::add.out"). Returns the kernel's Error as an int
@@ -62,6 +65,8 @@ int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_
   Tensor tensors[kMaxArgs];
   uint8_t identity[kMaxArgs][kMaxTensorDim];
   EValue items[kMaxArgs][kMaxListItems];
+  EValue* positional[kMaxArgs];  // the args the kernel sees: every non-hidden one, in order
+  int npos = 0;
   EValue* item_ptrs[kMaxArgs][kMaxListItems];
 
   for (int a = 0; a < nargs; ++a) {
@@ -117,14 +122,32 @@ int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_
         if (s.i < 0 || s.i >= a) return -2;
         ptrs[a] = ptrs[s.i];
         break;
+      case kString:
+        v.tag = Tag::String;
+        v.v.s.data = static_cast<const char*>(s.data);
+        v.v.s.size = static_cast<uint32_t>(s.ndim);
+        break;
+      case kTensorList:
+        if (s.ndim < 0 || s.ndim > kMaxListItems) return -2;
+        for (int k = 0; k < s.ndim; ++k) {
+          if (s.list[k] < 0 || s.list[k] >= a || args[s.list[k]].kind != kTensor) return -2;
+          item_ptrs[a][k] = ptrs[s.list[k]];
+        }
+        v.tag = Tag::TensorList;
+        v.v.tl.items = item_ptrs[a];
+        v.v.tl.size = static_cast<uint32_t>(s.ndim);
+        break;
       default:
         return -2;
     }
   }
 
+  for (int a = 0; a < nargs; ++a) {
+    if (!(args[a].kind == kTensor && args[a].hidden != 0)) positional[npos++] = ptrs[a];
+  }
   KernelContext ctx;
   ctx.op_name = op;
-  const Error err = fn(ctx, ptrs, static_cast<size_t>(nargs));
+  const Error err = fn(ctx, positional, static_cast<size_t>(npos));
   if (msg_len > 0) {
     strncpy(msg, ctx.message, static_cast<size_t>(msg_len) - 1);
     msg[msg_len - 1] = '\0';

@@ -57,10 +57,21 @@ class StTestArg(ctypes.Structure):
         ("dim_order", ctypes.POINTER(ctypes.c_uint8)),
         ("data", ctypes.c_void_p),
         ("capacity_bytes", ctypes.c_uint64),
+        ("hidden", ctypes.c_int32),
     ]
 
 
-KIND_NONE, KIND_INT, KIND_DOUBLE, KIND_BOOL, KIND_TENSOR, KIND_INT_LIST, KIND_ALIAS = range(7)
+(
+    KIND_NONE,
+    KIND_INT,
+    KIND_DOUBLE,
+    KIND_BOOL,
+    KIND_TENSOR,
+    KIND_INT_LIST,
+    KIND_ALIAS,
+    KIND_STRING,
+    KIND_TENSOR_LIST,
+) = range(9)
 
 
 @dataclass
@@ -78,6 +89,27 @@ class Out:
     shape: tuple[int, ...]  # initial shape
     dynamic: bool = False
     capacity_elems: int = 0  # dynamic: elements available (>= result numel)
+
+
+@dataclass
+class Str:
+    """A str argument (gelu's `approximate`)."""
+
+    value: str
+
+
+@dataclass
+class TensorListArg:
+    """A Tensor[] argument made of the tensor args at these indices (often Hidden ones)."""
+
+    indices: list[int]
+
+
+@dataclass
+class Hidden:
+    """A tensor (array or Out) that is only an item of a TensorListArg, not a kernel argument."""
+
+    tensor: object
 
 
 @dataclass
@@ -147,6 +179,9 @@ class KernelLib:
         outs: dict[int, tuple[np.ndarray, ctypes.Array, Out]] = {}
         for idx, arg in enumerate(args):
             s = structs[idx]
+            if isinstance(arg, Hidden):
+                s.hidden = 1
+                arg = arg.tensor
             if arg is None:
                 s.kind = KIND_NONE
             elif isinstance(arg, tuple) and len(arg) == 2 and arg[0] == "alias":
@@ -157,6 +192,14 @@ class KernelLib:
                 s.kind, s.i = KIND_INT, arg
             elif isinstance(arg, float):
                 s.kind, s.d = KIND_DOUBLE, arg
+            elif isinstance(arg, Str):
+                raw = ctypes.create_string_buffer(arg.value.encode())
+                keep.append(raw)
+                s.kind, s.ndim, s.data = KIND_STRING, len(arg.value), ctypes.addressof(raw)
+            elif isinstance(arg, TensorListArg):
+                values = (ctypes.c_int64 * max(1, len(arg.indices)))(*arg.indices)
+                keep.append(values)
+                s.kind, s.ndim, s.list = KIND_TENSOR_LIST, len(arg.indices), values
             elif isinstance(arg, IntList):
                 values = (ctypes.c_int64 * max(1, len(arg.values)))(*arg.values)
                 keep.append(values)

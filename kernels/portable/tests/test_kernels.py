@@ -16,7 +16,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from kernel_abi_ctypes import ERROR_NAMES, REPO, IntList, KernelLib, Out, Strided, build_library
+from kernel_abi_ctypes import (
+    ERROR_NAMES,
+    REPO,
+    Hidden,
+    IntList,
+    KernelLib,
+    Out,
+    Str,
+    Strided,
+    TensorListArg,
+    build_library,
+)
 
 sys.path.insert(0, str(REPO / "codegen"))
 from kernel_catalog import load_catalogs  # noqa: E402
@@ -29,9 +40,12 @@ aten = torch.ops.aten
 class Case:
     op: str  # registry name, "aten::add.out"
     inputs: list[object]  # schema args before `out`
-    expected: torch.Tensor
+    expected: torch.Tensor | tuple[torch.Tensor, ...]
     rtol: float = 1e-5
     atol: float = 1e-6
+    # "one": one `out`; "multi": one out per expected tensor, return value a TensorList of
+    # them; "list": `out` is a Tensor[] (one per expected tensor), returned again.
+    outs: str = "one"
 
     def id(self) -> str:
         parts = []
@@ -40,6 +54,8 @@ class Case:
                 parts.append(f"{a.dtype}{list(a.shape)}")
             elif isinstance(a, IntList):
                 parts.append(str(a.values))
+            elif isinstance(a, Hidden) and isinstance(a.tensor, np.ndarray):
+                parts.append(f"{a.tensor.dtype}{list(a.tensor.shape)}")
             else:
                 parts.append(repr(a))
         return f"{self.op}(" + ",".join(parts) + ")"
@@ -303,6 +319,328 @@ def gen_dim_order_copy(clone: bool) -> Callable[[np.random.Generator], Iterator[
     return gen
 
 
+def gen_convolution(rng: np.random.Generator) -> Iterator[Case]:
+    # (N, C, spatial, OC, kernel, stride, padding, dilation, groups, bias)
+    cases = [
+        (1, 3, (8, 8), 4, (3, 3), [1, 1], [1, 1], [1, 1], 1, True),
+        (2, 4, (9, 7), 6, (3, 3), [2, 2], [1, 1], [1, 1], 2, True),
+        (1, 6, (10, 10), 6, (3, 3), [1], [1], [1], 6, False),  # depthwise, stride 1
+        (1, 8, (11, 9), 8, (3, 3), [2, 2], [1, 1], [1, 1], 8, True),  # depthwise, stride 2
+        (1, 4, (12, 12), 8, (1, 1), [1, 1], [0, 0], [1, 1], 1, True),  # pointwise (GEMM)
+        (1, 6, (5, 7), 9, (1, 1), [1, 1], [0, 0], [1, 1], 3, False),  # grouped pointwise
+        (1, 1, (49, 10), 5, (10, 4), [2, 2], [5, 1], [1, 1], 1, True),  # DS-CNN's first layer
+        (1, 2, (9, 9), 3, (3, 3), [1, 1], [2, 2], [2, 2], 1, True),  # dilation
+        (1, 3, (7, 8), 2, (2, 3), [3, 2], [0, 1], [2, 1], 1, True),
+        (2, 2, (1, 1), 3, (1, 1), [2, 2], [0, 0], [1, 1], 1, True),
+        (1, 3, (6, 6), 2, (6, 6), [1, 1], [0, 0], [1, 1], 1, True),  # kernel == input
+        (1, 2, (3, 3), 2, (3, 3), [1, 1], [1, 1], [1, 1], 1, True),  # every tap at an edge
+        (1, 3, (16,), 4, (3,), [1], [1], [1], 1, True),  # 1-D
+        (2, 4, (15,), 4, (5,), [2], [2], [2], 2, False),
+        (0, 2, (4, 4), 2, (3, 3), [1, 1], [1, 1], [1, 1], 1, True),  # empty batch
+    ]
+    for n, c, sp, oc, k, stride, pad, dil, groups, has_bias in cases:
+        x = rand(rng, (n, c, *sp))
+        w = rand(rng, (oc, c // groups, *k))
+        b = rand(rng, (oc,)) if has_bias else None
+        ref = aten.convolution(
+            t(x), t(w), None if b is None else t(b), stride, pad, dil, False, [0] * len(sp), groups
+        )
+        yield Case(
+            "aten::convolution.out",
+            [
+                x,
+                w,
+                b,
+                IntList(stride),
+                IntList(pad),
+                IntList(dil),
+                False,
+                IntList([0] * len(sp)),
+                groups,
+            ],
+            ref,
+            1e-4,
+            1e-5,
+        )
+
+
+def gen_batch_norm(rng: np.random.Generator) -> Iterator[Case]:
+    for shape in [(2, 3, 4, 5), (1, 8, 3, 3), (4, 6), (2, 3, 7), (1, 1, 1, 1), (0, 3, 2)]:
+        c = shape[1]
+        mean, var = rand(rng, (c,)), np.abs(rand(rng, (c,))) + 0.1
+        x = rand(rng, shape)
+        for affine in (True, False):
+            w = rand(rng, (c,)) if affine else None
+            b = rand(rng, (c,)) if affine else None
+            ref = aten._native_batch_norm_legit_no_training(
+                t(x),
+                None if w is None else t(w),
+                None if b is None else t(b),
+                t(mean),
+                t(var),
+                0.1,
+                1e-5,
+            )
+            yield Case(
+                "aten::_native_batch_norm_legit_no_training.out",
+                [x, w, b, mean, var, 0.1, 1e-5],
+                tuple(ref),
+                1e-5,
+                1e-5,
+                "multi",
+            )
+
+
+def gen_layer_norm(rng: np.random.Generator) -> Iterator[Case]:
+    for shape, norm in [
+        ((2, 5, 8), [8]),
+        ((3, 4), [4]),
+        ((2, 3, 4), [3, 4]),
+        ((6,), [6]),
+        ((2, 1), [1]),
+    ]:
+        x = np.asarray(rand(rng, shape) * 3 + 1, np.float32)
+        for affine in (True, False):
+            w = rand(rng, tuple(norm)) if affine else None
+            b = rand(rng, tuple(norm)) if affine else None
+            ref = aten.native_layer_norm(
+                t(x), norm, None if w is None else t(w), None if b is None else t(b), 1e-5
+            )
+            yield Case(
+                "aten::native_layer_norm.out",
+                [x, IntList(norm), w, b, 1e-5],
+                tuple(ref),
+                1e-4,
+                1e-5,
+                "multi",
+            )
+
+
+def gen_avg_pool(rng: np.random.Generator) -> Iterator[Case]:
+    # (shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    cases = [
+        ((1, 2, 6, 6), [2, 2], [2, 2], [0, 0], False, True, None),
+        ((2, 3, 7, 7), [3, 3], [2, 2], [1, 1], False, True, None),
+        ((2, 3, 7, 7), [3, 3], [2, 2], [1, 1], False, False, None),
+        ((1, 2, 7, 6), [3, 2], [2, 2], [1, 0], True, True, None),
+        ((1, 2, 7, 6), [3, 2], [2, 2], [1, 0], True, False, None),
+        ((1, 2, 5, 5), [2, 2], [], [0, 0], True, True, None),
+        ((1, 64, 25, 5), [25, 5], [25, 5], [0, 0], False, True, None),  # DS-CNN's pool
+        ((3, 5, 5), [3], [1], [1], False, True, 4),
+        ((1, 1, 4, 4), [2, 2], [1, 1], [1, 1], True, True, None),
+    ]
+    for shape, k, s, p, ceil, inc, div in cases:
+        x = rand(rng, shape)
+        ref = aten.avg_pool2d(t(x), k, s, p, ceil, inc, div)
+        yield Case(
+            "aten::avg_pool2d.out", [x, IntList(k), IntList(s), IntList(p), ceil, inc, div], ref
+        )
+
+
+def gen_max_pool(rng: np.random.Generator) -> Iterator[Case]:
+    cases = [
+        ((1, 2, 6, 6), [2, 2], [2, 2], [0, 0], [1, 1], False),
+        ((2, 3, 7, 7), [3, 3], [2, 2], [1, 1], [1, 1], False),
+        ((1, 2, 7, 6), [3, 2], [2, 2], [1, 0], [1, 1], True),
+        ((1, 2, 9, 9), [3, 3], [], [1, 1], [2, 2], False),
+        ((3, 5, 5), [2], [1], [0], [1], True),
+        ((1, 1, 5, 5), [2, 2], [2, 2], [1, 1], [1, 1], True),
+    ]
+    for shape, k, s, p, d, ceil in cases:
+        x = rand(rng, shape)
+        ref = aten.max_pool2d_with_indices(t(x), k, s, p, d, ceil)
+        yield Case(
+            "aten::max_pool2d_with_indices.out",
+            [x, IntList(k), IntList(s), IntList(p), IntList(d), ceil],
+            tuple(ref),
+            outs="multi",
+        )
+    x = np.array([[[[1.0, np.nan], [3.0, -np.inf]]]], np.float32)  # NaN wins
+    ref = aten.max_pool2d_with_indices(t(x), [2, 2], [2, 2], [0, 0], [1, 1], False)
+    yield Case(
+        "aten::max_pool2d_with_indices.out",
+        [x, IntList([2, 2]), IntList([2, 2]), IntList([0, 0]), IntList([1, 1]), False],
+        tuple(ref),
+        outs="multi",
+    )
+
+
+REDUCE_CASES: list[tuple[tuple[int, ...], list[int] | None]] = [
+    ((2, 3, 4), [1]),
+    ((2, 3, 4), [-1]),
+    ((2, 3, 4), [0]),
+    ((2, 3, 4, 5), [2, 3]),
+    ((2, 3, 4, 5), [-2, -1]),
+    ((2, 3, 4), [0, 1, 2]),
+    ((5,), [0]),
+    ((3, 1), [1]),
+    ((), [0]),
+    ((4, 3), []),
+    ((2, 3), None),
+]
+
+
+def gen_mean(rng: np.random.Generator) -> Iterator[Case]:
+    for shape, dims in REDUCE_CASES:
+        for dtype in (np.float32, np.float64):
+            x = rand(rng, shape, dtype)
+            for keep in (False, True):
+                ref = torch.mean(t(x), dim=dims, keepdim=keep)
+                args = [x, None if dims is None else IntList(dims), keep, None]
+                yield Case("aten::mean.out", args, ref, 1e-5, 1e-6)
+    x = rand(rng, (2, 0, 3))
+    yield Case("aten::mean.out", [x, IntList([1]), False, None], torch.mean(t(x), dim=[1]))
+    x = rand(rng, (2, 3))
+    yield Case(
+        "aten::mean.out",
+        [x, IntList([1]), False, 6],
+        torch.mean(t(x), dim=[1], dtype=torch.float32),
+    )
+
+
+def gen_extreme(name: str) -> Callable[[np.random.Generator], Iterator[Case]]:
+    fn = getattr(torch, name)
+
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        for shape, dims in REDUCE_CASES:
+            if dims is None:
+                continue
+            for dtype in (np.float32, np.int64, np.int8, np.float64):
+                x = rand(rng, shape, dtype)
+                for keep in (False, True):
+                    yield Case(
+                        f"aten::{name}.out",
+                        [x, IntList(dims), keep],
+                        fn(t(x), dim=dims, keepdim=keep),
+                    )
+        x = np.array([[1.0, np.nan, 3.0], [-np.inf, 2.0, np.inf]], np.float32)
+        for d in (0, 1):
+            yield Case(f"aten::{name}.out", [x, IntList([d]), False], fn(t(x), dim=[d]))
+
+    return gen
+
+
+def gen_hardtanh(rng: np.random.Generator) -> Iterator[Case]:
+    for shape in [(), (7,), (3, 5), (2, 0), (129,)]:
+        for dtype in (np.float32, np.float64, np.int64, np.int32):
+            x = np.asarray(
+                rand(rng, shape, dtype) * (4 if np.dtype(dtype).kind == "f" else 1), dtype=dtype
+            )
+            for lo, hi in [(-1.0, 1.0), (0.0, 6.0), (-3, 2)]:
+                yield Case("aten::hardtanh.out", [x, lo, hi], aten.hardtanh(t(x), lo, hi))
+    edges = np.array([-np.inf, -6.5, 0.0, -0.0, 5.9, 6.0, 7.0, np.inf, np.nan], np.float32)
+    yield Case("aten::hardtanh.out", [edges, 0.0, 6.0], aten.hardtanh(t(edges), 0.0, 6.0))
+
+
+def gen_float_unary(
+    name: str, extra: list[object]
+) -> Callable[[np.random.Generator], Iterator[Case]]:
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        fn = getattr(aten, name)
+        kwargs = {"approximate": extra[0].value} if extra and isinstance(extra[0], Str) else {}
+        for shape in [(), (1,), (7,), (3, 5), (2, 1, 4), (0, 2), (129,)]:
+            for dtype in (np.float32, np.float64):
+                x = np.asarray(rand(rng, shape, dtype) * 4, dtype=dtype)
+                yield Case(f"aten::{name}.out", [x, *extra], fn(t(x), **kwargs), 1e-5, 1e-6)
+        edges = np.array(
+            [-np.inf, -100.0, -3.0, -1e-8, 0.0, -0.0, 3.0, 20.0, np.inf, np.nan], np.float32
+        )
+        if name == "gelu":  # PyTorch's vectorised CPU gelu gives NaN at +inf, its scalar path inf
+            edges = edges[np.isfinite(edges) | np.isnan(edges)]
+        yield Case(f"aten::{name}.out", [edges, *extra], fn(t(edges), **kwargs), 1e-5, 1e-6)
+
+    return gen
+
+
+def gen_gelu(rng: np.random.Generator) -> Iterator[Case]:
+    yield from gen_float_unary("gelu", [Str("none")])(rng)
+    yield from gen_float_unary("gelu", [Str("tanh")])(rng)
+
+
+def gen_embedding(rng: np.random.Generator) -> Iterator[Case]:
+    for vocab, dim, ishape in [
+        (10, 4, (3,)),
+        (256, 64, (1, 32)),
+        (5, 3, (2, 3, 2)),
+        (7, 1, ()),
+        (4, 2, (0,)),
+    ]:
+        for wdtype in (np.float32, np.int64):
+            w = rand(rng, (vocab, dim), wdtype)
+            for idtype in (np.int64, np.int32):
+                ix = np.asarray(rng.integers(0, vocab, size=ishape), dtype=idtype)
+                yield Case(
+                    "aten::embedding.out", [w, ix, -1, False, False], aten.embedding(t(w), t(ix))
+                )
+
+
+def gen_slice(rng: np.random.Generator) -> Iterator[Case]:
+    cases = [
+        ((5, 4), 0, 1, 4, 1),
+        ((5, 4), 1, 0, 4, 2),
+        ((5, 4), -1, -3, None, 1),
+        ((2, 6, 3), 1, None, -2, 3),
+        ((2, 6, 3), 1, 4, 2, 1),  # empty
+        ((7,), 0, -100, 100, 2),
+        ((3, 4), 0, 5, None, 1),
+    ]
+    for shape, dim, start, end, step in cases:
+        for dtype in (np.float32, np.int64, np.bool_):
+            x = rand(rng, shape, dtype)
+            ref = aten.slice_copy(t(x), dim, start, end, step)
+            yield Case("aten::slice_copy.Tensor_out", [x, dim, start, end, step], ref)
+
+
+def gen_select(rng: np.random.Generator) -> Iterator[Case]:
+    for shape, dim, index in [
+        ((5, 4), 0, 2),
+        ((5, 4), 1, -1),
+        ((2, 3, 4), -2, 0),
+        ((3,), 0, 1),
+        ((2, 1, 3), 1, 0),
+    ]:
+        for dtype in (np.float32, np.int32, np.bool_):
+            x = rand(rng, shape, dtype)
+            yield Case(
+                "aten::select_copy.int_out", [x, dim, index], aten.select_copy(t(x), dim, index)
+            )
+
+
+def gen_split(rng: np.random.Generator) -> Iterator[Case]:
+    for shape, sizes, dim in [
+        ((6, 4), [2, 4], 0),
+        ((1, 32, 192), [64, 64, 64], -1),
+        ((3, 5), [1, 0, 4], 1),
+        ((4,), [4], 0),
+    ]:
+        for dtype in (np.float32, np.int64):
+            x = rand(rng, shape, dtype)
+            ref = tuple(aten.split_with_sizes_copy(t(x), sizes, dim))
+            yield Case(
+                "aten::split_with_sizes_copy.out", [x, IntList(sizes), dim], ref, outs="list"
+            )
+
+
+def gen_cat(rng: np.random.Generator) -> Iterator[Case]:
+    cases = [
+        ([(2, 3), (4, 3)], 0),
+        ([(2, 3), (2, 1), (2, 5)], 1),
+        ([(2, 3, 4), (2, 2, 4)], -2),
+        ([(3,), (0,), (2,)], 0),
+        ([(2, 2), (0,), (2, 2)], 1),
+        ([(1, 2, 2)], 0),
+    ]
+    for shapes, dim in cases:
+        for dtype in (np.float32, np.int64, np.bool_):
+            xs = [rand(rng, s, dtype) for s in shapes]
+            ref = torch.cat([t(x) for x in xs], dim)
+            n = len(xs)
+            # the tensors are hidden args 0..n-1, listed by the first real argument
+            yield Case(
+                "aten::cat.out", [*(Hidden(x) for x in xs), TensorListArg(list(range(n))), dim], ref
+            )
+
+
 GENERATORS: dict[str, Callable[[np.random.Generator], Iterator[Case]]] = {
     "aten::add.out": gen_binary("add", True),
     "aten::sub.out": gen_binary("sub", True),
@@ -322,6 +660,22 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Iterator[Case]]] = {
     "aten::expand_copy.out": gen_expand,
     "dim_order_ops::_to_dim_order_copy.out": gen_dim_order_copy(False),
     "dim_order_ops::_clone_dim_order.out": gen_dim_order_copy(True),
+    "aten::convolution.out": gen_convolution,
+    "aten::_native_batch_norm_legit_no_training.out": gen_batch_norm,
+    "aten::native_layer_norm.out": gen_layer_norm,
+    "aten::avg_pool2d.out": gen_avg_pool,
+    "aten::max_pool2d_with_indices.out": gen_max_pool,
+    "aten::mean.out": gen_mean,
+    "aten::amax.out": gen_extreme("amax"),
+    "aten::amin.out": gen_extreme("amin"),
+    "aten::hardtanh.out": gen_hardtanh,
+    "aten::hardswish.out": gen_float_unary("hardswish", []),
+    "aten::gelu.out": gen_gelu,
+    "aten::embedding.out": gen_embedding,
+    "aten::slice_copy.Tensor_out": gen_slice,
+    "aten::select_copy.int_out": gen_select,
+    "aten::split_with_sizes_copy.out": gen_split,
+    "aten::cat.out": gen_cat,
 }
 
 SEEDS = (0, 1, 2)
@@ -345,30 +699,47 @@ def lib() -> KernelLib:
     return KernelLib(path)
 
 
-def run_case(lib: KernelLib, case: Case, dynamic: bool) -> None:
-    np_expected = case.expected.numpy()
-    shape = tuple(np_expected.shape)
-    numel = int(np.prod(shape, dtype=np.int64))
+def make_out(expected: np.ndarray, dynamic: bool) -> Out:
+    shape = tuple(expected.shape)
     if dynamic:
-        out = Out(
-            np_expected.dtype, tuple(1 for _ in shape), dynamic=True, capacity_elems=numel + 8
-        )
+        numel = int(np.prod(shape, dtype=np.int64))
+        return Out(expected.dtype, tuple(1 for _ in shape), dynamic=True, capacity_elems=numel + 8)
+    return Out(expected.dtype, shape)
+
+
+def run_case(lib: KernelLib, case: Case, dynamic: bool) -> None:
+    expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+    np_expected = [e.numpy() for e in expected]
+    n_in = len(case.inputs)
+    outs = [make_out(e, dynamic) for e in np_expected]
+    out_idx = list(range(n_in, n_in + len(outs)))
+    args: list[object]
+    if case.outs == "one":
+        args = [*case.inputs, outs[0], ("alias", n_in)]
+    elif case.outs == "multi":
+        args = [*case.inputs, *outs, TensorListArg(out_idx)]
     else:
-        out = Out(np_expected.dtype, shape)
-    args = [*case.inputs, out, ("alias", len(case.inputs))]
+        args = [
+            *case.inputs,
+            *(Hidden(o) for o in outs),
+            TensorListArg(out_idx),
+            TensorListArg(out_idx),
+        ]
     err, msg, results = lib.call(case.op, args)
     assert err == 0, (
         f"{case.id()}: kernel failed with {ERROR_NAMES[err] if err >= 0 else err}: {msg}"
     )
-    got = results[len(case.inputs)]
-    assert got is not None
-    assert got.shape == shape, f"{case.id()}: out shape {got.shape}, PyTorch {shape}"
-    if np_expected.dtype.kind == "f":
-        np.testing.assert_allclose(
-            got, np_expected, rtol=case.rtol, atol=case.atol, equal_nan=True, err_msg=case.id()
-        )
-    else:
-        np.testing.assert_array_equal(got, np_expected, err_msg=case.id())
+    for i, exp in zip(out_idx, np_expected, strict=True):
+        got = results[i]
+        assert got is not None
+        shape = tuple(exp.shape)
+        assert got.shape == shape, f"{case.id()}: out shape {got.shape}, PyTorch {shape}"
+        if exp.dtype.kind == "f":
+            np.testing.assert_allclose(
+                got, exp, rtol=case.rtol, atol=case.atol, equal_nan=True, err_msg=case.id()
+            )
+        else:
+            np.testing.assert_array_equal(got, exp, err_msg=case.id())
 
 
 @pytest.mark.parametrize("op", sorted(GENERATORS))
@@ -516,6 +887,70 @@ def test_unknown_op_is_not_found(lib: KernelLib) -> None:
             [np.zeros((2,), np.int64), np.zeros((2,), np.int64), 1.5],
             INVALID_ARGUMENT,
             "alpha",
+        ),
+        (
+            "aten::convolution.out",
+            [
+                np.zeros((1, 2, 4, 4), np.float32),
+                np.zeros((2, 2, 3, 3), np.float32),
+                None,
+                IntList([1]),
+                IntList([0]),
+                IntList([1]),
+                True,
+                IntList([0]),
+                1,
+            ],
+            NOT_SUPPORTED,
+            "transposed",
+        ),
+        (
+            "aten::convolution.out",
+            [
+                np.zeros((1, 3, 4, 4), np.float32),
+                np.zeros((2, 1, 3, 3), np.float32),
+                None,
+                IntList([1]),
+                IntList([0]),
+                IntList([1]),
+                False,
+                IntList([0]),
+                2,
+            ],
+            INVALID_ARGUMENT,
+            "groups",
+        ),
+        (
+            "aten::gelu.out",
+            [np.zeros((2,), np.float32), Str("fast")],
+            INVALID_ARGUMENT,
+            "approximate",
+        ),
+        (
+            "aten::embedding.out",
+            [np.zeros((4, 2), np.float32), np.array([1, 4]), -1, False, False],
+            INVALID_ARGUMENT,
+            "indices",
+        ),
+        (
+            "aten::avg_pool2d.out",
+            [
+                np.zeros((1, 1, 4, 4), np.float32),
+                IntList([2, 2]),
+                IntList([2, 2]),
+                IntList([2, 2]),
+                False,
+                True,
+                None,
+            ],
+            INVALID_ARGUMENT,
+            "padding",
+        ),
+        (
+            "aten::mean.out",
+            [np.zeros((2, 3, 4), np.float32), IntList([0, 2]), False, None],
+            NOT_SUPPORTED,
+            "dim",
         ),
     ],
 )

@@ -1,0 +1,167 @@
+"""Host latency of the edge models: slimtorch vs upstream ExecuTorch 1.5.1 vs PyTorch eager.
+
+    PYTHONPATH=python .venv/bin/python tools/bench/models.py [--iterations 50] [--runner PATH]
+
+For each model in models/ (MobileNetV2 at width 1.0, 224x224, 1000 classes, as
+SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
+  - slimtorch: `slimtorch export`, then `pte_runner PROGRAM --input ... --iterations N`
+    (built with `bazel build -c opt //app:pte_runner` unless --runner names one), its
+    `latency_us median` line;
+  - upstream: the program upstream ExecuTorch exports from the same model file and
+    weights, run by upstream's runtime (`executorch.runtime`, its portable kernels),
+    median of N executions;
+  - eager: PyTorch eager on one thread, median of N calls.
+Prints one table row per model with the ratios upstream/slimtorch and eager/slimtorch
+(> 1: slimtorch is faster). A benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+MODELS = [
+    "ds_cnn",
+    "resnet8",
+    "mobilenet_v1_025",
+    "autoencoder",
+    "mobilenet_v2",
+    "transformer_block",
+]
+BENCH_ENV = {"SLIMTORCH_MOBILENET_V2": "1.0"}
+
+
+def load_model_file(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"error: cannot load {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_runner() -> Path:
+    subprocess.run(
+        ["bazel", "build", "-c", "opt", "--nosandbox_debug", "//app:pte_runner"],
+        cwd=REPO,
+        check=True,
+    )
+    out = subprocess.run(
+        ["bazel", "info", "-c", "opt", "bazel-bin"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(out.stdout.strip()) / "app/pte_runner"
+
+
+def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) -> float:
+    pte, io = work / "slim.pte", work / "io"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "slimtorch",
+            "export",
+            str(model_file),
+            "-o",
+            str(pte),
+            "--io-dir",
+            str(io),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "python")},
+    )
+    inputs = sorted(io.glob("input*.npy"))
+    cmd = [str(runner), str(pte)]
+    for f in inputs:
+        cmd += ["--input", str(f)]
+    proc = subprocess.run(cmd + ["--iterations", str(iterations)], capture_output=True, text=True)
+    m = re.search(r"latency_us median ([0-9.eE+-]+)", proc.stdout)
+    if proc.returncode != 0 or m is None:
+        raise SystemExit(
+            f"error: {runner} gave no `latency_us median` line for {model_file.name} "
+            f"(status {proc.returncode}): {proc.stdout[-300:]}{proc.stderr[-300:]}; "
+            "the runner needs "
+            "--iterations N (app/runner_main.cc)"
+        )
+    return float(m.group(1))
+
+
+def upstream_us(model: torch.nn.Module, inputs: tuple, work: Path, iterations: int) -> float:
+    from executorch.exir import to_edge  # reference only: never imported by slimtorch itself
+    from executorch.runtime import Runtime
+
+    pte = work / "upstream.pte"
+    pte.write_bytes(to_edge(torch.export.export(model, inputs)).to_executorch().buffer)
+    method = Runtime.get().load_program(pte).load_method("forward")
+    method.execute(list(inputs))
+    times = []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        method.execute(list(inputs))
+        times.append((time.perf_counter() - t0) * 1e6)
+    return statistics.median(times)
+
+
+def eager_us(model: torch.nn.Module, inputs: tuple, iterations: int) -> float:
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        model(*inputs)
+        times = []
+        for _ in range(iterations):
+            t0 = time.perf_counter()
+            model(*inputs)
+            times.append((time.perf_counter() - t0) * 1e6)
+    return statistics.median(times)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--iterations", type=int, default=50)
+    parser.add_argument(
+        "--runner", type=Path, help="a pte_runner built with -c opt (default: build it)"
+    )
+    parser.add_argument("--models", nargs="*", default=MODELS)
+    args = parser.parse_args(argv)
+    os.environ.update(BENCH_ENV)
+    runner = args.runner or build_runner()
+    print(
+        f"{'model':<20}{'slimtorch us':>14}{'upstream us':>14}{'eager us':>12}"
+        f"{'upstream/slim':>15}{'eager/slim':>12}"
+    )
+    for name in args.models:
+        model_file = REPO / "models" / f"{name}.py"
+        module = load_model_file(model_file)
+        model = module.model()
+        inputs = tuple(module.example_inputs())
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            slim = slimtorch_us(runner, model_file, work, args.iterations)
+            up = upstream_us(model, inputs, work, args.iterations)
+        eager = eager_us(model, inputs, args.iterations)
+        print(
+            f"{name:<20}{slim:>14.1f}{up:>14.1f}{eager:>12.1f}"
+            f"{up / slim:>15.2f}{eager / slim:>12.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,54 @@
+// Prints the bookkeeping arena bytes Method::init needs for the embedded
+// program's method 0 on the platform this file is compiled for:
+//   bookkeeping_bytes <N>
+// The build runs it (natively on the host, under QEMU for the Cortex-M55) and
+// writes N into the model's generated sizes header, so the figure comes from
+// the runtime's own accounting (Method::bookkeeping_bytes_needed) compiled
+// with the target's pointer and struct sizes: nothing is re-derived.
+//
+// Memory: the program bytes are the embedded model's flash array; nothing else
+// is used (no planned buffers, no arena).
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/embedded_model.h"
+#include "runtime/executor/method.h"
+#include "runtime/program/program.h"
+
+#if defined(__arm__) && !defined(__linux__)
+#include "platforms/arm_m55/semihosting.h"
+static void write(const char* text) { st_semihost_write0(text); }
+#else
+#include <stdio.h>
+static void write(const char* text) { fputs(text, stdout); }
+#endif
+
+static void write_number(uint64_t n) {
+  char buf[24];
+  char* p = buf + sizeof(buf) - 1;
+  *p = '\0';
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  write(p);
+}
+
+int main() {
+  using namespace slimtorch_app;
+  slimtorch::Result<slimtorch::Program> program =
+      slimtorch::Program::load(slimtorch::Span<const uint8_t>(kProgram, kProgramSize));
+  if (!program.ok()) {
+    write("error: the embedded program does not load\n");
+    return 1;
+  }
+  slimtorch::Result<size_t> need = slimtorch::Method::bookkeeping_bytes_needed(program.get(), 0);
+  if (!need.ok()) {
+    write("error: the program has no method 0\n");
+    return 1;
+  }
+  write("bookkeeping_bytes ");
+  write_number(need.get());
+  write("\n");
+  return 0;
+}
