@@ -1,8 +1,8 @@
 // aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)
 // out = self + alpha * other, with broadcasting. args: [self, other, alpha, out, return].
 // Float/Double/integer/Bool tensors; integer results need integer inputs.
-// Dtype-selective (runtime/kernel/dtype_selection.h): with Float alone selected
-// only the flat float loop is compiled.
+// Dtype-selective (runtime/kernel/dtype_selection.h): a dtype left out of the
+// build is refused before any work.
 #include "kernels/portable/util.h"
 #include "runtime/kernel/dtype_selection.h"
 
@@ -57,6 +57,10 @@ Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
   }
   BinaryArgs p;
   ST_TRY(prepare_binary(ctx, args, nargs, /*has_alpha=*/true, /*float_out_only=*/false, &p));
+  const ScalarType t = p.out->dtype;
+  if (!ST_DTYPE_SELECTED(add_out, t)) return dtype_left_out(ctx, t);
+  if (!ST_DTYPE_SELECTED(add_out, p.a->dtype)) return dtype_left_out(ctx, p.a->dtype);
+  if (!ST_DTYPE_SELECTED(add_out, p.b->dtype)) return dtype_left_out(ctx, p.b->dtype);
   if (p.all_float && p.same_shape) {  // fast path: one flat loop the compiler vectorises
     const float* x = p.a->data_as<float>();
     const float* y = p.b->data_as<float>();
@@ -66,18 +70,8 @@ Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
     for (uint32_t i = 0; i < n; ++i) o[i] = x[i] + alpha * y[i];
     return Error::Ok;
   }
-  const ScalarType t = p.out->dtype;
-  if (!ST_DTYPE_SELECTED(add_out, t)) return dtype_left_out(ctx, t);
-  if (!ST_DTYPE_SELECTED(add_out, p.a->dtype)) return dtype_left_out(ctx, p.a->dtype);
-  if (!ST_DTYPE_SELECTED(add_out, p.b->dtype)) return dtype_left_out(ctx, p.b->dtype);
-  // Broadcasting or mixed dtypes: the generic loop, unless this build kept Float alone.
-  if (ST_DTYPE_SELECTED(add_out, ScalarType::Double) || ST_DTYPE_SELECTED(add_out, ScalarType::Bool) ||
-      ST_INTEGRAL_SELECTED(add_out) || ST_DTYPE_SELECTED(add_out, ScalarType::Half) ||
-      ST_DTYPE_SELECTED(add_out, ScalarType::BFloat16)) {
-    binary_generic(p, &add_f, &add_d, &add_i);
-    return Error::Ok;
-  }
-  return ctx.fail("broadcasting add left out of this Float-only dtype-selective build", Error::NotSupported);
+  binary_generic(p, &add_f, &add_d, &add_i);  // broadcasting, mixed or non-Float dtypes
+  return Error::Ok;
 }
 
 }  // namespace native

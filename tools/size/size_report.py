@@ -123,7 +123,22 @@ def component(obj: str) -> str:
     return "application: " + stem
 
 
-def parse_map(path: Path) -> dict[str, int]:
+def loaded_sections(prefix: str, elf: Path) -> tuple[str, ...]:
+    """Output sections of `elf` whose bytes are in the image (flags ALLOC and LOAD)."""
+    out = subprocess.run(
+        [prefix + "objdump", "-h", str(elf)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    names = []
+    for i, line in enumerate(out):
+        parts = line.split()
+        if len(parts) >= 7 and parts[0].isdigit() and i + 1 < len(out):
+            flags = out[i + 1]
+            if "ALLOC" in flags and "LOAD" in flags:
+                names.append(parts[1])
+    return tuple(names)
+
+
+def parse_map(path: Path, flash_sections: tuple[str, ...] = FLASH_SECTIONS) -> dict[str, int]:
     """Flash bytes per component from a GNU ld map file."""
     sizes: dict[str, int] = {}
     in_map = False
@@ -144,7 +159,7 @@ def parse_map(path: Path) -> dict[str, int]:
             current = line.split()[0]
             pending = None
             continue
-        if not current.startswith(FLASH_SECTIONS):
+        if current not in flash_sections:
             continue
         m = _INPUT_RE.match(line)
         if m and (m.group(1) or pending):
@@ -181,7 +196,7 @@ def measure(image: Image) -> None:
         stripped = Path(tmp) / "stripped"
         subprocess.run([image.prefix + "strip", "-o", str(stripped), str(image.elf)], check=True)
         image.stripped = stripped.stat().st_size
-    image.components = parse_map(image.map)
+    image.components = parse_map(image.map, loaded_sections(image.prefix, image.elf))
     rest = image.flash - sum(image.components.values())
     if rest > 0:  # host ELFs: dynamic-linking tables, unwind index, notes
         image.components["other sections: not in the map's input sections"] = rest
