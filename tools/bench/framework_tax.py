@@ -8,9 +8,9 @@ Run from the workspace root (it calls `bazel`). It prints one table:
   programs made by slimtorch's exporter and by upstream's, each run by slimtorch's
   //app:pte_runner (built with -c opt) and by upstream's runtime
   (executorch.runtime, its Python binding), in this same run;
-- host, MLP (models/mlp.py) load and init: slimtorch's `load_us` + `init_us`
-  (medians) and upstream's Runtime.load_program + Program.load_method (median);
-  there is no convolution model/kernel in the tree yet, so the MLP is the only one;
+- host, load and init of the MLP (models/mlp.py) and a convolution model
+  (models/ds_cnn.py): slimtorch's `load_us` + `init_us` (medians) and upstream's
+  Runtime.load_program + Program.load_method (median), and each one's execute;
 - the bookkeeping bytes slimtorch's method needs (Method::bookkeeping_bytes_needed);
 - Cortex-M55 under QEMU (-icount, so the counts repeat exactly): instructions per
   dispatched kernel call outside the kernel body (//tools/bench:dispatch_firmware).
@@ -44,6 +44,7 @@ from slimtorch.exporter import export_model  # noqa: E402
 from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
 
 TARGETS = {"ns_per_instr": 10.0, "mlp_load_init_us": 4.0, "m55_dispatch_instr": 40.0}
+MODELS = {"MLP": "models/mlp.py", "DS-CNN (conv)": "models/ds_cnn.py"}  # load + init rows
 QEMU_SHIFT = 5  # -icount shift: one instruction = 2^5 ns of emulated time
 
 
@@ -172,16 +173,20 @@ def main(argv: list[str]) -> int:
                     runner, pte, example, work, args.iterations
                 )
                 rows[exporter][f"up{n}"] = run_upstream(pte, example, args.iterations)
-        mlp = load_model_file(str(ROOT / "models/mlp.py"))
-        mlp_pte = {"slimtorch": work / "mlp_slimtorch.pte", "upstream": work / "mlp_upstream.pte"}
-        export_slimtorch(mlp.module, mlp.example_inputs, mlp_pte["slimtorch"])
-        export_upstream(mlp.module, mlp.example_inputs, mlp_pte["upstream"])
-        mlp_rows = {}
-        for exporter, pte in mlp_pte.items():
-            mlp_rows[exporter] = (
-                run_slimtorch(runner, pte, mlp.example_inputs, work, args.iterations),
-                run_upstream(pte, mlp.example_inputs, args.iterations),
-            )
+        # name -> exporter -> (slimtorch runner figures, upstream figures)
+        model_rows: dict[str, dict[str, tuple[dict[str, float], dict[str, float]]]] = {}
+        for name, path in MODELS.items():
+            loaded = load_model_file(str(ROOT / path))
+            for exporter, export in (
+                ("slimtorch", export_slimtorch),
+                ("upstream", export_upstream),
+            ):
+                pte = work / f"{name}_{exporter}.pte"
+                export(loaded.module, loaded.example_inputs, pte)
+                model_rows.setdefault(name, {})[exporter] = (
+                    run_slimtorch(runner, pte, loaded.example_inputs, work, args.iterations),
+                    run_upstream(pte, loaded.example_inputs, args.iterations),
+                )
     m55 = None if args.no_m55 else m55_dispatch()
 
     def slope(r: dict[str, dict[str, float]], side: str) -> float:
@@ -209,36 +214,39 @@ def main(argv: list[str]) -> int:
             f"{slope(r, 'up'):.1f} ns",
             f"<= {TARGETS['ns_per_instr']:.0f} ns",
         )
-    for exporter in ("slimtorch", "upstream"):
-        s, u = mlp_rows[exporter]
-        row(
-            "MLP load + init, host",
-            f"{exporter} exporter",
-            f"{s['load_us'] + s['init_us']:.2f} us "
-            f"(load {s['load_us']:.2f} + init {s['init_us']:.2f})",
-            f"{u['load_init_us']:.2f} us",
-            f"<= {TARGETS['mlp_load_init_us']:.0f} us",
-        )
-    for exporter in ("slimtorch", "upstream"):
-        s, u = mlp_rows[exporter]
-        row(
-            "MLP execute, host (median)",
-            f"{exporter} exporter",
-            f"{s['latency_us median']:.2f} us",
-            f"{u['latency_us median']:.2f} us",
-            "-",
-        )
-    s = mlp_rows["slimtorch"][0]
+    for name in MODELS:
+        for exporter in ("slimtorch", "upstream"):
+            s, u = model_rows[name][exporter]
+            row(
+                f"{name} load + init, host",
+                f"{exporter} exporter",
+                f"{s['load_us'] + s['init_us']:.2f} us "
+                f"(load {s['load_us']:.2f} + init {s['init_us']:.2f})",
+                f"{u['load_init_us']:.2f} us",
+                f"<= {TARGETS['mlp_load_init_us']:.0f} us" if name == "MLP" else "-",
+            )
+    for name in MODELS:
+        for exporter in ("slimtorch", "upstream"):
+            s, u = model_rows[name][exporter]
+            row(
+                f"{name} execute, host (median)",
+                f"{exporter} exporter",
+                f"{s['latency_us median']:.2f} us",
+                f"{u['latency_us median']:.2f} us",
+                "-",
+            )
     a = rows["slimtorch"]
+    books = ", ".join(
+        f"{name} {model_rows[name]['slimtorch'][0]['bookkeeping_bytes']:.0f} B" for name in MODELS
+    )
     row(
         "bookkeeping bytes per method (arena need)",
         "slimtorch exporter",
-        f"MLP {s['bookkeeping_bytes']:.0f} B, add x200 {a['slim200']['bookkeeping_bytes']:.0f} B, "
+        f"{books}, add x200 {a['slim200']['bookkeeping_bytes']:.0f} B, "
         f"add x400 {a['slim400']['bookkeeping_bytes']:.0f} B",
         "not measured",
         "-",
     )
-    row("convolution model load + init", "-", "no conv kernel in the tree yet", "-", "-")
     if m55 is not None:
         row(
             "instructions per dispatch outside the kernel, Cortex-M55 "
