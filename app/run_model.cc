@@ -2,6 +2,7 @@
 #include "app/run_model.h"
 
 #include "runtime/platform/log.h"
+#include "runtime/platform/platform.h"
 
 namespace slimtorch_app {
 
@@ -194,6 +195,7 @@ Error run_method(const slimtorch::Program& program, const RunRequest& request, s
         .s(" inputs, got ").n(static_cast<int64_t>(request.num_inputs)).done();
   }
   for (uint32_t run = 0; run < (request.iterations > 0 ? request.iterations : 1); ++run) {
+    const uint64_t t0 = request.exec_ns != nullptr ? slimtorch::st_time_ns() : 0;
     for (size_t i = 0; i < request.num_inputs; ++i) {  // inputs' memory may be reused: set each time
       const RunInput& in = request.inputs[i];
       if (in.shape != nullptr && method->input(i).is_tensor()) {
@@ -202,6 +204,7 @@ Error run_method(const slimtorch::Program& program, const RunRequest& request, s
       ST_TRY(method->set_input(i, in.data, in.nbytes));
     }
     ST_TRY(method->execute());
+    if (request.exec_ns != nullptr) request.exec_ns[run] = slimtorch::st_time_ns() - t0;
   }
   return Error::Ok;
 }

@@ -33,6 +33,8 @@ struct RunRequest {
   slimtorch::Span<slimtorch::Span<uint8_t>> planned;  // planned[i] backs memory id i + 1
   slimtorch::Span<uint8_t> arena;                     // bookkeeping arena
   uint32_t iterations = 1;  // executions; state (mutable buffers) carries from one to the next
+  uint64_t* exec_ns = nullptr;  // if set: `iterations` entries, each execution's duration
+                                // (setting the inputs + execute), from st_time_ns()
 };
 
 // Initialises method 0 of `program` into `method`, then `iterations` times sets the

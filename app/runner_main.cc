@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,12 @@ const char kHelp[] =
     "With no PROGRAM, runs the program embedded in this binary on its embedded inputs.\n"
     "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order)\n"
     "  --output-dir DIR  also write output<i>.npy files into DIR\n"
-    "  --iterations N    execute the method N times (state carries over), print the last outputs\n";
+    "  --iterations N    execute the method N times on the same inputs (state carries over),\n"
+    "                    print the last run's outputs, then the medians over N repetitions of:\n"
+    "                      load_us <x>            Program::load (verification) from bytes in memory\n"
+    "                      init_us <y>            Method::init\n"
+    "                      latency_us median <z>  set the inputs + Method::execute\n"
+    "                    and bookkeeping_bytes <n> (the method's arena need)\n";
 
 // A 16-byte aligned heap block (program bytes are read in place by the runtime).
 struct Block {
@@ -143,6 +150,19 @@ bool write_npy(const std::string& path, const slimtorch::Tensor& t) {
   return ok;
 }
 
+// Median of `samples` in microseconds (sorts them).
+double median_us(std::vector<double>* samples) {
+  std::sort(samples->begin(), samples->end());
+  const size_t n = samples->size();
+  return n % 2 == 1 ? (*samples)[n / 2] : 0.5 * ((*samples)[n / 2 - 1] + (*samples)[n / 2]);
+}
+
+double now_us() {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void print_figure(const char* name, double us) { printf("%s %.3f\n", name, us); }
+
 int fail(Error e) {
   slimtorch_app::print_error(e, write_stdout);
   return 1;
@@ -155,19 +175,22 @@ int main(int argc, char** argv) {
   const char* output_dir = nullptr;
   std::vector<const char*> input_paths;
 #ifndef SLIMTORCH_ITERATIONS
-#define SLIMTORCH_ITERATIONS 1
+#define SLIMTORCH_ITERATIONS 1  // an image built for a stateful test case runs several times
 #endif
   long iterations = SLIMTORCH_ITERATIONS;
+  bool timing = false;  // --iterations given: print the phase medians too
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       fputs(kHelp, stdout);
       return 0;
     } else if (a == "--iterations") {
+      if (i + 1 >= argc) return usage_error("--iterations needs a value");
       char* end = nullptr;
-      iterations = i + 1 < argc ? strtol(argv[++i], &end, 10) : 0;
-      if (end == nullptr || *end != '\0' || iterations < 1 || iterations > 1000000) {
-        return usage_error("--iterations needs a count from 1 to 1000000");
+      iterations = strtol(argv[++i], &end, 10);
+      timing = true;
+      if (end == argv[i] || *end != '\0' || iterations < 1 || iterations > 100000000) {
+        return usage_error("--iterations needs a whole number from 1 to 100000000");
       }
     } else if (a == "--input" || a == "--output-dir") {
       if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
@@ -266,9 +289,41 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  e = slimtorch_app::run_method(program, request, &method);
+  std::vector<double> load_t, init_t;
+  if (timing) {
+    // Load and init, each repeated on its own and timed one repetition at a
+    // time; they redo what the probe above did (same bytes, same buffers). The
+    // executions are timed by run_method below, on the method it initialises.
+    const slimtorch::Span<const uint8_t> bytes(program_block.data, program_size);
+    for (long k = 0; k < iterations; ++k) {
+      const double t0 = now_us();
+      slimtorch::Result<slimtorch::Program> again = slimtorch::Program::load(bytes);
+      const double t1 = now_us();
+      if (!again.ok()) return fail(again.error());
+      load_t.push_back(t1 - t0);
+    }
+    for (long k = 0; k < iterations; ++k) {
+      slimtorch::Method m;  // shares the arena with `method`, re-initialised below
+      const double t0 = now_us();
+      e = m.init(program, 0, probe_memory);
+      const double t1 = now_us();
+      if (e != Error::Ok) return fail(e);
+      init_t.push_back(t1 - t0);
+    }
+  }
+  std::vector<uint64_t> exec_ns(timing ? static_cast<size_t>(iterations) : 0);
+  request.exec_ns = timing ? exec_ns.data() : nullptr;
+  e = slimtorch_app::run_method(program, request, &method);  // fresh init, N executions
   if (e != Error::Ok) return fail(e);
   slimtorch_app::print_outputs(method, write_stdout);
+  if (timing) {
+    std::vector<double> run_t;
+    for (uint64_t ns : exec_ns) run_t.push_back(static_cast<double>(ns) / 1000.0);
+    print_figure("load_us", median_us(&load_t));
+    print_figure("init_us", median_us(&init_t));
+    print_figure("latency_us median", median_us(&run_t));
+    printf("bookkeeping_bytes %zu\n", need.get());
+  }
   if (output_dir != nullptr) {
     for (size_t i = 0; i < method.num_outputs(); ++i) {
       const std::string path = std::string(output_dir) + "/output" + std::to_string(i) + ".npy";

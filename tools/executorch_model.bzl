@@ -150,6 +150,15 @@ slimtorch_embed = rule(
     doc = "Runs `slimtorch embed`: a C++ source defining app/embedded_model.h's symbols.",
 )
 
+_PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
+
+# Kernel sources written for dtype selection (runtime/kernel/dtype_selection.h).
+_DTYPE_SELECTIVE_KERNELS = [
+    "//kernels/portable:op_add.cpp",
+    "//kernels/portable:op_permute_copy.cpp",
+    "//kernels/portable:op_relu.cpp",
+]
+
 _QEMU = "/usr/bin/qemu-system-arm"
 
 def _sizes_header_impl(ctx):
@@ -220,6 +229,7 @@ def kernel_registry(
         manifests = [],
         all_kernels = False,
         kernel_catalogs = ["//kernels/portable:functions.yaml"],
+        dtype_header = None,
         **kwargs):
     """Generates a kernel registry source with codegen/gen_registry.py.
 
@@ -229,10 +239,13 @@ def kernel_registry(
       manifests: operator manifests (.ops.yaml) whose operators to register.
       all_kernels: register every kernel of the catalogs instead (manifests unused).
       kernel_catalogs: functions.yaml / custom_ops.yaml files.
+      dtype_header: also generate this dtype selection header (runtime/kernel/dtype_selection.h).
       **kwargs: passed to the genrule (visibility, tags, ...).
     """
     if all_kernels == bool(manifests):
         fail("kernel_registry({}): give manifests, or all_kernels = True, not both".format(name))
+    # The runtime's primitive ops are selected like kernels (runtime/executor/prim_ops.yaml).
+    kernel_catalogs = kernel_catalogs + [_PRIM_OPS_CATALOG]
     catalog_args = " ".join(["--catalog $(location {})".format(c) for c in kernel_catalogs])
     if all_kernels:
         selection = "--all"
@@ -241,11 +254,13 @@ def kernel_registry(
     native.genrule(
         name = name,
         srcs = kernel_catalogs + manifests,
-        outs = [out],
-        cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $@".format(
+        outs = [out] + ([dtype_header] if dtype_header else []),
+        cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $(location {out}){header}".format(
             python = _PYTHON,
             catalogs = catalog_args,
             selection = selection,
+            out = out,
+            header = " --dtype-header $(location {})".format(dtype_header) if dtype_header else "",
         ),
         tools = [
             _PYTHON,
@@ -263,6 +278,7 @@ def executorch_model(
         kernel_catalogs = ["//kernels/portable:functions.yaml"],
         kernel_libs = ["//kernels/portable"],
         embedded_model_hdr = "//app:embedded_model",
+        dtype_selective = True,
         memories = [],
         visibility = None,
         tags = []):
@@ -275,6 +291,7 @@ def executorch_model(
       kernel_catalogs: kernel catalogs (functions.yaml, custom_ops.yaml) to select from.
       kernel_libs: cc_library targets defining the catalogs' kernels.
       embedded_model_hdr: cc_library providing app/embedded_model.h.
+      dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
       memories: [(name, bytes), ...], fastest first, e.g. [("dtcm", 64 * 1024),
         ("sram", 2 * 1024 * 1024)]: memory i is memory id i + 1, its buffer goes to the
         board region `name` (linker section `.name.slimtorch`). Empty: one memory.
@@ -306,18 +323,37 @@ def executorch_model(
         out = name + "_registry.cc",
         manifests = [":" + name + ".ops.yaml"],
         kernel_catalogs = kernel_catalogs,
+        dtype_header = name + "_selected_dtypes.h",
         visibility = visibility,
         tags = tags,
     )
+
+    # The model's kernel library: the registry, plus the dtype-selective
+    # kernel sources compiled again for this model's dtypes only
+    # (runtime/kernel/dtype_selection.h). Those objects are linked whole
+    # (alwayslink), so the generic copies in kernel_libs are never pulled for
+    # them; --gc-sections drops the ones the registry does not name. The other
+    # kernels come from the kernel_libs archives, only those the registry names.
+    header = name + "_selected_dtypes.h"
+    header_path = (native.package_name() + "/" + header) if native.package_name() else header
     cc_library(
         name = name + "_kernels",
-        srcs = [":" + name + "_registry.cc"],
-        # The registry is referenced only through kSelectedKernels (from
-        # find_kernel in //runtime/kernel): keep it whatever the link order.
-        # The kernel libraries stay ordinary archives, so only the kernels
-        # the registry names are linked.
+        srcs = [":" + name + "_registry.cc"] + (_DTYPE_SELECTIVE_KERNELS if dtype_selective else []),
+        hdrs = [":" + header],
+        copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
         alwayslink = True,
-        deps = kernel_libs + ["//runtime/kernel"],
+        deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],  # executor: primitive ops
+        visibility = visibility,
+        tags = tags,
+    )
+
+    # The same registry over the shared kernels, every dtype (the size
+    # report's "only its ops" image).
+    cc_library(
+        name = name + "_kernels_all_dtypes",
+        srcs = [":" + name + "_registry.cc"],
+        alwayslink = True,
+        deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],
         visibility = visibility,
         tags = tags,
     )
@@ -381,7 +417,7 @@ def executorch_model(
         tags = tags,
     )
 
-def model_image(name, model, embedded = None, local_defines = [], visibility = None, tags = []):
+def model_image(name, model, embedded = None, kernels = None, local_defines = [], visibility = None, tags = []):
     """The application image of an executorch_model: host runner or Cortex-M55 firmware.
 
     On the host it runs the embedded program (or a .pte given on its command line,
@@ -393,6 +429,7 @@ def model_image(name, model, embedded = None, local_defines = [], visibility = N
       model: name of the executorch_model (in this package) whose kernels and sizes to use.
       embedded: cc_library of the embedded program and inputs; default `:<model>_embedded`
         (another input set: a slimtorch_embed of the same program with other inputs).
+      kernels: kernel library; default `:<model>_kernels` (the model's pruned selection).
       local_defines: e.g. ["SLIMTORCH_ITERATIONS=3"] (firmware: executions per run).
       visibility: of the binary.
       tags: of the binary.
@@ -412,7 +449,7 @@ def model_image(name, model, embedded = None, local_defines = [], visibility = N
         local_defines = local_defines,
         deps = [
             embedded or ":{}_embedded".format(model),
-            ":{}_kernels".format(model),
+            kernels or ":{}_kernels".format(model),
             "//app:embedded_model",
             "//runtime",
         ] + select({

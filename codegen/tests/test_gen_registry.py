@@ -289,3 +289,38 @@ def test_generated_source_compiles(tmp_path: Path) -> None:
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr
+
+
+def test_dtype_header_lists_manifest_dtypes(tmp_path: Path, catalog: Path) -> None:
+    """--dtype-header: the manifest's key dtypes per kernel, false for unselected ops."""
+    text = manifest_text("aten::add.out", "aten::relu.out").replace(
+        "  aten::relu.out:\n  - v1/6;0,1|6;0,1", "  aten::relu.out:\n  - v1/6;0|6;0\n  - v1/4;0|4;0"
+    )
+    manifest = write(tmp_path, "m.ops.yaml", text)
+    out, header = tmp_path / "r.cc", tmp_path / "d.h"
+    argv = ["--catalog", str(catalog), "--manifest", str(manifest), "--output", str(out)]
+    assert run(argv + ["--dtype-header", str(header)]) == 0
+    lines = {
+        line.split("(t)")[0]: line for line in header.read_text().splitlines() if "(t)" in line
+    }
+    assert lines["#define ST_DTYPES_add_out"].endswith("(static_cast<int>(t) == 6 /* Float */)")
+    assert (
+        "== 4 /* Long */ || static_cast<int>(t) == 6 /* Float */"
+        in lines["#define ST_DTYPES_relu_out"]
+    )
+    assert lines["#define ST_DTYPES_copy_"].endswith("(false)")
+    assert (
+        run(
+            [
+                "--catalog",
+                str(catalog),
+                "--all",
+                "--output",
+                str(out),
+                "--dtype-header",
+                str(header),
+            ]
+        )
+        == 0
+    )
+    assert "#define ST_DTYPES_copy_(t) (true)" in header.read_text()

@@ -1,7 +1,10 @@
 // aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)
 // out = self + alpha * other, with broadcasting. args: [self, other, alpha, out, return].
 // Float/Double/integer/Bool tensors; integer results need integer inputs.
+// Dtype-selective (runtime/kernel/dtype_selection.h): a dtype left out of the
+// build is refused before any work.
 #include "kernels/portable/util.h"
+#include "runtime/kernel/dtype_selection.h"
 
 namespace slimtorch {
 namespace native {
@@ -17,9 +20,47 @@ static int64_t add_i(int64_t a, int64_t b, int64_t alpha) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(alpha) * static_cast<uint64_t>(b));
 }
 
+// The common case checked in a few compares: contiguous Float self, other and
+// out of one shape (out already has it), a numeric alpha. Anything else goes
+// through prepare_binary's full validation; both compute x + alpha * y in float.
+static bool add_float_same_shape(EValue** args, size_t nargs) {
+  if (nargs != 5 || !args[0]->is_tensor() || !args[1]->is_tensor() || !args[3]->is_tensor() ||
+      !(args[2]->is_int() || args[2]->is_double() || args[2]->is_bool())) {
+    return false;
+  }
+  const Tensor& a = args[0]->to_tensor();
+  const Tensor& b = args[1]->to_tensor();
+  const Tensor& out = args[3]->to_tensor();
+  if (a.dtype != ScalarType::Float || b.dtype != ScalarType::Float || out.dtype != ScalarType::Float ||
+      a.data == nullptr || b.data == nullptr || out.data == nullptr) {
+    return false;
+  }
+  if (a.dim != b.dim || a.dim != out.dim) return false;
+  for (uint8_t d = 0; d < a.dim; ++d) {  // one shape, identity dim order (contiguous)
+    if (a.sizes[d] != b.sizes[d] || a.sizes[d] != out.sizes[d] || a.dim_order[d] != d || b.dim_order[d] != d ||
+        out.dim_order[d] != d) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  if (ST_DTYPE_SELECTED(add_out, ScalarType::Float) && add_float_same_shape(args, nargs)) {
+    const float* x = args[0]->to_tensor().data_as<float>();
+    const float* y = args[1]->to_tensor().data_as<float>();
+    Tensor& out = args[3]->to_tensor();
+    float* o = out.data_as<float>();
+    const float alpha = static_cast<float>(args[2]->to_scalar_double());
+    for (uint32_t i = 0; i < out.numel; ++i) o[i] = x[i] + alpha * y[i];
+    return Error::Ok;
+  }
   BinaryArgs p;
   ST_TRY(prepare_binary(ctx, args, nargs, /*has_alpha=*/true, /*float_out_only=*/false, &p));
+  const ScalarType t = p.out->dtype;
+  if (!ST_DTYPE_SELECTED(add_out, t)) return dtype_left_out(ctx, t);
+  if (!ST_DTYPE_SELECTED(add_out, p.a->dtype)) return dtype_left_out(ctx, p.a->dtype);
+  if (!ST_DTYPE_SELECTED(add_out, p.b->dtype)) return dtype_left_out(ctx, p.b->dtype);
   if (p.all_float && p.same_shape) {  // fast path: one flat loop the compiler vectorises
     const float* x = p.a->data_as<float>();
     const float* y = p.b->data_as<float>();
@@ -29,7 +70,7 @@ Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
     for (uint32_t i = 0; i < n; ++i) o[i] = x[i] + alpha * y[i];
     return Error::Ok;
   }
-  binary_generic(p, &add_f, &add_d, &add_i);
+  binary_generic(p, &add_f, &add_d, &add_i);  // broadcasting, mixed or non-Float dtypes
   return Error::Ok;
 }
 

@@ -1,8 +1,10 @@
 // aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!)
 // out = self with its dims reordered (out.sizes[i] = self.sizes[dims[i]]),
 // copied into contiguous memory. Any dtype (copies elements by size).
-// args: [self, dims, out, return].
+// args: [self, dims, out, return]. Dtype-selective (runtime/kernel/dtype_selection.h):
+// with Float alone selected only the float paths are compiled.
 #include "kernels/portable/util.h"
+#include "runtime/kernel/dtype_selection.h"
 
 namespace slimtorch {
 namespace native {
@@ -16,6 +18,7 @@ Error permute_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Tensor& out = args[2]->to_tensor();
   const IntListRef dims = args[1]->v.il;
   if (out.dtype != x.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
+  if (!ST_DTYPE_SELECTED(permute_copy_out, x.dtype)) return dtype_left_out(ctx, x.dtype);
   const size_t esize = element_size(x.dtype);
   if (esize == 0) return ctx.fail("self: unsupported dtype", Error::NotSupported);
   if (dims.size != x.dim) return ctx.fail("dims: must list every dim of self once", Error::InvalidArgument);

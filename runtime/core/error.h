@@ -5,6 +5,13 @@
 
 #include <stdint.h>
 
+// 1 (default): failures leave a message naming the cause (runtime/platform/log.h).
+// 0: codes only, for the smallest images; Bazel sets it with
+// `--//runtime/core:error_messages=false`.
+#ifndef SLIMTORCH_ERROR_MESSAGES
+#define SLIMTORCH_ERROR_MESSAGES 1
+#endif
+
 namespace slimtorch {
 
 enum class Error : uint8_t {

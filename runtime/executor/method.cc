@@ -4,7 +4,6 @@
 #include <new>  // placement new only
 
 #include "runtime/core/tensor.h"
-#include "runtime/executor/prim_ops.h"
 #include "runtime/platform/log.h"
 #include "runtime/program/schema.h"
 
@@ -193,6 +192,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
 
   // 3. Values. Lists point at other values, so every EValue exists first.
   const Fb::Vec values = fb.vec(plan, kPlanValues, 4);
+  const Fb::Vec buffer_sizes = fb.vec(plan, kPlanBufferSizes, 8);
   for (uint32_t i = 0; i < st.values; ++i) {
     new (&values_[i]) EValue();
   }
@@ -213,7 +213,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       }
       case kValTensor: {
         TensorInfo info;
-        ST_TRY(program.tensor_info(plan, val, &info));  // verified at load: cannot fail
+        ST_TRY(program.tensor_info(buffer_sizes, val, &info));  // verified at load: cannot fail
         Tensor* t = new (tensors++) Tensor();
         t->dtype = info.dtype;
         t->dim = info.dim;
@@ -287,7 +287,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     *refs++ = &values_[fb.vec_i32(outs, i)];
   }
 
-  // 5. Operators: "name.overload" strings and their kernels (prim ops first).
+  // 5. Operators: "name.overload" strings and their kernels.
   const Fb::Vec ops = fb.vec(plan, kPlanOperators, 4);
   char* names = r.names;
   uint32_t missing = 0;
@@ -306,8 +306,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     *names++ = '\0';
     const size_t len = static_cast<size_t>(names - full - 1);
     op_names_[i] = full;
-    KernelFn fn = find_prim_op(full, len);
-    r.op_fns[i] = fn != nullptr ? fn : find_kernel(full, len);
+    r.op_fns[i] = find_kernel(full, len);  // primitive ops too (runtime/executor/prim_ops.h)
     if (r.op_fns[i] == nullptr) {
       Fail(Error::MissingKernel).s("no kernel for operator '").s(full).s("'").done();
       ++missing;
@@ -352,7 +351,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // caller, checked by execute()), et_view outputs (alias their source) and
   // MoveCall destinations (replaced by the moved value). Anything else would
   // hand a kernel a null pointer, so the program is refused here.
-  const KernelFn view_fn = find_prim_op("executorch_prim::et_view.default", 32);
+  const KernelFn view_fn = find_kernel("executorch_prim::et_view.default", 32);
   for (uint32_t pc = 0; pc < st.instrs; ++pc) {
     const Instr& in = instrs_[pc];
     EValue* target = in.kind == kMoveCall ? &values_[in.b]
@@ -480,7 +479,8 @@ Error Method::set_input_shape(size_t i, const int32_t* sizes, size_t ndim) {
   const Fb::Table plan = program_->plan(plan_index_);
   const uint32_t value = static_cast<uint32_t>(inputs_[i] - values_);
   TensorInfo info;
-  ST_TRY(program_->tensor_info(plan, fb.table(fb.vec_table(fb.vec(plan, kPlanValues, 4), value), kValueVal), &info));
+  ST_TRY(program_->tensor_info(fb.vec(plan, kPlanBufferSizes, 8),
+                               fb.table(fb.vec_table(fb.vec(plan, kPlanValues, 4), value), kValueVal), &info));
   for (size_t d = 0; d < ndim; ++d) {
     const int32_t bound = fb.vec_i32(info.sizes, static_cast<uint32_t>(d));
     if (sizes[d] != bound && (t.shape_dynamism == 0 || sizes[d] > bound || sizes[d] < 0)) {

@@ -41,8 +41,12 @@ Error test_fail(KernelContext& ctx, EValue**, size_t) { return ctx.fail("always 
 }  // namespace
 
 namespace slimtorch {
-const KernelEntry kSelectedKernels[] = {{"aten::add.out", test_add}, {"test::fail.out", test_fail}};
-const size_t kNumSelectedKernels = 2;
+// Sorted by name, like a generated registry (find_kernel binary-searches).
+const KernelEntry kSelectedKernels[] = {{"aten::add.out", test_add},
+                                        {"executorch_prim::add.Scalar", prim::add_Scalar},
+                                        {"executorch_prim::lt.Scalar", prim::lt_Scalar},
+                                        {"test::fail.out", test_fail}};
+const size_t kNumSelectedKernels = 4;
 }  // namespace slimtorch
 
 namespace {

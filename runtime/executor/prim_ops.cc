@@ -245,38 +245,72 @@ Error et_view(KernelContext& ctx, EValue** args, size_t nargs) {
   return Error::Ok;
 }
 
+}  // namespace
+
+// The entry points the generated registry names (runtime/executor/prim_ops.yaml).
+namespace prim {
+Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::sym_size_int(ctx, args, nargs); }
+Error sym_numel(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::sym_numel(ctx, args, nargs); }
+Error add_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Add>(ctx, args, nargs); }
+Error sub_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Sub>(ctx, args, nargs); }
+Error mul_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Mul>(ctx, args, nargs); }
+Error floordiv_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::FloorDiv>(ctx, args, nargs); }
+Error floordiv_int(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::FloorDiv>(ctx, args, nargs); }
+Error truediv_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::TrueDiv>(ctx, args, nargs); }
+Error mod_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Mod>(ctx, args, nargs); }
+Error mod_int(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Mod>(ctx, args, nargs); }
+Error eq_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Eq>(ctx, args, nargs); }
+Error gt_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Gt>(ctx, args, nargs); }
+Error lt_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Lt>(ctx, args, nargs); }
+Error ge_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Ge>(ctx, args, nargs); }
+Error le_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Le>(ctx, args, nargs); }
+Error sym_max_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Max>(ctx, args, nargs); }
+Error sym_min_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Min>(ctx, args, nargs); }
+Error neg_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Neg>(ctx, args, nargs); }
+Error sym_float_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Float>(ctx, args, nargs); }
+Error sym_int_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Int>(ctx, args, nargs); }
+Error ceil_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Ceil>(ctx, args, nargs); }
+Error round_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Round>(ctx, args, nargs); }
+Error trunc_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Trunc>(ctx, args, nargs); }
+Error sym_not_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::unary<Un::Not>(ctx, args, nargs); }
+Error et_copy_index_tensor(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::et_copy_index(ctx, args, nargs); }
+Error et_view_default(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::et_view(ctx, args, nargs); }
+}  // namespace prim
+
+namespace {
+
 struct PrimEntry {
   const char* name;
   KernelFn fn;
 };
 
 const PrimEntry kPrimOps[] = {
-    {"aten::sym_size.int", sym_size_int},
-    {"aten::sym_numel", sym_numel},
-    {"executorch_prim::add.Scalar", binary<Op::Add>},
-    {"executorch_prim::sub.Scalar", binary<Op::Sub>},
-    {"executorch_prim::mul.Scalar", binary<Op::Mul>},
-    {"executorch_prim::floordiv.Scalar", binary<Op::FloorDiv>},
-    {"executorch_prim::floordiv.int", binary<Op::FloorDiv>},
-    {"executorch_prim::truediv.Scalar", binary<Op::TrueDiv>},
-    {"executorch_prim::mod.Scalar", binary<Op::Mod>},
-    {"executorch_prim::mod.int", binary<Op::Mod>},
-    {"executorch_prim::eq.Scalar", binary<Op::Eq>},
-    {"executorch_prim::gt.Scalar", binary<Op::Gt>},
-    {"executorch_prim::lt.Scalar", binary<Op::Lt>},
-    {"executorch_prim::ge.Scalar", binary<Op::Ge>},
-    {"executorch_prim::le.Scalar", binary<Op::Le>},
-    {"executorch_prim::sym_max.Scalar", binary<Op::Max>},
-    {"executorch_prim::sym_min.Scalar", binary<Op::Min>},
-    {"executorch_prim::neg.Scalar", unary<Un::Neg>},
-    {"executorch_prim::sym_float.Scalar", unary<Un::Float>},
-    {"executorch_prim::sym_int.Scalar", unary<Un::Int>},
-    {"executorch_prim::ceil.Scalar", unary<Un::Ceil>},
-    {"executorch_prim::round.Scalar", unary<Un::Round>},
-    {"executorch_prim::trunc.Scalar", unary<Un::Trunc>},
-    {"executorch_prim::sym_not.Scalar", unary<Un::Not>},
-    {"executorch_prim::et_copy_index.tensor", et_copy_index},
-    {"executorch_prim::et_view.default", et_view},
+    {"aten::sym_size.int", prim::sym_size_int},
+    {"aten::sym_numel", prim::sym_numel},
+    {"executorch_prim::add.Scalar", prim::add_Scalar},
+    {"executorch_prim::sub.Scalar", prim::sub_Scalar},
+    {"executorch_prim::mul.Scalar", prim::mul_Scalar},
+    {"executorch_prim::floordiv.Scalar", prim::floordiv_Scalar},
+    {"executorch_prim::floordiv.int", prim::floordiv_int},
+    {"executorch_prim::truediv.Scalar", prim::truediv_Scalar},
+    {"executorch_prim::mod.Scalar", prim::mod_Scalar},
+    {"executorch_prim::mod.int", prim::mod_int},
+    {"executorch_prim::eq.Scalar", prim::eq_Scalar},
+    {"executorch_prim::gt.Scalar", prim::gt_Scalar},
+    {"executorch_prim::lt.Scalar", prim::lt_Scalar},
+    {"executorch_prim::ge.Scalar", prim::ge_Scalar},
+    {"executorch_prim::le.Scalar", prim::le_Scalar},
+    {"executorch_prim::sym_max.Scalar", prim::sym_max_Scalar},
+    {"executorch_prim::sym_min.Scalar", prim::sym_min_Scalar},
+    {"executorch_prim::neg.Scalar", prim::neg_Scalar},
+    {"executorch_prim::sym_float.Scalar", prim::sym_float_Scalar},
+    {"executorch_prim::sym_int.Scalar", prim::sym_int_Scalar},
+    {"executorch_prim::ceil.Scalar", prim::ceil_Scalar},
+    {"executorch_prim::round.Scalar", prim::round_Scalar},
+    {"executorch_prim::trunc.Scalar", prim::trunc_Scalar},
+    {"executorch_prim::sym_not.Scalar", prim::sym_not_Scalar},
+    {"executorch_prim::et_copy_index.tensor", prim::et_copy_index_tensor},
+    {"executorch_prim::et_view.default", prim::et_view_default},
 };
 
 }  // namespace

@@ -24,8 +24,13 @@ struct KernelContext {
 
   // Records why the kernel failed and returns Error::KernelFailed (or `e`).
   // `why` must be a string literal (static lifetime), e.g. "mat1: expected 2-D".
+  // With error messages off (runtime/platform/log.h) `why` is dropped.
   Error fail(const char* why, Error e = Error::KernelFailed) {
+#if SLIMTORCH_ERROR_MESSAGES
     message = why;
+#else
+    (void)why;
+#endif
     return e;
   }
 };

@@ -6,6 +6,7 @@ namespace {
 
 // Owned by this file; overwritten by each Fail. Always NUL-terminated.
 char g_message[kErrorMessageCapacity];
+#if SLIMTORCH_ERROR_MESSAGES
 size_t g_length = 0;
 
 void append(const char* text, size_t len) {
@@ -14,6 +15,7 @@ void append(const char* text, size_t len) {
   }
   g_message[g_length] = '\0';
 }
+#endif
 
 }  // namespace
 
@@ -37,6 +39,8 @@ size_t format_int(char* buf, int64_t v) {
   }
   return out;
 }
+
+#if SLIMTORCH_ERROR_MESSAGES
 
 void st_log_num(LogLevel level, const char* prefix, int64_t n) {
   char line[96];
@@ -79,5 +83,7 @@ Error Fail::done() {
   st_log(LogLevel::Error, g_message);
   return error_;
 }
+
+#endif  // SLIMTORCH_ERROR_MESSAGES
 
 }  // namespace slimtorch

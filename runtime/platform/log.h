@@ -18,11 +18,18 @@ namespace slimtorch {
 
 constexpr size_t kErrorMessageCapacity = 256;
 
-// The last message built by Fail (empty before any failure). Static storage.
+// Error messages are a build option: with SLIMTORCH_ERROR_MESSAGES=0
+// (`--//runtime/core:error_messages=false`; runtime/core/error.h)
+// Fail keeps only the error code: its text pieces are inline no-ops, so the
+// compiler drops the strings and the formatting calls (release firmware).
+// The last message built by Fail (empty before any failure, and always with
+// error messages off). Static storage.
 const char* last_error_message();
 
 // Appends decimal `v` to buf (which has room for at least 21 chars); returns chars written.
 size_t format_int(char* buf, int64_t v);
+
+#if SLIMTORCH_ERROR_MESSAGES
 
 // Logs "<prefix><n>" at `level` without printf.
 void st_log_num(LogLevel level, const char* prefix, int64_t n);
@@ -38,5 +45,23 @@ class Fail {
  private:
   Error error_;
 };
+
+#else
+
+inline void st_log_num(LogLevel, const char*, int64_t) {}
+
+class Fail {
+ public:
+  explicit Fail(Error e) : error_(e) {}
+  Fail& s(const char*) { return *this; }
+  Fail& s(const char*, size_t) { return *this; }
+  Fail& n(int64_t) { return *this; }
+  Error done() { return error_; }
+
+ private:
+  Error error_;
+};
+
+#endif  // SLIMTORCH_ERROR_MESSAGES
 
 }  // namespace slimtorch

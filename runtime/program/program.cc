@@ -195,7 +195,7 @@ uint8_t Program::value_kind(const Fb::Vec& values, int64_t i) const {
   return fb_.u8(fb_.vec_table(values, static_cast<uint32_t>(i)), kValueType);
 }
 
-Error Program::tensor_info(const Fb::Table& plan_table, const Fb::Table& t, TensorInfo* out) const {
+Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo* out) const {
   TensorInfo info;
   info.dtype = static_cast<ScalarType>(static_cast<int8_t>(fb_.u8(t, kTensorScalarType)));
   const size_t esize = element_size(info.dtype);
@@ -241,7 +241,6 @@ Error Program::tensor_info(const Fb::Table& plan_table, const Fb::Table& t, Tens
   info.numel = static_cast<uint32_t>(numel);
   info.nbytes = static_cast<uint32_t>(numel * esize);
   if (alloc.present()) {
-    const Fb::Vec sizes = fb_.vec(plan_table, kPlanBufferSizes, 8);
     info.storage = TensorInfo::kPlanned;
     info.memory_id = fb_.u32(alloc, kAllocMemoryId);
     info.offset = (static_cast<uint64_t>(fb_.u32(alloc, kAllocOffsetHigh)) << 32) | fb_.u32(alloc, kAllocOffsetLow);
@@ -296,7 +295,7 @@ Error Program::tensor_info(const Fb::Table& plan_table, const Fb::Table& t, Tens
   return Error::Ok;
 }
 
-Error Program::verify_value(const Fb::Table& plan_table, const Fb::Vec& values, uint32_t i) const {
+Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, uint32_t i) const {
   const Fb::Table v = fb_.vec_table(values, i);
   const uint8_t kind = fb_.u8(v, kValueType);
   const Fb::Table val = fb_.table(v, kValueVal);
@@ -322,7 +321,7 @@ Error Program::verify_value(const Fb::Table& plan_table, const Fb::Vec& values, 
       break;
     case kValTensor: {
       TensorInfo info;
-      const Error e = tensor_info(plan_table, val, &info);
+      const Error e = tensor_info(buffer_sizes, val, &info);
       if (e != Error::Ok) {
         st_log_num(LogLevel::Error, "in value ", i);
         return e;
@@ -364,19 +363,19 @@ Error Program::verify_value(const Fb::Table& plan_table, const Fb::Vec& values, 
   return Error::Ok;
 }
 
-Error Program::verify_instruction(const Fb::Table& plan_table, uint32_t n_values, uint32_t n_instr, uint32_t pc,
+Error Program::verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_t n_delegates, uint32_t n_instr, uint32_t pc,
                                   const Fb::Table& ins) const {
   const uint8_t kind = fb_.u8(ins, kInstrType);
   const Fb::Table a = fb_.table(ins, kInstrArgs);
   if (fb_.bad() || !a.present() || kind == kInstrNone || kind > kFreeCall) {
     return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(" is malformed or of unknown kind ").n(kind).done();
   }
-  const Fb::Vec values = fb_.vec(plan_table, kPlanValues, 4);
+  const uint32_t n_values = values.len;
   const int32_t x = fb_.i32(a, 0);
   const int32_t y = kind == kFreeCall ? 0 : fb_.i32(a, 1);
   bool ok = true;
   if (kind == kKernelCall || kind == kDelegateCall) {
-    const uint32_t count = fb_.vec(plan_table, kind == kKernelCall ? kPlanOperators : kPlanDelegates, 4).len;
+    const uint32_t count = kind == kKernelCall ? n_ops : n_delegates;
     const Fb::Vec args = fb_.vec(a, kCallArgs, 4);
     ok = in_range(x, count);
     if (args.len > limits_.max_args) {
@@ -426,7 +425,7 @@ Error Program::verify_plan(uint32_t index) const {
     planned += static_cast<uint64_t>(s);
   }
   for (uint32_t i = 0; i < values.len; ++i) {
-    ST_TRY(verify_value(p, values, i));
+    ST_TRY(verify_value(sizes, values, i));
   }
   for (uint32_t i = 0; i < inputs.len + outputs.len; ++i) {
     const int32_t v = i < inputs.len ? fb_.vec_i32(inputs, i) : fb_.vec_i32(outputs, i - inputs.len);
@@ -474,7 +473,7 @@ Error Program::verify_plan(uint32_t index) const {
           .s(" instructions, above LoadLimits.max_instructions").done();
     }
     for (uint32_t pc = 0; pc < instrs.len; ++pc) {
-      ST_TRY(verify_instruction(p, values.len, instrs.len, pc, fb_.vec_table(instrs, pc)));
+      ST_TRY(verify_instruction(values, ops.len, delegates.len, instrs.len, pc, fb_.vec_table(instrs, pc)));
     }
   }
   return Error::Ok;

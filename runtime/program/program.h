@@ -79,8 +79,9 @@ class Program {
   // ---- For the executor (valid only on a loaded, hence verified, program) ----
   const Fb& fb() const { return fb_; }
   Fb::Table plan(size_t index) const { return fb_.vec_table(plans_, static_cast<uint32_t>(index)); }
-  // Decodes the Tensor table `t` of `plan`, checking its storage bounds.
-  Error tensor_info(const Fb::Table& plan, const Fb::Table& t, TensorInfo* out) const;
+  // Decodes the Tensor table `t` of a plan whose non_const_buffer_sizes vector
+  // is `buffer_sizes` (read once per plan by the caller), checking its storage bounds.
+  Error tensor_info(const Fb::Vec& buffer_sizes, const Fb::Table& t, TensorInfo* out) const;
   // Bytes of a delegate's processed blob (location INLINE or SEGMENT).
   Span<const uint8_t> delegate_blob(uint8_t location, uint32_t index) const;
 
@@ -88,8 +89,8 @@ class Program {
   Error verify_header(Span<const uint8_t> bytes);
   Error verify_segments();
   Error verify_plan(uint32_t index) const;
-  Error verify_value(const Fb::Table& plan, const Fb::Vec& values, uint32_t i) const;
-  Error verify_instruction(const Fb::Table& plan, uint32_t n_values, uint32_t n_instr, uint32_t pc,
+  Error verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, uint32_t i) const;
+  Error verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_t n_delegates, uint32_t n_instr, uint32_t pc,
                            const Fb::Table& ins) const;
   // Kind of value `i` (schema::ValueKind), read without failing; 0xFF if unreadable.
   uint8_t value_kind(const Fb::Vec& values, int64_t i) const;

@@ -1,0 +1,170 @@
+"""Size checks and the size report (issue 8).
+
+- `size_budget_test`: builds one image for one platform (through a transition,
+  so it runs inside a host `bazel test //...`), relinks it with a linker map,
+  and fails when its flash bytes (text + data) exceed the budget in
+  tools/size/budgets.yaml, naming the components that grew.
+- `size_report`: `bazel run //tools/size:report` prints text/data/bss, flash,
+  stripped size and bytes by component for every image it lists, and writes an
+  SVG of the same (tools/size/size_report.py).
+
+The linker map: Bazel 4.2.3's cc_binary declares no map output, so an aspect
+re-runs the image's own link action (same command line, same inputs) with
+`-Wl,-Map=` and declares both outputs. The relinked ELF is what gets measured;
+it is byte-for-byte the same link.
+"""
+
+_PYTHON = "@slimtorch_python//:python"
+
+LinkMapInfo = provider(fields = {"elf": "relinked image", "map": "its GNU ld map"})
+
+def _link_map_aspect_impl(target, ctx):
+    link = [a for a in target.actions if a.mnemonic == "CppLink"]
+    if not link:
+        fail("{}: no link action (size checks need a cc_binary)".format(target.label))
+    action = link[0]
+    elf = ctx.actions.declare_file(ctx.rule.attr.name + ".sized")
+    map_file = ctx.actions.declare_file(ctx.rule.attr.name + ".sized.map")
+    # Starlark sees the command line with its params file already expanded
+    # (and the @file reference kept): drop the reference.
+    argv = [a for a in action.argv if not a.startswith("@")]
+    out = argv.index("-o")
+    argv[out + 1] = elf.path
+    ctx.actions.run(
+        executable = argv[0],
+        arguments = argv[1:] + ["-Wl,-Map=" + map_file.path],
+        inputs = action.inputs,
+        outputs = [elf, map_file],
+        mnemonic = "SizeRelink",
+        progress_message = "Relinking {} with a linker map".format(target.label),
+    )
+    return [LinkMapInfo(elf = elf, map = map_file)]
+
+link_map_aspect = aspect(implementation = _link_map_aspect_impl)
+
+_MESSAGES_FLAG = "//runtime/core:error_messages"
+
+def _image_transition_impl(
+        settings,  # @unused
+        attr):
+    # Host images are measured as released (-c opt); firmware is always -Os.
+    return {
+        "//command_line_option:platforms": attr.platform,
+        "//command_line_option:compilation_mode": "fastbuild" if "arm_m55" in attr.platform else "opt",
+        _MESSAGES_FLAG: attr.error_messages,
+    }
+
+_image_transition = transition(
+    implementation = _image_transition_impl,
+    inputs = [],
+    outputs = ["//command_line_option:platforms", "//command_line_option:compilation_mode", _MESSAGES_FLAG],
+)
+
+_COMMON_ATTRS = {
+    "_allowlist_function_transition": attr.label(
+        default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+    ),
+    "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+    "_report": attr.label(default = "//tools/size:size_report.py", allow_single_file = True),
+    "_budgets": attr.label(default = "//tools/size:budgets.yaml", allow_single_file = True),
+}
+
+def _image_args(key, info, platform):
+    tool = "arm-none-eabi-" if "arm_m55" in platform else ""
+    return "--image '{}={}:{}:{}'".format(key, info.elf.short_path, info.map.short_path, tool)
+
+def _own_copy(ctx, info):
+    """The relinked image and map under this rule's name: images of different
+    configurations share a short path, which must not collide in runfiles."""
+    elf = ctx.actions.declare_file(ctx.label.name + ".elf")
+    map_file = ctx.actions.declare_file(ctx.label.name + ".map")
+    ctx.actions.symlink(output = elf, target_file = info.elf)
+    ctx.actions.symlink(output = map_file, target_file = info.map)
+    return LinkMapInfo(elf = elf, map = map_file)
+
+def _size_budget_test_impl(ctx):
+    info = _own_copy(ctx, ctx.attr.image[0][LinkMapInfo])
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(script, """#!/bin/bash
+exec {python} {report} --budgets {budgets} --check {args}
+""".format(
+        python = ctx.executable._python.short_path,
+        report = ctx.file._report.short_path,
+        budgets = ctx.file._budgets.short_path,
+        args = _image_args(ctx.attr.key, info, ctx.attr.platform),
+    ), is_executable = True)
+    runfiles = ctx.runfiles(files = [info.elf, info.map, ctx.file._report, ctx.file._budgets])
+    runfiles = runfiles.merge(ctx.attr._python[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+_size_budget_test = rule(
+    implementation = _size_budget_test_impl,
+    test = True,
+    attrs = dict(
+        image = attr.label(mandatory = True, cfg = _image_transition, aspects = [link_map_aspect]),
+        platform = attr.string(mandatory = True),
+        error_messages = attr.bool(default = True),
+        key = attr.string(mandatory = True, doc = "the image's entry in budgets.yaml"),
+        **_COMMON_ATTRS
+    ),
+)
+
+def size_budget_test(name, image, platform, key, error_messages = True, size = "small", **kwargs):
+    """Fails when `image` built for `platform` has more flash bytes than budgets.yaml allows for `key`."""
+    _size_budget_test(
+        name = name,
+        image = image,
+        platform = platform,
+        key = key,
+        error_messages = error_messages,
+        size = size,
+        **kwargs
+    )
+
+def _sized_image_impl(ctx):
+    info = _own_copy(ctx, ctx.attr.image[0][LinkMapInfo])
+    return [info, DefaultInfo(files = depset([info.elf, info.map]))]
+
+# One image of the report: a cc_binary for a platform, with or without error messages.
+sized_image = rule(
+    implementation = _sized_image_impl,
+    attrs = dict(
+        image = attr.label(mandatory = True, cfg = _image_transition, aspects = [link_map_aspect]),
+        platform = attr.string(mandatory = True),
+        error_messages = attr.bool(default = True),
+        **_COMMON_ATTRS
+    ),
+)
+
+def _size_report_impl(ctx):
+    args = []
+    files = []
+    for target, key in ctx.attr.images.items():
+        info = target[LinkMapInfo]
+        platform = "arm_m55" if "arm_m55" in key else "host"
+        args.append(_image_args(key, info, platform))
+        files += [info.elf, info.map]
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(script, """#!/bin/bash
+# `bazel run` starts here in the runfiles tree; --svg defaults into the workspace.
+exec {python} {report} --budgets {budgets} {args} "$@"
+""".format(
+        python = ctx.executable._python.short_path,
+        report = ctx.file._report.short_path,
+        budgets = ctx.file._budgets.short_path,
+        args = " ".join(args),
+    ), is_executable = True)
+    runfiles = ctx.runfiles(files = files + [ctx.file._report, ctx.file._budgets])
+    runfiles = runfiles.merge(ctx.attr._python[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+size_report = rule(
+    implementation = _size_report_impl,
+    executable = True,
+    attrs = dict(
+        images = attr.label_keyed_string_dict(providers = [LinkMapInfo], doc = "sized_image -> name"),
+        _python = attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        _report = attr.label(default = "//tools/size:size_report.py", allow_single_file = True),
+        _budgets = attr.label(default = "//tools/size:budgets.yaml", allow_single_file = True),
+    ),
+)
