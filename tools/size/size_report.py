@@ -98,6 +98,10 @@ def component(obj: str) -> str:
     member = lib.group(2) if lib else base
     libname = lib.group(1) if lib else ""
     stem = re.sub(r"\.(pic\.)?o$", "", member)
+    if ".ltrans" in base:
+        # Link-time optimisation compiles the whole program into temporary
+        # ltrans objects: its code has no per-file attribution in the map.
+        return "link-time optimised: runtime, kernels, registry, application, start-up"
     if obj.startswith("/") or libname in _SYSTEM_LIBS:
         name = libname or stem
         kind = (
