@@ -121,9 +121,13 @@ def _impl(ctx):
                     "--specs=nosys.specs",
                     "-nostartfiles",
                     "-Wl,--gc-sections",
-                    # LTO code generation happens at link time: same -Os.
+                    # LTO code generation happens at link time: same -Os and
+                    # a section per function and datum there too (the linker
+                    # script places the embedded program by section name).
                     "-flto",
                     "-Os",
+                    "-ffunction-sections",
+                    "-fdata-sections",
                 ])],
             ),
         ],

@@ -27,7 +27,9 @@ def _link_map_aspect_impl(target, ctx):
     map_file = ctx.actions.declare_file(ctx.rule.attr.name + ".sized.map")
     # Starlark sees the command line with its params file already expanded
     # (and the @file reference kept): drop the reference.
-    argv = [a for a in action.argv if not a.startswith("@")]
+    # Debug information is kept (no -Wl,-S): it loads nothing, and the report
+    # attributes link-time optimised code to source files through it.
+    argv = [a for a in action.argv if not a.startswith("@") and a != "-Wl,-S"]
     out = argv.index("-o")
     argv[out + 1] = elf.path
     ctx.actions.run(
@@ -55,13 +57,25 @@ _MESSAGES_FLAG = "//runtime/core:error_messages"
 # toolchain bakes the flags in).
 _HOST_SIZE_COPTS = [
     "-Os",
+    "-g",  # not loaded; lets the report attribute LTO code to source files
     "-ffunction-sections",
     "-fdata-sections",
     "-fno-asynchronous-unwind-tables",
     "-fno-unwind-tables",
     "-flto",
 ]
-_HOST_SIZE_LINKOPTS = ["-Wl,--gc-sections", "-no-pie", "-Wl,--build-id=none", "-flto", "-Os"]
+_HOST_SIZE_LINKOPTS = [
+    "-Wl,--gc-sections",
+    "-no-pie",
+    "-Wl,--build-id=none",
+    # LTO code generation happens at link time: the same options there.
+    "-flto",
+    "-Os",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-fno-asynchronous-unwind-tables",
+    "-fno-unwind-tables",
+]
 
 def _image_transition_impl(settings, attr):
     arm = "arm_m55" in attr.platform
