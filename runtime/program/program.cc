@@ -252,6 +252,10 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
       return Fail(Error::InvalidProgram).s("planned tensor at offset ").n(static_cast<int64_t>(info.offset)).s(" (")
           .n(info.nbytes).s(" bytes) overruns memory id ").n(info.memory_id).s(" of ").n(static_cast<int64_t>(cap)).s(" bytes").done();
     }
+    if (info.offset % (esize < 8 ? esize : 8) != 0) {  // planned buffers are 8-byte aligned
+      return Fail(Error::InvalidProgram).s("planned tensor offset ").n(static_cast<int64_t>(info.offset))
+          .s(" is not a multiple of its element size ").n(static_cast<int64_t>(esize)).done();
+    }
     if (buffer_idx > 0) {  // planned tensor with an initial value (mutable buffer)
       const Fb::Table extra = fb_.table(t, kTensorExtraInfo);
       const uint64_t list = extra.present() ? fb_.u64(extra, kExtraMutableSegmentsIdx) : 0;
