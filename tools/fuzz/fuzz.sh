@@ -23,10 +23,10 @@ fi
 mkdir -p build/fuzz/work/corpus build/fuzz/artifacts
 # -timeout: one input over 10 s is a hang; -rss_limit_mb bounds memory (a corrupt size that
 # got through would be an oom-* finding); -max_len covers the seeds (make_corpus --max-bytes).
+status=0
 nice -n 10 build/fuzz/fuzz_program -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -max_len=262144 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ "$@" \
-  build/fuzz/work/corpus build/fuzz/corpus tests/fuzz/regressions 2>&1 | tee build/fuzz/work/last_run.log \
-  | grep -E "^(#[0-9]+ +(DONE|pulse)|Done|==|SUMMARY|stat::|artifact|INFO: (seed|-max_len))" || true
-status=${PIPESTATUS[0]}
-echo "fuzz.sh: libFuzzer exit status $status; log: build/fuzz/work/last_run.log" >&2
+  build/fuzz/work/corpus build/fuzz/corpus tests/fuzz/regressions >build/fuzz/work/last_run.log 2>&1 || status=$?
+grep -E "^(#[0-9]+ +DONE|Done|==[0-9]+==ERROR|SUMMARY|stat::|.*artifact|INFO: seed corpus)" build/fuzz/work/last_run.log || true
+echo "fuzz.sh: libFuzzer exit status $status; full log: build/fuzz/work/last_run.log" >&2
 exit "$status"

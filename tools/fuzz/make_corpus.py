@@ -58,12 +58,18 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 data = export(model)
             except Exception as e:  # a model one exporter cannot take: say so, keep the rest
-                print(f"make_corpus: {model.name} ({who}): left out: {type(e).__name__}: "
-                      f"{str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+                print(
+                    f"make_corpus: {model.name} ({who}): left out: {type(e).__name__}: "
+                    f"{str(e).splitlines()[0] if str(e) else ''}",
+                    file=sys.stderr,
+                )
                 continue
             if len(data) > args.max_bytes:
-                print(f"make_corpus: {model.name} ({who}): left out: {len(data)} bytes > "
-                      f"--max-bytes {args.max_bytes}", file=sys.stderr)
+                print(
+                    f"make_corpus: {model.name} ({who}): left out: {len(data)} bytes > "
+                    f"--max-bytes {args.max_bytes}",
+                    file=sys.stderr,
+                )
                 continue
             target.write_bytes(data)
             written += 1
