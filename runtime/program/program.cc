@@ -33,6 +33,9 @@ Result<Program> Program::load(Span<const uint8_t> bytes, const LoadLimits& limit
   if (e == Error::Ok) {
     e = p.verify_segments();
   }
+  if (e == Error::Ok) {
+    e = p.verify_checksum();
+  }
   for (uint32_t i = 0; e == Error::Ok && i < p.plans_.len; ++i) {
     e = p.verify_plan(i);
   }
