@@ -13,7 +13,7 @@ Per program, one line:
         completed_changed=<n> crash=<n> hang=<n> sanitizer=<n> seconds=<s>
 completed_same: the outputs equal the unmodified program's; completed_changed: they differ (a
 corruption nothing detected: constant data, without --checksum). crash: the process died from a
-signal outside the sanitizers; hang: one run took over --hang-ms; sanitizer: ASan/UBSan report.
+signal outside the sanitizers; hang: a run used over --hang-ms of CPU time; sanitizer: a report.
 Every fatal bit is listed (`fatal <name> bit <i> <kind>`); the exit status is 1 if any.
 Build the driver first: tools/fuzz/build.sh.
 """

@@ -7,7 +7,9 @@
 // Prints one line per outcome count at the end:
 //   counts load_error=<n> init_error=<n> exec_error=<n> completed_same=<n> completed_changed=<n>
 // A crash, sanitizer report or hang ends the process; before it does, the
-// death callback (or the alarm handler) prints `fatal bit <i> <kind>` so that
+// death callback (or the CPU-time alarm: a run over --hang-ms of CPU time, not
+// wall time, so a loaded machine does not turn slow runs into hangs) prints
+// `fatal bit <i> <kind>` so that
 // tools/fuzz/bitflip.py records it and resumes the sweep at bit i + 1.
 #include <signal.h>
 #include <stdio.h>
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
   }
   setenv("SLIMTORCH_QUIET", "1", 1);
   __sanitizer_set_death_callback(on_death);
-  signal(SIGALRM, on_alarm);
+  signal(SIGPROF, on_alarm);
 
   uint64_t baseline = 0;
   if (slimtorch_fuzz::run_one(bytes.data(), bytes.size(), &baseline) != slimtorch_fuzz::kCompleted) {
@@ -92,12 +94,12 @@ int main(int argc, char** argv) {
     bytes[static_cast<size_t>(bit / 8)] ^= static_cast<uint8_t>(1u << (bit % 8));
     tv.it_value.tv_sec = hang_ms / 1000;
     tv.it_value.tv_usec = (hang_ms % 1000) * 1000;
-    setitimer(ITIMER_REAL, &tv, nullptr);
+    setitimer(ITIMER_PROF, &tv, nullptr);
     uint64_t digest = 0;
     const slimtorch_fuzz::Outcome o = slimtorch_fuzz::run_one(bytes.data(), bytes.size(), &digest);
     tv.it_value.tv_sec = 0;
     tv.it_value.tv_usec = 0;
-    setitimer(ITIMER_REAL, &tv, nullptr);
+    setitimer(ITIMER_PROF, &tv, nullptr);
     bytes[static_cast<size_t>(bit / 8)] ^= static_cast<uint8_t>(1u << (bit % 8));
     ++counts[o];
     if (o == slimtorch_fuzz::kCompleted && digest != baseline) ++changed;
