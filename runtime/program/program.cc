@@ -45,6 +45,10 @@ Result<Program> Program::load(Span<const uint8_t> bytes, const LoadLimits& limit
   return p;
 }
 
+// Without //runtime/program:checksum linked, a program's segment checksum is not
+// verified (and costs no code); that library's strong definition replaces this one.
+__attribute__((weak)) Error Program::verify_checksum() const { return Error::Ok; }
+
 Error Program::verify_header(Span<const uint8_t> bytes) {
   if (bytes.data == nullptr || bytes.size < 8) {
     return Fail(Error::InvalidProgram).s("program is ").n(static_cast<int64_t>(bytes.size)).s(" bytes, too short for a .pte").done();
@@ -255,9 +259,10 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
       return Fail(Error::InvalidProgram).s("planned tensor at offset ").n(static_cast<int64_t>(info.offset)).s(" (")
           .n(info.nbytes).s(" bytes) overruns memory id ").n(info.memory_id).s(" of ").n(static_cast<int64_t>(cap)).s(" bytes").done();
     }
-    if (info.offset % (esize < 8 ? esize : 8) != 0) {  // planned buffers are 8-byte aligned
-      return Fail(Error::InvalidProgram).s("planned tensor offset ").n(static_cast<int64_t>(info.offset))
-          .s(" is not a multiple of its element size ").n(static_cast<int64_t>(esize)).done();
+    // Planned buffers are 8-byte aligned; element sizes are powers of two (a mask, not a
+    // 64-bit modulo, which would pull libgcc's division into Cortex-M images).
+    if ((static_cast<uint32_t>(info.offset) & ((esize < 8 ? esize : 8) - 1)) != 0) {
+      return Fail(Error::InvalidProgram).s("planned tensor offset is not a multiple of its element size").done();
     }
     if (buffer_idx > 0) {  // planned tensor with an initial value (mutable buffer)
       const Fb::Table extra = fb_.table(t, kTensorExtraInfo);

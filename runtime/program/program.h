@@ -92,7 +92,8 @@ class Program {
   Error verify_header(Span<const uint8_t> bytes);
   Error verify_segments();
   // With a named data entry kChecksumKey (slimtorch export --checksum): the CRC-32
-  // its segment holds must match every other segment's bytes (runtime/program/checksum.cc).
+  // its segment holds must match every other segment's bytes. Checked only in
+  // images that link //runtime/program:checksum (runtime/program/checksum.cc).
   Error verify_checksum() const;
   Error verify_plan(uint32_t index) const;
   Error verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, uint32_t i) const;
