@@ -143,8 +143,10 @@ size_t format_g9(double v, char* buf) {
       }
     }
   }
-  uint64_t m = static_cast<uint64_t>(v * 1e8 + 0.5);  // 9 significant digits
-  if (m >= 1000000000ull) {
+  // 9 significant digits: v is in [1, 10), so m < 10^9 + 1 fits 32 bits and the
+  // digit loop divides in hardware (no 64-bit division from libgcc on arm_m55).
+  uint32_t m = static_cast<uint32_t>(v * 1e8 + 0.5);
+  if (m >= 1000000000u) {
     m /= 10;
     e += 1;
   }

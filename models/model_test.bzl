@@ -5,7 +5,10 @@
 makes executorch_model(name) (program, manifest, pruned kernels, embedded data), the image
 `<name>_runtime` (host: runs the embedded program; arm_m55: semihosting firmware), and the
 tests `<name>_host_test` and `<name>_qemu_test`, which compare the outputs with PyTorch
-eager (the export's expected<i>.npy) within `rtol`.
+eager (the export's expected<i>.npy) within `rtol`. `<name>_count` (manual: built only by
+tools/bench/models.py, `bazel build --config=arm_m55 //models:<name>_count`) is the same
+firmware timing one more execution and printing `execute_ns <n>`; under QEMU
+`-icount shift=N` that is the instruction count of one inference times 2^N.
 """
 
 load("//tools:executorch_model.bzl", "executorch_model", "model_image")
@@ -19,6 +22,12 @@ def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, s
     model_image(
         name = name + "_runtime",
         model = name,
+    )
+    model_image(
+        name = name + "_count",
+        model = name,
+        local_defines = ["SLIMTORCH_PRINT_EXECUTE_TIME"],
+        tags = ["manual"],
     )
     host_run_test(
         name = name + "_host_test",

@@ -7,10 +7,10 @@ scripts/setup.sh
 out=build/demo
 rm -rf "$out" && mkdir -p "$out"
 step() { printf '\n== %s\n' "$*" >&2; }
-# The file a target builds (Bazel 4.2.3's cquery has no --output=files).
-built_file() {
-  bazel cquery --noshow_progress "$@" --output=starlark \
-    --starlark:expr="' '.join([f.path for f in target.files.to_list()])" 2>/dev/null
+# Where //app:model_runtime lands for the given flags (the output tree of that configuration;
+# cquery would also list the copies other targets build through transitions).
+built_model_runtime() {
+  echo "$(bazel info "$@" bazel-bin 2>/dev/null)/app/model_runtime"
 }
 
 step "export models/mlp.py (torch.export -> core ATen -> out variants -> memory plan -> .pte)"
@@ -19,11 +19,11 @@ step "export models/mlp.py (torch.export -> core ATen -> out variants -> memory 
 
 step "bazel build //app:model_runtime (host)"
 bazel build --noshow_progress //app:model_runtime
-cp -f "$(built_file //app:model_runtime)" "$out/model_runtime.host"
+cp -f "$(built_model_runtime)" "$out/model_runtime.host"
 
 step "bazel build //app:model_runtime --platforms=//platforms:arm_m55"
 bazel build --noshow_progress --config=arm_m55 //app:model_runtime
-cp -f "$(built_file --config=arm_m55 //app:model_runtime)" "$out/model_runtime.arm_m55.elf"
+cp -f "$(built_model_runtime --config=arm_m55)" "$out/model_runtime.arm_m55.elf"
 
 step "run on the host"
 "$out/model_runtime.host" | tee "$out/host.txt"

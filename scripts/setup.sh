@@ -64,6 +64,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   say "installing Python packages into .venv (torch==2.13.0 CPU${extra:+, test tools})"
   # torch is pinned: that release's CPU wheel is what the project is tested with; a looser
   # requirement would pull a multi-GB CUDA build.
-  .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" -e ".${extra}"
+  # (pip.conf on some machines names local indexes that may be absent: drop those warnings.)
+  .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" -e ".${extra}" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   echo "$fingerprint" > "$stamp"
 fi

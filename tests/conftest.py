@@ -9,27 +9,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-_FILES_EXPR = "' '.join([f.path for f in target.files.to_list()])"
 
 
 def bazel_build(*targets: str) -> list[Path]:
-    """Builds host targets with Bazel and returns the files they produce.
+    """Builds host targets (`//pkg:name` binaries) with Bazel and returns their executables.
 
     Tests that need a runner call this rather than assuming a previous build: Bazel makes it a
-    no-op when everything is current.
+    no-op when everything is current. The path is the host configuration's output tree
+    (`bazel info bazel-bin`): cquery would also list copies built through transitions.
     """
     if shutil.which("bazel") is None:
         pytest.fail("bazel is not on PATH: run `make test` (scripts/setup.sh installs it)")
     subprocess.run(["bazel", "build", "--noshow_progress", *targets], cwd=REPO, check=True)
-    # Bazel 4.2.3's cquery has no --output=files; a Starlark expression prints the same paths.
-    out = subprocess.run(
-        ["bazel", "cquery", "--output=starlark", f"--starlark:expr={_FILES_EXPR}", *targets],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return [REPO / p for p in out]
+    bin_dir = subprocess.run(
+        ["bazel", "info", "bazel-bin"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return [Path(bin_dir) / t.lstrip("/").replace(":", "/") for t in targets]
 
 
 @pytest.fixture(scope="session")

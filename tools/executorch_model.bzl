@@ -383,14 +383,23 @@ def executorch_model(
     # target platform (so with the target's pointer and struct sizes: 32-bit on
     # the Cortex-M55) and run by the build, natively on the host, under QEMU for
     # arm_m55.
+    # main() is a source of the binary, not an archive member: with link-time
+    # optimisation (arm_m55), GNU ld rescans the libraries for calls that code
+    # generation adds (memcpy, __aeabi_uldivmod) only when the link has a
+    # plain object file.
     cc_binary(
         name = name + "_bookkeeping_probe",
+        srcs = ["//tools/memory:bookkeeping_probe.cc"],
         deps = [
-            "//tools/memory:bookkeeping_probe_main",
+            "//app:embedded_model",
+            "//runtime",
             ":" + name + "_embedded",
             ":" + name + "_kernels",
         ] + select({
-            "//platforms:is_arm_m55": ["//platforms/arm_m55:startup"],
+            "//platforms:is_arm_m55": [
+                "//platforms/arm_m55:semihosting",
+                "//platforms/arm_m55:startup",
+            ],
             "//conditions:default": [],
         }),
         visibility = ["//visibility:private"],

@@ -8,7 +8,18 @@
 //
 // Loops (no scratch memory, so no im2col):
 //  - 1x1, stride 1, no padding: per group a GEMM out[oc x HW] = w[oc x ic] @ in[ic x HW].
-//  - otherwise direct convolution per (output channel, input channel) plane pair:
+//  - at least kCB output channels per group (dense convolutions: ResNet-8, first
+//    layers): blocked direct convolution. kCB output channels at a time, each
+//    output row in tiles of kXB columns whose every tap is inside the input row:
+//    a kCB x kXB accumulator block (registers) sums over input channels and taps,
+//    each input value loaded once for kCB channels, the inner loop over the tile's
+//    columns (constant trip count, vectorised); the output is written once. Tiles
+//    may overlap at the end of a row (they write, not accumulate, so overlap is
+//    harmless); the few columns where a tap falls in the padding are computed one
+//    point at a time with bounds checks. Measured on ResNet-8 (host, -O2): 2.6x
+//    faster than the per-channel-pair loop below.
+//  - otherwise (depthwise, fewer than kCB output channels per group) direct
+//    convolution per (output channel, input channel) plane pair:
 //    for every kernel tap, each output row gets w * (a run of an input row); the
 //    valid output range of the run is computed once per tap, so the inner loop has
 //    no bounds checks and (stride 1) reads and writes contiguous memory.
@@ -115,6 +126,133 @@ void conv3x3_plane(const float* __restrict in, const float* __restrict k, float*
   }
 }
 
+// Blocked dense convolution (see the top of the file). kCB output channels share
+// each input load; kXB columns per tile. The Cortex-M55 (-Os, scalar FPU with 32
+// single-precision registers) keeps a 4 x 4 block in registers; the host a 4 x 8.
+constexpr int32_t kCB = 4;
+#if defined(__arm__) && !defined(__linux__)
+constexpr int32_t kXB = 4;
+// -Os does not unroll by itself, and an indexed array would live on the stack:
+// unrolling keeps the block in registers. (On the host, -O2 vectorises the loops
+// as written; unrolling them first would hide them from the loop vectoriser.)
+#define ST_UNROLL _Pragma("GCC unroll 8")
+#else
+constexpr int32_t kXB = 8;
+#define ST_UNROLL
+#endif
+
+struct BlockArgs {
+  const float* in;   // the group's input planes [icg][h][w]
+  const float* w;    // weights of the block's first output channel [icg][kh][kw]
+  float* out;        // output plane of the block's first output channel
+  size_t wstride;    // floats from one output channel's weights to the next (icg * kh * kw)
+  size_t in_plane;   // h * w
+  size_t out_plane;  // oh * ow
+  int32_t icg;
+};
+
+// out[j][oy][ox .. ox+XB) = sum over input channels and taps, j < kCB; every tap's
+// input column ox*sw - pw + kx*dw (kx < kw) is inside the row for the whole tile.
+template <int32_t XB, bool kUnitStride>
+void conv_tile(const BlockArgs& a, const ConvGeom& g, int32_t oy, int32_t ox) {
+  float acc[kCB][XB];
+ST_UNROLL
+  for (int32_t j = 0; j < kCB; ++j) {
+ST_UNROLL
+    for (int32_t x = 0; x < XB; ++x) acc[j][x] = 0.0f;
+  }
+  const int32_t sw = kUnitStride ? 1 : g.sw;
+  const size_t kplane = static_cast<size_t>(g.kh) * g.kw;
+  for (int32_t ci = 0; ci < a.icg; ++ci) {
+    const float* inc = a.in + ci * a.in_plane;
+    const float* wc = a.w + ci * kplane;
+    for (int32_t ky = 0; ky < g.kh; ++ky) {
+      const int32_t iy = oy * g.sh - g.ph + ky * g.dh;
+      if (iy < 0 || iy >= g.h) continue;
+      const float* row = inc + static_cast<size_t>(iy) * g.w + (ox * sw - g.pw);
+      const float* wr = wc + ky * g.kw;
+      for (int32_t kx = 0; kx < g.kw; ++kx) {
+        const float* src = row + kx * g.dw;
+        const float w0 = wr[kx];
+        const float w1 = wr[kx + a.wstride];
+        const float w2 = wr[kx + 2 * a.wstride];
+        const float w3 = wr[kx + 3 * a.wstride];
+ST_UNROLL
+        for (int32_t x = 0; x < XB; ++x) {
+          const float v = src[x * sw];
+          acc[0][x] += w0 * v;
+          acc[1][x] += w1 * v;
+          acc[2][x] += w2 * v;
+          acc[3][x] += w3 * v;
+        }
+      }
+    }
+  }
+  float* dst = a.out + static_cast<size_t>(oy) * g.ow + ox;
+ST_UNROLL
+  for (int32_t j = 0; j < kCB; ++j) {
+ST_UNROLL
+    for (int32_t x = 0; x < XB; ++x) dst[j * a.out_plane + x] = acc[j][x];
+  }
+}
+
+// One output column of the block, taps in the padding skipped (row edges).
+void conv_point(const BlockArgs& a, const ConvGeom& g, int32_t oy, int32_t ox) {
+  float acc[kCB] = {0.0f, 0.0f, 0.0f, 0.0f};
+  const size_t kplane = static_cast<size_t>(g.kh) * g.kw;
+  for (int32_t ci = 0; ci < a.icg; ++ci) {
+    for (int32_t ky = 0; ky < g.kh; ++ky) {
+      const int32_t iy = oy * g.sh - g.ph + ky * g.dh;
+      if (iy < 0 || iy >= g.h) continue;
+      const float* row = a.in + ci * a.in_plane + static_cast<size_t>(iy) * g.w;
+      for (int32_t kx = 0; kx < g.kw; ++kx) {
+        const int32_t ix = ox * g.sw - g.pw + kx * g.dw;
+        if (ix < 0 || ix >= g.w) continue;
+        const float v = row[ix];
+        const float* wk = a.w + ci * kplane + ky * g.kw + kx;
+        for (int32_t j = 0; j < kCB; ++j) acc[j] += wk[j * a.wstride] * v;
+      }
+    }
+  }
+  for (int32_t j = 0; j < kCB; ++j) a.out[j * a.out_plane + static_cast<size_t>(oy) * g.ow + ox] = acc[j];
+}
+
+template <bool kUnitStride>
+void conv_tiles(const BlockArgs& a, const ConvGeom& g, int32_t oy, int32_t x0, int32_t x1) {
+  if (x1 - x0 >= kXB) {
+    for (int32_t ox = x0;; ox += kXB) {
+      if (ox > x1 - kXB) ox = x1 - kXB;  // last tile overlaps the previous one
+      conv_tile<kXB, kUnitStride>(a, g, oy, ox);
+      if (ox + kXB >= x1) break;
+    }
+  } else if (kXB > 4 && x1 - x0 >= 4) {
+    conv_tile<4, kUnitStride>(a, g, oy, x0);
+    conv_tile<4, kUnitStride>(a, g, oy, x1 - 4);
+  } else {
+    for (int32_t ox = x0; ox < x1; ++ox) conv_point(a, g, oy, ox);
+  }
+}
+
+// Writes (no accumulation) kCB whole output planes.
+void conv_block(const BlockArgs& a, const ConvGeom& g) {
+  // columns whose taps are all inside the row: [x0, x1)
+  int32_t x0 = 0;
+  int32_t x1 = 0;
+  int32_t unused = 0;
+  valid_range(g.w, g.ow, g.sw, g.pw, 0, &x0, &unused);
+  valid_range(g.w, g.ow, g.sw, g.pw, (g.kw - 1) * g.dw, &unused, &x1);
+  if (x1 < x0) x1 = x0;
+  for (int32_t oy = 0; oy < g.oh; ++oy) {
+    for (int32_t ox = 0; ox < x0; ++ox) conv_point(a, g, oy, ox);
+    if (g.sw == 1) {
+      conv_tiles<true>(a, g, oy, x0, x1);
+    } else {
+      conv_tiles<false>(a, g, oy, x0, x1);
+    }
+    for (int32_t ox = x1; ox < g.ow; ++ox) conv_point(a, g, oy, ox);
+  }
+}
+
 }  // namespace
 
 Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
@@ -212,8 +350,23 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
       if (pointwise) {
         gemm_f32(wg, ing, og, ocg, icg, static_cast<int32_t>(out_plane), false);
       } else {
-        for (size_t i = 0; i < static_cast<size_t>(ocg) * out_plane; ++i) og[i] = 0.0f;
-        for (int32_t co = 0; co < ocg; ++co) {
+        // whole blocks of kCB output channels (written), then the rest (accumulated)
+        const int32_t blocked = ocg - ocg % kCB;
+        BlockArgs ba;
+        ba.in = ing;
+        ba.wstride = static_cast<size_t>(icg) * kplane;
+        ba.in_plane = in_plane;
+        ba.out_plane = out_plane;
+        ba.icg = icg;
+        for (int32_t co = 0; co < blocked; co += kCB) {
+          ba.w = wg + static_cast<size_t>(co) * icg * kplane;
+          ba.out = og + co * out_plane;
+          conv_block(ba, geo);
+        }
+        for (size_t i = static_cast<size_t>(blocked) * out_plane; i < static_cast<size_t>(ocg) * out_plane; ++i) {
+          og[i] = 0.0f;
+        }
+        for (int32_t co = blocked; co < ocg; ++co) {
           for (int32_t ci = 0; ci < icg; ++ci) {
             const float* kk = wg + (static_cast<size_t>(co) * icg + ci) * kplane;
             if (is3x3) {

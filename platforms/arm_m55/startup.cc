@@ -73,7 +73,11 @@ extern "C" __attribute__((section(".vectors"), used)) const Vector
 // stack use, no FP instruction before CPACR is written.
 extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
   asm volatile(
-      "ldr r0, =0xE000ED88\n"  // CPACR
+      // CPACR address by movw/movt, not `ldr r0, =`: a literal pool would be
+      // emitted at the end of the (link-time optimised, hence large) text
+      // section, out of the load's reach.
+      "movw r0, #0xED88\n"
+      "movt r0, #0xE000\n"  // CPACR
       "ldr r1, [r0]\n"
       "orr r1, r1, #(0xF << 20)\n"  // CP10, CP11: full access
       "str r1, [r0]\n"
@@ -82,7 +86,8 @@ extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
       "b st_start_c\n");
 }
 
-extern "C" __attribute__((noreturn)) void st_start_c() {
+// `used`: only the naked reset handler's asm branches here, which LTO cannot see.
+extern "C" __attribute__((noreturn, used)) void st_start_c() {
   // .data: initial values stored after the code (ITCM), copied to DTCM.
   const uint32_t* src = &__data_load__;
   for (uint32_t* dst = &__data_start__; dst < &__data_end__;) {

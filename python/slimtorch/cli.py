@@ -27,7 +27,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     memories = [memory_planning.parse_memory(m) for m in args.memory or []]
     loaded = exporter.load_model_file(args.model)
-    emitted = exporter.export_model(loaded)
+    emitted = exporter.export_model(loaded, fold_constants=not args.no_fold_constants)
     if memories:
         try:
             memory_planning.plan_program(emitted.program, memories)
@@ -151,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add a CRC-32 of the constant and buffer data, which slimtorch's runtime "
                    "verifies at load (corrupt weights become an error); upstream ExecuTorch "
                    "still runs the program")
+    e.add_argument("--no-fold-constants", action="store_true",
+                   help="keep layout ops on constants (a Linear's weight transpose) as "
+                   "instructions, as upstream ExecuTorch emits them; by default they are "
+                   "evaluated at export, saving the instruction and its planned memory")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")

@@ -98,6 +98,16 @@ def _tensor_bytes(t: torch.Tensor) -> bytes:
     return t.reshape(-1).view(torch.uint8).numpy().tobytes()
 
 
+# Layout ops folded at export time when every tensor they read is a constant: they only move
+# or relabel elements, so the folded constant is no larger than what it replaces.
+_FOLDABLE = frozenset({
+    aten.t.default, aten.permute.default, aten.transpose.int, aten.view.default,
+    aten._unsafe_view.default, aten.reshape.default, aten.squeeze.dim, aten.squeeze.dims,
+    aten.unsqueeze.default, aten.clone.default, aten.permute_copy.default,
+    aten.view_copy.default,
+})
+
+
 class _Emitter:
     def __init__(self, ep: ExportedProgram, model_file: str | None) -> None:
         self.ep = ep
@@ -112,6 +122,8 @@ class _Emitter:
         self.node: Node | None = None
         self.mutable: list[bytes] = []  # initial values of mutable buffers (data_buffer_idx k)
         self.buffer_values: dict[str, int] = {}  # mutated buffer name -> its value index
+        self.constant_data: dict[int, torch.Tensor] = {}  # constant value index -> its tensor
+        self.fold_constants = True
 
     # --------------------------------------------------------------- values
     def _add(self, val: schema.KernelValue) -> int:
@@ -174,7 +186,29 @@ class _Emitter:
 
     def _constant_tensor(self, t: torch.Tensor) -> int:
         self.constants.append(_tensor_bytes(t))
-        return self._tensor_value(t, data_buffer_idx=len(self.constants), planned=False)
+        index = self._tensor_value(t, data_buffer_idx=len(self.constants), planned=False)
+        self.constant_data[index] = t
+        return index
+
+    def _fold_constant(self, node: Node) -> bool:
+        """Evaluates a layout op whose tensor inputs are all constants (the transposed weight
+        of every Linear, a reshaped bias) at export time, making its result a constant: no
+        instruction runs, and no planned memory holds a copy of the weight."""
+        if not self.fold_constants or node.target not in _FOLDABLE:
+            return False
+        inputs = [a for a in node.all_input_nodes]
+        if not inputs or not all(
+            isinstance(self.node_values.get(a), int) and self.node_values[a] in self.constant_data
+            for a in inputs
+        ):
+            return False
+        args, kwargs = torch.fx.node.map_arg(
+            (node.args, node.kwargs), lambda a: self.constant_data[self.node_values[a]]
+        )
+        with torch.no_grad():
+            result = node.target(*args, **kwargs)  # type: ignore[operator]
+        self.node_values[node] = self._constant_tensor(result.contiguous())
+        return True
 
     def _mutable_tensor(self, t: torch.Tensor, name: str) -> int:
         """A planned tensor whose initial value is kept in the mutable data segment."""
@@ -450,7 +484,8 @@ class _Emitter:
             elif node.op == "call_function" and _is_runtime_check(node.target):
                 continue  # export-time assertions: nothing to run on the device
             elif node.op == "call_function" and isinstance(node.target, torch._ops.OpOverload):
-                self._emit_call(node)
+                if not self._fold_constant(node):
+                    self._emit_call(node)
             elif node.op == "call_function" and isinstance(
                     node.target, torch._ops.HigherOrderOperator):
                 control_flow.emit_higher_order(self, node)
@@ -468,6 +503,7 @@ class _Emitter:
         self.node = output
         outputs = self._emit_outputs(output)
         self.node = None
+        self._drop_unread_constants(inputs, outputs)
         segment, offsets = pte.pack_constants(self.constants)
         mutable_segment, mutable_offsets = pte.pack_constants(self.mutable)
         plan = schema.ExecutionPlan(
@@ -490,11 +526,39 @@ class _Emitter:
         )
         return EmittedProgram(program, segment, mutable_segment)
 
+    def _drop_unread_constants(self, inputs: list[int], outputs: list[int]) -> None:
+        """Constants no instruction reads (a weight whose transpose was folded into a constant
+        of its own) are not stored: their values become None and the constant segment keeps
+        the rest, renumbered in order."""
+        used: set[int] = set(inputs) | set(outputs)
+        for ins in self.instructions:
+            used.update(memory_planning.touched_values(ins))
+        for idx in list(used):
+            v = self.values[idx].val
+            if isinstance(v, schema.TensorList | schema.OptionalTensorList):
+                used.update(i for i in v.items if i >= 0)
+        kept: list[bytes] = []
+        for idx in self.constant_data:  # creation order, which is data_buffer_idx order
+            tensor = self.values[idx].val
+            assert isinstance(tensor, schema.Tensor)
+            if idx in used:
+                kept.append(self.constants[tensor.data_buffer_idx - 1])
+                tensor.data_buffer_idx = len(kept)
+            else:
+                self.values[idx] = schema.EValue(schema.Null())
+        self.constants = kept
+
     def _plan(self, plan: schema.ExecutionPlan) -> None:
         # One memory (id 1) by default; `slimtorch export --memory` replans for a hierarchy.
         memory_planning.plan_method(plan, planned=self.planned)
 
 
-def emit_program(ep: ExportedProgram, model_file: str | None = None) -> EmittedProgram:
-    """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program."""
-    return _Emitter(ep, model_file).emit()
+def emit_program(ep: ExportedProgram, model_file: str | None = None,
+                 fold_constants: bool = True) -> EmittedProgram:
+    """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program.
+
+    fold_constants: evaluate layout ops on constants at export time (see _FOLDABLE); off
+    gives the instruction stream upstream ExecuTorch's default flow emits."""
+    emitter = _Emitter(ep, model_file)
+    emitter.fold_constants = fold_constants
+    return emitter.emit()

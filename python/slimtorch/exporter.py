@@ -20,7 +20,7 @@ def _progress(message: str) -> None:
     print(f"slimtorch: {message}", file=sys.stderr, flush=True)
 
 
-def export_model(loaded: LoadedModel) -> EmittedProgram:
+def export_model(loaded: LoadedModel, fold_constants: bool = True) -> EmittedProgram:
     """torch.export + core-ATen decomposition + emission (out variants, memory plan)."""
     t0 = time.monotonic()
     _progress(f"exporting {loaded.path} (torch.export)")
@@ -32,7 +32,7 @@ def export_model(loaded: LoadedModel) -> EmittedProgram:
     _progress("decomposing to core ATen")
     ep = ep.run_decompositions()
     _progress("converting to out variants, planning memory")
-    emitted = emit_program(ep, os.path.abspath(loaded.path))
+    emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants)
     n = len(emitted.program.execution_plan[0].chains[0].instructions)
     _progress(f"emitted {n} instructions in {time.monotonic() - t0:.1f}s")
     return emitted

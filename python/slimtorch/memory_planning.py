@@ -113,7 +113,8 @@ def parse_memory(spec: str) -> Memory:
 
 
 # ------------------------------------------------------------------------------ lifetimes
-def _touched(ins: schema.Instruction) -> list[int]:
+def touched_values(ins: schema.Instruction) -> list[int]:
+    """Value indices an instruction reads or writes directly (list values, not their items)."""
     a = ins.instr_args
     if isinstance(a, schema.KernelCall | schema.DelegateCall):
         return list(a.args)
@@ -157,7 +158,7 @@ def tensor_lifetimes(
     loops: list[tuple[int, int]] = []
     moves: list[tuple[int, int]] = []  # (source, destination)
     for i, ins in enumerate(instructions):
-        for idx in _touched(ins):
+        for idx in touched_values(ins):
             touch(idx, i)
         a = ins.instr_args
         if isinstance(a, schema.JumpFalseCall) and a.destination_instruction <= i:

@@ -9,8 +9,10 @@ char g_message[kErrorMessageCapacity];
 #if SLIMTORCH_ERROR_MESSAGES
 size_t g_length = 0;
 
+// Appends up to `len` chars of `text`, stopping early at a NUL (so
+// NUL-terminated text passes len = SIZE_MAX and needs no strlen).
 void append(const char* text, size_t len) {
-  for (size_t i = 0; i < len && g_length + 1 < kErrorMessageCapacity; ++i) {
+  for (size_t i = 0; i < len && text[i] != '\0' && g_length + 1 < kErrorMessageCapacity; ++i) {
     g_message[g_length++] = text[i];
   }
   g_message[g_length] = '\0';
@@ -22,17 +24,33 @@ void append(const char* text, size_t len) {
 const char* last_error_message() { return g_message; }
 
 size_t format_int(char* buf, int64_t v) {
-  char tmp[20];
-  size_t n = 0;
-  // Work on the negative value so INT64_MIN needs no special case.
-  int64_t x = v < 0 ? v : -v;
-  do {
-    tmp[n++] = static_cast<char>('0' - (x % 10));
-    x /= 10;
-  } while (x != 0);
+  // Magnitude as unsigned (well defined for INT64_MIN too).
+  const uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   size_t out = 0;
   if (v < 0) {
     buf[out++] = '-';
+  }
+  char tmp[16];
+  size_t n = 0;
+  if ((mag >> 32) == 0) {
+    // Decimal with 32-bit division only: 32-bit targets divide in hardware
+    // (Cortex-M55 UDIV) but would pull ~900 bytes of libgcc for 64-bit division.
+    uint32_t x = static_cast<uint32_t>(mag);
+    do {
+      tmp[n++] = static_cast<char>('0' + x % 10);
+      x /= 10;
+    } while (x != 0);
+  } else {
+    // Beyond 32 bits (only corrupt counts and offsets get here): hexadecimal,
+    // which needs only shifts.
+    uint64_t x = mag;
+    do {
+      const uint32_t d = static_cast<uint32_t>(x & 0xF);
+      tmp[n++] = static_cast<char>(d < 10 ? '0' + d : 'a' + (d - 10));
+      x >>= 4;
+    } while (x != 0);
+    buf[out++] = '0';
+    buf[out++] = 'x';
   }
   while (n > 0) {
     buf[out++] = tmp[--n];
@@ -60,11 +78,7 @@ Fail::Fail(Error e) : error_(e) {
 }
 
 Fail& Fail::s(const char* text) {
-  size_t len = 0;
-  while (text[len] != '\0') {
-    ++len;
-  }
-  append(text, len);
+  append(text, SIZE_MAX);
   return *this;
 }
 

@@ -1,8 +1,9 @@
 """Host latency of the edge models: slimtorch vs upstream ExecuTorch 1.5.1 vs PyTorch eager.
 
     PYTHONPATH=python .venv/bin/python tools/bench/models.py [--iterations 50] [--runner PATH]
+        [--models NAME ...] [--no-m55]
 
-For each model in models/ (MobileNetV2 at width 1.0, 224x224, 1000 classes, as
+For each model in models/ (on the host MobileNetV2 at width 1.0, 224x224, 1000 classes, as
 SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
   - slimtorch: `slimtorch export`, then `pte_runner PROGRAM --input ... --iterations N`
     (built with `bazel build -c opt //app:pte_runner` unless --runner names one), its
@@ -10,7 +11,13 @@ SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
   - upstream: the program upstream ExecuTorch exports from the same model file and
     weights, run by upstream's runtime (`executorch.runtime`, its portable kernels),
     median of N executions;
-  - eager: PyTorch eager on one thread, median of N calls.
+  - eager: PyTorch eager on one thread, median of N calls;
+  - m55 instr: instructions of one inference on the emulated Cortex-M55: the firmware
+    `//models:<model>_count` (built with --config=arm_m55, -Os, the model's pruned kernels;
+    MobileNetV2 there is the tests' width 0.35 at 96x96) runs under `qemu-system-arm -M
+    mps3-an547 -icount shift=5`, where one instruction is 2^5 ns of emulated time, and
+    prints `execute_ns` of one Method::execute(). Run twice; `repeat` says whether both
+    runs gave the same count.
 Prints one table row per model with the ratios upstream/slimtorch and eager/slimtorch
 (> 1: slimtorch is faster). A benchmark, not a test: it asserts nothing.
 """
@@ -41,6 +48,7 @@ MODELS = [
     "transformer_block",
 ]
 BENCH_ENV = {"SLIMTORCH_MOBILENET_V2": "1.0"}
+QEMU_SHIFT = 5  # -icount shift: one emulated instruction takes 2^5 ns of virtual time
 
 
 def load_model_file(path: Path) -> ModuleType:
@@ -66,6 +74,50 @@ def build_runner() -> Path:
         text=True,
     )
     return Path(out.stdout.strip()) / "app/pte_runner"
+
+
+def m55_instructions(names: list[str]) -> dict[str, tuple[int, bool]]:
+    """Per model: (instructions of one inference on the emulated Cortex-M55, repeatable)."""
+    targets = [f"//models:{n}_count" for n in names]
+    env = {k: v for k, v in os.environ.items() if k not in BENCH_ENV}  # tests' model sizes
+    bazel = ["bazel", "build", "--config=arm_m55", "--nosandbox_debug"]
+    subprocess.run(bazel + targets, cwd=REPO, check=True, env=env)
+    info = ["bazel", "info", "--config=arm_m55", "bazel-bin"]
+    out = subprocess.run(info, cwd=REPO, check=True, capture_output=True, text=True, env=env)
+    bin_dir = Path(out.stdout.strip())
+    result = {}
+    for name in names:
+        counts = []
+        for _ in range(2):
+            run = subprocess.run(
+                [
+                    "qemu-system-arm",
+                    "-M",
+                    "mps3-an547",
+                    "-nographic",
+                    "-icount",
+                    f"shift={QEMU_SHIFT}",
+                    "-semihosting-config",
+                    "enable=on,target=native",
+                    "-kernel",
+                    str(bin_dir / "models" / f"{name}_count"),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                stdin=subprocess.DEVNULL,
+            )
+            text = (run.stdout + run.stderr).replace("\r", "")  # semihosting: QEMU's stderr
+            m = re.search(r"^execute_ns ([0-9]+)$", text, re.M)
+            if run.returncode != 0 or m is None:
+                raise SystemExit(
+                    f"error: //models:{name}_count under QEMU printed no `execute_ns` line "
+                    f"(status {run.returncode}): {text[-400:]}; it is built with "
+                    "SLIMTORCH_PRINT_EXECUTE_TIME (models/model_test.bzl, app/firmware_main.cc)"
+                )
+            counts.append(round(int(m.group(1)) / 2**QEMU_SHIFT))
+        result[name] = (counts[0], counts[0] == counts[1])
+    return result
 
 
 def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) -> float:
@@ -138,12 +190,14 @@ def main(argv: list[str]) -> int:
         "--runner", type=Path, help="a pte_runner built with -c opt (default: build it)"
     )
     parser.add_argument("--models", nargs="*", default=MODELS)
+    parser.add_argument("--no-m55", action="store_true", help="skip the Cortex-M55 column")
     args = parser.parse_args(argv)
+    m55 = {} if args.no_m55 else m55_instructions(args.models)
     os.environ.update(BENCH_ENV)
     runner = args.runner or build_runner()
     print(
         f"{'model':<20}{'slimtorch us':>14}{'upstream us':>14}{'eager us':>12}"
-        f"{'upstream/slim':>15}{'eager/slim':>12}"
+        f"{'upstream/slim':>15}{'eager/slim':>12}{'m55 instr':>14}{'repeat':>8}"
     )
     for name in args.models:
         model_file = REPO / "models" / f"{name}.py"
@@ -155,9 +209,14 @@ def main(argv: list[str]) -> int:
             slim = slimtorch_us(runner, model_file, work, args.iterations)
             up = upstream_us(model, inputs, work, args.iterations)
         eager = eager_us(model, inputs, args.iterations)
+        m55_cells = f"{'-':>14}{'-':>8}"
+        if name in m55:
+            count, same = m55[name]
+            m55_cells = f"{count:>14,}{'yes' if same else 'NO':>8}"
         print(
             f"{name:<20}{slim:>14.1f}{up:>14.1f}{eager:>12.1f}"
-            f"{up / slim:>15.2f}{eager / slim:>12.2f}"
+            f"{up / slim:>15.2f}{eager / slim:>12.2f}{m55_cells}",
+            flush=True,
         )
     return 0
 

@@ -27,7 +27,9 @@ def _link_map_aspect_impl(target, ctx):
     map_file = ctx.actions.declare_file(ctx.rule.attr.name + ".sized.map")
     # Starlark sees the command line with its params file already expanded
     # (and the @file reference kept): drop the reference.
-    argv = [a for a in action.argv if not a.startswith("@")]
+    # Debug information is kept (no -Wl,-S): it loads nothing, and the report
+    # attributes link-time optimised code to source files through it.
+    argv = [a for a in action.argv if not a.startswith("@") and a != "-Wl,-S"]
     out = argv.index("-o")
     argv[out + 1] = elf.path
     ctx.actions.run(
@@ -44,20 +46,57 @@ link_map_aspect = aspect(implementation = _link_map_aspect_impl)
 
 _MESSAGES_FLAG = "//runtime/core:error_messages"
 
-def _image_transition_impl(
-        settings,  # @unused
-        attr):
-    # Host images are measured as released (-c opt); firmware is always -Os.
+# Host images are measured as a size-optimised release build: -c opt
+# (NDEBUG, no assertions) with the flags the firmware toolchain always uses
+# (-Os, link-time optimisation, a section per function and datum,
+# --gc-sections), no unwind tables (the
+# runtime has no exceptions; .eh_frame is dead weight) and no PLT/GOT-heavy PIE.
+# That is how one would ship the runtime on a size-constrained Linux device,
+# and it measures the runtime's code rather than the default fastbuild's
+# unoptimised code and debug-oriented sections. Firmware is always -Os (its
+# toolchain bakes the flags in).
+_HOST_SIZE_COPTS = [
+    "-Os",
+    "-g",  # not loaded; lets the report attribute LTO code to source files
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-fno-asynchronous-unwind-tables",
+    "-fno-unwind-tables",
+    "-flto",
+]
+_HOST_SIZE_LINKOPTS = [
+    "-Wl,--gc-sections",
+    "-no-pie",
+    "-Wl,--build-id=none",
+    # LTO code generation happens at link time: the same options there.
+    "-flto",
+    "-Os",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-fno-asynchronous-unwind-tables",
+    "-fno-unwind-tables",
+]
+
+def _image_transition_impl(settings, attr):
+    arm = "arm_m55" in attr.platform
     return {
         "//command_line_option:platforms": attr.platform,
-        "//command_line_option:compilation_mode": "fastbuild" if "arm_m55" in attr.platform else "opt",
+        "//command_line_option:compilation_mode": "fastbuild" if arm else "opt",
+        "//command_line_option:copt": settings["//command_line_option:copt"] + ([] if arm else _HOST_SIZE_COPTS),
+        "//command_line_option:linkopt": settings["//command_line_option:linkopt"] + ([] if arm else _HOST_SIZE_LINKOPTS),
         _MESSAGES_FLAG: attr.error_messages,
     }
 
 _image_transition = transition(
     implementation = _image_transition_impl,
-    inputs = [],
-    outputs = ["//command_line_option:platforms", "//command_line_option:compilation_mode", _MESSAGES_FLAG],
+    inputs = ["//command_line_option:copt", "//command_line_option:linkopt"],
+    outputs = [
+        "//command_line_option:platforms",
+        "//command_line_option:compilation_mode",
+        "//command_line_option:copt",
+        "//command_line_option:linkopt",
+        _MESSAGES_FLAG,
+    ],
 )
 
 _COMMON_ATTRS = {

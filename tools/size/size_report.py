@@ -98,6 +98,10 @@ def component(obj: str) -> str:
     member = lib.group(2) if lib else base
     libname = lib.group(1) if lib else ""
     stem = re.sub(r"\.(pic\.)?o$", "", member)
+    if ".ltrans" in base:
+        # Link-time optimised code (temporary ltrans objects): parse_map
+        # attributes it by source file through the image's debug information.
+        return LTO_UNATTRIBUTED
     if obj.startswith("/") or libname in _SYSTEM_LIBS:
         name = libname or stem
         kind = (
@@ -123,6 +127,55 @@ def component(obj: str) -> str:
     return "application: " + stem
 
 
+LTO_UNATTRIBUTED = "link-time optimised: strings and constants (no symbol)"
+
+
+def source_component(path: str) -> str:
+    """Component of a source file (from debug information) of link-time optimised code.
+    Code inlined across files counts for the function it was inlined into.
+    Data has no source line: "symbol:<mangled name>", attributed by name."""
+    if path.startswith("symbol:"):
+        name = path[len("symbol:"):]
+        if "kProgramData" in name:
+            return "model data: embedded program"
+        if "kInput" in name or "kShape" in name:
+            return "model data: example inputs"
+        if "slimtorch_app" in name:
+            return "application: data"
+        return "runtime core: data" if "slimtorch" in name else "link-time optimised: other data"
+    stem = re.sub(r"(_inl)?\.(cc|cpp|c|h|S)$", "", os.path.basename(path))
+    if stem.endswith("_registry"):
+        return "kernel registry: generated"
+    if stem.endswith("_embedded"):
+        return "model data: embedded program"
+    if "/kernels/" in path:
+        return "kernels: " + (stem[3:] if stem.startswith("op_") else stem)
+    if "/runtime/" in path:
+        return "runtime core: " + stem
+    if "/platforms/" in path:
+        return "start-up: " + stem
+    return "application: " + stem
+
+
+def symbol_sources(prefix: str, elf: Path) -> dict[int, str]:
+    """Address -> defining source file of every symbol with debug information."""
+    out = subprocess.run(
+        [prefix + "nm", "-l", "--defined-only", str(elf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    sources: dict[int, str] = {}
+    for line in out:
+        parts = line.split("\t")
+        fields = parts[0].split()
+        if len(parts) == 2 and ":" in parts[1]:
+            sources[int(fields[0], 16)] = parts[1].rsplit(":", 1)[0]
+        elif len(fields) == 3:  # data: debug information gives no line, keep the name
+            sources.setdefault(int(fields[0], 16), "symbol:" + fields[2])
+    return sources
+
+
 def loaded_sections(prefix: str, elf: Path) -> tuple[str, ...]:
     """Output sections of `elf` whose bytes are in the image (flags ALLOC and LOAD)."""
     out = subprocess.run(
@@ -138,8 +191,13 @@ def loaded_sections(prefix: str, elf: Path) -> tuple[str, ...]:
     return tuple(names)
 
 
-def parse_map(path: Path, flash_sections: tuple[str, ...] = FLASH_SECTIONS) -> dict[str, int]:
-    """Flash bytes per component from a GNU ld map file."""
+def parse_map(
+    path: Path,
+    flash_sections: tuple[str, ...] = FLASH_SECTIONS,
+    sources: dict[int, str] | None = None,
+) -> dict[str, int]:
+    """Flash bytes per component from a GNU ld map file. `sources` (address ->
+    source file) attributes link-time optimised input sections."""
     sizes: dict[str, int] = {}
     in_map = False
     current = ""
@@ -171,6 +229,8 @@ def parse_map(path: Path, flash_sections: tuple[str, ...] = FLASH_SECTIONS) -> d
                 if obj.startswith("load address") or obj.startswith("0x"):
                     continue
                 key = component(obj)
+                if key == LTO_UNATTRIBUTED and sources and int(m.group(2), 16) in sources:
+                    key = source_component(sources[int(m.group(2), 16)])
                 sizes[key] = sizes.get(key, 0) + size
         elif re.match(r"^ (\.\S+|COMMON)$", line):
             pending = line.strip()
@@ -196,7 +256,9 @@ def measure(image: Image) -> None:
         stripped = Path(tmp) / "stripped"
         subprocess.run([image.prefix + "strip", "-o", str(stripped), str(image.elf)], check=True)
         image.stripped = stripped.stat().st_size
-    image.components = parse_map(image.map, loaded_sections(image.prefix, image.elf))
+    image.components = parse_map(
+        image.map, loaded_sections(image.prefix, image.elf), symbol_sources(image.prefix, image.elf)
+    )
     rest = image.flash - sum(image.components.values())
     if rest > 0:  # host ELFs: dynamic-linking tables, unwind index, notes
         image.components["other sections: not in the map's input sections"] = rest

@@ -337,6 +337,15 @@ def gen_convolution(rng: np.random.Generator) -> Iterator[Case]:
         (1, 3, (16,), 4, (3,), [1], [1], [1], 1, True),  # 1-D
         (2, 4, (15,), 4, (5,), [2], [2], [2], 2, False),
         (0, 2, (4, 4), 2, (3, 3), [1, 1], [1, 1], [1, 1], 1, True),  # empty batch
+        # blocked path (>= 4 output channels per group): whole blocks and a rest, rows of
+        # 1..3 tiles with an overlapping last tile, 4-wide tiles, point-only rows
+        (1, 5, (19, 21), 10, (3, 3), [1, 1], [1, 1], [1, 1], 1, True),
+        (2, 6, (17, 13), 8, (3, 3), [2, 2], [1, 1], [1, 1], 2, True),
+        (1, 3, (9, 6), 4, (3, 3), [1, 1], [1, 1], [1, 1], 1, False),
+        (1, 2, (5, 3), 4, (3, 3), [1, 1], [1, 1], [1, 1], 1, True),
+        (1, 3, (12, 20), 8, (3, 5), [2, 3], [2, 0], [2, 2], 1, True),
+        (1, 4, (10, 11), 12, (2, 2), [1, 2], [0, 1], [1, 1], 1, False),
+        (2, 3, (40,), 8, (3,), [1], [1], [1], 1, True),  # 1-D, blocked
     ]
     for n, c, sp, oc, k, stride, pad, dil, groups, has_bias in cases:
         x = rand(rng, (n, c, *sp))

@@ -51,9 +51,26 @@ def test_models_run_on_upstream_runtime(make) -> None:  # type: ignore[no-untype
         torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
 
 
-def test_mlp_program_shape(slim_mlp: bytes, mlp_model: LoadedModel) -> None:
-    """Structure upstream would also emit: out variants, addmm args, constants, meta type."""
-    parsed = pte.read_pte(slim_mlp)
+def test_constant_folding_drops_weight_transposes(slim_mlp: bytes, mlp_model: LoadedModel) -> None:
+    """By default each Linear's weight transpose is evaluated at export: no permute_copy runs,
+    the transposed weights are constants (the originals are not stored), and the planned
+    memory holds activations only. (That the folded program still matches PyTorch on
+    upstream's runtime is test_mlp_runs_on_upstream_runtime.)"""
+    folded = pte.read_pte(slim_mlp).program
+    unfolded_bytes = exporter.export_model(mlp_model, fold_constants=False).to_bytes()
+    unfolded = pte.read_pte(unfolded_bytes).program
+    names = [f"{o.name}.{o.overload}" for o in folded.execution_plan[0].operators]
+    assert "aten::permute_copy.out" not in names
+    assert len(folded.execution_plan[0].chains[0].instructions) == 4  # addmm relu addmm softmax
+    assert (sum(folded.execution_plan[0].non_const_buffer_sizes)
+            < sum(unfolded.execution_plan[0].non_const_buffer_sizes))
+    assert len(slim_mlp) <= len(unfolded_bytes)  # the untransposed weights are not kept
+
+
+def test_mlp_program_shape(mlp_model: LoadedModel) -> None:
+    """Structure upstream would also emit (without constant folding): out variants, addmm args,
+    constants, meta type."""
+    parsed = pte.read_pte(exporter.export_model(mlp_model, fold_constants=False).to_bytes())
     plan = parsed.program.execution_plan[0]
     names = [f"{o.name}.{o.overload}" for o in plan.operators]
     assert names[:3] == ["aten::permute_copy.out", "aten::addmm.out", "aten::relu.out"]

@@ -212,16 +212,18 @@ def test_parse_memory() -> None:
 
 def test_export_across_two_memories_writes_memory_ids(mlp_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "mlp.pte"
-    assert cli.main(["export", str(mlp_path), "-o", str(out), "--memory", "dtcm:1K",
+    # The MLP plans 512 bytes (activations only: the weight transposes are folded), so a
+    # 256-byte DTCM takes part of it and SRAM the rest.
+    assert cli.main(["export", str(mlp_path), "-o", str(out), "--memory", "dtcm:256",
                      "--memory", "sram:2M"]) == 0
     plan = pte.read_pte_file(str(out)).program.execution_plan[0]
     ids = {v.val.allocation_info.memory_id for v in plan.values
            if isinstance(v.val, schema.Tensor) and v.val.allocation_info is not None}
     assert ids == {1, 2}
-    assert 0 < plan.non_const_buffer_sizes[1] <= 1024
+    assert 0 < plan.non_const_buffer_sizes[1] <= 256
     svg = tmp_path / "plan.svg"
     assert cli.main(["inspect", "--brief", "--memory", "--svg", str(svg), str(out)]) == 0
     root = ElementTree.parse(svg).getroot()
     assert len(root.findall(".//{http://www.w3.org/2000/svg}rect")) > 5
-    assert cli.main(["export", str(mlp_path), "-o", str(out), "--memory", "dtcm:256",
-                     "--memory", "sram:256"]) == 1
+    assert cli.main(["export", str(mlp_path), "-o", str(out), "--memory", "dtcm:128",
+                     "--memory", "sram:128"]) == 1
