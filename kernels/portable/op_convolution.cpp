@@ -23,6 +23,8 @@
 //    for every kernel tap, each output row gets w * (a run of an input row); the
 //    valid output range of the run is computed once per tap, so the inner loop has
 //    no bounds checks and (stride 1) reads and writes contiguous memory.
+#include <stdint.h>
+
 #include "kernels/portable/util.h"
 
 namespace slimtorch {
@@ -314,9 +316,15 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
   geo.pw = pad[sd - 1];
   geo.dh = sd == 2 ? dil[0] : 1;
   geo.dw = dil[sd - 1];
-  const int64_t eh = static_cast<int64_t>(geo.h) + 2 * geo.ph - static_cast<int64_t>(geo.dh) * (geo.kh - 1) - 1;
-  const int64_t ew = static_cast<int64_t>(geo.w) + 2 * geo.pw - static_cast<int64_t>(geo.dw) * (geo.kw - 1) - 1;
+  // In 64 bits: padding and dilation come from the program and may be anything up to INT32_MAX.
+  const int64_t eh = static_cast<int64_t>(geo.h) + 2 * static_cast<int64_t>(geo.ph) -
+                     static_cast<int64_t>(geo.dh) * (geo.kh - 1) - 1;
+  const int64_t ew = static_cast<int64_t>(geo.w) + 2 * static_cast<int64_t>(geo.pw) -
+                     static_cast<int64_t>(geo.dw) * (geo.kw - 1) - 1;
   if (eh < 0 || ew < 0) return ctx.fail("input: smaller than the (dilated) kernel after padding", Error::InvalidArgument);
+  if (eh / geo.sh >= INT32_MAX || ew / geo.sw >= INT32_MAX) {
+    return ctx.fail("padding: output size out of range", Error::InvalidArgument);
+  }
   geo.oh = static_cast<int32_t>(eh / geo.sh + 1);
   geo.ow = static_cast<int32_t>(ew / geo.sw + 1);
   int32_t out_sizes[4] = {n, oc, geo.oh, geo.ow};

@@ -33,7 +33,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             memory_planning.plan_program(emitted.program, memories)
         except memory_planning.MemoryPlanError as e:
             raise memory_planning.MemoryPlanError(f"{args.model}: {e}") from None
-    data = emitted.to_bytes()
+    data = emitted.to_bytes(checksum=args.checksum)
     parent = os.path.dirname(args.output)
     if parent:
         os.makedirs(parent, exist_ok=True)
@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "--memory sram:2M; memory i becomes memory id i+1. Default: one unbounded "
                    "memory. Tensors go to the fastest memory first, most accesses per "
                    "byte-instruction first; the rest spill down")
+    e.add_argument("--checksum", action="store_true",
+                   help="add a CRC-32 of the constant and buffer data, which slimtorch's runtime "
+                   "verifies at load (corrupt weights become an error); upstream ExecuTorch "
+                   "still runs the program")
     e.add_argument("--no-fold-constants", action="store_true",
                    help="keep layout ops on constants (a Linear's weight transpose) as "
                    "instructions, as upstream ExecuTorch emits them; by default they are "

@@ -10,8 +10,11 @@ Higher-order ops (cond, while_loop, map, scan) become jumps over inlined subgrap
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
+import struct
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,10 @@ _MEMORY_FORMAT = {torch.contiguous_format: 0, torch.preserve_format: 1}
 _LAYOUT = {torch.strided: 0}
 
 
+# Key of the named data entry whose segment holds the segment checksum (runtime/program/program.h).
+CHECKSUM_KEY = "slimtorch.segments_crc32"
+
+
 class EmitError(Exception):
     """An op or graph construct this exporter cannot put in a program."""
 
@@ -45,11 +52,22 @@ class EmittedProgram:
     constant_segment: bytes  # segment 0 data (empty when there are no constants)
     mutable_segment: bytes = b""  # segment 1: initial values of mutable buffers (if any)
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, checksum: bool = False) -> bytes:
+        """The .pte file. With `checksum`, one more segment holds the CRC-32 (zlib.crc32) of
+        every other segment's bytes, named by a named_data entry CHECKSUM_KEY: slimtorch's
+        runtime verifies it at load (runtime/program/checksum.cc); upstream's ignores it."""
         segments = [self.constant_segment]
         if self.program.mutable_data_segments:
             segments.append(self.mutable_segment)
-        return pte.write_pte(self.program, segments)
+        program = self.program
+        if checksum:
+            crc = 0
+            for blob in segments:
+                crc = zlib.crc32(blob, crc)
+            entry = schema.NamedData(CHECKSUM_KEY, len(segments))
+            program = dataclasses.replace(program, named_data=[*(program.named_data or []), entry])
+            segments.append(struct.pack("<I", crc))
+        return pte.write_pte(program, segments)
 
 
 def source_line(node: Node, prefer_file: str | None = None) -> str:

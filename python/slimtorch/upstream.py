@@ -14,13 +14,24 @@ import torch
 
 
 def export_program(
-    module: torch.nn.Module, inputs: tuple[Any, ...], dynamic_shapes: Any = None
+    module: torch.nn.Module,
+    inputs: tuple[Any, ...],
+    dynamic_shapes: Any = None,
+    init_buffers: bool = False,
 ) -> bytes:
-    """The .pte that upstream's default flow (torch.export, to_edge, to_executorch) makes."""
-    from executorch.exir import to_edge
+    """The .pte that upstream's default flow (torch.export, to_edge, to_executorch) makes.
+
+    With init_buffers, every mutable buffer keeps its initial value in the program (upstream's
+    InitializedMutableBufferPass; by default upstream leaves mutated buffers uninitialised)."""
+    from executorch.exir import ExecutorchBackendConfig, to_edge
 
     exported = torch.export.export(module, inputs, dynamic_shapes=dynamic_shapes)
-    return bytes(to_edge(exported).to_executorch().buffer)
+    config = None
+    if init_buffers:
+        from executorch.exir.passes.init_mutable_pass import InitializedMutableBufferPass
+
+        config = ExecutorchBackendConfig(passes=[InitializedMutableBufferPass([""])])
+    return bytes(to_edge(exported).to_executorch(config).buffer)
 
 
 def load_method(program: bytes | Path, method: str = "forward") -> Any:

@@ -15,6 +15,9 @@ int compare(const char* name, size_t len, const char* entry) {
     if (a != b) {
       return a < b ? -1 : 1;  // entry ending first (b == 0) sorts it before name
     }
+    if (b == '\0') {
+      return 1;  // a NUL inside name (corrupt program): entry ended, name goes on
+    }
   }
   return entry[len] == '\0' ? 0 : -1;
 }

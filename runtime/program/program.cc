@@ -33,6 +33,9 @@ Result<Program> Program::load(Span<const uint8_t> bytes, const LoadLimits& limit
   if (e == Error::Ok) {
     e = p.verify_segments();
   }
+  if (e == Error::Ok) {
+    e = p.verify_checksum();
+  }
   for (uint32_t i = 0; e == Error::Ok && i < p.plans_.len; ++i) {
     e = p.verify_plan(i);
   }
@@ -41,6 +44,10 @@ Result<Program> Program::load(Span<const uint8_t> bytes, const LoadLimits& limit
   }
   return p;
 }
+
+// Without //runtime/program:checksum linked, a program's segment checksum is not
+// verified (and costs no code); that library's strong definition replaces this one.
+__attribute__((weak)) Error Program::verify_checksum() const { return Error::Ok; }
 
 Error Program::verify_header(Span<const uint8_t> bytes) {
   if (bytes.data == nullptr || bytes.size < 8) {
@@ -251,6 +258,11 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
     if (info.offset > cap || info.nbytes > cap - info.offset) {
       return Fail(Error::InvalidProgram).s("planned tensor at offset ").n(static_cast<int64_t>(info.offset)).s(" (")
           .n(info.nbytes).s(" bytes) overruns memory id ").n(info.memory_id).s(" of ").n(static_cast<int64_t>(cap)).s(" bytes").done();
+    }
+    // Planned buffers are 8-byte aligned; element sizes are powers of two (a mask, not a
+    // 64-bit modulo, which would pull libgcc's division into Cortex-M images).
+    if ((static_cast<uint32_t>(info.offset) & ((esize < 8 ? esize : 8) - 1)) != 0) {
+      return Fail(Error::InvalidProgram).s("planned tensor offset is not a multiple of its element size").done();
     }
     if (buffer_idx > 0) {  // planned tensor with an initial value (mutable buffer)
       const Fb::Table extra = fb_.table(t, kTensorExtraInfo);

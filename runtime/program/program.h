@@ -58,6 +58,9 @@ struct TensorInfo {
 
 class Program {
  public:
+  // Named data key of the segment checksum `slimtorch export --checksum` writes.
+  static constexpr const char* kChecksumKey = "slimtorch.segments_crc32";
+
   Program() = default;
 
   // Verifies `bytes` as a program. The bytes must stay valid (see above) and
@@ -88,6 +91,10 @@ class Program {
  private:
   Error verify_header(Span<const uint8_t> bytes);
   Error verify_segments();
+  // With a named data entry kChecksumKey (slimtorch export --checksum): the CRC-32
+  // its segment holds must match every other segment's bytes. Checked only in
+  // images that link //runtime/program:checksum (runtime/program/checksum.cc).
+  Error verify_checksum() const;
   Error verify_plan(uint32_t index) const;
   Error verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, uint32_t i) const;
   Error verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_t n_delegates, uint32_t n_instr, uint32_t pc,

@@ -116,6 +116,10 @@ void test_out_of_range() {
   s.out_offset = 1ull << 40;
   CHECK_EQ(load(s), Error::InvalidProgram);
   s = ProgramSpec();
+  s.out_offset = 33;  // inside the buffer, but a float at an odd address (bit-flip sweep finding)
+  CHECK_EQ(load(s), Error::InvalidProgram);
+  CHECK(message_has("not a multiple of its element size"));
+  s = ProgramSpec();
   s.constant_idx = 2;  // offsets has 2 entries (0 reserved, 1)
   CHECK_EQ(load(s), Error::InvalidProgram);
   s = ProgramSpec();

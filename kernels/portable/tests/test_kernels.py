@@ -934,6 +934,22 @@ def test_unknown_op_is_not_found(lib: KernelLib) -> None:
             INVALID_ARGUMENT,
             "groups",
         ),
+        (  # padding near INT32_MAX (bit-flip sweep finding: 2 * padding overflowed int)
+            "aten::convolution.out",
+            [
+                np.zeros((1, 1, 4, 4), np.float32),
+                np.zeros((1, 1, 3, 3), np.float32),
+                None,
+                IntList([1]),
+                IntList([1073741825]),
+                IntList([1]),
+                False,
+                IntList([0]),
+                1,
+            ],
+            INVALID_ARGUMENT,
+            "padding: output size out of range",
+        ),
         (
             "aten::gelu.out",
             [np.zeros((2,), np.float32), Str("fast")],

@@ -1,0 +1,125 @@
+"""The fuzz targets, briefly (tools/fuzz/): the libFuzzer harness over load, init and execute with
+every kernel, and the bit-flip sweep of the MLP program; both under ASan and UBSan.
+
+`make test` runs this module: about 45 s of fuzzing (seeded with small models of models/ and the
+committed regressions in tests/fuzz/regressions/) and a full sweep of the MLP's bits. The long
+runs are documented commands: `tools/fuzz/fuzz.sh 1800` and
+`.venv/bin/python tools/fuzz/bitflip.py PROGRAM.pte ...` (README, "Corrupt programs").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = REPO / "build" / "fuzz"
+REGRESSIONS = Path(__file__).resolve().parent / "regressions"
+# Small models only: libFuzzer runs far more inputs per second on small programs.
+SEED_MODELS = "mlp,cond_branches,loop_while,state_counter,dynamic_mlp"
+FUZZ_SECONDS = int(os.environ.get("SLIMTORCH_FUZZ_SECONDS", "45"))
+
+
+@pytest.fixture(scope="module")
+def fuzz_build() -> Path:
+    if shutil.which("clang++-14") is None:
+        pytest.fail(
+            "clang++-14 is not installed: scripts/setup.sh installs clang and libclang-rt-14-dev"
+        )
+    subprocess.run([str(REPO / "tools" / "fuzz" / "build.sh")], check=True, cwd=REPO)
+    return BUILD
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seeds")
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "fuzz" / "make_corpus.py"),
+            "--out",
+            str(out),
+            "--models",
+            SEED_MODELS,
+        ],
+        check=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "python")),
+    )
+    assert len(list(out.glob("*.pte"))) == len(SEED_MODELS.split(","))
+    return out
+
+
+def test_regressions_are_refused_cleanly(fuzz_build: Path) -> None:
+    """Every committed finding runs to an error or to the end, with no sanitizer report."""
+    inputs = sorted(p for p in REGRESSIONS.iterdir() if not p.name.startswith("."))
+    if not inputs:
+        pytest.skip(
+            "no committed fuzz regressions yet (the findings are unit tests in runtime/, kernels/)"
+        )
+    proc = subprocess.run(
+        [str(fuzz_build / "fuzz_program"), *map(str, inputs)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+
+def test_fuzz_briefly(fuzz_build: Path, seeds: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    proc = subprocess.run(
+        [
+            str(fuzz_build / "fuzz_program"),
+            f"-max_total_time={FUZZ_SECONDS}",
+            "-timeout=10",
+            "-rss_limit_mb=2048",
+            "-max_len=65536",
+            f"-artifact_prefix={artifacts}/",
+            str(corpus),
+            str(seeds),
+            str(REGRESSIONS),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, SLIMTORCH_QUIET="1"),
+    )
+    done = re.search(r"Done (\d+) runs in (\d+) second", proc.stderr)
+    assert proc.returncode == 0 and done, (
+        f"libFuzzer found a problem (inputs in {artifacts}; copy each to tests/fuzz/regressions/ "
+        f"once fixed):\n{proc.stderr[-6000:]}"
+    )
+    assert not list(artifacts.iterdir())
+    assert int(done.group(1)) > 100, (
+        "the fuzzer ran almost nothing: is the harness refusing every seed?"
+    )
+
+
+def test_bitflip_sweep_of_mlp(fuzz_build: Path, seeds: Path) -> None:
+    """Every one-bit corruption of the MLP program ends in an error or a completed run."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "fuzz" / "bitflip.py"),
+            str(seeds / "mlp.slimtorch.pte"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    counts = dict(kv.split("=") for kv in proc.stdout.split()[1:])
+    assert counts["crash"] == counts["hang"] == counts["sanitizer"] == "0"
+    bits = int(counts["bits"])
+    handled = sum(
+        int(counts[k])
+        for k in ("load_error", "init_error", "exec_error", "completed_same", "completed_changed")
+    )
+    assert handled == bits
+    assert int(counts["load_error"]) > bits // 10  # verification catches a large share at load
