@@ -39,13 +39,13 @@ sys.path.insert(0, str(ROOT / "python"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from add_chain import AddChain, inputs  # noqa: E402
+from qemu_m55 import QEMU_SHIFT, run_counted  # noqa: E402
 
 from slimtorch.exporter import export_model  # noqa: E402
 from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
 
 TARGETS = {"ns_per_instr": 10.0, "mlp_load_init_us": 4.0, "m55_dispatch_instr": 40.0}
 MODELS = {"MLP": "models/mlp.py", "DS-CNN (conv)": "models/ds_cnn.py"}  # load + init rows
-QEMU_SHIFT = 5  # -icount shift: one instruction = 2^5 ns of emulated time
 
 
 def bazel(*args: str) -> str:
@@ -120,22 +120,9 @@ def m55_dispatch() -> dict[str, float] | None:
     """Instructions per dispatch outside the kernel on the emulated Cortex-M55."""
     bazel("build", "--config=arm_m55", "//tools/bench:dispatch_firmware")
     elf = Path(bazel("info", "--config=arm_m55", "bazel-bin")) / "tools/bench/dispatch_firmware"
-    cmd = [
-        "qemu-system-arm",
-        "-M",
-        "mps3-an547",
-        "-nographic",
-        "-icount",
-        f"shift={QEMU_SHIFT}",
-        "-semihosting-config",
-        "enable=on,target=native",
-        "-kernel",
-        str(elf),
-    ]
-    run = subprocess.run(
-        cmd, check=True, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
-    )
-    out = (run.stdout + run.stderr).replace("\r", "")  # semihosting writes to QEMU's stderr
+    status, out = run_counted(elf, timeout=120)
+    if status != 0:
+        raise SystemExit(f"error: dispatch_firmware exited with {status}:\n{out}")
     figures = dict((k, float(v)) for k, v in re.findall(r"^(\w+) (-?[0-9]+)$", out, re.M))
     if "execute_ticks" not in figures:
         raise SystemExit(f"error: dispatch_firmware printed no figures:\n{out}")

@@ -37,6 +37,7 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
+from qemu_m55 import QEMU_SHIFT, run_counted  # tools/bench/qemu_m55.py, beside this script
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = [
@@ -48,7 +49,6 @@ MODELS = [
     "transformer_block",
 ]
 BENCH_ENV = {"SLIMTORCH_MOBILENET_V2": "1.0"}
-QEMU_SHIFT = 5  # -icount shift: one emulated instruction takes 2^5 ns of virtual time
 
 
 def load_model_file(path: Path) -> ModuleType:
@@ -89,30 +89,12 @@ def m55_instructions(names: list[str]) -> dict[str, tuple[int, bool]]:
     for name in names:
         counts = []
         for _ in range(2):
-            run = subprocess.run(
-                [
-                    "qemu-system-arm",
-                    "-M",
-                    "mps3-an547",
-                    "-nographic",
-                    "-icount",
-                    f"shift={QEMU_SHIFT}",
-                    "-semihosting-config",
-                    "enable=on,target=native",
-                    "-kernel",
-                    str(bin_dir / "models" / f"{name}_count"),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                stdin=subprocess.DEVNULL,
-            )
-            text = (run.stdout + run.stderr).replace("\r", "")  # semihosting: QEMU's stderr
+            status, text = run_counted(bin_dir / "models" / f"{name}_count")
             m = re.search(r"^execute_ns ([0-9]+)$", text, re.M)
-            if run.returncode != 0 or m is None:
+            if status != 0 or m is None:
                 raise SystemExit(
                     f"error: //models:{name}_count under QEMU printed no `execute_ns` line "
-                    f"(status {run.returncode}): {text[-400:]}; it is built with "
+                    f"(status {status}): {text[-400:]}; it is built with "
                     "SLIMTORCH_PRINT_EXECUTE_TIME (models/model_test.bzl, app/firmware_main.cc)"
                 )
             counts.append(round(int(m.group(1)) / 2**QEMU_SHIFT))
