@@ -34,7 +34,7 @@ Error copy_into(KernelContext& ctx, Tensor& dst, const Tensor& src) {
       if (dst.dtype == ScalarType::Bool) {
         store_int(dst.data, dst.dtype, i, v != 0.0 ? 1 : 0);
       } else {
-        store_int(dst.data, dst.dtype, i, static_cast<int64_t>(v));
+        store_int(dst.data, dst.dtype, i, double_to_int64(v));
       }
     } else {
       store_int(dst.data, dst.dtype, i, load_int(src.data, src.dtype, it.offset));

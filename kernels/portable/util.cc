@@ -79,8 +79,8 @@ int64_t load_int(const void* p, ScalarType t, size_t i) {
     case ScalarType::UInt32: return static_cast<const uint32_t*>(p)[i];
     case ScalarType::UInt64: return static_cast<int64_t>(static_cast<const uint64_t*>(p)[i]);
     case ScalarType::Bool: return static_cast<const uint8_t*>(p)[i] != 0 ? 1 : 0;
-    case ScalarType::Float: return static_cast<int64_t>(static_cast<const float*>(p)[i]);
-    case ScalarType::Double: return static_cast<int64_t>(static_cast<const double*>(p)[i]);
+    case ScalarType::Float: return double_to_int64(static_cast<const float*>(p)[i]);
+    case ScalarType::Double: return double_to_int64(static_cast<const double*>(p)[i]);
     default: return 0;
   }
 }
@@ -90,8 +90,15 @@ void store_double(void* p, ScalarType t, size_t i, double v) {
     case ScalarType::Float: static_cast<float*>(p)[i] = static_cast<float>(v); break;
     case ScalarType::Double: static_cast<double*>(p)[i] = v; break;
     case ScalarType::Bool: static_cast<uint8_t*>(p)[i] = v != 0.0 ? 1 : 0; break;
-    default: store_int(p, t, i, static_cast<int64_t>(v)); break;
+    default: store_int(p, t, i, double_to_int64(v)); break;
   }
+}
+
+int64_t double_to_int64(double v) {
+  if (!(v == v)) return 0;  // NaN
+  if (v >= 9223372036854775807.0) return INT64_MAX;
+  if (v <= -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(v);
 }
 
 void store_int(void* p, ScalarType t, size_t i, int64_t v) {

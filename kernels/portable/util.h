@@ -43,8 +43,13 @@ bool is_real_or_bool(ScalarType t);  // is_floating, is_integral or Bool: what l
 // unsupported dtype (callers check support first with is_floating/is_integral/Bool).
 double load_double(const void* p, ScalarType t, size_t i);
 int64_t load_int(const void* p, ScalarType t, size_t i);
-// Stores `v` into element i (casts like C, bool stores v != 0).
+// Stores `v` into element i (casts like C, bool stores v != 0; floating to integer goes
+// through double_to_int64).
 void store_double(void* p, ScalarType t, size_t i, double v);
+// Floating to integer as C truncates, but defined for every input: NaN gives 0 and values
+// beyond int64's range saturate (a C cast is undefined behaviour there, and PyTorch's result
+// depends on the CPU). Found by the fuzzer: a corrupt constant must not be UB.
+int64_t double_to_int64(double v);
 void store_int(void* p, ScalarType t, size_t i, int64_t v);
 
 // ---- shapes -----------------------------------------------------------------
