@@ -11,6 +11,9 @@ Both check one of:
   executorch_model); the output is compared with
   `slimtorch compare --expected-dir` (tolerances `rtol`, `atol`);
 - `expected_stdout`: a file the output must equal byte for byte.
+
+Firmware output is first passed through `slimtorch decode-errors` with the
+firmware itself, so token-mode error messages compare as their text.
 """
 
 load("//tools:transitions.bzl", "ALLOWLIST_ATTRS", "arm_m55_transition")
@@ -39,6 +42,12 @@ timeout --kill-after=5 {timeout} {qemu} -M {machine} -nographic -monitor none -s
   -kernel {program} </dev/null
 status=$?
 touch "$out"
+# Images with token error messages (the Cortex-M55 default) print `[msg ...]`:
+# restore the text from the image itself (slimtorch decode-errors).
+if grep -qF '[msg ' "$out"; then
+  PYTHONPATH={pythonpath} {python} -m slimtorch decode-errors --elf {program} "$out" -o "$out.decoded" &&
+    mv "$out.decoded" "$out"
+fi
 """
 
 _RUN_HOST = """
@@ -100,8 +109,8 @@ def _run_test_impl(ctx, program, run_template, extra_fmt):
         timeout = ctx.attr.timeout_seconds,
         expected_status = ctx.attr.expected_exit_status,
     )
-    runfiles = [program]
-    transitive = []
+    runfiles = [program] + ctx.files._slimtorch_srcs
+    transitive = [ctx.attr._python[DefaultInfo].default_runfiles.files]
     if ctx.attr.expected_dir:
         expected = ctx.files.expected_dir
         if len(expected) != 1:
@@ -114,8 +123,7 @@ def _run_test_impl(ctx, program, run_template, extra_fmt):
             atol = ctx.attr.atol,
             what = what,
         )
-        runfiles += expected + ctx.files._slimtorch_srcs
-        transitive.append(ctx.attr._python[DefaultInfo].default_runfiles.files)
+        runfiles += expected
     else:
         script += _COMPARE_FILE.format(
             expected_stdout = ctx.file.expected_stdout.short_path,
@@ -167,6 +175,8 @@ def _qemu_test_impl(ctx):
     executable, runfiles = _run_test_impl(ctx, firmware, _RUN_QEMU, {
         "heap_check": heap_check,
         "machine": ctx.attr.machine,
+        "python": ctx.executable._python.short_path,
+        "pythonpath": _python_path(ctx),
         "qemu": _QEMU,
     })
     runfiles = runfiles.merge(ctx.runfiles(files = [ctx.executable._heap_checker]))

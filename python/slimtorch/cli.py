@@ -1,4 +1,4 @@
-"""The `slimtorch` command line: export, inspect, ops, embed, compare."""
+"""The `slimtorch` command line: export, inspect, ops, embed, compare, decode-errors."""
 
 from __future__ import annotations
 
@@ -127,6 +127,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_decode_errors(args: argparse.Namespace) -> int:
+    from slimtorch import messages
+
+    if args.log == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.log) as f:
+                text = f.read()
+        except OSError as e:
+            raise CliError(f"cannot read {args.log}: {e.strerror}") from e
+    decoded = messages.decode_text(text, args.elf)
+    if args.output:
+        _write_text(args.output, decoded)
+    else:
+        sys.stdout.write(decoded)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="slimtorch",
@@ -225,6 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rtol", type=float, default=1e-5)
     c.add_argument("--atol", type=float, default=1e-5)
     c.set_defaults(func=cmd_compare)
+
+    d = sub.add_parser("decode-errors", help="restore the text of token-mode error messages",
+                       description="Rewrite each `[msg <token> <args>]` that an image built with "
+                       "--//runtime/core:error_messages=token (the Cortex-M55 default) printed "
+                       "into its message text, read from that same image's .slimtorch_messages "
+                       "section. Other text passes through unchanged.")
+    d.add_argument("log", nargs="?", default="-", metavar="OUTPUT.txt",
+                   help="the image's printed output (default: standard input)")
+    d.add_argument("--elf", required=True, metavar="IMAGE",
+                   help="the ELF image that printed it (unstripped; the same build)")
+    d.add_argument("-o", "--output", metavar="OUT.txt",
+                   help="write here instead of standard output")
+    d.set_defaults(func=cmd_decode_errors)
     return p
 
 
@@ -232,7 +264,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [CliError, pte.PteError, memory_planning.MemoryPlanError]
     for module, name in (("slimtorch.model_file", "ModelFileError"),
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
-                         ("slimtorch.compare", "CompareError")):
+                         ("slimtorch.compare", "CompareError"),
+                         ("slimtorch.messages", "DecodeError")):
         mod = sys.modules.get(module)
         if mod is not None:
             errors.append(getattr(mod, name))

@@ -5,11 +5,15 @@
 
 #include <stdint.h>
 
-// 1 (default): failures leave a message naming the cause (runtime/platform/log.h).
-// 0: codes only, for the smallest images; Bazel sets it with
-// `--//runtime/core:error_messages=false`.
+// How failures describe themselves (runtime/platform/log.h), set by Bazel from
+// `--//runtime/core:error_messages=auto|text|token|off` (runtime/core/BUILD.bazel;
+// auto = text on the host, token on the Cortex-M55):
+// 2 (text): a message naming the cause, formatted in the image;
+// 1 (token): the same message, with its text kept out of the image (a token and
+//    the numbers; `slimtorch decode-errors` restores the text);
+// 0 (off): codes only.
 #ifndef SLIMTORCH_ERROR_MESSAGES
-#define SLIMTORCH_ERROR_MESSAGES 1
+#define SLIMTORCH_ERROR_MESSAGES 2
 #endif
 
 namespace slimtorch {

@@ -132,7 +132,7 @@ void Method::reset() {
 
 Result<size_t> Method::bookkeeping_bytes_needed(const Program& program, size_t plan) {
   if (plan >= program.num_methods()) {
-    return Fail(Error::InvalidArgument).s("method index ").n(static_cast<int64_t>(plan)).s(" out of range").done();
+    return ST_FAIL(Error::InvalidArgument, "method index {} out of range", plan);
   }
   BumpAllocator counter;
   carve<Instr, DelegateSlot>(counter, plan_stats(program.fb(), program.plan(plan)));
@@ -142,7 +142,7 @@ Result<size_t> Method::bookkeeping_bytes_needed(const Program& program, size_t p
 Error Method::init(const Program& program, size_t plan_index, const MemoryConfig& memory) {
   reset();
   if (plan_index >= program.num_methods()) {
-    return Fail(Error::InvalidArgument).s("method index ").n(static_cast<int64_t>(plan_index)).s(" out of range").done();
+    return ST_FAIL(Error::InvalidArgument, "method index {} out of range", plan_index);
   }
   const Fb& fb = program.fb();
   const Fb::Table plan = program.plan(plan_index);
@@ -150,19 +150,16 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // 1. Planned buffers: one per memory id, each at least the planned size.
   const size_t n_ids = program.num_memory_ids(plan_index);
   if (memory.planned.size < n_ids) {
-    return Fail(Error::OutOfMemory).s("method needs ").n(static_cast<int64_t>(n_ids)).s(" planned buffers, got ")
-        .n(static_cast<int64_t>(memory.planned.size)).done();
+    return ST_FAIL(Error::OutOfMemory, "method needs {} planned buffers, got {}", n_ids, memory.planned.size);
   }
   for (size_t id = 1; id <= n_ids; ++id) {
     const Span<uint8_t>& buf = memory.planned[id - 1];
     const uint64_t need = program.planned_buffer_size(plan_index, id);
     if (buf.size < need || (need > 0 && buf.data == nullptr)) {
-      return Fail(Error::OutOfMemory).s("planned buffer for memory id ").n(static_cast<int64_t>(id)).s(" too small: need ")
-          .n(static_cast<int64_t>(need)).s(" bytes, have ").n(static_cast<int64_t>(buf.size)).done();
+      return ST_FAIL(Error::OutOfMemory, "planned buffer for memory id {} too small: need {} bytes, have {}", id, need, buf.size);
     }
     if ((reinterpret_cast<uintptr_t>(buf.data) & 7u) != 0) {
-      return Fail(Error::InvalidArgument).s("planned buffer for memory id ").n(static_cast<int64_t>(id))
-          .s(" is not 8-byte aligned").done();
+      return ST_FAIL(Error::InvalidArgument, "planned buffer for memory id {} is not 8-byte aligned", id);
     }
   }
 
@@ -173,8 +170,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   BumpAllocator arena(memory.arena.data, memory.arena.size);
   const Regions r = carve<Instr, DelegateSlot>(arena, st);
   if (arena.failed() || memory.arena.size < counter.used()) {
-    return Fail(Error::OutOfMemory).s("bookkeeping arena too small: need ").n(static_cast<int64_t>(counter.used()))
-        .s(" bytes, have ").n(static_cast<int64_t>(memory.arena.size)).done();
+    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}", counter.used(), memory.arena.size);
   }
   values_ = r.values;
   num_values_ = st.values;
@@ -308,19 +304,19 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     op_names_[i] = full;
     r.op_fns[i] = find_kernel(full, len);  // primitive ops too (runtime/executor/prim_ops.h)
     if (r.op_fns[i] == nullptr) {
-      Fail(Error::MissingKernel).s("no kernel for operator '").s(full).s("'").done();
+      ST_FAIL(Error::MissingKernel, "no kernel for operator '{s}'", full);
       ++missing;
     }
   }
-  if (missing > 0) {
-    Fail f(Error::MissingKernel);
-    f.s(missing > 1 ? "no kernels for operators " : "no kernel for operator ");
-    for (uint32_t i = 0, listed = 0; i < ops.len; ++i) {
+  if (missing > 0) {  // each one was logged above; the error names the first
+    for (uint32_t i = 0; i < ops.len; ++i) {
       if (r.op_fns[i] == nullptr) {
-        f.s(listed++ > 0 ? ", '" : "'").s(op_names_[i]).s("'");
+        return ST_FAIL(Error::MissingKernel,
+                       "{} operator(s) have no kernel in this build's registry, the first '{s}' (add them to the "
+                       "model's manifest / kernel catalog)",
+                       missing, op_names_[i]);
       }
     }
-    return f.s(": not in this build's kernel registry (add them to the model's manifest / kernel catalog)").done();
   }
 
   // 6. Instructions, with each KernelCall's function resolved once.
@@ -370,8 +366,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
         is_input = inputs_[k] == &values_[i];
       }
       if (!is_input) {
-        return Fail(Error::InvalidProgram).s("value ").n(i)
-            .s(": tensor has no storage (not planned, not constant, not an input)").done();
+        return ST_FAIL(Error::InvalidProgram, "value {}: tensor has no storage (not planned, not constant, not an input)", i);
       }
     }
   }
@@ -392,15 +387,18 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     }
     const Backend* backend = find_backend(id.data, id.len);
     if (backend == nullptr || (backend->is_available != nullptr && !backend->is_available())) {
-      return Fail(Error::MissingBackend).s("delegate ").n(i).s(" needs backend '").s(id.data)
-          .s(backend == nullptr ? "', which is not registered in this build" : "', which is not available here").done();
+      if (backend == nullptr) {
+        return ST_FAIL(Error::MissingBackend, "delegate {} needs backend '{s}', which is not registered in this build", i,
+                       id.data);
+      }
+      return ST_FAIL(Error::MissingBackend, "delegate {} needs backend '{s}', which is not available here", i, id.data);
     }
     BackendInitContext ctx{&arena, id.data};
     void* handle = nullptr;
     const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
     const Error e = backend->init(ctx, blob, specs, spec_vec.len, &handle);
     if (e != Error::Ok) {
-      return Fail(e).s("backend '").s(id.data).s("' failed to initialise delegate ").n(i).done();
+      return ST_FAIL(e, "backend '{s}' failed to initialise delegate {}", id.data, i);
     }
     delegates_[i] = DelegateSlot{backend, handle};
     num_delegates_ = i + 1;
@@ -412,14 +410,13 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
 
 Error Method::check_input(size_t i, Tag want) const {
   if (!ready_) {
-    return Fail(Error::InvalidArgument).s("method is not initialised").done();
+    return ST_FAIL(Error::InvalidArgument, "method is not initialised");
   }
   if (i >= num_inputs_) {
-    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(" out of range: method has ")
-        .n(num_inputs_).s(" inputs").done();
+    return ST_FAIL(Error::InvalidArgument, "input {} out of range: method has {} inputs", i, num_inputs_);
   }
   if (want != Tag::None && inputs_[i]->tag != want) {
-    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(" is not a tensor").done();
+    return ST_FAIL(Error::InvalidArgument, "input {} is not a tensor", i);
   }
   return Error::Ok;
 }
@@ -430,12 +427,10 @@ Error Method::set_input(size_t i, const void* data, size_t nbytes) {
   if (v.tag == Tag::Tensor) {
     Tensor& t = *v.v.t;
     if (nbytes != t.nbytes()) {
-      return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": expected ").n(static_cast<int64_t>(t.nbytes()))
-          .s(" bytes, got ").n(static_cast<int64_t>(nbytes)).done();
+      return ST_FAIL(Error::InvalidArgument, "input {}: expected {} bytes, got {}", i, t.nbytes(), nbytes);
     }
     if (t.data == nullptr && nbytes > 0) {
-      return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i))
-          .s(" has no planned memory; pass it with set_input_data()").done();
+      return ST_FAIL(Error::InvalidArgument, "input {} has no planned memory; pass it with set_input_data()", i);
     }
     if (nbytes > 0) {
       __builtin_memcpy(t.data, data, nbytes);
@@ -444,8 +439,7 @@ Error Method::set_input(size_t i, const void* data, size_t nbytes) {
   }
   const size_t want = v.tag == Tag::Bool ? 1 : (v.tag == Tag::Int || v.tag == Tag::Double) ? 8 : 0;
   if (want == 0 || nbytes != want) {
-    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": scalar input expects ")
-        .n(static_cast<int64_t>(want)).s(" bytes").done();
+    return ST_FAIL(Error::InvalidArgument, "input {}: scalar input expects {} bytes", i, want);
   }
   if (v.tag == Tag::Bool) {
     v.v.b = *static_cast<const uint8_t*>(data) != 0;
@@ -459,8 +453,7 @@ Error Method::set_input_data(size_t i, void* data, size_t nbytes) {
   ST_TRY(check_input(i, Tag::Tensor));
   Tensor& t = *inputs_[i]->v.t;
   if (nbytes < t.nbytes()) {
-    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": expected ").n(static_cast<int64_t>(t.nbytes()))
-        .s(" bytes, got ").n(static_cast<int64_t>(nbytes)).done();
+    return ST_FAIL(Error::InvalidArgument, "input {}: expected {} bytes, got {}", i, t.nbytes(), nbytes);
   }
   t.data = data;
   t.capacity_bytes = static_cast<uint32_t>(nbytes);
@@ -471,8 +464,7 @@ Error Method::set_input_shape(size_t i, const int32_t* sizes, size_t ndim) {
   ST_TRY(check_input(i, Tag::Tensor));
   const Tensor& t = *inputs_[i]->v.t;
   if (ndim != t.dim) {
-    return Fail(Error::InvalidArgument).s("input ").n(static_cast<int64_t>(i)).s(": has ").n(static_cast<int64_t>(ndim))
-        .s(" dimensions, the program expects ").n(t.dim).done();
+    return ST_FAIL(Error::InvalidArgument, "input {}: has {} dimensions, the program expects {}", i, ndim, t.dim);
   }
   // The bounds are the sizes the program gives the input (memory is planned for them).
   const Fb& fb = program_->fb();
@@ -484,28 +476,30 @@ Error Method::set_input_shape(size_t i, const int32_t* sizes, size_t ndim) {
   for (size_t d = 0; d < ndim; ++d) {
     const int32_t bound = fb.vec_i32(info.sizes, static_cast<uint32_t>(d));
     if (sizes[d] != bound && (t.shape_dynamism == 0 || sizes[d] > bound || sizes[d] < 0)) {
-      Fail f(Error::InvalidArgument);
-      f.s("input ").n(static_cast<int64_t>(i)).s(": dimension ").n(static_cast<int64_t>(d)).s(" is ").n(sizes[d]);
-      if (t.shape_dynamism == 0) return f.s(", but the input is static with size ").n(bound).done();
-      return f.s(", beyond its bound ").n(bound).s(" (the model's dynamic_shapes() max)").done();
+      if (t.shape_dynamism == 0) {
+        return ST_FAIL(Error::InvalidArgument, "input {}: dimension {} is {}, but the input is static with size {}", i, d,
+                       sizes[d], bound);
+      }
+      return ST_FAIL(Error::InvalidArgument,
+                     "input {}: dimension {} is {}, beyond its bound {} (the model's dynamic_shapes() max)", i, d,
+                     sizes[d], bound);
     }
   }
   const Error e = resize_tensor(*inputs_[i]->v.t, sizes, ndim);
   if (e != Error::Ok) {
-    return Fail(e).s("input ").n(static_cast<int64_t>(i))
-        .s(": shape rejected (wrong rank, static shape, or larger than the planned bound)").done();
+    return ST_FAIL(e, "input {}: shape rejected (wrong rank, static shape, or larger than the planned bound)", i);
   }
   return Error::Ok;
 }
 
 Error Method::execute() {
   if (!ready_) {
-    return Fail(Error::InvalidArgument).s("method is not initialised").done();
+    return ST_FAIL(Error::InvalidArgument, "method is not initialised");
   }
   for (uint32_t i = 0; i < num_inputs_; ++i) {
     const EValue& v = *inputs_[i];
     if (v.tag == Tag::Tensor && v.v.t->data == nullptr && v.v.t->numel > 0) {
-      return Fail(Error::InvalidArgument).s("input ").n(i).s(" has no data: call set_input_data() first").done();
+      return ST_FAIL(Error::InvalidArgument, "input {} has no data: call set_input_data() first", i);
     }
   }
   KernelContext ctx;
@@ -513,8 +507,7 @@ Error Method::execute() {
   uint32_t pc = 0;
   while (pc < num_instrs_) {
     if (++steps > max_steps_) {
-      return Fail(Error::LimitExceeded).s("execution stopped after ").n(static_cast<int64_t>(max_steps_))
-          .s(" instructions (LoadLimits.max_steps): a loop that does not end?").done();
+      return ST_FAIL(Error::LimitExceeded, "execution stopped after {} instructions (LoadLimits.max_steps): a loop that does not end?", max_steps_);
     }
     const Instr& in = instrs_[pc];
     switch (in.kind) {
@@ -523,7 +516,7 @@ Error Method::execute() {
         ctx.message = "";
         const Error e = in.fn(ctx, in.args, in.nargs);
         if (e != Error::Ok) {
-          return Fail(e).s("instruction ").n(pc).s(" (").s(ctx.op_name).s(") failed: ").s(ctx.message).done();
+          return ST_FAIL(e, "instruction {} ({s}) failed: {s}", pc, ctx.op_name, ctx.message);
         }
         ++pc;
         break;
@@ -532,7 +525,7 @@ Error Method::execute() {
         const DelegateSlot& d = delegates_[in.a];
         const Error e = d.backend->execute(d.handle, in.args, in.nargs);
         if (e != Error::Ok) {
-          return Fail(e).s("instruction ").n(pc).s(": backend '").s(d.backend->name).s("' failed").done();
+          return ST_FAIL(e, "instruction {}: backend '{s}' failed", pc, d.backend->name);
         }
         ++pc;
         break;
@@ -549,7 +542,7 @@ Error Method::execute() {
         } else if (c.tag == Tag::Tensor && c.v.t->dtype == ScalarType::Bool && c.v.t->numel == 1 && c.v.t->data != nullptr) {
           cond = *static_cast<const uint8_t*>(c.v.t->data) != 0;
         } else {
-          return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(": jump condition is not a bool or 1-element bool tensor").done();
+          return ST_FAIL(Error::InvalidProgram, "instruction {}: jump condition is not a bool or 1-element bool tensor", pc);
         }
         pc = cond ? pc + 1 : static_cast<uint32_t>(in.b);
         break;

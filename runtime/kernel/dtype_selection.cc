@@ -4,7 +4,7 @@
 
 namespace slimtorch {
 
-#if SLIMTORCH_ERROR_MESSAGES
+#if SLIMTORCH_ERROR_MESSAGES == 2  // the message exists in text mode only (kernel.h)
 
 namespace {
 // KernelContext::message needs static storage: this buffer, rewritten by each

@@ -24,9 +24,11 @@ struct KernelContext {
 
   // Records why the kernel failed and returns Error::KernelFailed (or `e`).
   // `why` must be a string literal (static lifetime), e.g. "mat1: expected 2-D".
-  // With error messages off (runtime/platform/log.h) `why` is dropped.
+  // Only text-mode builds keep `why` (runtime/core/error.h); token and off builds
+  // drop it, so the executor's message names the instruction and op alone
+  // (the same program and inputs on the host's pte_runner give the reason).
   Error fail(const char* why, Error e = Error::KernelFailed) {
-#if SLIMTORCH_ERROR_MESSAGES
+#if SLIMTORCH_ERROR_MESSAGES == 2
     message = why;
 #else
     (void)why;

@@ -1,10 +1,11 @@
-// Last-error buffer and the tiny integer formatter behind Fail and st_log_num.
+// The last-error buffer, the integer formatter, and the steps behind ST_FAIL
+// (runtime/platform/log.h) for the text and token message modes.
 #include "runtime/platform/log.h"
 
 namespace slimtorch {
 namespace {
 
-// Owned by this file; overwritten by each Fail. Always NUL-terminated.
+// Owned by this file; overwritten by each failure. Always NUL-terminated.
 char g_message[kErrorMessageCapacity];
 #if SLIMTORCH_ERROR_MESSAGES
 size_t g_length = 0;
@@ -16,6 +17,28 @@ void append(const char* text, size_t len) {
     g_message[g_length++] = text[i];
   }
   g_message[g_length] = '\0';
+}
+#endif
+
+#if SLIMTORCH_ERROR_MESSAGES == 2
+const char* g_fmt = "";  // the rest of the format literal, after the last `{}` consumed
+
+// Appends the format up to its next placeholder, `{}` or `{s}` (consumed), or its end.
+void append_fmt() {
+  size_t n = 0;
+  size_t skip = 0;
+  for (; g_fmt[n] != '\0'; ++n) {
+    if (g_fmt[n] == '{' && g_fmt[n + 1] == '}') {
+      skip = 2;
+      break;
+    }
+    if (g_fmt[n] == '{' && g_fmt[n + 1] == 's' && g_fmt[n + 2] == '}') {
+      skip = 3;
+      break;
+    }
+  }
+  append(g_fmt, n);
+  g_fmt += n + skip;
 }
 #endif
 
@@ -58,8 +81,7 @@ size_t format_int(char* buf, int64_t v) {
   return out;
 }
 
-#if SLIMTORCH_ERROR_MESSAGES
-
+#if SLIMTORCH_ERROR_MESSAGES == 2
 void st_log_num(LogLevel level, const char* prefix, int64_t n) {
   char line[96];
   size_t len = 0;
@@ -71,32 +93,85 @@ void st_log_num(LogLevel level, const char* prefix, int64_t n) {
   line[len] = '\0';
   st_log(level, line);
 }
+#endif
 
-Fail::Fail(Error e) : error_(e) {
+#if SLIMTORCH_ERROR_MESSAGES == 2
+
+namespace fail_detail {
+
+void begin(const char* fmt) {
   g_length = 0;
-  g_message[0] = '\0';
+  g_fmt = fmt;
+  append_fmt();
 }
 
-Fail& Fail::s(const char* text) {
-  append(text, SIZE_MAX);
-  return *this;
-}
-
-Fail& Fail::s(const char* text, size_t len) {
-  append(text, len);
-  return *this;
-}
-
-Fail& Fail::n(int64_t v) {
+void arg(int64_t v) {
   char buf[24];
   append(buf, format_int(buf, v));
-  return *this;
+  append_fmt();
 }
 
-Error Fail::done() {
-  st_log(LogLevel::Error, g_message);
-  return error_;
+void arg(const char* s) {
+  append(s, SIZE_MAX);
+  append_fmt();
 }
+
+void end() { st_log(LogLevel::Error, g_message); }
+
+}  // namespace fail_detail
+
+#elif SLIMTORCH_ERROR_MESSAGES == 1
+
+namespace fail_detail {
+namespace {
+
+// Appends " <hex>" (lowercase, no leading zeros, at least one digit).
+void append_hex(uintptr_t v) {
+  char buf[2 + 2 * sizeof(uintptr_t)];
+  size_t n = sizeof(buf);
+  do {
+    const uint32_t d = static_cast<uint32_t>(v & 0xF);
+    buf[--n] = static_cast<char>(d < 10 ? '0' + d : 'a' + (d - 10));
+    v >>= 4;
+  } while (v != 0);
+  buf[--n] = ' ';
+  append(buf + n, sizeof(buf) - n);
+}
+
+// "[msg <token>" then " <arg>" per integer, then "]", all in hexadecimal (no
+// division on small cores): the token without its code nibble (the decoder
+// matches the top 28 bits); each integer as the image's word (two's
+// complement, the decoder restores the sign from the ELF class).
+Error token_n(uint32_t packed, const intptr_t* v, size_t n) {
+  g_length = 0;
+  append("[msg", 4);
+  append_hex(packed & ~0xFu);
+  for (size_t i = 0; i < n; ++i) {
+    append_hex(static_cast<uintptr_t>(v[i]));
+  }
+  append("]", 1);
+  st_log(LogLevel::Error, g_message);
+  return static_cast<Error>(packed & 0xF);
+}
+
+}  // namespace
+
+Error token(uint32_t packed) { return token_n(packed, nullptr, 0); }
+Error token(uint32_t packed, intptr_t a) { return token_n(packed, &a, 1); }
+Error token(uint32_t packed, intptr_t a, intptr_t b) {
+  const intptr_t v[] = {a, b};
+  return token_n(packed, v, 2);
+}
+Error token(uint32_t packed, intptr_t a, intptr_t b, intptr_t c) {
+  const intptr_t v[] = {a, b, c};
+  return token_n(packed, v, 3);
+}
+Error token(uint32_t packed, intptr_t a, intptr_t b, intptr_t c, intptr_t d) {
+  const intptr_t v[] = {a, b, c, d};
+  return token_n(packed, v, 4);
+}
+
+}  // namespace fail_detail
 
 #endif  // SLIMTORCH_ERROR_MESSAGES
 

@@ -41,19 +41,19 @@ Error Program::verify_checksum() const {
   using namespace schema;  // NOLINT: field numbers
   const Fb::Vec named = fb_.vec(root_, kProgramNamedData, 4);
   if (fb_.bad()) {
-    return Fail(Error::InvalidProgram).s("malformed program: named data list out of bounds").done();
+    return ST_FAIL(Error::InvalidProgram, "malformed program: named data list out of bounds");
   }
   for (uint32_t i = 0; i < named.len; ++i) {
     const Fb::Table entry = fb_.vec_table(named, i);
     const Fb::Str key = fb_.str(entry, 0);  // NamedData { key: string; segment_index: uint }
     const uint32_t seg = fb_.u32(entry, 1);
     if (fb_.bad()) {
-      return Fail(Error::InvalidProgram).s("malformed program: named data entry ").n(i).s(" out of bounds").done();
+      return ST_FAIL(Error::InvalidProgram, "malformed program: named data entry {} out of bounds", i);
     }
     if (!key_is(key, kChecksumKey)) continue;
     uint64_t begin = 0, size = 0;
     if (!segment_range(seg, &begin, &size) || size < 4) {
-      return Fail(Error::InvalidProgram).s("checksum segment ").n(seg).s(" is missing or shorter than 4 bytes").done();
+      return ST_FAIL(Error::InvalidProgram, "checksum segment {} is missing or shorter than 4 bytes", seg);
     }
     const uint8_t* c = file_ + begin;
     const uint32_t want = c[0] | (c[1] << 8) | (c[2] << 16) | (static_cast<uint32_t>(c[3]) << 24);
@@ -64,8 +64,7 @@ Error Program::verify_checksum() const {
       crc = crc32_update(crc, file_ + b, n);
     }
     if ((crc ^ 0xFFFFFFFFu) != want) {
-      return Fail(Error::InvalidProgram).s("segment checksum mismatch: the program's constant or buffer data is corrupt "
-                                           "(re-flash or re-download it)").done();
+      return ST_FAIL(Error::InvalidProgram, "segment checksum mismatch: the program's constant or buffer data is corrupt (re-flash or re-download it)");
     }
     return Error::Ok;
   }

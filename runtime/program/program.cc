@@ -18,10 +18,6 @@ uint64_t read_le64(const uint8_t* p) {
   return v;
 }
 
-Error malformed(const char* what, int64_t index) {
-  return Fail(Error::InvalidProgram).s("malformed program: ").s(what).s(" ").n(index).s(" is out of bounds").done();
-}
-
 bool in_range(int64_t index, uint32_t count) { return index >= 0 && index < static_cast<int64_t>(count); }
 
 }  // namespace
@@ -51,14 +47,14 @@ __attribute__((weak)) Error Program::verify_checksum() const { return Error::Ok;
 
 Error Program::verify_header(Span<const uint8_t> bytes) {
   if (bytes.data == nullptr || bytes.size < 8) {
-    return Fail(Error::InvalidProgram).s("program is ").n(static_cast<int64_t>(bytes.size)).s(" bytes, too short for a .pte").done();
+    return ST_FAIL(Error::InvalidProgram, "program is {} bytes, too short for a .pte", bytes.size);
   }
   if (bytes.size > limits_.max_file_bytes || bytes.size > 0x7FFFFFFFu) {
-    return Fail(Error::LimitExceeded).s("program is ").n(static_cast<int64_t>(bytes.size)).s(" bytes, above LoadLimits.max_file_bytes").done();
+    return ST_FAIL(Error::LimitExceeded, "program is {} bytes, above LoadLimits.max_file_bytes", bytes.size);
   }
   const uint8_t* d = bytes.data;
   if (d[4] != 'E' || d[5] != 'T' || d[6] != '1' || d[7] != '2') {
-    return Fail(Error::InvalidProgram).s("not an ExecuTorch program: file identifier is not 'ET12'").done();
+    return ST_FAIL(Error::InvalidProgram, "not an ExecuTorch program: file identifier is not 'ET12'");
   }
   file_ = d;
   file_size_ = bytes.size;
@@ -66,20 +62,17 @@ Error Program::verify_header(Span<const uint8_t> bytes) {
   if (bytes.size >= 16 && d[8] == 'e' && d[9] == 'h' && d[10] == '0' && d[11] == '0') {
     const uint32_t hlen = static_cast<uint32_t>(read_le64(d + 12) & 0xFFFFFFFFu);
     if (hlen < 24 || (hlen > 24 && hlen < 32) || 8ull + hlen > bytes.size) {
-      return Fail(Error::InvalidProgram).s("extended header 'eh00' has bad length ").n(hlen).done();
+      return ST_FAIL(Error::InvalidProgram, "extended header 'eh00' has bad length {}", hlen);
     }
     program_size = read_le64(d + 16);
     segment_base_ = read_le64(d + 24);
     const uint64_t data_size = hlen > 24 ? read_le64(d + 32) : 0;
     if (program_size < 8 + static_cast<uint64_t>(hlen) || program_size > bytes.size || segment_base_ < program_size ||
         segment_base_ > bytes.size) {
-      return Fail(Error::InvalidProgram).s("extended header: program size ").n(static_cast<int64_t>(program_size))
-          .s(" / segment base ").n(static_cast<int64_t>(segment_base_)).s(" outside the ").n(static_cast<int64_t>(bytes.size))
-          .s("-byte file").done();
+      return ST_FAIL(Error::InvalidProgram, "extended header: program size {} / segment base {} outside the {}-byte file", program_size, segment_base_, bytes.size);
     }
     if (data_size > bytes.size - segment_base_) {
-      return Fail(Error::InvalidProgram).s("program truncated: segments need ")
-          .n(static_cast<int64_t>(segment_base_ + data_size)).s(" bytes, file has ").n(static_cast<int64_t>(bytes.size)).done();
+      return ST_FAIL(Error::InvalidProgram, "program truncated: segments need {} bytes, file has {}", segment_base_ + data_size, bytes.size);
     }
     has_header_ = true;
   }
@@ -106,15 +99,15 @@ bool Program::segment_range(uint32_t index, uint64_t* begin, uint64_t* size) con
 Error Program::verify_segments() {
   root_ = fb_.root();
   if (fb_.bad()) {
-    return Fail(Error::InvalidProgram).s("malformed program: root table out of bounds").done();
+    return ST_FAIL(Error::InvalidProgram, "malformed program: root table out of bounds");
   }
   plans_ = fb_.vec(root_, kProgramPlans, 4);
   segments_ = fb_.vec(root_, kProgramSegments, 4);
   if (fb_.bad()) {
-    return Fail(Error::InvalidProgram).s("malformed program: plan or segment list out of bounds").done();
+    return ST_FAIL(Error::InvalidProgram, "malformed program: plan or segment list out of bounds");
   }
   if (plans_.len > limits_.max_plans) {
-    return Fail(Error::LimitExceeded).s("program has ").n(plans_.len).s(" methods, above LoadLimits.max_plans").done();
+    return ST_FAIL(Error::LimitExceeded, "program has {} methods, above LoadLimits.max_plans", plans_.len);
   }
   for (uint32_t i = 0; i < segments_.len; ++i) {
     uint64_t begin = 0, size = 0;
@@ -123,7 +116,7 @@ Error Program::verify_segments() {
       continue;  // a header-less program still lists one empty segment
     }
     if (!segment_range(i, &begin, &size)) {
-      return Fail(Error::InvalidProgram).s("segment ").n(i).s(" lies outside the file (truncated program or missing 'eh00' header)").done();
+      return ST_FAIL(Error::InvalidProgram, "segment {} lies outside the file (truncated program or missing 'eh00' header)", i);
     }
   }
   const Fb::Table cs = fb_.table(root_, kProgramConstantSegment);
@@ -146,7 +139,7 @@ Error Program::verify_segments() {
     fb_.vec(fb_.vec_table(constant_buffers_, i), kBytesField, 1);
   }
   if (fb_.bad()) {
-    return Fail(Error::InvalidProgram).s("malformed program: constant, mutable or delegate data table out of bounds").done();
+    return ST_FAIL(Error::InvalidProgram, "malformed program: constant, mutable or delegate data table out of bounds");
   }
   return Error::Ok;
 }
@@ -167,7 +160,7 @@ Result<size_t> Program::method_index(const char* name) const {
       return static_cast<size_t>(i);
     }
   }
-  return Fail(Error::InvalidArgument).s("program has no method '").s(name).s("'").done();
+  return ST_FAIL(Error::InvalidArgument, "program has no method '{s}'", name);
 }
 
 size_t Program::num_memory_ids(size_t plan_index) const {
@@ -212,16 +205,16 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
   const uint32_t buffer_idx = fb_.u32(t, kTensorDataBufferIdx);
   const Fb::Table alloc = fb_.table(t, kTensorAllocationInfo);
   if (fb_.bad()) {
-    return Fail(Error::InvalidProgram).s("malformed program: tensor table out of bounds").done();
+    return ST_FAIL(Error::InvalidProgram, "malformed program: tensor table out of bounds");
   }
   if (esize == 0) {
-    return Fail(Error::NotSupported).s("tensor dtype ").n(static_cast<int8_t>(info.dtype)).s(" is not supported").done();
+    return ST_FAIL(Error::NotSupported, "tensor dtype {} is not supported", static_cast<int8_t>(info.dtype));
   }
   if (info.sizes.len > static_cast<uint32_t>(kMaxTensorDim)) {
-    return Fail(Error::NotSupported).s("tensor has ").n(info.sizes.len).s(" dims; at most 16 are supported").done();
+    return ST_FAIL(Error::NotSupported, "tensor has {} dims; at most 16 are supported", info.sizes.len);
   }
   if (info.dynamism > 2) {
-    return Fail(Error::InvalidProgram).s("tensor shape_dynamism ").n(info.dynamism).s(" is unknown").done();
+    return ST_FAIL(Error::InvalidProgram, "tensor shape_dynamism {} is unknown", info.dynamism);
   }
   info.dim = static_cast<uint8_t>(info.sizes.len);
   uint64_t numel = 1;
@@ -229,18 +222,18 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
   for (uint32_t d = 0; d < info.dim; ++d) {
     const int32_t s = fb_.vec_i32(info.sizes, d);
     if (s < 0) {
-      return Fail(Error::InvalidProgram).s("tensor size ").n(s).s(" is negative").done();
+      return ST_FAIL(Error::InvalidProgram, "tensor size {} is negative", s);
     }
     numel *= static_cast<uint64_t>(s);
     if (numel * esize > 0x7FFFFFFFull) {
-      return Fail(Error::LimitExceeded).s("tensor of more than 2^31 bytes").done();
+      return ST_FAIL(Error::LimitExceeded, "tensor of more than 2^31 bytes");
     }
   }
   if (info.dim_order.len != 0) {
     for (uint32_t d = 0; d < info.dim_order.len; ++d) {
       const uint8_t o = fb_.vec_u8(info.dim_order, d);
       if (info.dim_order.len != info.dim || o >= info.dim || (seen & (1u << o)) != 0) {
-        return Fail(Error::InvalidProgram).s("tensor dim_order is not a permutation of its ").n(info.dim).s(" dims").done();
+        return ST_FAIL(Error::InvalidProgram, "tensor dim_order is not a permutation of its {} dims", info.dim);
       }
       seen |= 1u << o;
     }
@@ -252,30 +245,29 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
     info.memory_id = fb_.u32(alloc, kAllocMemoryId);
     info.offset = (static_cast<uint64_t>(fb_.u32(alloc, kAllocOffsetHigh)) << 32) | fb_.u32(alloc, kAllocOffsetLow);
     if (info.memory_id == 0 || info.memory_id >= sizes.len) {
-      return Fail(Error::InvalidProgram).s("tensor memory_id ").n(info.memory_id).s(" has no planned buffer").done();
+      return ST_FAIL(Error::InvalidProgram, "tensor memory_id {} has no planned buffer", info.memory_id);
     }
     const uint64_t cap = fb_.vec_u64(sizes, info.memory_id);
     if (info.offset > cap || info.nbytes > cap - info.offset) {
-      return Fail(Error::InvalidProgram).s("planned tensor at offset ").n(static_cast<int64_t>(info.offset)).s(" (")
-          .n(info.nbytes).s(" bytes) overruns memory id ").n(info.memory_id).s(" of ").n(static_cast<int64_t>(cap)).s(" bytes").done();
+      return ST_FAIL(Error::InvalidProgram, "planned tensor at offset {} ({} bytes) overruns memory id {} of {} bytes", info.offset, info.nbytes, info.memory_id, cap);
     }
     // Planned buffers are 8-byte aligned; element sizes are powers of two (a mask, not a
     // 64-bit modulo, which would pull libgcc's division into Cortex-M images).
     if ((static_cast<uint32_t>(info.offset) & ((esize < 8 ? esize : 8) - 1)) != 0) {
-      return Fail(Error::InvalidProgram).s("planned tensor offset is not a multiple of its element size").done();
+      return ST_FAIL(Error::InvalidProgram, "planned tensor offset is not a multiple of its element size");
     }
     if (buffer_idx > 0) {  // planned tensor with an initial value (mutable buffer)
       const Fb::Table extra = fb_.table(t, kTensorExtraInfo);
       const uint64_t list = extra.present() ? fb_.u64(extra, kExtraMutableSegmentsIdx) : 0;
       uint64_t begin = 0, size = 0;
       if (list >= mutable_segments_.len) {
-        return malformed("mutable data segment list", static_cast<int64_t>(list));
+        return ST_FAIL(Error::InvalidProgram, "malformed program: mutable data segment list {} is out of bounds", list);
       }
       const Fb::Table sub = fb_.vec_table(mutable_segments_, static_cast<uint32_t>(list));
       const Fb::Vec offs = fb_.vec(sub, kSubsegmentOffsets, 8);
       if (fb_.bad() || buffer_idx >= offs.len || !segment_range(fb_.u32(sub, kSubsegmentIndex), &begin, &size) ||
           fb_.vec_u64(offs, buffer_idx) > size || info.nbytes > size - fb_.vec_u64(offs, buffer_idx)) {
-        return malformed("mutable tensor data", buffer_idx);
+        return ST_FAIL(Error::InvalidProgram, "malformed program: mutable tensor data {} is out of bounds", buffer_idx);
       }
       info.initial = file_ + begin + fb_.vec_u64(offs, buffer_idx);
     }
@@ -286,7 +278,7 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
                             ? fb_.vec(fb_.vec_table(constant_buffers_, buffer_idx), kBytesField, 1)
                             : Fb::Vec();
       if (fb_.bad() || buffer_idx >= constant_buffers_.len || info.nbytes > v.len) {
-        return malformed("constant buffer", buffer_idx);
+        return ST_FAIL(Error::InvalidProgram, "malformed program: constant buffer {} is out of bounds", buffer_idx);
       }
       info.initial = fb_.vec_bytes(v);
     } else {
@@ -294,13 +286,13 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
       if (buffer_idx >= constant_offsets_.len || !segment_range(constant_segment_, &begin, &size) ||
           fb_.vec_u64(constant_offsets_, buffer_idx) > size ||
           info.nbytes > size - fb_.vec_u64(constant_offsets_, buffer_idx)) {
-        return malformed("constant tensor data", buffer_idx);
+        return ST_FAIL(Error::InvalidProgram, "malformed program: constant tensor data {} is out of bounds", buffer_idx);
       }
       info.initial = file_ + begin + fb_.vec_u64(constant_offsets_, buffer_idx);
     }
     const uintptr_t align = esize < 8 ? esize : 8;
     if (reinterpret_cast<uintptr_t>(info.initial) % align != 0) {
-      return Fail(Error::InvalidArgument).s("constant tensor data is misaligned: load the program into a 16-byte aligned buffer").done();
+      return ST_FAIL(Error::InvalidArgument, "constant tensor data is misaligned: load the program into a 16-byte aligned buffer");
     }
   }
   *out = info;
@@ -312,13 +304,13 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
   const uint8_t kind = fb_.u8(v, kValueType);
   const Fb::Table val = fb_.table(v, kValueVal);
   if (fb_.bad()) {
-    return malformed("value", i);
+    return ST_FAIL(Error::InvalidProgram, "malformed program: value {} is out of bounds", i);
   }
   if (kind > kValOptTensorList) {
-    return Fail(Error::InvalidProgram).s("value ").n(i).s(" has unknown type ").n(kind).done();
+    return ST_FAIL(Error::InvalidProgram, "value {} has unknown type {}", i, kind);
   }
   if (kind >= kValInt && !val.present()) {
-    return Fail(Error::InvalidProgram).s("value ").n(i).s(" has no payload").done();
+    return ST_FAIL(Error::InvalidProgram, "value {} has no payload", i);
   }
   switch (kind) {
     case kValInt:
@@ -348,10 +340,10 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
       const uint32_t width = kind == kValIntList || kind == kValDoubleList ? 8 : kind == kValBoolList ? 1 : 4;
       const Fb::Vec items = fb_.vec(val, kScalarField, width);
       if (fb_.bad()) {
-        return malformed("list value", i);
+        return ST_FAIL(Error::InvalidProgram, "malformed program: list value {} is out of bounds", i);
       }
       if (items.len > limits_.max_list_items) {
-        return Fail(Error::LimitExceeded).s("value ").n(i).s(": list of ").n(items.len).s(" items, above LoadLimits.max_list_items").done();
+        return ST_FAIL(Error::LimitExceeded, "value {}: list of {} items, above LoadLimits.max_list_items", i, items.len);
       }
       for (uint32_t k = 0; k < items.len && (kind == kValIntList || kind >= kValTensorList); ++k) {
         const int64_t ref = kind == kValIntList ? fb_.vec_i64(items, k) : fb_.vec_i32(items, k);
@@ -360,8 +352,7 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
                         : kind == kValTensorList ? rk == kValTensor
                         : (ref == -1 || rk == kValTensor || rk == kValNull || rk == kValNone);
         if (!ok) {
-          return Fail(Error::InvalidProgram).s("value ").n(i).s(": list item ").n(k).s(" refers to value ").n(ref)
-              .s(", which is missing or of the wrong type").done();
+          return ST_FAIL(Error::InvalidProgram, "value {}: list item {} refers to value {}, which is missing or of the wrong type", i, k, ref);
         }
       }
       break;
@@ -370,7 +361,7 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
       break;
   }
   if (fb_.bad()) {
-    return malformed("value", i);
+    return ST_FAIL(Error::InvalidProgram, "malformed program: value {} is out of bounds", i);
   }
   return Error::Ok;
 }
@@ -380,7 +371,7 @@ Error Program::verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_
   const uint8_t kind = fb_.u8(ins, kInstrType);
   const Fb::Table a = fb_.table(ins, kInstrArgs);
   if (fb_.bad() || !a.present() || kind == kInstrNone || kind > kFreeCall) {
-    return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(" is malformed or of unknown kind ").n(kind).done();
+    return ST_FAIL(Error::InvalidProgram, "instruction {} is malformed or of unknown kind {}", pc, kind);
   }
   const uint32_t n_values = values.len;
   const int32_t x = fb_.i32(a, 0);
@@ -391,7 +382,7 @@ Error Program::verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_
     const Fb::Vec args = fb_.vec(a, kCallArgs, 4);
     ok = in_range(x, count);
     if (args.len > limits_.max_args) {
-      return Fail(Error::LimitExceeded).s("instruction ").n(pc).s(" has ").n(args.len).s(" args, above LoadLimits.max_args").done();
+      return ST_FAIL(Error::LimitExceeded, "instruction {} has {} args, above LoadLimits.max_args", pc, args.len);
     }
     for (uint32_t k = 0; ok && k < args.len; ++k) {
       ok = in_range(fb_.vec_i32(args, k), n_values);
@@ -405,7 +396,7 @@ Error Program::verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_
     ok = in_range(x, n_values);
   }
   if (!ok || fb_.bad()) {
-    return Fail(Error::InvalidProgram).s("instruction ").n(pc).s(" refers to a missing value, operator, delegate or instruction").done();
+    return ST_FAIL(Error::InvalidProgram, "instruction {} refers to a missing value, operator, delegate or instruction", pc);
   }
   return Error::Ok;
 }
@@ -421,18 +412,16 @@ Error Program::verify_plan(uint32_t index) const {
   const Fb::Vec ops = fb_.vec(p, kPlanOperators, 4);
   const Fb::Vec delegates = fb_.vec(p, kPlanDelegates, 4);
   if (fb_.bad() || name.data == nullptr) {
-    return malformed("method", index);
+    return ST_FAIL(Error::InvalidProgram, "malformed program: method {} is out of bounds", index);
   }
   if (values.len > limits_.max_values || ops.len > limits_.max_operators || sizes.len > limits_.max_memory_ids + 1) {
-    return Fail(Error::LimitExceeded).s("method '").s(name.data).s("' has ").n(values.len).s(" values, ").n(ops.len)
-        .s(" operators, ").n(sizes.len).s(" buffers: above LoadLimits").done();
+    return ST_FAIL(Error::LimitExceeded, "method '{s}' has {} values, {} operators, {} buffers: above LoadLimits", name.data, values.len, ops.len, sizes.len);
   }
   uint64_t planned = 0;
   for (uint32_t i = 1; i < sizes.len; ++i) {
     const int64_t s = fb_.vec_i64(sizes, i);
     if (s < 0 || static_cast<uint64_t>(s) > limits_.max_planned_bytes - planned) {
-      return Fail(Error::LimitExceeded).s("method '").s(name.data).s("': planned buffer ").n(i).s(" of ").n(s)
-          .s(" bytes exceeds LoadLimits.max_planned_bytes").done();
+      return ST_FAIL(Error::LimitExceeded, "method '{s}': planned buffer {} of {} bytes exceeds LoadLimits.max_planned_bytes", name.data, i, s);
     }
     planned += static_cast<uint64_t>(s);
   }
@@ -442,7 +431,7 @@ Error Program::verify_plan(uint32_t index) const {
   for (uint32_t i = 0; i < inputs.len + outputs.len; ++i) {
     const int32_t v = i < inputs.len ? fb_.vec_i32(inputs, i) : fb_.vec_i32(outputs, i - inputs.len);
     if (!in_range(v, values.len)) {
-      return malformed("method input/output value", v);
+      return ST_FAIL(Error::InvalidProgram, "malformed program: method input/output value {} is out of bounds", v);
     }
   }
   for (uint32_t i = 0; i < ops.len; ++i) {
@@ -450,7 +439,7 @@ Error Program::verify_plan(uint32_t index) const {
     const Fb::Str op_name = fb_.str(op, kOpName);
     fb_.str(op, kOpOverload);
     if (fb_.bad() || op_name.data == nullptr || op_name.len == 0) {
-      return malformed("operator", i);
+      return ST_FAIL(Error::InvalidProgram, "malformed program: operator {} is out of bounds", i);
     }
   }
   for (uint32_t i = 0; i < delegates.len; ++i) {
@@ -468,21 +457,20 @@ Error Program::verify_plan(uint32_t index) const {
     uint64_t b = 0, n = 0;
     const bool blob_ok = loc == kInline ? at < delegate_data_.len : (loc == kSegment && segment_range(at, &b, &n));
     if (fb_.bad() || id.data == nullptr || !ref.present() || !blob_ok || specs.len > limits_.max_list_items) {
-      return malformed("delegate", i);
+      return ST_FAIL(Error::InvalidProgram, "malformed program: delegate {} is out of bounds", i);
     }
   }
   if (chains.len > 1) {
-    return Fail(Error::NotSupported).s("method '").s(name.data).s("' has ").n(chains.len).s(" chains; one is supported").done();
+    return ST_FAIL(Error::NotSupported, "method '{s}' has {} chains; one is supported", name.data, chains.len);
   }
   if (chains.len == 1) {
     const Fb::Table chain = fb_.vec_table(chains, 0);
     const Fb::Vec instrs = fb_.vec(chain, kChainInstructions, 4);
     if (fb_.bad()) {
-      return malformed("chain", 0);
+      return ST_FAIL(Error::InvalidProgram, "malformed program: chain {} is out of bounds", 0);
     }
     if (instrs.len > limits_.max_instructions) {
-      return Fail(Error::LimitExceeded).s("method '").s(name.data).s("' has ").n(instrs.len)
-          .s(" instructions, above LoadLimits.max_instructions").done();
+      return ST_FAIL(Error::LimitExceeded, "method '{s}' has {} instructions, above LoadLimits.max_instructions", name.data, instrs.len);
     }
     for (uint32_t pc = 0; pc < instrs.len; ++pc) {
       ST_TRY(verify_instruction(values, ops.len, delegates.len, instrs.len, pc, fb_.vec_table(instrs, pc)));

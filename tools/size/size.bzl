@@ -142,13 +142,13 @@ _size_budget_test = rule(
     attrs = dict(
         image = attr.label(mandatory = True, cfg = _image_transition, aspects = [link_map_aspect]),
         platform = attr.string(mandatory = True),
-        error_messages = attr.bool(default = True),
+        error_messages = attr.string(default = "auto", doc = "--//runtime/core:error_messages for this image"),
         key = attr.string(mandatory = True, doc = "the image's entry in budgets.yaml"),
         **_COMMON_ATTRS
     ),
 )
 
-def size_budget_test(name, image, platform, key, error_messages = True, size = "small", **kwargs):
+def size_budget_test(name, image, platform, key, error_messages = "auto", size = "small", **kwargs):
     """Fails when `image` built for `platform` has more flash bytes than budgets.yaml allows for `key`."""
     _size_budget_test(
         name = name,
@@ -164,13 +164,13 @@ def _sized_image_impl(ctx):
     info = _own_copy(ctx, ctx.attr.image[0][LinkMapInfo])
     return [info, DefaultInfo(files = depset([info.elf, info.map]))]
 
-# One image of the report: a cc_binary for a platform, with or without error messages.
+# One image of the report: a cc_binary for a platform and an error-message mode.
 sized_image = rule(
     implementation = _sized_image_impl,
     attrs = dict(
         image = attr.label(mandatory = True, cfg = _image_transition, aspects = [link_map_aspect]),
         platform = attr.string(mandatory = True),
-        error_messages = attr.bool(default = True),
+        error_messages = attr.string(default = "auto", doc = "--//runtime/core:error_messages for this image"),
         **_COMMON_ATTRS
     ),
 )
