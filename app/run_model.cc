@@ -193,7 +193,8 @@ Error run_method(const slimtorch::Program& program, const RunRequest& request, s
   memory.arena = request.arena;
   ST_TRY(method->init(program, 0, memory));
   if (request.num_inputs != method->num_inputs()) {
-    return ST_FAIL(Error::InvalidArgument, "the method takes {} inputs, got {}", method->num_inputs(), request.num_inputs);
+    return ST_FAIL(Error::InvalidArgument, "the method takes {} inputs, got {}",
+                   method->num_inputs(), request.num_inputs);
   }
   for (uint32_t run = 0; run < (request.iterations > 0 ? request.iterations : 1); ++run) {
     const uint64_t t0 = request.exec_ns != nullptr ? slimtorch::st_time_ns() : 0;

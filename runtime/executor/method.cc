@@ -156,7 +156,8 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     const Span<uint8_t>& buf = memory.planned[id - 1];
     const uint64_t need = program.planned_buffer_size(plan_index, id);
     if (buf.size < need || (need > 0 && buf.data == nullptr)) {
-      return ST_FAIL(Error::OutOfMemory, "planned buffer for memory id {} too small: need {} bytes, have {}", id, need, buf.size);
+      return ST_FAIL(Error::OutOfMemory, "planned buffer for memory id {} too small: need {} bytes, have {}",
+                     id, need, buf.size);
     }
     if ((reinterpret_cast<uintptr_t>(buf.data) & 7u) != 0) {
       return ST_FAIL(Error::InvalidArgument, "planned buffer for memory id {} is not 8-byte aligned", id);
@@ -170,7 +171,8 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   BumpAllocator arena(memory.arena.data, memory.arena.size);
   const Regions r = carve<Instr, DelegateSlot>(arena, st);
   if (arena.failed() || memory.arena.size < counter.used()) {
-    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}", counter.used(), memory.arena.size);
+    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}",
+                   counter.used(), memory.arena.size);
   }
   values_ = r.values;
   num_values_ = st.values;
@@ -366,7 +368,9 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
         is_input = inputs_[k] == &values_[i];
       }
       if (!is_input) {
-        return ST_FAIL(Error::InvalidProgram, "value {}: tensor has no storage (not planned, not constant, not an input)", i);
+        return ST_FAIL(Error::InvalidProgram,
+                       "value {}: tensor has no storage (not planned, not constant, not an input)",
+                       i);
       }
     }
   }
@@ -507,7 +511,9 @@ Error Method::execute() {
   uint32_t pc = 0;
   while (pc < num_instrs_) {
     if (++steps > max_steps_) {
-      return ST_FAIL(Error::LimitExceeded, "execution stopped after {} instructions (LoadLimits.max_steps): a loop that does not end?", max_steps_);
+      return ST_FAIL(Error::LimitExceeded,
+                     "execution stopped after {} instructions (LoadLimits.max_steps): a loop that does not end?",
+                     max_steps_);
     }
     const Instr& in = instrs_[pc];
     switch (in.kind) {
@@ -542,7 +548,8 @@ Error Method::execute() {
         } else if (c.tag == Tag::Tensor && c.v.t->dtype == ScalarType::Bool && c.v.t->numel == 1 && c.v.t->data != nullptr) {
           cond = *static_cast<const uint8_t*>(c.v.t->data) != 0;
         } else {
-          return ST_FAIL(Error::InvalidProgram, "instruction {}: jump condition is not a bool or 1-element bool tensor", pc);
+          return ST_FAIL(Error::InvalidProgram, "instruction {}: jump condition is not a bool or 1-element bool tensor",
+                         pc);
         }
         pc = cond ? pc + 1 : static_cast<uint32_t>(in.b);
         break;

@@ -64,7 +64,9 @@ Error Program::verify_checksum() const {
       crc = crc32_update(crc, file_ + b, n);
     }
     if ((crc ^ 0xFFFFFFFFu) != want) {
-      return ST_FAIL(Error::InvalidProgram, "segment checksum mismatch: the program's constant or buffer data is corrupt (re-flash or re-download it)");
+      return ST_FAIL(Error::InvalidProgram,
+                     "segment checksum mismatch: the program's constant or buffer data is corrupt (re-flash or "
+                     "re-download it)");
     }
     return Error::Ok;
   }

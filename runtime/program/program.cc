@@ -69,10 +69,13 @@ Error Program::verify_header(Span<const uint8_t> bytes) {
     const uint64_t data_size = hlen > 24 ? read_le64(d + 32) : 0;
     if (program_size < 8 + static_cast<uint64_t>(hlen) || program_size > bytes.size || segment_base_ < program_size ||
         segment_base_ > bytes.size) {
-      return ST_FAIL(Error::InvalidProgram, "extended header: program size {} / segment base {} outside the {}-byte file", program_size, segment_base_, bytes.size);
+      return ST_FAIL(Error::InvalidProgram,
+                     "extended header: program size {} / segment base {} outside the {}-byte file",
+                     program_size, segment_base_, bytes.size);
     }
     if (data_size > bytes.size - segment_base_) {
-      return ST_FAIL(Error::InvalidProgram, "program truncated: segments need {} bytes, file has {}", segment_base_ + data_size, bytes.size);
+      return ST_FAIL(Error::InvalidProgram, "program truncated: segments need {} bytes, file has {}",
+                     segment_base_ + data_size, bytes.size);
     }
     has_header_ = true;
   }
@@ -116,7 +119,9 @@ Error Program::verify_segments() {
       continue;  // a header-less program still lists one empty segment
     }
     if (!segment_range(i, &begin, &size)) {
-      return ST_FAIL(Error::InvalidProgram, "segment {} lies outside the file (truncated program or missing 'eh00' header)", i);
+      return ST_FAIL(Error::InvalidProgram,
+                     "segment {} lies outside the file (truncated program or missing 'eh00' header)",
+                     i);
     }
   }
   const Fb::Table cs = fb_.table(root_, kProgramConstantSegment);
@@ -249,7 +254,8 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
     }
     const uint64_t cap = fb_.vec_u64(sizes, info.memory_id);
     if (info.offset > cap || info.nbytes > cap - info.offset) {
-      return ST_FAIL(Error::InvalidProgram, "planned tensor at offset {} ({} bytes) overruns memory id {} of {} bytes", info.offset, info.nbytes, info.memory_id, cap);
+      return ST_FAIL(Error::InvalidProgram, "planned tensor at offset {} ({} bytes) overruns memory id {} of {} bytes",
+                     info.offset, info.nbytes, info.memory_id, cap);
     }
     // Planned buffers are 8-byte aligned; element sizes are powers of two (a mask, not a
     // 64-bit modulo, which would pull libgcc's division into Cortex-M images).
@@ -286,13 +292,15 @@ Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo*
       if (buffer_idx >= constant_offsets_.len || !segment_range(constant_segment_, &begin, &size) ||
           fb_.vec_u64(constant_offsets_, buffer_idx) > size ||
           info.nbytes > size - fb_.vec_u64(constant_offsets_, buffer_idx)) {
-        return ST_FAIL(Error::InvalidProgram, "malformed program: constant tensor data {} is out of bounds", buffer_idx);
+        return ST_FAIL(Error::InvalidProgram, "malformed program: constant tensor data {} is out of bounds",
+                       buffer_idx);
       }
       info.initial = file_ + begin + fb_.vec_u64(constant_offsets_, buffer_idx);
     }
     const uintptr_t align = esize < 8 ? esize : 8;
     if (reinterpret_cast<uintptr_t>(info.initial) % align != 0) {
-      return ST_FAIL(Error::InvalidArgument, "constant tensor data is misaligned: load the program into a 16-byte aligned buffer");
+      return ST_FAIL(Error::InvalidArgument,
+                     "constant tensor data is misaligned: load the program into a 16-byte aligned buffer");
     }
   }
   *out = info;
@@ -343,7 +351,8 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
         return ST_FAIL(Error::InvalidProgram, "malformed program: list value {} is out of bounds", i);
       }
       if (items.len > limits_.max_list_items) {
-        return ST_FAIL(Error::LimitExceeded, "value {}: list of {} items, above LoadLimits.max_list_items", i, items.len);
+        return ST_FAIL(Error::LimitExceeded, "value {}: list of {} items, above LoadLimits.max_list_items",
+                       i, items.len);
       }
       for (uint32_t k = 0; k < items.len && (kind == kValIntList || kind >= kValTensorList); ++k) {
         const int64_t ref = kind == kValIntList ? fb_.vec_i64(items, k) : fb_.vec_i32(items, k);
@@ -352,7 +361,9 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
                         : kind == kValTensorList ? rk == kValTensor
                         : (ref == -1 || rk == kValTensor || rk == kValNull || rk == kValNone);
         if (!ok) {
-          return ST_FAIL(Error::InvalidProgram, "value {}: list item {} refers to value {}, which is missing or of the wrong type", i, k, ref);
+          return ST_FAIL(Error::InvalidProgram,
+                         "value {}: list item {} refers to value {}, which is missing or of the wrong type",
+                         i, k, ref);
         }
       }
       break;
@@ -396,7 +407,8 @@ Error Program::verify_instruction(const Fb::Vec& values, uint32_t n_ops, uint32_
     ok = in_range(x, n_values);
   }
   if (!ok || fb_.bad()) {
-    return ST_FAIL(Error::InvalidProgram, "instruction {} refers to a missing value, operator, delegate or instruction", pc);
+    return ST_FAIL(Error::InvalidProgram, "instruction {} refers to a missing value, operator, delegate or instruction",
+                   pc);
   }
   return Error::Ok;
 }
@@ -415,13 +427,16 @@ Error Program::verify_plan(uint32_t index) const {
     return ST_FAIL(Error::InvalidProgram, "malformed program: method {} is out of bounds", index);
   }
   if (values.len > limits_.max_values || ops.len > limits_.max_operators || sizes.len > limits_.max_memory_ids + 1) {
-    return ST_FAIL(Error::LimitExceeded, "method '{s}' has {} values, {} operators, {} buffers: above LoadLimits", name.data, values.len, ops.len, sizes.len);
+    return ST_FAIL(Error::LimitExceeded, "method '{s}' has {} values, {} operators, {} buffers: above LoadLimits",
+                   name.data, values.len, ops.len, sizes.len);
   }
   uint64_t planned = 0;
   for (uint32_t i = 1; i < sizes.len; ++i) {
     const int64_t s = fb_.vec_i64(sizes, i);
     if (s < 0 || static_cast<uint64_t>(s) > limits_.max_planned_bytes - planned) {
-      return ST_FAIL(Error::LimitExceeded, "method '{s}': planned buffer {} of {} bytes exceeds LoadLimits.max_planned_bytes", name.data, i, s);
+      return ST_FAIL(Error::LimitExceeded,
+                     "method '{s}': planned buffer {} of {} bytes exceeds LoadLimits.max_planned_bytes",
+                     name.data, i, s);
     }
     planned += static_cast<uint64_t>(s);
   }
@@ -470,7 +485,8 @@ Error Program::verify_plan(uint32_t index) const {
       return ST_FAIL(Error::InvalidProgram, "malformed program: chain {} is out of bounds", 0);
     }
     if (instrs.len > limits_.max_instructions) {
-      return ST_FAIL(Error::LimitExceeded, "method '{s}' has {} instructions, above LoadLimits.max_instructions", name.data, instrs.len);
+      return ST_FAIL(Error::LimitExceeded, "method '{s}' has {} instructions, above LoadLimits.max_instructions",
+                     name.data, instrs.len);
     }
     for (uint32_t pc = 0; pc < instrs.len; ++pc) {
       ST_TRY(verify_instruction(values, ops.len, delegates.len, instrs.len, pc, fb_.vec_table(instrs, pc)));
