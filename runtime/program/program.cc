@@ -116,6 +116,8 @@ Error Program::verify_segments() {
   if (plans_.len > limits_.max_plans) {
     return Fail(Error::LimitExceeded).s("program has ").n(plans_.len).s(" methods, above LoadLimits.max_plans").done();
   }
+  const Fb::Table cs = fb_.table(root_, kProgramConstantSegment);
+  const uint32_t constant_segment = cs.present() ? fb_.u32(cs, kSubsegmentIndex) : 0xFFFFFFFFu;
   for (uint32_t i = 0; i < segments_.len; ++i) {
     uint64_t begin = 0, size = 0;
     const Fb::Table s = fb_.vec_table(segments_, i);
@@ -125,17 +127,15 @@ Error Program::verify_segments() {
     if (!segment_range(i, &begin, &size)) {
       return Fail(Error::InvalidProgram).s("segment ").n(i).s(" lies outside the file (truncated program or missing 'eh00' header)").done();
     }
-  }
-  const Fb::Table cs = fb_.table(root_, kProgramConstantSegment);
-  if (cs.present()) {
-    // The constant segment's bounds, found once here rather than per constant
-    // tensor; an invalid segment is an error only if a tensor uses it (tensor_info).
-    uint64_t begin = 0, size = 0;
-    constant_offsets_ = fb_.vec(cs, kSubsegmentOffsets, 8);
-    if (segment_range(fb_.u32(cs, kSubsegmentIndex), &begin, &size)) {
+    if (i == constant_segment) {
+      // Found once here, not per constant tensor. Left null (an error only if a
+      // tensor uses it, in tensor_info) when the index names no segment.
       constants_ = file_ + begin;
       constants_size_ = size;
     }
+  }
+  if (cs.present()) {
+    constant_offsets_ = fb_.vec(cs, kSubsegmentOffsets, 8);
   } else {
     constants_inline_ = true;
     constant_buffers_ = fb_.vec(root_, kProgramConstantBuffer, 4);
@@ -209,11 +209,10 @@ uint8_t Program::value_kind(const Fb::Vec& values, int64_t i) const {
 }
 
 Error Program::tensor_info(const Fb::Vec& sizes, const Fb::Table& t, TensorInfo* out) const {
-  // Decoded straight into *out: building a local and copying it would store it
-  // byte by byte and read it back in wide loads (a store-forwarding stall that
-  // was a third of this function's time on x86).
+  // Decoded straight into *out (a fresh TensorInfo): building a local and
+  // copying it out stored it byte by byte and read it back in wide loads, a
+  // store-forwarding stall that was a third of this function's time on x86.
   TensorInfo& info = *out;
-  info = TensorInfo();
   info.dtype = static_cast<ScalarType>(static_cast<int8_t>(fb_.u8(t, kTensorScalarType)));
   const size_t esize = element_size(info.dtype);
   info.sizes = fb_.vec(t, kTensorSizes, 4);

@@ -84,7 +84,8 @@ class Program {
   Fb::Table plan(size_t index) const { return fb_.vec_table(plans_, static_cast<uint32_t>(index)); }
   // Decodes the Tensor table `t` of a plan whose non_const_buffer_sizes vector
   // is `buffer_sizes` (read once per plan by the caller), checking its storage bounds.
-  // On an error *out is left partly written.
+  // `out` must be a fresh TensorInfo() (fields the tensor does not have are not
+  // written); on an error it is left partly written.
   Error tensor_info(const Fb::Vec& buffer_sizes, const Fb::Table& t, TensorInfo* out) const;
   // Bytes of a delegate's processed blob (location INLINE or SEGMENT).
   Span<const uint8_t> delegate_blob(uint8_t location, uint32_t index) const;
