@@ -32,9 +32,8 @@ PlanVecs plan_vecs(const Fb& fb, const Fb::Table& plan) {
 
 // The arena's fixed-size arrays (counts are vector lengths), in carving order.
 // Everything else init() needs (Tensor structs and their sizes, list items,
-// operator names, instruction arguments) comes from a Stream that follows them;
-// delegates' compile specs are taken from the arena after that, one delegate at
-// a time (backends allocate from it in between).
+// operator names, instruction arguments, delegates' compile specs) comes from
+// a Stream that follows them.
 struct Regions {
   EValue* values;
   EValue** io;  // inputs, then outputs
@@ -71,40 +70,49 @@ class Stream {
   T* take(size_t count) {
     return static_cast<T*>(take_bytes(count, sizeof(T), alignof(T) < 8 ? alignof(T) : 8));
   }
+  // `count` pieces of `size` bytes aligned to `align` (a power of two <= 8).
+  void* take_bytes(size_t count, size_t size, size_t align) {
+    const size_t start = (used_ + align - 1) & ~(align - 1);
+    size_t bytes = 0;
+    if (start < used_ || __builtin_mul_overflow(count, size, &bytes) || __builtin_add_overflow(start, bytes, &used_)) {
+      used_ = SIZE_MAX;  // saturates: no arena is that large
+    }
+    return base_ == nullptr || used_ > size_ ? nullptr : base_ + start;
+  }
   size_t used() const { return used_; }
 
  private:
-  void* take_bytes(size_t count, size_t size, size_t align) {
-    const size_t start = (used_ + align - 1) & ~(align - 1);
-    if (start < used_ || count > (SIZE_MAX - start) / size) {
-      used_ = SIZE_MAX;  // saturates: no arena is that large
-      return nullptr;
-    }
-    used_ = start + count * size;
-    return base_ == nullptr || used_ > size_ ? nullptr : base_ + start;
-  }
-
   uint8_t* base_;
   size_t size_;
   size_t used_ = 0;
 };
 
-// Bytes of arena init() takes for `plan` (fixed arrays, the Stream's pieces in
-// init()'s order: values, operator names, instruction arguments; then compile
-// specs), an upper bound for any arena alignment.
+// Bytes of arena init() takes for a plan whose Stream holds `stream_bytes`
+// (the fixed arrays, then the Stream): an upper bound for any arena alignment,
+// what bookkeeping_bytes_needed() advertises.
+template <typename InstrT, typename SlotT>
+size_t arena_bound(const PlanVecs& pv, size_t stream_bytes) {
+  BumpAllocator counter;
+  carve<InstrT, SlotT>(counter, pv);
+  counter.allocate(stream_bytes, 8);
+  return counter.used();
+}
+
+// A Tensor and its sizes, one Stream piece.
+size_t tensor_piece(uint32_t dim) { return sizeof(Tensor) + sizeof(int32_t) * dim; }
+
+// arena_bound() for `plan`, counting the Stream's pieces by taking them in
+// init()'s order: values, operator names, instruction arguments, compile specs.
 template <typename InstrT, typename SlotT>
 size_t count_bookkeeping(const Fb& fb, const Fb::Table& plan) {
   const PlanVecs pv = plan_vecs(fb, plan);
-  BumpAllocator counter;
-  carve<InstrT, SlotT>(counter, pv);
   Stream s(nullptr, 0);
   for (uint32_t i = 0; i < pv.values.len; ++i) {
     const Fb::Table v = fb.vec_table(pv.values, i);
     const uint8_t kind = fb.u8(v, kValueType);
     const Fb::Table val = fb.table(v, kValueVal);
     if (kind == kValTensor) {
-      s.take<Tensor>(1);
-      s.take<int32_t>(fb.vec(val, kTensorSizes, 4).len);
+      s.take_bytes(1, tensor_piece(fb.vec(val, kTensorSizes, 4).len), alignof(Tensor));
     } else if (kind == kValIntList || kind == kValTensorList || kind == kValOptTensorList) {
       s.take<EValue*>(fb.vec(val, kScalarField, kind == kValIntList ? 8 : 4).len);
     }
@@ -120,11 +128,10 @@ size_t count_bookkeeping(const Fb& fb, const Fb::Table& plan) {
       s.take<EValue*>(fb.vec(fb.table(ins, kInstrArgs), kCallArgs, 4).len);
     }
   }
-  counter.allocate(s.used(), 8);
   for (uint32_t i = 0; i < pv.delegates.len; ++i) {
-    counter.allocate_array<CompileSpec>(fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4).len);
+    s.take<CompileSpec>(fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4).len);
   }
-  return counter.used();
+  return arena_bound<InstrT, SlotT>(pv, s.used());
 }
 
 // dim_order of a tensor whose program lists none: contiguous.
@@ -199,7 +206,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // 2. Bookkeeping arena: the fixed arrays, then a Stream over the rest of it
   // (pieces taken as the plan is walked, once); the Stream's bytes are handed
   // back to the arena before delegates allocate from it (step 7). The arena's
-  // need is counted (a second walk) only when it turns out too small.
+  // need is counted by a second walk only when the Stream runs out.
   BumpAllocator arena(memory.arena.data, memory.arena.size);
   auto arena_too_small = [&]() -> Error {
     const size_t need = count_bookkeeping<Instr, DelegateSlot>(fb, plan);
@@ -245,12 +252,12 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       case kValTensor: {
         TensorInfo info;
         ST_TRY(program.tensor_info(pv.buffer_sizes, val, &info));  // verified at load: cannot fail
-        Tensor* const t = stream.take<Tensor>(1);
-        int32_t* const sizes = stream.take<int32_t>(info.dim);
-        if (t == nullptr || sizes == nullptr) {
+        void* const piece = stream.take_bytes(1, tensor_piece(info.dim), alignof(Tensor));
+        if (piece == nullptr) {
           return arena_too_small();
         }
-        new (t) Tensor();
+        Tensor* const t = new (piece) Tensor();
+        int32_t* const sizes = reinterpret_cast<int32_t*>(t + 1);
         t->dtype = info.dtype;
         t->dim = info.dim;
         t->shape_dynamism = info.dynamism;
@@ -419,6 +426,30 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     }
   }
 
+  // 6c. Compile specs of every delegate, one array (consecutive pieces).
+  CompileSpec* specs = nullptr;
+  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
+    const Fb::Vec spec_vec = fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4);
+    CompileSpec* const mine = stream.take<CompileSpec>(spec_vec.len);
+    if (mine == nullptr) {
+      return arena_too_small();
+    }
+    specs = i == 0 ? mine : specs;
+    for (uint32_t k = 0; k < spec_vec.len; ++k) {
+      const Fb::Table spec = fb.vec_table(spec_vec, k);
+      const Fb::Str key = fb.str(spec, kSpecKey);
+      const Fb::Vec value = fb.vec(spec, kSpecValue, 1);
+      mine[k] = CompileSpec{key.data != nullptr ? key.data : "", fb.vec_bytes(value), value.len};
+    }
+  }
+
+  // The arena must hold what bookkeeping_bytes_needed() advertises, not just
+  // this placement (which may fit in less, depending on the arena's address):
+  // an arena short of the figure fails the same way wherever it lies.
+  if (arena_bound<Instr, DelegateSlot>(pv, stream.used()) > memory.arena.size) {
+    return arena_too_small();
+  }
+
   // 7. Delegates: find each backend and let it prepare its blob. The Stream's
   // bytes are taken from the arena first (no padding: its base is aligned), so
   // backends allocate after them.
@@ -427,17 +458,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     const Fb::Table d = fb.vec_table(pv.delegates, i);
     const Fb::Str id = fb.str(d, kDelegateId);
     const Fb::Table ref = fb.table(d, kDelegateProcessed);
-    const Fb::Vec spec_vec = fb.vec(d, kDelegateCompileSpecs, 4);
-    CompileSpec* const specs = arena.allocate_array<CompileSpec>(spec_vec.len);
-    if (arena.failed()) {
-      return arena_too_small();
-    }
-    for (uint32_t k = 0; k < spec_vec.len; ++k) {
-      const Fb::Table spec = fb.vec_table(spec_vec, k);
-      const Fb::Str key = fb.str(spec, kSpecKey);
-      const Fb::Vec value = fb.vec(spec, kSpecValue, 1);
-      specs[k] = CompileSpec{key.data != nullptr ? key.data : "", fb.vec_bytes(value), value.len};
-    }
+    const uint32_t n_specs = fb.vec(d, kDelegateCompileSpecs, 4).len;
     const Backend* backend = find_backend(id.data, id.len);
     if (backend == nullptr || (backend->is_available != nullptr && !backend->is_available())) {
       return Fail(Error::MissingBackend).s("delegate ").n(i).s(" needs backend '").s(id.data)
@@ -446,12 +467,13 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     BackendInitContext ctx{&arena, id.data};
     void* handle = nullptr;
     const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
-    const Error e = backend->init(ctx, blob, specs, spec_vec.len, &handle);
+    const Error e = backend->init(ctx, blob, specs, n_specs, &handle);
     if (e != Error::Ok) {
       return Fail(e).s("backend '").s(id.data).s("' failed to initialise delegate ").n(i).done();
     }
     delegates_[i] = DelegateSlot{backend, handle};
     num_delegates_ = i + 1;
+    specs += n_specs;
   }
   ready_ = true;
   return Error::Ok;
