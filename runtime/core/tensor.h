@@ -1,8 +1,9 @@
 // Tensor: a view of typed memory with a shape. Plain data, no ownership.
 //
-// Lifetime: Tensor structs, their sizes and dim_order arrays live in the
-// method's bookkeeping arena (owned by the application, see
-// runtime/executor/method.h) and stay valid until the Method is destroyed.
+// Lifetime: Tensor structs and their sizes live in the method's bookkeeping
+// arena (owned by the application, see runtime/executor/method.h) and stay
+// valid until the Method is destroyed; dim_order points into the program bytes
+// (which outlive the Method) or at static storage, and is never written.
 // `data` points into a planned buffer, the program's constant segment, or
 // memory the application supplied for an input or output.
 #pragma once

@@ -12,91 +12,130 @@ namespace {
 
 using namespace schema;  // NOLINT: field numbers only
 
-// Counts of everything init() carves from the arena, gathered by one walk over
-// a verified plan.
-struct PlanStats {
-  uint32_t values = 0, tensors = 0, dims = 0, refs = 0, instrs = 0, ops = 0, delegates = 0, specs = 0;
-  uint32_t inputs = 0, outputs = 0;
-  size_t name_bytes = 0;
+// The vectors of a plan init() walks, read once.
+struct PlanVecs {
+  Fb::Vec values, buffer_sizes, inputs, outputs, ops, instrs, delegates;
 };
 
-// The arena regions, in carving order.
+PlanVecs plan_vecs(const Fb& fb, const Fb::Table& plan) {
+  PlanVecs v;
+  v.values = fb.vec(plan, kPlanValues, 4);
+  v.buffer_sizes = fb.vec(plan, kPlanBufferSizes, 8);
+  v.inputs = fb.vec(plan, kPlanInputs, 4);
+  v.outputs = fb.vec(plan, kPlanOutputs, 4);
+  v.ops = fb.vec(plan, kPlanOperators, 4);
+  const Fb::Vec chains = fb.vec(plan, kPlanChains, 4);
+  v.instrs = chains.len == 1 ? fb.vec(fb.vec_table(chains, 0), kChainInstructions, 4) : Fb::Vec();
+  v.delegates = fb.vec(plan, kPlanDelegates, 4);
+  return v;
+}
+
+// The arena's fixed-size arrays (counts are vector lengths), in carving order.
+// Everything else init() needs (Tensor structs and their sizes, list items,
+// operator names, instruction arguments, delegates' compile specs) comes from
+// a Stream that follows them.
 struct Regions {
   EValue* values;
-  Tensor* tensors;
-  int32_t* sizes;
-  uint8_t* dim_orders;
-  EValue** refs;  // list items, instruction args, inputs, outputs
+  EValue** io;  // inputs, then outputs
   void* instrs;
   const char** op_names;
   KernelFn* op_fns;
-  char* names;
   void* delegates;
-  CompileSpec* specs;
 };
 
-PlanStats plan_stats(const Fb& fb, const Fb::Table& plan) {
-  PlanStats st;
-  const Fb::Vec values = fb.vec(plan, kPlanValues, 4);
-  st.values = values.len;
-  for (uint32_t i = 0; i < values.len; ++i) {
-    const Fb::Table v = fb.vec_table(values, i);
+template <typename InstrT, typename SlotT>
+Regions carve(BumpAllocator& a, const PlanVecs& v) {
+  Regions r;
+  r.values = a.allocate_array<EValue>(v.values.len);
+  r.io = a.allocate_array<EValue*>(static_cast<size_t>(v.inputs.len) + v.outputs.len);
+  r.instrs = a.allocate_array<InstrT>(v.instrs.len);
+  r.op_names = a.allocate_array<const char*>(v.ops.len);
+  r.op_fns = a.allocate_array<KernelFn>(v.ops.len);
+  r.delegates = a.allocate_array<SlotT>(v.delegates.len);
+  return r;
+}
+
+// The bookkeeping whose size is known only once the plan has been walked,
+// taken piece by piece, in walk order, from the arena after the fixed arrays.
+// This lets init() walk the plan once instead of counting first. Offsets are
+// relative to an 8-byte aligned base, so the padding between pieces (hence
+// the total) is the same placing (base set) and counting (base null);
+// count_bookkeeping() counts by taking the same pieces in the same order.
+class Stream {
+ public:
+  Stream(uint8_t* base, size_t size) : base_(base), size_(size) {}
+
+  // `count` Ts; nullptr when counting or when the arena is full.
+  template <typename T>
+  T* take(size_t count) {
+    return static_cast<T*>(take_bytes(count, sizeof(T), alignof(T) < 8 ? alignof(T) : 8));
+  }
+  // `count` pieces of `size` bytes aligned to `align` (a power of two <= 8).
+  void* take_bytes(size_t count, size_t size, size_t align) {
+    const size_t start = (used_ + align - 1) & ~(align - 1);
+    size_t bytes = 0;
+    if (start < used_ || __builtin_mul_overflow(count, size, &bytes) || __builtin_add_overflow(start, bytes, &used_)) {
+      used_ = SIZE_MAX;  // saturates: no arena is that large
+    }
+    return base_ == nullptr || used_ > size_ ? nullptr : base_ + start;
+  }
+  size_t used() const { return used_; }
+
+ private:
+  uint8_t* base_;
+  size_t size_;
+  size_t used_ = 0;
+};
+
+// Bytes of arena init() takes for a plan whose Stream holds `stream_bytes`
+// (the fixed arrays, then the Stream): an upper bound for any arena alignment,
+// what bookkeeping_bytes_needed() advertises.
+template <typename InstrT, typename SlotT>
+size_t arena_bound(const PlanVecs& pv, size_t stream_bytes) {
+  BumpAllocator counter;
+  carve<InstrT, SlotT>(counter, pv);
+  counter.allocate(stream_bytes, 8);
+  return counter.used();
+}
+
+// A Tensor and its sizes, one Stream piece.
+size_t tensor_piece(uint32_t dim) { return sizeof(Tensor) + sizeof(int32_t) * dim; }
+
+// arena_bound() for `plan`, counting the Stream's pieces by taking them in
+// init()'s order: values, operator names, instruction arguments, compile specs.
+template <typename InstrT, typename SlotT>
+size_t count_bookkeeping(const Fb& fb, const Fb::Table& plan) {
+  const PlanVecs pv = plan_vecs(fb, plan);
+  Stream s(nullptr, 0);
+  for (uint32_t i = 0; i < pv.values.len; ++i) {
+    const Fb::Table v = fb.vec_table(pv.values, i);
     const uint8_t kind = fb.u8(v, kValueType);
     const Fb::Table val = fb.table(v, kValueVal);
     if (kind == kValTensor) {
-      st.tensors += 1;
-      st.dims += fb.vec(val, kTensorSizes, 4).len;
-    } else if (kind == kValIntList) {
-      st.refs += fb.vec(val, kScalarField, 8).len;
-    } else if (kind == kValTensorList || kind == kValOptTensorList) {
-      st.refs += fb.vec(val, kScalarField, 4).len;
+      s.take_bytes(1, tensor_piece(fb.vec(val, kTensorSizes, 4).len), alignof(Tensor));
+    } else if (kind == kValIntList || kind == kValTensorList || kind == kValOptTensorList) {
+      s.take<EValue*>(fb.vec(val, kScalarField, kind == kValIntList ? 8 : 4).len);
     }
   }
-  const Fb::Vec chains = fb.vec(plan, kPlanChains, 4);
-  if (chains.len == 1) {
-    const Fb::Vec instrs = fb.vec(fb.vec_table(chains, 0), kChainInstructions, 4);
-    st.instrs = instrs.len;
-    for (uint32_t pc = 0; pc < instrs.len; ++pc) {
-      const Fb::Table ins = fb.vec_table(instrs, pc);
-      const uint8_t kind = fb.u8(ins, kInstrType);
-      if (kind == kKernelCall || kind == kDelegateCall) {
-        st.refs += fb.vec(fb.table(ins, kInstrArgs), kCallArgs, 4).len;
-      }
+  for (uint32_t i = 0; i < pv.ops.len; ++i) {
+    const Fb::Table op = fb.vec_table(pv.ops, i);
+    s.take<char>(fb.str(op, kOpName).len + 1 + fb.str(op, kOpOverload).len + 1);
+  }
+  for (uint32_t pc = 0; pc < pv.instrs.len; ++pc) {
+    const Fb::Table ins = fb.vec_table(pv.instrs, pc);
+    const uint8_t kind = fb.u8(ins, kInstrType);
+    if (kind == kKernelCall || kind == kDelegateCall) {
+      s.take<EValue*>(fb.vec(fb.table(ins, kInstrArgs), kCallArgs, 4).len);
     }
   }
-  const Fb::Vec ops = fb.vec(plan, kPlanOperators, 4);
-  st.ops = ops.len;
-  for (uint32_t i = 0; i < ops.len; ++i) {
-    const Fb::Table op = fb.vec_table(ops, i);
-    st.name_bytes += fb.str(op, kOpName).len + 1 + fb.str(op, kOpOverload).len + 1;
+  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
+    s.take<CompileSpec>(fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4).len);
   }
-  const Fb::Vec delegates = fb.vec(plan, kPlanDelegates, 4);
-  st.delegates = delegates.len;
-  for (uint32_t i = 0; i < delegates.len; ++i) {
-    st.specs += fb.vec(fb.vec_table(delegates, i), kDelegateCompileSpecs, 4).len;
-  }
-  st.inputs = fb.vec(plan, kPlanInputs, 4).len;
-  st.outputs = fb.vec(plan, kPlanOutputs, 4).len;
-  st.refs += st.inputs + st.outputs;
-  return st;
+  return arena_bound<InstrT, SlotT>(pv, s.used());
 }
 
-template <typename InstrT, typename SlotT>
-Regions carve(BumpAllocator& a, const PlanStats& st) {
-  Regions r;
-  r.values = a.allocate_array<EValue>(st.values);
-  r.tensors = a.allocate_array<Tensor>(st.tensors);
-  r.sizes = a.allocate_array<int32_t>(st.dims);
-  r.dim_orders = a.allocate_array<uint8_t>(st.dims);
-  r.refs = a.allocate_array<EValue*>(st.refs);
-  r.instrs = a.allocate_array<InstrT>(st.instrs);
-  r.op_names = a.allocate_array<const char*>(st.ops);
-  r.op_fns = a.allocate_array<KernelFn>(st.ops);
-  r.names = a.allocate_array<char>(st.name_bytes);
-  r.delegates = a.allocate_array<SlotT>(st.delegates);
-  r.specs = a.allocate_array<CompileSpec>(st.specs);
-  return r;
-}
+// dim_order of a tensor whose program lists none: contiguous.
+constexpr uint8_t kIdentityDimOrder[kMaxTensorDim] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 Tag tag_of(uint8_t kind) {
   switch (kind) {
@@ -134,9 +173,7 @@ Result<size_t> Method::bookkeeping_bytes_needed(const Program& program, size_t p
   if (plan >= program.num_methods()) {
     return ST_FAIL(Error::InvalidArgument, "method index {} out of range", plan);
   }
-  BumpAllocator counter;
-  carve<Instr, DelegateSlot>(counter, plan_stats(program.fb(), program.plan(plan)));
-  return counter.used();
+  return count_bookkeeping<Instr, DelegateSlot>(program.fb(), program.plan(plan));
 }
 
 Error Method::init(const Program& program, size_t plan_index, const MemoryConfig& memory) {
@@ -164,38 +201,39 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     }
   }
 
-  // 2. Bookkeeping arena: compute the whole need first, then carve.
-  const PlanStats st = plan_stats(fb, plan);
-  BumpAllocator counter;
-  carve<Instr, DelegateSlot>(counter, st);
+  // 2. Bookkeeping arena: the fixed arrays, then a Stream over the rest of it
+  // (pieces taken as the plan is walked, once); the Stream's bytes are handed
+  // back to the arena before delegates allocate from it (step 7). The arena's
+  // need is counted by a second walk only when the Stream runs out.
   BumpAllocator arena(memory.arena.data, memory.arena.size);
-  const Regions r = carve<Instr, DelegateSlot>(arena, st);
-  if (arena.failed() || memory.arena.size < counter.used()) {
-    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}",
-                   counter.used(), memory.arena.size);
+  auto arena_too_small = [&]() -> Error {
+    const size_t need = count_bookkeeping<Instr, DelegateSlot>(fb, plan);
+    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}", need,
+                   memory.arena.size);
+  };
+  const PlanVecs pv = plan_vecs(fb, plan);
+  const Regions r = carve<Instr, DelegateSlot>(arena, pv);
+  uint8_t* const stream_base = static_cast<uint8_t*>(arena.allocate(0, 8));
+  if (arena.failed() || stream_base == nullptr) {
+    return arena_too_small();
   }
+  Stream stream(stream_base, arena.size() - arena.used());
   values_ = r.values;
-  num_values_ = st.values;
+  num_values_ = pv.values.len;
   instrs_ = static_cast<Instr*>(r.instrs);
-  num_instrs_ = st.instrs;
+  num_instrs_ = pv.instrs.len;
   op_names_ = r.op_names;
   delegates_ = static_cast<DelegateSlot*>(r.delegates);
   max_steps_ = program.limits().max_steps;
   program_ = &program;
   plan_index_ = plan_index;
-  EValue** refs = r.refs;
-  Tensor* tensors = r.tensors;
-  int32_t* sizes = r.sizes;
-  uint8_t* dim_orders = r.dim_orders;
 
   // 3. Values. Lists point at other values, so every EValue exists first.
-  const Fb::Vec values = fb.vec(plan, kPlanValues, 4);
-  const Fb::Vec buffer_sizes = fb.vec(plan, kPlanBufferSizes, 8);
-  for (uint32_t i = 0; i < st.values; ++i) {
+  for (uint32_t i = 0; i < num_values_; ++i) {
     new (&values_[i]) EValue();
   }
-  for (uint32_t i = 0; i < st.values; ++i) {
-    const Fb::Table v = fb.vec_table(values, i);
+  for (uint32_t i = 0; i < num_values_; ++i) {
+    const Fb::Table v = fb.vec_table(pv.values, i);
     const uint8_t kind = fb.u8(v, kValueType);
     const Fb::Table val = fb.table(v, kValueVal);
     EValue& ev = values_[i];
@@ -211,20 +249,24 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       }
       case kValTensor: {
         TensorInfo info;
-        ST_TRY(program.tensor_info(buffer_sizes, val, &info));  // verified at load: cannot fail
-        Tensor* t = new (tensors++) Tensor();
+        ST_TRY(program.tensor_info(pv.buffer_sizes, val, &info));  // verified at load: cannot fail
+        void* const piece = stream.take_bytes(1, tensor_piece(info.dim), alignof(Tensor));
+        if (piece == nullptr) {
+          return arena_too_small();
+        }
+        Tensor* const t = new (piece) Tensor();
+        int32_t* const sizes = reinterpret_cast<int32_t*>(t + 1);
         t->dtype = info.dtype;
         t->dim = info.dim;
         t->shape_dynamism = info.dynamism;
         t->numel = info.numel;
         t->sizes = sizes;
-        t->dim_order = dim_orders;
         for (uint32_t d = 0; d < info.dim; ++d) {
           sizes[d] = fb.vec_i32(info.sizes, d);
-          dim_orders[d] = info.dim_order.len != 0 ? fb.vec_u8(info.dim_order, d) : static_cast<uint8_t>(d);
         }
-        sizes += info.dim;
-        dim_orders += info.dim;
+        // dim_order is only ever read (is_contiguous): it points at the program's
+        // bytes (a permutation, checked at load) or at the identity.
+        t->dim_order = const_cast<uint8_t*>(info.dim_order.len != 0 ? fb.vec_bytes(info.dim_order) : kIdentityDimOrder);
         if (info.storage == TensorInfo::kConstant) {
           // Read-only program bytes; kernels never write their inputs.
           t->data = const_cast<uint8_t*>(info.initial);
@@ -244,6 +286,10 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       case kValTensorList:
       case kValOptTensorList: {
         const Fb::Vec items = fb.vec(val, kScalarField, kind == kValIntList ? 8 : 4);
+        EValue** const refs = stream.take<EValue*>(items.len);
+        if (refs == nullptr) {
+          return arena_too_small();
+        }
         for (uint32_t k = 0; k < items.len; ++k) {
           const int64_t ref = kind == kValIntList ? fb.vec_i64(items, k) : fb.vec_i32(items, k);
           refs[k] = ref < 0 ? &none_ : &values_[ref];
@@ -253,7 +299,6 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
         } else {
           ev.v.tl = TensorListRef{refs, items.len};
         }
-        refs += items.len;
         break;
       }
       case kValDoubleList:
@@ -272,27 +317,30 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   }
 
   // 4. Inputs and outputs.
-  const Fb::Vec ins = fb.vec(plan, kPlanInputs, 4);
-  const Fb::Vec outs = fb.vec(plan, kPlanOutputs, 4);
-  inputs_ = refs;
+  const Fb::Vec& ins = pv.inputs;
+  const Fb::Vec& outs = pv.outputs;
+  inputs_ = r.io;
   num_inputs_ = ins.len;
   for (uint32_t i = 0; i < ins.len; ++i) {
-    *refs++ = &values_[fb.vec_i32(ins, i)];
+    inputs_[i] = &values_[fb.vec_i32(ins, i)];
   }
-  outputs_ = refs;
+  outputs_ = r.io + ins.len;
   num_outputs_ = outs.len;
   for (uint32_t i = 0; i < outs.len; ++i) {
-    *refs++ = &values_[fb.vec_i32(outs, i)];
+    outputs_[i] = &values_[fb.vec_i32(outs, i)];
   }
 
   // 5. Operators: "name.overload" strings and their kernels.
-  const Fb::Vec ops = fb.vec(plan, kPlanOperators, 4);
-  char* names = r.names;
+  const Fb::Vec& ops = pv.ops;
   uint32_t missing = 0;
   for (uint32_t i = 0; i < ops.len; ++i) {
     const Fb::Table op = fb.vec_table(ops, i);
     const Fb::Str name = fb.str(op, kOpName);
     const Fb::Str overload = fb.str(op, kOpOverload);
+    char* names = stream.take<char>(name.len + 1 + overload.len + 1);
+    if (names == nullptr) {
+      return arena_too_small();
+    }
     const char* full = names;
     __builtin_memcpy(names, name.data, name.len);
     names += name.len;
@@ -322,10 +370,8 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   }
 
   // 6. Instructions, with each KernelCall's function resolved once.
-  const Fb::Vec chains = fb.vec(plan, kPlanChains, 4);
-  const Fb::Vec instrs = chains.len == 1 ? fb.vec(fb.vec_table(chains, 0), kChainInstructions, 4) : Fb::Vec();
-  for (uint32_t pc = 0; pc < st.instrs; ++pc) {
-    const Fb::Table ins_t = fb.vec_table(instrs, pc);
+  for (uint32_t pc = 0; pc < num_instrs_; ++pc) {
+    const Fb::Table ins_t = fb.vec_table(pv.instrs, pc);
     const Fb::Table a = fb.table(ins_t, kInstrArgs);
     Instr* in = new (&instrs_[pc]) Instr();
     in->kind = fb.u8(ins_t, kInstrType);
@@ -333,10 +379,14 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     in->b = in->kind == kFreeCall ? 0 : fb.i32(a, 1);
     if (in->kind == kKernelCall || in->kind == kDelegateCall) {
       const Fb::Vec args = fb.vec(a, kCallArgs, 4);
+      EValue** const refs = stream.take<EValue*>(args.len);
+      if (refs == nullptr) {
+        return arena_too_small();
+      }
       in->args = refs;
       in->nargs = args.len;
       for (uint32_t k = 0; k < args.len; ++k) {
-        *refs++ = &values_[fb.vec_i32(args, k)];
+        refs[k] = &values_[fb.vec_i32(args, k)];
       }
     }
     if (in->kind == kKernelCall) {
@@ -350,7 +400,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // MoveCall destinations (replaced by the moved value). Anything else would
   // hand a kernel a null pointer, so the program is refused here.
   const KernelFn view_fn = find_kernel("executorch_prim::et_view.default", 32);
-  for (uint32_t pc = 0; pc < st.instrs; ++pc) {
+  for (uint32_t pc = 0; pc < num_instrs_; ++pc) {
     const Instr& in = instrs_[pc];
     EValue* target = in.kind == kMoveCall ? &values_[in.b]
                      : (in.kind == kKernelCall && in.fn == view_fn && in.nargs == 3) ? in.args[2]
@@ -360,7 +410,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       target->v.t->capacity_bytes = 0;
     }
   }
-  for (uint32_t i = 0; i < st.values; ++i) {
+  for (uint32_t i = 0; i < num_values_; ++i) {
     const EValue& v = values_[i];
     if (v.tag == Tag::Tensor && v.v.t->data == nullptr && v.v.t->numel > 0) {
       bool is_input = false;
@@ -375,20 +425,39 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     }
   }
 
-  // 7. Delegates: find each backend and let it prepare its blob.
-  const Fb::Vec delegates = fb.vec(plan, kPlanDelegates, 4);
-  CompileSpec* specs = r.specs;
-  for (uint32_t i = 0; i < delegates.len; ++i) {
-    const Fb::Table d = fb.vec_table(delegates, i);
-    const Fb::Str id = fb.str(d, kDelegateId);
-    const Fb::Table ref = fb.table(d, kDelegateProcessed);
-    const Fb::Vec spec_vec = fb.vec(d, kDelegateCompileSpecs, 4);
+  // 6c. Compile specs of every delegate, one array (consecutive pieces).
+  CompileSpec* specs = nullptr;
+  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
+    const Fb::Vec spec_vec = fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4);
+    CompileSpec* const mine = stream.take<CompileSpec>(spec_vec.len);
+    if (mine == nullptr) {
+      return arena_too_small();
+    }
+    specs = i == 0 ? mine : specs;
     for (uint32_t k = 0; k < spec_vec.len; ++k) {
       const Fb::Table spec = fb.vec_table(spec_vec, k);
       const Fb::Str key = fb.str(spec, kSpecKey);
       const Fb::Vec value = fb.vec(spec, kSpecValue, 1);
-      specs[k] = CompileSpec{key.data != nullptr ? key.data : "", fb.vec_bytes(value), value.len};
+      mine[k] = CompileSpec{key.data != nullptr ? key.data : "", fb.vec_bytes(value), value.len};
     }
+  }
+
+  // The arena must hold what bookkeeping_bytes_needed() advertises, not just
+  // this placement (which may fit in less, depending on the arena's address):
+  // an arena short of the figure fails the same way wherever it lies.
+  if (arena_bound<Instr, DelegateSlot>(pv, stream.used()) > memory.arena.size) {
+    return arena_too_small();
+  }
+
+  // 7. Delegates: find each backend and let it prepare its blob. The Stream's
+  // bytes are taken from the arena first (no padding: its base is aligned), so
+  // backends allocate after them.
+  arena.allocate(stream.used(), 8);
+  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
+    const Fb::Table d = fb.vec_table(pv.delegates, i);
+    const Fb::Str id = fb.str(d, kDelegateId);
+    const Fb::Table ref = fb.table(d, kDelegateProcessed);
+    const uint32_t n_specs = fb.vec(d, kDelegateCompileSpecs, 4).len;
     const Backend* backend = find_backend(id.data, id.len);
     if (backend == nullptr || (backend->is_available != nullptr && !backend->is_available())) {
       if (backend == nullptr) {
@@ -400,13 +469,13 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     BackendInitContext ctx{&arena, id.data};
     void* handle = nullptr;
     const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
-    const Error e = backend->init(ctx, blob, specs, spec_vec.len, &handle);
+    const Error e = backend->init(ctx, blob, specs, n_specs, &handle);
     if (e != Error::Ok) {
       return ST_FAIL(e, "backend '{s}' failed to initialise delegate {}", id.data, i);
     }
     delegates_[i] = DelegateSlot{backend, handle};
     num_delegates_ = i + 1;
-    specs += spec_vec.len;
+    specs += n_specs;
   }
   ready_ = true;
   return Error::Ok;

@@ -6,8 +6,9 @@
 //    outputs the exporter planned into it. Owned by the application; must
 //    outlive the Method and must not be shared with another live Method.
 //  - MemoryConfig.arena is the bookkeeping arena: EValues, Tensor structs,
-//    their sizes/dim orders, list item arrays, the resolved instruction table
-//    and operator names are carved from it at init. Owned by the application;
+//    their sizes, list item arrays, the resolved instruction table and
+//    operator names are carved from it at init. (A tensor's dim_order points
+//    into the program bytes, or at a static identity order.) Owned by the application;
 //    must outlive the Method. bookkeeping_bytes_needed() tells its size; what
 //    is left after bookkeeping is offered to delegate backends.
 //

@@ -139,6 +139,39 @@ void test_memory_sizing() {
   CHECK_EQ(Method::bookkeeping_bytes_needed(p, 1).error(), Error::InvalidArgument);
 }
 
+// Every arena short of the advertised need, with a canary after it: init fails
+// with the need in its message, wherever in its single walk the arena ran out
+// (or after it, when this placement would fit), and never writes past the arena.
+void test_every_short_arena() {
+  ProgramSpec specs[2];
+  specs[1].loop = true;  // lists, prim ops, more instructions
+  for (const ProgramSpec& spec : specs) {
+    Program p;
+    Method m0;
+    CHECK_EQ(setup(spec, &p, &m0), Error::Ok);
+    const size_t need = Method::bookkeeping_bytes_needed(p, 0).get();
+    CHECK(need + 64 <= sizeof(g_arena));
+    size_t failures = 0;
+    for (size_t size = 0; size < need; ++size) {
+      memset(g_arena + size, 0xA5, 64);
+      Method m;
+      const Error e = setup(spec, &p, &m, size);
+      for (size_t k = 0; k < 64; ++k) {
+        CHECK_EQ(g_arena[size + k], 0xA5);
+      }
+      CHECK_EQ(e, Error::OutOfMemory);
+      CHECK(message_has("bookkeeping arena too small: need "));
+      failures += e == Error::OutOfMemory ? 1 : 0;
+    }
+    CHECK_EQ(failures, need);
+    Method fits;
+    CHECK_EQ(setup(spec, &p, &fits, need), Error::Ok);
+    CHECK_EQ(fits.set_input(0, kX, sizeof(kX)), Error::Ok);
+    CHECK_EQ(fits.execute(), Error::Ok);
+    CHECK(output_is(fits, spec.loop ? 3.0f : 1.0f));
+  }
+}
+
 void test_missing_kernel_and_kernel_failure() {
   Program p;
   Method m;
@@ -347,6 +380,7 @@ int main() {
   setenv("SLIMTORCH_QUIET", "1", 1);
   test_run_add();
   test_memory_sizing();
+  test_every_short_arena();
   test_missing_kernel_and_kernel_failure();
   test_control_flow();
   test_delegate();

@@ -96,11 +96,13 @@ class Fb {
 }  // namespace slimtorch
 
 // The hot accessors (they run once per table/field the loader and init walk).
-// Optimising for speed (host -O2) they are inline here, so those walks
-// compile to plain loads and compares; optimising for size (-Os, firmware)
-// they stay out of line in flatbuffer.cc, one copy each.
+// Optimising for speed (host -O2) they are forced inline here, so those walks
+// compile to plain loads and compares (left to itself gcc -O2 called most of
+// them, returning each Table through memory: load and init took twice as
+// long); optimising for size (-Os, firmware) they stay out of line in
+// flatbuffer.cc, one copy each.
 #if !defined(__OPTIMIZE_SIZE__)
-#define ST_FB_DEF inline
+#define ST_FB_DEF inline __attribute__((always_inline))
 #include "runtime/program/flatbuffer_inl.h"  // IWYU pragma: export
 #undef ST_FB_DEF
 #endif

@@ -84,6 +84,8 @@ class Program {
   Fb::Table plan(size_t index) const { return fb_.vec_table(plans_, static_cast<uint32_t>(index)); }
   // Decodes the Tensor table `t` of a plan whose non_const_buffer_sizes vector
   // is `buffer_sizes` (read once per plan by the caller), checking its storage bounds.
+  // `out` must be a fresh TensorInfo() (fields the tensor does not have are not
+  // written); on an error it is left partly written.
   Error tensor_info(const Fb::Vec& buffer_sizes, const Fb::Table& t, TensorInfo* out) const;
   // Bytes of a delegate's processed blob (location INLINE or SEGMENT).
   Span<const uint8_t> delegate_blob(uint8_t location, uint32_t index) const;
@@ -113,7 +115,8 @@ class Program {
   Fb::Vec plans_;
   Fb::Vec segments_;
   Fb::Vec constant_offsets_;   // constant_segment.offsets
-  uint32_t constant_segment_ = 0;
+  const uint8_t* constants_ = nullptr;  // constant segment in the file; null if absent or out of bounds
+  uint64_t constants_size_ = 0;
   bool constants_inline_ = false;  // legacy: constants in Program.constant_buffer
   Fb::Vec constant_buffers_;
   Fb::Vec mutable_segments_;
