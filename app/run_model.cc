@@ -48,28 +48,6 @@ void put_int(WriteFn write, int64_t v) {
   put(write, buf, slimtorch::format_int(buf, v));
 }
 
-double half_to_double(uint16_t h) {
-  const int exp = (h >> 10) & 0x1F;
-  const int man = h & 0x3FF;
-  double v;
-  if (exp == 0) {
-    v = man / 1024.0 / 16384.0;  // subnormal: man * 2^-24
-  } else if (exp == 31) {
-    v = man == 0 ? __builtin_inf() : __builtin_nan("");
-  } else {
-    v = (1.0 + man / 1024.0);
-    for (int e = exp - 15; e > 0; --e) v *= 2.0;
-    for (int e = exp - 15; e < 0; ++e) v *= 0.5;
-  }
-  return (h & 0x8000) != 0 ? -v : v;
-}
-
-bool is_integral(ScalarType t) {
-  return t == ScalarType::Byte || t == ScalarType::Char || t == ScalarType::Short || t == ScalarType::Int ||
-         t == ScalarType::Long || t == ScalarType::UInt16 || t == ScalarType::UInt32 || t == ScalarType::UInt64 ||
-         t == ScalarType::Bool || t == ScalarType::QInt8 || t == ScalarType::QUInt8 || t == ScalarType::QInt32;
-}
-
 int64_t element_as_int(const Tensor& t, size_t i) {
   const void* d = t.data;
   switch (t.dtype) {
@@ -89,71 +67,132 @@ int64_t element_as_int(const Tensor& t, size_t i) {
   }
 }
 
-}  // namespace
+// ---- floating-point output without floating-point arithmetic ----------------
+// Every floating dtype is printed from its IEEE bits with 32-bit integer
+// arithmetic only: on the Cortex-M55 (single-precision FPU arithmetic on
+// doubles is hardware, but 64-bit integer <-> double conversion is libgcc's
+// soft-float code) this keeps __aeabi_dadd/__aeabi_ul2d/__aeabi_l2d out of the
+// image, and host and firmware print the same digits from the same code.
 
-double element_as_double(const Tensor& t, size_t i) {
-  switch (t.dtype) {
-    case ScalarType::Float: return static_cast<const float*>(t.data)[i];
-    case ScalarType::Double: return static_cast<const double*>(t.data)[i];
-    case ScalarType::Half: return half_to_double(static_cast<const uint16_t*>(t.data)[i]);
-    case ScalarType::BFloat16: {
-      const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(t.data)[i]) << 16;
-      float f;
-      __builtin_memcpy(&f, &bits, 4);
-      return f;
-    }
-    default: return static_cast<double>(element_as_int(t, i));
-  }
+// A floating value taken apart: (-1)^negative * m * 2^e2, or NaN/inf (special).
+struct FloatParts {
+  bool negative;
+  bool special;  // exponent all ones: m == 0 is an infinity, anything else NaN
+  uint64_t m;
+  int e2;
+};
+
+// IEEE binary format with `man_bits` mantissa and `exp_bits` exponent bits:
+// Half (10, 5), BFloat16 as Float (23, 8), Float (23, 8), Double (52, 11).
+FloatParts decode_ieee(uint64_t bits, int man_bits, int exp_bits) {
+  const int exp_max = (1 << exp_bits) - 1;
+  const int exp = static_cast<int>(bits >> man_bits) & exp_max;
+  const uint64_t man = bits & ((uint64_t{1} << man_bits) - 1);
+  FloatParts p;
+  p.negative = ((bits >> (man_bits + exp_bits)) & 1) != 0;
+  p.special = exp == exp_max;
+  p.m = exp != 0 && !p.special ? man | (uint64_t{1} << man_bits) : man;  // subnormal: no implicit 1
+  p.e2 = (exp != 0 ? exp : 1) - (exp_max >> 1) - man_bits;
+  return p;
 }
 
-size_t format_g9(double v, char* buf) {
+// A positive number f * 2^e with f normalised to [2^63, 2^64).
+struct Fp {
+  uint64_t f;
+  int e;
+};
+
+// a * b, truncated to 64 bits (relative error < 2^-62): the high half of the
+// 128-bit product from four 32 x 32 -> 64 multiplications.
+Fp fp_mul(Fp a, Fp b) {
+  const uint64_t al = static_cast<uint32_t>(a.f), ah = a.f >> 32;
+  const uint64_t bl = static_cast<uint32_t>(b.f), bh = b.f >> 32;
+  const uint64_t lh = al * bh, hl = ah * bl;
+  const uint64_t mid = ((al * bl) >> 32) + static_cast<uint32_t>(lh) + static_cast<uint32_t>(hl);
+  uint64_t hi = ah * bh + (lh >> 32) + (hl >> 32) + (mid >> 32);  // in [2^62, 2^64)
+  int e = a.e + b.e + 64;
+  if ((hi >> 63) == 0) {
+    hi = (hi << 1) | ((mid >> 31) & 1);
+    --e;
+  }
+  return Fp{hi, e};
+}
+
+// 10^(2^k) and 10^-(2^k), k = 0..8, as f * 2^e rounded to nearest (f below,
+// e in kPow10Exp): binary powers reach every decimal exponent of a double.
+const uint64_t kPow10Man[2][9] = {
+    {0xA000000000000000u, 0xC800000000000000u, 0x9C40000000000000u, 0xBEBC200000000000u, 0x8E1BC9BF04000000u,
+     0x9DC5ADA82B70B59Eu, 0xC2781F49FFCFA6D5u, 0x93BA47C980E98CE0u, 0xAA7EEBFB9DF9DE8Eu},
+    {0xCCCCCCCCCCCCCCCDu, 0xA3D70A3D70A3D70Au, 0xD1B71758E219652Cu, 0xABCC77118461CEFDu, 0xE69594BEC44DE15Bu,
+     0xCFB11EAD453994BAu, 0xA87FEA27A539E9A5u, 0xDDD0467C64BCE4A1u, 0xC0314325637A193Au},
+};
+const int16_t kPow10Exp[2][9] = {
+    {-60, -57, -50, -37, -10, 43, 149, 362, 787},
+    {-67, -70, -77, -90, -117, -170, -276, -489, -914},
+};
+
+// v * 10^n for |n| < 512: at most 9 products, so within 2^-58 relative of the
+// exact value.
+Fp scale_pow10(Fp v, int n) {
+  const int neg = n < 0 ? 1 : 0;
+  const unsigned a = static_cast<unsigned>(n < 0 ? -n : n);
+  for (int k = 0; k < 9; ++k) {
+    if ((a >> k) & 1) v = fp_mul(v, Fp{kPow10Man[neg][k], kPow10Exp[neg][k]});
+  }
+  return v;
+}
+
+// The value with 9 significant digits, as printf("%.9g") prints it ("nan",
+// "-inf", "-0", "1.5", "1e-05", "123456789", "1.23456789e+09"); buf needs 32
+// bytes; returns the length. 9 digits make every float round-trip. The digits
+// are printf's correctly rounded ones (a value within 2^-58 relative of a tie
+// could round the other way) and NaN prints as "nan" whatever its sign.
+size_t format_g9(const FloatParts& v, char* buf) {
   char* p = buf;
-  if (v != v) {
+  if (v.special && v.m != 0) {
     __builtin_memcpy(p, "nan", 4);
     return 3;
   }
-  if (v < 0 || (v == 0 && __builtin_signbit(v))) {
-    *p++ = '-';
-    v = -v;
-  }
-  if (v > 1.7976931348623157e308) {
+  if (v.negative) *p++ = '-';
+  if (v.special) {
     __builtin_memcpy(p, "inf", 4);
     return static_cast<size_t>(p - buf) + 3;
   }
-  if (v == 0) {
+  if (v.m == 0) {
     *p++ = '0';
     *p = '\0';
     return static_cast<size_t>(p - buf);
   }
-  // Normalise v into [1, 10) with binary powers of ten, tracking the exponent.
-  static const double kPow[9] = {1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256};
-  int e = 0;
-  if (v >= 10) {
-    for (int k = 8; k >= 0; --k) {
-      if (v >= kPow[k]) {
-        v /= kPow[k];
-        e += 1 << k;
-      }
-    }
-  } else if (v < 1) {
-    for (int k = 8; k >= 0; --k) {
-      if (v * kPow[k] < 10) {
-        v *= kPow[k];
-        e -= 1 << k;
-      }
-    }
+  // m * 2^e2 normalised to 64 bits (exact).
+  const int lz = __builtin_clzll(v.m);
+  const Fp x{v.m << lz, v.e2 - lz};
+  // Decimal exponent: x is in [2^t, 2^(t+1)) with t = x.e + 63, so floor(log10 x)
+  // is floor(t log10 2) or one more; 1233/4096 approximates log10 2 closely
+  // enough that the estimate below is never above it. Raise it until x / 10^e
+  // is below 10, i.e. the scaled value below 1e9 = 0xEE6B280000000000 * 2^-34.
+  const int t = x.e + 63;
+  int e = ((t * 1233) >> 12) - 1;
+  Fp s = scale_pow10(x, 8 - e);
+  while (s.e > -34 || (s.e == -34 && s.f >= 0xEE6B280000000000u)) {
+    ++e;
+    s = scale_pow10(x, 8 - e);
   }
-  // 9 significant digits: v is in [1, 10), so m < 10^9 + 1 fits 32 bits and the
-  // digit loop divides in hardware (no 64-bit division from libgcc on arm_m55).
-  uint32_t m = static_cast<uint32_t>(v * 1e8 + 0.5);
-  if (m >= 1000000000u) {
-    m /= 10;
-    e += 1;
+  // s is in [1e8, 1e9), so s.e is in [-37, -34]: round to an integer, ties to
+  // even like printf (ties come from short binary fractions such as 1.2363281250,
+  // whose scaling is exact: their powers of ten are exact and the products short).
+  const int shift = -s.e;
+  const uint64_t half = uint64_t{1} << (shift - 1);
+  const uint64_t rest = s.f & ((half << 1) - 1);
+  uint32_t n = static_cast<uint32_t>(s.f >> shift);
+  if (rest > half || (rest == half && (n & 1) != 0)) ++n;
+  if (n >= 1000000000u) {  // 999999999.5 and up rounds to the next power of ten
+    n = 100000000u;
+    ++e;
   }
   char digits[9];
   for (int i = 8; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + m % 10);
-    m /= 10;
+    digits[i] = static_cast<char>('0' + n % 10);
+    n /= 10;
   }
   int last = 8;  // %g drops trailing zeros
   while (last > 0 && digits[last] == '0') {
@@ -186,6 +225,31 @@ size_t format_g9(double v, char* buf) {
   *p = '\0';
   return static_cast<size_t>(p - buf);
 }
+
+bool is_floating(ScalarType t) {
+  return t == ScalarType::Float || t == ScalarType::Double || t == ScalarType::Half || t == ScalarType::BFloat16;
+}
+
+// Element i of a floating tensor `t` (is_floating), taken apart.
+FloatParts element_parts(const Tensor& t, size_t i) {
+  switch (t.dtype) {
+    case ScalarType::Double: {
+      uint64_t bits;
+      __builtin_memcpy(&bits, static_cast<const uint64_t*>(t.data) + i, sizeof(bits));
+      return decode_ieee(bits, 52, 11);
+    }
+    case ScalarType::Half: return decode_ieee(static_cast<const uint16_t*>(t.data)[i], 10, 5);
+    case ScalarType::BFloat16:  // the top half of a float
+      return decode_ieee(static_cast<uint32_t>(static_cast<const uint16_t*>(t.data)[i]) << 16, 23, 8);
+    default: {
+      uint32_t bits;
+      __builtin_memcpy(&bits, static_cast<const uint32_t*>(t.data) + i, sizeof(bits));
+      return decode_ieee(bits, 23, 8);
+    }
+  }
+}
+
+}  // namespace
 
 Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method) {
   slimtorch::MemoryConfig memory;
@@ -228,13 +292,13 @@ void print_outputs(const slimtorch::Method& method, WriteFn write) {
         put_int(write, t.sizes[d]);
       }
       put_str(write, " :");
-      const bool ints = is_integral(t.dtype);
+      const bool floating = is_floating(t.dtype);
       for (uint32_t k = 0; k < t.numel; ++k) {
         put_str(write, " ");
-        if (ints) {
-          put_int(write, element_as_int(t, k));
+        if (floating) {
+          put(write, num, format_g9(element_parts(t, k), num));
         } else {
-          put(write, num, format_g9(element_as_double(t, k), num));
+          put_int(write, element_as_int(t, k));
         }
       }
     } else {
@@ -243,8 +307,10 @@ void print_outputs(const slimtorch::Method& method, WriteFn write) {
         put_str(write, " ");
         put_int(write, v.tag == Tag::Int ? v.v.i : (v.v.b ? 1 : 0));
       } else if (v.tag == Tag::Double) {
+        uint64_t bits;
+        __builtin_memcpy(&bits, &v.v.d, sizeof(bits));
         put_str(write, " ");
-        put(write, num, format_g9(v.v.d, num));
+        put(write, num, format_g9(decode_ieee(bits, 52, 11), num));
       }
     }
     put_str(write, "\n");
