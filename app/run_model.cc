@@ -67,33 +67,26 @@ int64_t element_as_int(const Tensor& t, size_t i) {
   }
 }
 
-// ---- floating-point output without floating-point arithmetic ----------------
-// Every floating dtype is printed from its IEEE bits with 32-bit integer
-// arithmetic only: on the Cortex-M55 (single-precision FPU arithmetic on
-// doubles is hardware, but 64-bit integer <-> double conversion is libgcc's
-// soft-float code) this keeps __aeabi_dadd/__aeabi_ul2d/__aeabi_l2d out of the
-// image, and host and firmware print the same digits from the same code.
+// ---- floating-point output without double arithmetic -----------------------
+// Every floating element is widened to double (exact: hardware conversions on
+// the Cortex-M55's double-precision FPU) and printed from the double's bits
+// with integer arithmetic: int64 <-> double conversions and double arithmetic
+// would be libgcc's soft-float code there (__aeabi_l2d, __aeabi_dadd: 830 B),
+// and host and firmware print the same digits from the same code.
 
-// A floating value taken apart: (-1)^negative * m * 2^e2, or NaN/inf (special).
-struct FloatParts {
-  bool negative;
-  bool special;  // exponent all ones: m == 0 is an infinity, anything else NaN
-  uint64_t m;
-  int e2;
-};
-
-// IEEE binary format with `man_bits` mantissa and `exp_bits` exponent bits:
-// Half (10, 5), BFloat16 as Float (23, 8), Float (23, 8), Double (52, 11).
-FloatParts decode_ieee(uint64_t bits, int man_bits, int exp_bits) {
-  const int exp_max = (1 << exp_bits) - 1;
-  const int exp = static_cast<int>(bits >> man_bits) & exp_max;
-  const uint64_t man = bits & ((uint64_t{1} << man_bits) - 1);
-  FloatParts p;
-  p.negative = ((bits >> (man_bits + exp_bits)) & 1) != 0;
-  p.special = exp == exp_max;
-  p.m = exp != 0 && !p.special ? man | (uint64_t{1} << man_bits) : man;  // subnormal: no implicit 1
-  p.e2 = (exp != 0 ? exp : 1) - (exp_max >> 1) - man_bits;
-  return p;
+// A Half's value as a float (exact).
+float half_to_float(uint16_t h) {
+  const uint32_t exp = (h >> 10) & 0x1F;
+  const uint32_t man = h & 0x3FF;
+  float f;
+  if (exp == 0) {
+    f = static_cast<float>(man) * (1.0f / 16777216.0f);  // subnormal: man * 2^-24
+  } else {
+    // Normal, inf or NaN: rebias the exponent (all ones stays all ones).
+    const uint32_t bits = ((exp == 31 ? 255 : exp + 112) << 23) | (man << 13);
+    __builtin_memcpy(&f, &bits, sizeof(f));
+  }
+  return (h & 0x8000) != 0 ? -f : f;
 }
 
 // A positive number f * 2^e with f normalised to [2^63, 2^64).
@@ -147,25 +140,30 @@ Fp scale_pow10(Fp v, int n) {
 // bytes; returns the length. 9 digits make every float round-trip. The digits
 // are printf's correctly rounded ones (a value within 2^-58 relative of a tie
 // could round the other way) and NaN prints as "nan" whatever its sign.
-size_t format_g9(const FloatParts& v, char* buf) {
+size_t format_g9(double v, char* buf) {
+  uint64_t bits;
+  __builtin_memcpy(&bits, &v, sizeof(bits));
+  const int exp = static_cast<int>(bits >> 52) & 0x7FF;
+  uint64_t m = bits & ((uint64_t{1} << 52) - 1);
   char* p = buf;
-  if (v.special && v.m != 0) {
+  if (exp == 0x7FF && m != 0) {
     __builtin_memcpy(p, "nan", 4);
     return 3;
   }
-  if (v.negative) *p++ = '-';
-  if (v.special) {
+  if ((bits >> 63) != 0) *p++ = '-';
+  if (exp == 0x7FF) {
     __builtin_memcpy(p, "inf", 4);
     return static_cast<size_t>(p - buf) + 3;
   }
-  if (v.m == 0) {
+  if (exp == 0 && m == 0) {
     *p++ = '0';
     *p = '\0';
     return static_cast<size_t>(p - buf);
   }
-  // m * 2^e2 normalised to 64 bits (exact).
-  const int lz = __builtin_clzll(v.m);
-  const Fp x{v.m << lz, v.e2 - lz};
+  // |v| = m * 2^e2 (subnormals have no implicit 1), normalised to 64 bits (exact).
+  if (exp != 0) m |= uint64_t{1} << 52;
+  const int lz = __builtin_clzll(m);
+  const Fp x{m << lz, (exp != 0 ? exp : 1) - 1075 - lz};
   // Decimal exponent: x is in [2^t, 2^(t+1)) with t = x.e + 63, so floor(log10 x)
   // is floor(t log10 2) or one more; 1233/4096 approximates log10 2 closely
   // enough that the estimate below is never above it. Raise it until x / 10^e
@@ -198,29 +196,27 @@ size_t format_g9(const FloatParts& v, char* buf) {
   while (last > 0 && digits[last] == '0') {
     --last;
   }
-  if (e < -4 || e >= 9) {
-    *p++ = digits[0];
-    if (last > 0) {
-      *p++ = '.';
-      for (int i = 1; i <= last; ++i) *p++ = digits[i];
-    }
+  // %g: scientific below 1e-4 and from 1e9 up, else fixed; trailing zeros dropped.
+  const bool sci = e < -4 || e >= 9;
+  int point = sci ? 1 : e + 1;  // digits before the decimal point
+  if (point <= 0) {             // 0.000ddd
+    *p++ = '0';
+    *p++ = '.';
+    for (; point < 0; ++point) *p++ = '0';
+    point = -1;
+  }
+  const int end = last + 1 > point ? last + 1 : point;
+  for (int i = 0; i < end; ++i) {
+    if (i == point) *p++ = '.';
+    *p++ = digits[i];
+  }
+  if (sci) {
     *p++ = 'e';
     *p++ = e < 0 ? '-' : '+';
     const int ae = e < 0 ? -e : e;
     if (ae >= 100) *p++ = static_cast<char>('0' + ae / 100);
     *p++ = static_cast<char>('0' + (ae / 10) % 10);
     *p++ = static_cast<char>('0' + ae % 10);
-  } else if (e >= 0) {
-    for (int i = 0; i <= e; ++i) *p++ = digits[i];
-    if (last > e) {
-      *p++ = '.';
-      for (int i = e + 1; i <= last; ++i) *p++ = digits[i];
-    }
-  } else {
-    *p++ = '0';
-    *p++ = '.';
-    for (int i = 0; i < -e - 1; ++i) *p++ = '0';
-    for (int i = 0; i <= last; ++i) *p++ = digits[i];
   }
   *p = '\0';
   return static_cast<size_t>(p - buf);
@@ -230,22 +226,18 @@ bool is_floating(ScalarType t) {
   return t == ScalarType::Float || t == ScalarType::Double || t == ScalarType::Half || t == ScalarType::BFloat16;
 }
 
-// Element i of a floating tensor `t` (is_floating), taken apart.
-FloatParts element_parts(const Tensor& t, size_t i) {
+// Element i of a floating tensor `t` (is_floating) as a double (exact).
+double element_as_double(const Tensor& t, size_t i) {
   switch (t.dtype) {
-    case ScalarType::Double: {
-      uint64_t bits;
-      __builtin_memcpy(&bits, static_cast<const uint64_t*>(t.data) + i, sizeof(bits));
-      return decode_ieee(bits, 52, 11);
+    case ScalarType::Double: return static_cast<const double*>(t.data)[i];
+    case ScalarType::Half: return half_to_float(static_cast<const uint16_t*>(t.data)[i]);
+    case ScalarType::BFloat16: {  // the top half of a float
+      const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(t.data)[i]) << 16;
+      float f;
+      __builtin_memcpy(&f, &bits, sizeof(f));
+      return f;
     }
-    case ScalarType::Half: return decode_ieee(static_cast<const uint16_t*>(t.data)[i], 10, 5);
-    case ScalarType::BFloat16:  // the top half of a float
-      return decode_ieee(static_cast<uint32_t>(static_cast<const uint16_t*>(t.data)[i]) << 16, 23, 8);
-    default: {
-      uint32_t bits;
-      __builtin_memcpy(&bits, static_cast<const uint32_t*>(t.data) + i, sizeof(bits));
-      return decode_ieee(bits, 23, 8);
-    }
+    default: return static_cast<const float*>(t.data)[i];
   }
 }
 
@@ -296,7 +288,7 @@ void print_outputs(const slimtorch::Method& method, WriteFn write) {
       for (uint32_t k = 0; k < t.numel; ++k) {
         put_str(write, " ");
         if (floating) {
-          put(write, num, format_g9(element_parts(t, k), num));
+          put(write, num, format_g9(element_as_double(t, k), num));
         } else {
           put_int(write, element_as_int(t, k));
         }
@@ -307,10 +299,8 @@ void print_outputs(const slimtorch::Method& method, WriteFn write) {
         put_str(write, " ");
         put_int(write, v.tag == Tag::Int ? v.v.i : (v.v.b ? 1 : 0));
       } else if (v.tag == Tag::Double) {
-        uint64_t bits;
-        __builtin_memcpy(&bits, &v.v.d, sizeof(bits));
         put_str(write, " ");
-        put(write, num, format_g9(decode_ieee(bits, 52, 11), num));
+        put(write, num, format_g9(v.v.d, num));
       }
     }
     put_str(write, "\n");
