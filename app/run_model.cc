@@ -67,12 +67,12 @@ int64_t element_as_int(const Tensor& t, size_t i) {
   }
 }
 
-// ---- floating-point output without double arithmetic -----------------------
-// Every floating element is widened to double (exact: hardware conversions on
-// the Cortex-M55's double-precision FPU) and printed from the double's bits
-// with integer arithmetic: int64 <-> double conversions and double arithmetic
-// would be libgcc's soft-float code there (__aeabi_l2d, __aeabi_dadd: 830 B),
-// and host and firmware print the same digits from the same code.
+// ---- floating-point output without soft-float code -------------------------
+// Every floating element is widened to double and formatted with double
+// arithmetic, all of it hardware on the Cortex-M55's double-precision FPU.
+// No 64-bit integer <-> double conversion is used: that would be libgcc's
+// soft-float code there (__aeabi_l2d, __aeabi_ul2d, and the __aeabi_dadd they
+// share an object with: 830 B). Host and firmware print the same digits.
 
 // A Half's value as a float (exact).
 float half_to_float(uint16_t h) {
@@ -89,103 +89,69 @@ float half_to_float(uint16_t h) {
   return (h & 0x8000) != 0 ? -f : f;
 }
 
-// A positive number f * 2^e with f normalised to [2^63, 2^64).
-struct Fp {
-  uint64_t f;
-  int e;
-};
-
-// a * b, truncated to 64 bits (relative error < 2^-62): the high half of the
-// 128-bit product from four 32 x 32 -> 64 multiplications.
-Fp fp_mul(Fp a, Fp b) {
-  const uint64_t al = static_cast<uint32_t>(a.f), ah = a.f >> 32;
-  const uint64_t bl = static_cast<uint32_t>(b.f), bh = b.f >> 32;
-  const uint64_t lh = al * bh, hl = ah * bl;
-  const uint64_t mid = ((al * bl) >> 32) + static_cast<uint32_t>(lh) + static_cast<uint32_t>(hl);
-  uint64_t hi = ah * bh + (lh >> 32) + (hl >> 32) + (mid >> 32);  // in [2^62, 2^64)
-  int e = a.e + b.e + 64;
-  if ((hi >> 63) == 0) {
-    hi = (hi << 1) | ((mid >> 31) & 1);
-    --e;
-  }
-  return Fp{hi, e};
-}
-
-// 10^(2^k) and 10^-(2^k), k = 0..8, as f * 2^e rounded to nearest (f below,
-// e in kPow10Exp): binary powers reach every decimal exponent of a double.
-const uint64_t kPow10Man[2][9] = {
-    {0xA000000000000000u, 0xC800000000000000u, 0x9C40000000000000u, 0xBEBC200000000000u, 0x8E1BC9BF04000000u,
-     0x9DC5ADA82B70B59Eu, 0xC2781F49FFCFA6D5u, 0x93BA47C980E98CE0u, 0xAA7EEBFB9DF9DE8Eu},
-    {0xCCCCCCCCCCCCCCCDu, 0xA3D70A3D70A3D70Au, 0xD1B71758E219652Cu, 0xABCC77118461CEFDu, 0xE69594BEC44DE15Bu,
-     0xCFB11EAD453994BAu, 0xA87FEA27A539E9A5u, 0xDDD0467C64BCE4A1u, 0xC0314325637A193Au},
-};
-const int16_t kPow10Exp[2][9] = {
-    {-60, -57, -50, -37, -10, 43, 149, 362, 787},
-    {-67, -70, -77, -90, -117, -170, -276, -489, -914},
-};
-
-// v * 10^n for |n| < 512: at most 9 products, so within 2^-58 relative of the
-// exact value.
-Fp scale_pow10(Fp v, int n) {
-  const int neg = n < 0 ? 1 : 0;
-  const unsigned a = static_cast<unsigned>(n < 0 ? -n : n);
-  for (int k = 0; k < 9; ++k) {
-    if ((a >> k) & 1) v = fp_mul(v, Fp{kPow10Man[neg][k], kPow10Exp[neg][k]});
-  }
-  return v;
-}
-
 // The value with 9 significant digits, as printf("%.9g") prints it ("nan",
 // "-inf", "-0", "1.5", "1e-05", "123456789", "1.23456789e+09"); buf needs 32
 // bytes; returns the length. 9 digits make every float round-trip. The digits
-// are printf's correctly rounded ones (a value within 2^-58 relative of a tie
+// are printf's correctly rounded ones (a value within ~1e-15 relative of a tie
 // could round the other way) and NaN prints as "nan" whatever its sign.
 size_t format_g9(double v, char* buf) {
-  uint64_t bits;
-  __builtin_memcpy(&bits, &v, sizeof(bits));
-  const int exp = static_cast<int>(bits >> 52) & 0x7FF;
-  uint64_t m = bits & ((uint64_t{1} << 52) - 1);
   char* p = buf;
-  if (exp == 0x7FF && m != 0) {
+  if (v != v) {
     __builtin_memcpy(p, "nan", 4);
     return 3;
   }
-  if ((bits >> 63) != 0) *p++ = '-';
-  if (exp == 0x7FF) {
+  if (v < 0 || (v == 0 && __builtin_signbit(v))) {
+    *p++ = '-';
+    v = -v;
+  }
+  if (v > 1.7976931348623157e308) {
     __builtin_memcpy(p, "inf", 4);
     return static_cast<size_t>(p - buf) + 3;
   }
-  if (exp == 0 && m == 0) {
+  if (v == 0) {
     *p++ = '0';
     *p = '\0';
     return static_cast<size_t>(p - buf);
   }
-  // |v| = m * 2^e2 (subnormals have no implicit 1), normalised to 64 bits (exact).
-  if (exp != 0) m |= uint64_t{1} << 52;
-  const int lz = __builtin_clzll(m);
-  const Fp x{m << lz, (exp != 0 ? exp : 1) - 1075 - lz};
-  // Decimal exponent: x is in [2^t, 2^(t+1)) with t = x.e + 63, so floor(log10 x)
-  // is floor(t log10 2) or one more; 1233/4096 approximates log10 2 closely
-  // enough that the estimate below is never above it. Raise it until x / 10^e
-  // is below 10, i.e. the scaled value below 1e9 = 0xEE6B280000000000 * 2^-34.
-  const int t = x.e + 63;
-  int e = ((t * 1233) >> 12) - 1;
-  Fp s = scale_pow10(x, 8 - e);
-  while (s.e > -34 || (s.e == -34 && s.f >= 0xEE6B280000000000u)) {
-    ++e;
-    s = scale_pow10(x, 8 - e);
+  // Normalise v into [1, 10) with binary powers of ten, tracking the exponent
+  // (each step rounds once, so v stays within ~1e-15 relative: far below what
+  // 9 digits resolve).
+  static const double kPow[9] = {1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256};
+  const double x = v;
+  int e = 0;
+  if (v >= 10) {
+    for (int k = 8; k >= 0; --k) {
+      if (v >= kPow[k]) {
+        v /= kPow[k];
+        e += 1 << k;
+      }
+    }
+  } else if (v < 1) {
+    for (int k = 8; k >= 0; --k) {
+      if (v * kPow[k] < 10) {
+        v *= kPow[k];
+        e -= 1 << k;
+      }
+    }
   }
-  // s is in [1e8, 1e9), so s.e is in [-37, -34]: round to an integer, ties to
-  // even like printf (ties come from short binary fractions such as 1.2363281250,
-  // whose scaling is exact: their powers of ten are exact and the products short).
-  const int shift = -s.e;
-  const uint64_t half = uint64_t{1} << (shift - 1);
-  const uint64_t rest = s.f & ((half << 1) - 1);
-  uint32_t n = static_cast<uint32_t>(s.f >> shift);
-  if (rest > half || (rest == half && (n & 1) != 0)) ++n;
-  if (n >= 1000000000u) {  // 999999999.5 and up rounds to the next power of ten
-    n = 100000000u;
-    ++e;
+  // 9 significant digits: v is in [1, 10), so n < 10^9 + 1 fits 32 bits and the
+  // digit loop divides in hardware. Ties round to even like printf: they come
+  // from short binary fractions (1.2363281250, 20.08984375), so for
+  // 1 <= x < 1e9 scale x itself up by exact powers of ten (the division above
+  // rounds); below 1, v * 1e8 is already a product of exact scalings.
+  double scaled = v * 1e8;
+  if (e >= 0 && e <= 8) {
+    scaled = x;
+    for (int k = 0; k < 4; ++k) {
+      if (((8 - e) >> k) & 1) scaled *= kPow[k];
+    }
+  }
+  uint32_t n = static_cast<uint32_t>(scaled);
+  const double rest = scaled - n;
+  if (rest > 0.5 || (rest == 0.5 && (n & 1) != 0)) ++n;
+  if (n >= 1000000000u) {  // 9.999999995 and up rounds to 10
+    n /= 10;
+    e += 1;
   }
   char digits[9];
   for (int i = 8; i >= 0; --i) {

@@ -16,7 +16,7 @@ extern "C" {
 
 // Copies n bytes from src to dst (regions must not overlap, as for memcpy);
 // returns dst. Neither buffer is retained.
-__attribute__((naked)) void* memcpy(void* dst, const void* src, size_t n) {
+__attribute__((naked)) void* memcpy(void* /*dst: r0*/, const void* /*src: r1*/, size_t /*n: r2*/) {
   asm volatile(
       "push {r0, lr}\n"
       "wlstp.8 lr, r2, 2f\n"  // lr = n; skip the loop when n == 0
@@ -29,7 +29,7 @@ __attribute__((naked)) void* memcpy(void* dst, const void* src, size_t n) {
 }
 
 // Fills n bytes at dst with the low byte of c; returns dst. dst is not retained.
-__attribute__((naked)) void* memset(void* dst, int c, size_t n) {
+__attribute__((naked)) void* memset(void* /*dst: r0*/, int /*c: r1*/, size_t /*n: r2*/) {
   asm volatile(
       "push {r0, lr}\n"
       "vdup.8 q0, r1\n"
