@@ -89,14 +89,13 @@ extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
 
 // `used`: only the naked reset handler's asm branches here, which LTO cannot see.
 extern "C" __attribute__((noreturn, used)) void st_start_c() {
-  // .data: initial values stored after the code (ITCM), copied to DTCM.
-  const uint32_t* src = &__data_load__;
-  for (uint32_t* dst = &__data_start__; dst < &__data_end__;) {
-    *dst++ = *src++;
-  }
-  for (uint32_t* dst = &__bss_start__; dst < &__bss_end__;) {
-    *dst++ = 0;
-  }
+  // .data: initial values stored after the code (ITCM), copied to DTCM; .bss
+  // zeroed. Through the board's memcpy/memset (mem.cc: Helium, enabled above),
+  // which is smaller than two word loops here.
+  __builtin_memcpy(&__data_start__, &__data_load__,
+                   reinterpret_cast<uintptr_t>(&__data_end__) - reinterpret_cast<uintptr_t>(&__data_start__));
+  __builtin_memset(&__bss_start__, 0,
+                   reinterpret_cast<uintptr_t>(&__bss_end__) - reinterpret_cast<uintptr_t>(&__bss_start__));
   for (Vector* ctor = __init_array_start__; ctor < __init_array_end__; ++ctor) {
     (*ctor)();
   }
