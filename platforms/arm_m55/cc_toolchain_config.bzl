@@ -138,6 +138,9 @@ def _impl(ctx):
                     "--specs=nosys.specs",
                     "-nostartfiles",
                     "-Wl,--gc-sections",
+                    # Sections sorted by alignment: less padding between them
+                    # (-22 B MLP, -6 B size_test).
+                    "-Wl,--sort-section=alignment",
                     # LTO code generation happens at link time: same size
                     # flags and a section per function and datum there too
                     # (the linker script places the embedded program by
