@@ -119,19 +119,12 @@ size_t format_g9(double v, char* buf) {
   static const double kPow[9] = {1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256};
   const double x = v;
   int e = 0;
-  if (v >= 10) {
-    for (int k = 8; k >= 0; --k) {
-      if (v >= kPow[k]) {
-        v /= kPow[k];
-        e += 1 << k;
-      }
-    }
-  } else if (v < 1) {
-    for (int k = 8; k >= 0; --k) {
-      if (v * kPow[k] < 10) {
-        v *= kPow[k];
-        e -= 1 << k;
-      }
+  const bool big = v >= 10;  // divide down to [1, 10), else multiply up (v < 1)
+  for (int k = 8; k >= 0; --k) {
+    const double t = big ? v / kPow[k] : v * kPow[k];
+    if (big ? t >= 1 : (v < 1 && t < 10)) {
+      v = t;
+      e += big ? 1 << k : -(1 << k);
     }
   }
   // 9 significant digits: v is in [1, 10), so n < 10^9 + 1 fits 32 bits and the
