@@ -48,28 +48,6 @@ void put_int(WriteFn write, int64_t v) {
   put(write, buf, slimtorch::format_int(buf, v));
 }
 
-double half_to_double(uint16_t h) {
-  const int exp = (h >> 10) & 0x1F;
-  const int man = h & 0x3FF;
-  double v;
-  if (exp == 0) {
-    v = man / 1024.0 / 16384.0;  // subnormal: man * 2^-24
-  } else if (exp == 31) {
-    v = man == 0 ? __builtin_inf() : __builtin_nan("");
-  } else {
-    v = (1.0 + man / 1024.0);
-    for (int e = exp - 15; e > 0; --e) v *= 2.0;
-    for (int e = exp - 15; e < 0; ++e) v *= 0.5;
-  }
-  return (h & 0x8000) != 0 ? -v : v;
-}
-
-bool is_integral(ScalarType t) {
-  return t == ScalarType::Byte || t == ScalarType::Char || t == ScalarType::Short || t == ScalarType::Int ||
-         t == ScalarType::Long || t == ScalarType::UInt16 || t == ScalarType::UInt32 || t == ScalarType::UInt64 ||
-         t == ScalarType::Bool || t == ScalarType::QInt8 || t == ScalarType::QUInt8 || t == ScalarType::QInt32;
-}
-
 int64_t element_as_int(const Tensor& t, size_t i) {
   const void* d = t.data;
   switch (t.dtype) {
@@ -89,23 +67,33 @@ int64_t element_as_int(const Tensor& t, size_t i) {
   }
 }
 
-}  // namespace
+// ---- floating-point output without soft-float code -------------------------
+// Every floating element is widened to double and formatted with double
+// arithmetic, all of it hardware on the Cortex-M55's double-precision FPU.
+// No 64-bit integer <-> double conversion is used: that would be libgcc's
+// soft-float code there (__aeabi_l2d, __aeabi_ul2d, and the __aeabi_dadd they
+// share an object with: 830 B). Host and firmware print the same digits.
 
-double element_as_double(const Tensor& t, size_t i) {
-  switch (t.dtype) {
-    case ScalarType::Float: return static_cast<const float*>(t.data)[i];
-    case ScalarType::Double: return static_cast<const double*>(t.data)[i];
-    case ScalarType::Half: return half_to_double(static_cast<const uint16_t*>(t.data)[i]);
-    case ScalarType::BFloat16: {
-      const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(t.data)[i]) << 16;
-      float f;
-      __builtin_memcpy(&f, &bits, 4);
-      return f;
-    }
-    default: return static_cast<double>(element_as_int(t, i));
+// A Half's value as a float (exact).
+float half_to_float(uint16_t h) {
+  const uint32_t exp = (h >> 10) & 0x1F;
+  const uint32_t man = h & 0x3FF;
+  float f;
+  if (exp == 0) {
+    f = static_cast<float>(man) * (1.0f / 16777216.0f);  // subnormal: man * 2^-24
+  } else {
+    // Normal, inf or NaN: rebias the exponent (all ones stays all ones).
+    const uint32_t bits = ((exp == 31 ? 255 : exp + 112) << 23) | (man << 13);
+    __builtin_memcpy(&f, &bits, sizeof(f));
   }
+  return (h & 0x8000) != 0 ? -f : f;
 }
 
+// The value with 9 significant digits, as printf("%.9g") prints it ("nan",
+// "-inf", "-0", "1.5", "1e-05", "123456789", "1.23456789e+09"); buf needs 32
+// bytes; returns the length. 9 digits make every float round-trip. The digits
+// are printf's correctly rounded ones (a value within ~1e-15 relative of a tie
+// could round the other way) and NaN prints as "nan" whatever its sign.
 size_t format_g9(double v, char* buf) {
   char* p = buf;
   if (v != v) {
@@ -125,67 +113,94 @@ size_t format_g9(double v, char* buf) {
     *p = '\0';
     return static_cast<size_t>(p - buf);
   }
-  // Normalise v into [1, 10) with binary powers of ten, tracking the exponent.
+  // Normalise v into [1, 10) with binary powers of ten, tracking the exponent
+  // (each step rounds once, so v stays within ~1e-15 relative: far below what
+  // 9 digits resolve).
   static const double kPow[9] = {1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256};
+  const double x = v;
   int e = 0;
-  if (v >= 10) {
-    for (int k = 8; k >= 0; --k) {
-      if (v >= kPow[k]) {
-        v /= kPow[k];
-        e += 1 << k;
-      }
-    }
-  } else if (v < 1) {
-    for (int k = 8; k >= 0; --k) {
-      if (v * kPow[k] < 10) {
-        v *= kPow[k];
-        e -= 1 << k;
-      }
+  const bool big = v >= 10;  // divide down to [1, 10), else multiply up (v < 1)
+  for (int k = 8; k >= 0; --k) {
+    const double t = big ? v / kPow[k] : v * kPow[k];
+    if (big ? t >= 1 : (v < 1 && t < 10)) {
+      v = t;
+      e += big ? 1 << k : -(1 << k);
     }
   }
-  // 9 significant digits: v is in [1, 10), so m < 10^9 + 1 fits 32 bits and the
-  // digit loop divides in hardware (no 64-bit division from libgcc on arm_m55).
-  uint32_t m = static_cast<uint32_t>(v * 1e8 + 0.5);
-  if (m >= 1000000000u) {
-    m /= 10;
+  // 9 significant digits: v is in [1, 10), so n < 10^9 + 1 fits 32 bits and the
+  // digit loop divides in hardware. Ties round to even like printf: they come
+  // from short binary fractions (1.2363281250, 20.08984375), so for
+  // 1 <= x < 1e9 scale x itself up by exact powers of ten (the division above
+  // rounds); below 1, v * 1e8 is already a product of exact scalings.
+  double scaled = v * 1e8;
+  if (e >= 0 && e <= 8) {
+    scaled = x;
+    for (int k = 0; k < 4; ++k) {
+      if (((8 - e) >> k) & 1) scaled *= kPow[k];
+    }
+  }
+  uint32_t n = static_cast<uint32_t>(scaled);
+  const double rest = scaled - n;
+  if (rest > 0.5 || (rest == 0.5 && (n & 1) != 0)) ++n;
+  if (n >= 1000000000u) {  // 9.999999995 and up rounds to 10
+    n /= 10;
     e += 1;
   }
   char digits[9];
   for (int i = 8; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + m % 10);
-    m /= 10;
+    digits[i] = static_cast<char>('0' + n % 10);
+    n /= 10;
   }
   int last = 8;  // %g drops trailing zeros
   while (last > 0 && digits[last] == '0') {
     --last;
   }
-  if (e < -4 || e >= 9) {
-    *p++ = digits[0];
-    if (last > 0) {
-      *p++ = '.';
-      for (int i = 1; i <= last; ++i) *p++ = digits[i];
-    }
+  // %g: scientific below 1e-4 and from 1e9 up, else fixed; trailing zeros dropped.
+  const bool sci = e < -4 || e >= 9;
+  int point = sci ? 1 : e + 1;  // digits before the decimal point
+  if (point <= 0) {             // 0.000ddd
+    *p++ = '0';
+    *p++ = '.';
+    for (; point < 0; ++point) *p++ = '0';
+    point = -1;
+  }
+  const int end = last + 1 > point ? last + 1 : point;
+  for (int i = 0; i < end; ++i) {
+    if (i == point) *p++ = '.';
+    *p++ = digits[i];
+  }
+  if (sci) {
     *p++ = 'e';
     *p++ = e < 0 ? '-' : '+';
     const int ae = e < 0 ? -e : e;
     if (ae >= 100) *p++ = static_cast<char>('0' + ae / 100);
     *p++ = static_cast<char>('0' + (ae / 10) % 10);
     *p++ = static_cast<char>('0' + ae % 10);
-  } else if (e >= 0) {
-    for (int i = 0; i <= e; ++i) *p++ = digits[i];
-    if (last > e) {
-      *p++ = '.';
-      for (int i = e + 1; i <= last; ++i) *p++ = digits[i];
-    }
-  } else {
-    *p++ = '0';
-    *p++ = '.';
-    for (int i = 0; i < -e - 1; ++i) *p++ = '0';
-    for (int i = 0; i <= last; ++i) *p++ = digits[i];
   }
   *p = '\0';
   return static_cast<size_t>(p - buf);
 }
+
+bool is_floating(ScalarType t) {
+  return t == ScalarType::Float || t == ScalarType::Double || t == ScalarType::Half || t == ScalarType::BFloat16;
+}
+
+// Element i of a floating tensor `t` (is_floating) as a double (exact).
+double element_as_double(const Tensor& t, size_t i) {
+  switch (t.dtype) {
+    case ScalarType::Double: return static_cast<const double*>(t.data)[i];
+    case ScalarType::Half: return half_to_float(static_cast<const uint16_t*>(t.data)[i]);
+    case ScalarType::BFloat16: {  // the top half of a float
+      const uint32_t bits = static_cast<uint32_t>(static_cast<const uint16_t*>(t.data)[i]) << 16;
+      float f;
+      __builtin_memcpy(&f, &bits, sizeof(f));
+      return f;
+    }
+    default: return static_cast<const float*>(t.data)[i];
+  }
+}
+
+}  // namespace
 
 Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method) {
   slimtorch::MemoryConfig memory;
@@ -228,13 +243,13 @@ void print_outputs(const slimtorch::Method& method, WriteFn write) {
         put_int(write, t.sizes[d]);
       }
       put_str(write, " :");
-      const bool ints = is_integral(t.dtype);
+      const bool floating = is_floating(t.dtype);
       for (uint32_t k = 0; k < t.numel; ++k) {
         put_str(write, " ");
-        if (ints) {
-          put_int(write, element_as_int(t, k));
-        } else {
+        if (floating) {
           put(write, num, format_g9(element_as_double(t, k), num));
+        } else {
+          put_int(write, element_as_int(t, k));
         }
       }
     } else {

@@ -2,8 +2,10 @@
 // firmware): load a program, initialise its first method, set inputs, execute,
 // and print the outputs in the contract format
 //   output <i> shape <d0>x<d1>... : <v0> <v1> ...
-// with 9 significant digits, formatted here without printf so the firmware
-// needs no printf float support and host and firmware print identical text.
+// with 9 significant digits (enough for every float to round-trip), formatted
+// here from the values' bits with integer arithmetic, without printf or
+// double arithmetic, so the firmware needs neither printf float support nor
+// soft-double helpers, and host and firmware print identical text.
 //
 // Ownership: every buffer in RunRequest belongs to the caller and must outlive
 // the Program and Method the calls fill in (the caller's storage too).
@@ -46,11 +48,5 @@ void print_outputs(const slimtorch::Method& method, WriteFn write);
 
 // Prints "error: <last runtime message>" (or the error name) and a newline.
 void print_error(slimtorch::Error e, WriteFn write);
-
-// `v` with 9 significant digits, like printf("%.9g"); buf needs 32 bytes. Returns the length.
-size_t format_g9(double v, char* buf);
-
-// Element i of tensor `t` as a double (integers and bools converted exactly up to 2^53).
-double element_as_double(const slimtorch::Tensor& t, size_t i);
 
 }  // namespace slimtorch_app

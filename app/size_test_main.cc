@@ -2,7 +2,7 @@
 // It loads and verifies a program with no operators, initialises its method,
 // executes it and exits with the status: 0, or 10 + the slimtorch::Error code
 // of the step that failed (no text: the image carries no formatting code).
-//   arm_m55: the program embedded in the image (app/size_test_model.py);
+//   arm_m55: the program embedded in the image (app/size_test_program.py);
 //   host:    size_test [PROGRAM.pte] (default: the embedded program).
 //
 // Memory: program bytes are flash (or a static buffer the host reads the file

@@ -99,7 +99,17 @@ _export = rule(
 def _embed_impl(ctx):
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
     inputs = ctx.files._slimtorch_srcs
-    if ctx.file.program:
+    if ctx.file.program and not ctx.file.io_dir:
+        # A program whose method takes no inputs (//app:size_test's).
+        inputs = inputs + [ctx.file.program]
+        command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
+            pythonpath,
+            ctx.executable._python.path,
+            ctx.file.program.path,
+            " ".join(["--memory " + m for m in ctx.attr.memories]),
+            ctx.outputs.out.path,
+        )
+    elif ctx.file.program:
         inputs = inputs + [ctx.file.program, ctx.file.io_dir]
 
         # The number of inputs is known only once the model is exported:
@@ -140,7 +150,7 @@ PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" {me
 slimtorch_embed = rule(
     implementation = _embed_impl,
     attrs = {
-        "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy"),
+        "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy (unset: no inputs)"),
         "memories": attr.string_list(doc = "NAME:BYTES the program was planned for, in order"),
         "out": attr.output(mandatory = True),
         "program": attr.label(allow_single_file = [".pte"], doc = "unset: `slimtorch embed --none`"),

@@ -41,12 +41,7 @@ Error addmm_out(KernelContext& ctx, EValue** args, size_t nargs) {
   const float beta_f = static_cast<float>(beta);
   if (beta_f == 0.0f) {
     for (uint32_t i = 0; i < out.numel; ++i) o[i] = 0.0f;
-  } else if (self.dim >= 1 && self.sizes[self.dim - 1] == n && self.numel == static_cast<uint32_t>(n)) {
-    for (int32_t i = 0; i < m; ++i) {  // common case: one bias row for every output row
-      float* row = o + static_cast<size_t>(i) * n;
-      for (int32_t j = 0; j < n; ++j) row[j] = beta_f * bias[j];
-    }
-  } else {
+  } else {  // one loop for every broadcast of self (a bias row included)
     StridedIndex it(self, out_sizes, 2);
     for (uint32_t i = 0; i < out.numel; ++i) {
       o[i] = beta_f * bias[it.offset];

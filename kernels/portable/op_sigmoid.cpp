@@ -8,7 +8,7 @@
 namespace slimtorch {
 namespace native {
 
-static float sigmoid_f(float x) { return 1.0f / (1.0f + expf(-x)); }
+static float sigmoid_f(float x) { return 1.0f / (1.0f + exp_float(-x)); }
 static double sigmoid_d(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 Error sigmoid_out(KernelContext& ctx, EValue** args, size_t nargs) {

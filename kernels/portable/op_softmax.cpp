@@ -45,12 +45,12 @@ static Error softmax_common(KernelContext& ctx, EValue** args, size_t nargs, boo
       for (size_t i = 1; i < len; ++i) max = in[base + i * inner] > max ? in[base + i * inner] : max;
       float sum = 0.0f;
       if (log) {
-        for (size_t i = 0; i < len; ++i) sum += expf(in[base + i * inner] - max);
+        for (size_t i = 0; i < len; ++i) sum += exp_float(in[base + i * inner] - max);
         const float log_sum = logf(sum);
         for (size_t i = 0; i < len; ++i) o[base + i * inner] = (in[base + i * inner] - max) - log_sum;
       } else {
         for (size_t i = 0; i < len; ++i) {
-          const float e = expf(in[base + i * inner] - max);
+          const float e = exp_float(in[base + i * inner] - max);
           o[base + i * inner] = e;
           sum += e;
         }

@@ -52,6 +52,16 @@ void store_double(void* p, ScalarType t, size_t i, double v);
 int64_t double_to_int64(double v);
 void store_int(void* p, ScalarType t, size_t i, int64_t v);
 
+// ---- math --------------------------------------------------------------------
+
+// e^x in single precision, the one exp of every kernel that needs it (softmax,
+// sigmoid), instead of libm's expf (which drags in errno, a 328-byte table and
+// its error helpers: 820 flash bytes on the Cortex-M55). Within 2 ulp of the
+// exact result over the whole range; subnormal results are rounded once;
+// x > 88.72283 gives +inf, x < -103.98 gives +0, -inf gives +0 and NaN gives
+// NaN. Never sets errno.
+float exp_float(float x);
+
 // ---- shapes -----------------------------------------------------------------
 
 bool same_shape(const Tensor& a, const Tensor& b);

@@ -83,7 +83,16 @@ struct EValue {
   Tensor& to_tensor() const { return *v.t; }
   // A Scalar argument: Int, Double or Bool as double.
   double to_scalar_double() const {
-    return tag == Tag::Double ? v.d : tag == Tag::Bool ? (v.b ? 1.0 : 0.0) : static_cast<double>(v.i);
+    return tag == Tag::Double ? v.d : tag == Tag::Bool ? (v.b ? 1.0 : 0.0) : int64_to_double(v.i);
+  }
+
+  // static_cast<double>(i), rounded the same (once, to nearest), from two 32-bit
+  // halves: the Cortex-M55's FPU converts 32-bit integers, while a 64-bit one
+  // goes through libgcc's soft-float __aeabi_l2d and __aeabi_dadd (830 flash
+  // bytes). hi * 2^32 is exact, so the sum is the only rounding.
+  static double int64_to_double(int64_t i) {
+    return static_cast<double>(static_cast<int32_t>(i >> 32)) * 4294967296.0 +
+           static_cast<double>(static_cast<uint32_t>(i));
   }
 };
 

@@ -49,7 +49,7 @@ _MESSAGES_FLAG = "//runtime/core:error_messages"
 # Host images are measured as a size-optimised release build: -c opt
 # (NDEBUG, no assertions) with the flags the firmware toolchain always uses
 # (-Os, link-time optimisation, a section per function and datum,
-# --gc-sections), no unwind tables (the
+# --gc-sections), no PLT stubs, no unwind tables (the
 # runtime has no exceptions; .eh_frame is dead weight) and no PLT/GOT-heavy PIE.
 # That is how one would ship the runtime on a size-constrained Linux device,
 # and it measures the runtime's code rather than the default fastbuild's
@@ -63,6 +63,9 @@ _HOST_SIZE_COPTS = [
     "-fno-asynchronous-unwind-tables",
     "-fno-unwind-tables",
     "-flto",
+    # Calls into libc through the GOT, not PLT stubs: -160 B size_test
+    # (no messages), -688 B MLP (measured with this report).
+    "-fno-plt",
 ]
 _HOST_SIZE_LINKOPTS = [
     "-Wl,--gc-sections",
@@ -75,6 +78,7 @@ _HOST_SIZE_LINKOPTS = [
     "-fdata-sections",
     "-fno-asynchronous-unwind-tables",
     "-fno-unwind-tables",
+    "-fno-plt",
 ]
 
 def _image_transition_impl(settings, attr):

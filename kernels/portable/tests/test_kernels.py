@@ -138,6 +138,11 @@ def gen_unary(name: str) -> Callable[[np.random.Generator], Iterator[Case]]:
             np.float32,
         )
         yield Case(f"aten::{name}.out", [edges], fn(t(edges)))
+        if name == "sigmoid":  # exp_float where e^-x overflows (x < -88.72) or underflows
+            tails = np.array(
+                [-88.0, -88.72, -88.73, -90.0, -30.0, 30.0, 88.8, 104.0, 1e30, -1e30], np.float32
+            )
+            yield Case("aten::sigmoid.out", [tails], fn(t(tails)), 1e-6, 1e-44)
         ints = np.arange(-5, 5, dtype=np.int64).reshape(2, 5)
         yield Case(f"aten::{name}.out", [ints], fn(t(ints)))
 
@@ -169,6 +174,19 @@ def gen_softmax(log: bool) -> Callable[[np.random.Generator], Iterator[Case]]:
         )
         for dim in (0, 1):
             yield Case(op, [edges, dim, False], fn(t(edges), dim, False))
+        # exp_float (kernels/portable/util.cc) at the ends of its range, held to
+        # ~1 ulp: e^-87 (smallest normal results), e^-100 and e^-103.9
+        # (subnormal), e^-104 and e^-inf (0); a NaN row stays NaN.
+        tails = np.array(
+            [
+                [0.0, -87.0, -87.5, -100.0],
+                [0.0, -103.9, -104.0, -np.inf],
+                [0.0, -20.5, -42.25, -0.125],
+                [1.0, np.nan, 0.0, -1.0],
+            ],
+            np.float32,
+        )
+        yield Case(op, [tails, 1, False], fn(t(tails), 1, False), 1e-6, 1e-44)
 
     return gen
 
