@@ -27,7 +27,7 @@ _CPU_FLAGS = [
 
 # Code-generation choices for size, given to every compile and to the link (LTO
 # generates the code there). Each was measured on the no-messages images
-# (--//runtime/core:error_messages=false).
+# (--//runtime/core:error_messages=off).
 _SIZE_FLAGS = [
     "-Os",
     "-ffunction-sections",

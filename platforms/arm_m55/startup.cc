@@ -102,7 +102,8 @@ extern "C" __attribute__((noreturn, used)) void st_start_c() {
   st_semihost_exit(main());
 }
 
-// With --//runtime/core:error_messages=false (ST_FAULT_MESSAGES=0, BUILD.bazel)
+// With error messages off (--//runtime/core:error_messages=off, or the -c opt
+// default; ST_FAULT_MESSAGES=0, BUILD.bazel)
 // the handlers exit with the status alone, like the runtime's errors: the two
 // lines of text are 118 flash bytes.
 #ifndef ST_FAULT_MESSAGES

@@ -7,7 +7,7 @@
 
 // How failures describe themselves (runtime/platform/log.h), set by Bazel from
 // `--//runtime/core:error_messages=auto|text|token|off` (runtime/core/BUILD.bazel;
-// auto = text on the host, token on the Cortex-M55):
+// auto = text on the host; on the Cortex-M55 token, or off in -c opt builds):
 // 2 (text): a message naming the cause, formatted in the image;
 // 1 (token): the same message, with its text kept out of the image (a token and
 //    the numbers; `slimtorch decode-errors` restores the text);

@@ -206,10 +206,9 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // back to the arena before delegates allocate from it (step 7). The arena's
   // need is counted by a second walk only when the Stream runs out.
   BumpAllocator arena(memory.arena.data, memory.arena.size);
-  auto arena_too_small = [&]() -> Error {
-    const size_t need = count_bookkeeping<Instr, DelegateSlot>(fb, plan);
-    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}", need,
-                   memory.arena.size);
+  auto arena_too_small = [&]() -> Error {  // the count runs only for a message (not with messages off)
+    return ST_FAIL(Error::OutOfMemory, "bookkeeping arena too small: need {} bytes, have {}",
+                   count_bookkeeping<Instr, DelegateSlot>(fb, plan), memory.arena.size);
   };
   const PlanVecs pv = plan_vecs(fb, plan);
   const Regions r = carve<Instr, DelegateSlot>(arena, pv);

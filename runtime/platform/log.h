@@ -16,11 +16,12 @@
 //   section `.slimtorch_messages`, which is never loaded (not counted in flash),
 //   and the image reports "[msg <token> <args...>]", where the token is the
 //   FNV-1a hash of the literal. `slimtorch decode-errors --elf IMAGE` turns that
-//   back into the text using the same image (Cortex-M55 default; the QEMU tests
-//   decode automatically). Integers are passed as intptr_t (exact on the
+//   back into the text using the same image (Cortex-M55 default in development
+//   builds; the QEMU tests decode automatically). Integers are passed as intptr_t (exact on the
 //   host; above 32 bits truncated on 32-bit targets); string arguments are not
 //   passed (decoded as "?").
-// - off (0): the error code only; arguments are not evaluated into any message.
+// - off (0): the error code only; the arguments are not evaluated at all
+//   (Cortex-M55 default in release builds, -c opt).
 #pragma once
 
 #include <stddef.h>
@@ -183,6 +184,10 @@ inline Error fail(Error e, const char* fmt, Args... a) {
     __asm__(".pushsection .slimtorch_messages,\"\",%progbits\n\t.asciz \"" fmt "\"\n\t.popsection"); \
     return ST_FAIL_CALL_(code, fmt, ##__VA_ARGS__);                                                 \
   }())
-#else
+#elif SLIMTORCH_ERROR_MESSAGES == 2
 #define ST_FAIL(code, fmt, ...) ST_FAIL_CALL_(code, fmt, ##__VA_ARGS__)
+#else
+// Codes only: the arguments stay in an unevaluated operand (no code, not even
+// for a call such as a byte count computed for the message; still "used").
+#define ST_FAIL(code, fmt, ...) (static_cast<void>(sizeof(ST_FAIL_CALL_(code, fmt, ##__VA_ARGS__))), (code))
 #endif

@@ -85,7 +85,9 @@ def _image_transition_impl(settings, attr):
     arm = "arm_m55" in attr.platform
     return {
         "//command_line_option:platforms": attr.platform,
-        "//command_line_option:compilation_mode": "fastbuild" if arm else "opt",
+        # Release builds: -c opt, where error messages `auto` means off on the
+        # Cortex-M55 (runtime/core/BUILD.bazel); the flags are the toolchain's -Os.
+        "//command_line_option:compilation_mode": "opt",
         "//command_line_option:copt": settings["//command_line_option:copt"] + ([] if arm else _HOST_SIZE_COPTS),
         "//command_line_option:linkopt": settings["//command_line_option:linkopt"] + ([] if arm else _HOST_SIZE_LINKOPTS),
         _MESSAGES_FLAG: attr.error_messages,
