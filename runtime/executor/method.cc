@@ -586,8 +586,9 @@ Error Method::execute() {
     const Instr& in = instrs_[pc];
     switch (in.kind) {
       case kKernelCall: {
+        // ctx is this execute()'s own and a failing call ends it: no per-call
+        // reset of ctx.message; op_name is set for the kernel (kernel.h).
         ctx.op_name = op_names_[in.a];
-        ctx.message = "";
         const Error e = in.fn(ctx, in.args, in.nargs);
         if (e != Error::Ok) {
           return ST_FAIL(e, "instruction {} ({s}) failed: {s}", pc, ctx.op_name, ctx.message);
