@@ -45,16 +45,9 @@ static bool add_float_same_shape(EValue** args, size_t nargs) {
   return true;
 }
 
-Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  if (ST_DTYPE_SELECTED(add_out, ScalarType::Float) && add_float_same_shape(args, nargs)) {
-    const float* x = args[0]->to_tensor().data_as<float>();
-    const float* y = args[1]->to_tensor().data_as<float>();
-    Tensor& out = args[3]->to_tensor();
-    float* o = out.data_as<float>();
-    const float alpha = static_cast<float>(args[2]->to_scalar_double());
-    for (uint32_t i = 0; i < out.numel; ++i) o[i] = x[i] + alpha * y[i];
-    return Error::Ok;
-  }
+// Everything but the common case: full validation, broadcasting, every dtype.
+// Out of line so that add_out's common case needs no stack frame.
+__attribute__((noinline)) static Error add_out_general(KernelContext& ctx, EValue** args, size_t nargs) {
   BinaryArgs p;
   ST_TRY(prepare_binary(ctx, args, nargs, /*has_alpha=*/true, /*float_out_only=*/false, &p));
   const ScalarType t = p.out->dtype;
@@ -72,6 +65,21 @@ Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
   }
   binary_generic(p, &add_f, &add_d, &add_i);  // broadcasting, mixed or non-Float dtypes
   return Error::Ok;
+}
+
+Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  if (ST_DTYPE_SELECTED(add_out, ScalarType::Float) && add_float_same_shape(args, nargs)) {
+    const float* x = args[0]->to_tensor().data_as<float>();
+    const float* y = args[1]->to_tensor().data_as<float>();
+    Tensor& out = args[3]->to_tensor();
+    float* o = out.data_as<float>();
+    const EValue& a = *args[2];
+    // alpha is nearly always the Int 1: no conversion then.
+    const float alpha = a.is_int() && a.v.i == 1 ? 1.0f : static_cast<float>(a.to_scalar_double());
+    for (uint32_t i = 0; i < out.numel; ++i) o[i] = x[i] + alpha * y[i];
+    return Error::Ok;
+  }
+  return add_out_general(ctx, args, nargs);
 }
 
 }  // namespace native
