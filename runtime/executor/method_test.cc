@@ -376,8 +376,30 @@ void test_corrupted_programs_run_safely() {
 
 }  // namespace
 
+// format_int: decimal up to 32 bits of magnitude, hexadecimal beyond (both signs).
+void test_format_int() {
+  const struct {
+    int64_t v;
+    const char* text;
+  } cases[] = {
+      {0, "0"},
+      {-7, "-7"},
+      {4294967295LL, "4294967295"},
+      {-4294967295LL, "-4294967295"},
+      {4294967296LL, "0x100000000"},
+      {0x7fffffffffffffffLL, "0x7fffffffffffffff"},
+      {INT64_MIN, "-0x8000000000000000"},
+  };
+  for (const auto& c : cases) {
+    char buf[24];
+    buf[format_int(buf, c.v)] = '\0';
+    CHECK(strcmp(buf, c.text) == 0);
+  }
+}
+
 int main() {
   setenv("SLIMTORCH_QUIET", "1", 1);
+  test_format_int();
   test_run_add();
   test_memory_sizing();
   test_every_short_arena();

@@ -20,8 +20,22 @@ void append(const char* text, size_t len) {
 }
 #endif
 
+// Writes the lowercase hexadecimal digits of `v` (at least one) to buf, which
+// has room for 16; returns how many. Shifts only: no division on small cores.
+size_t format_hex(char* buf, uint64_t v) {
+  size_t n = 1;
+  for (uint64_t rest = v >> 4; rest != 0; rest >>= 4) {
+    ++n;
+  }
+  for (size_t i = n; i-- > 0; v >>= 4) {  // last digit first
+    const uint32_t d = static_cast<uint32_t>(v & 0xF);
+    buf[i] = static_cast<char>(d < 10 ? '0' + d : 'a' + (d - 10));
+  }
+  return n;
+}
+
 #if SLIMTORCH_ERROR_MESSAGES == 2
-const char* g_fmt = "";  // the rest of the format literal, after the last `{}` consumed
+const char* g_fmt = "";  // the rest of the format literal, after the last placeholder consumed
 
 // Appends the format up to its next placeholder, `{}` or `{s}` (consumed), or its end.
 void append_fmt() {
@@ -53,28 +67,22 @@ size_t format_int(char* buf, int64_t v) {
   if (v < 0) {
     buf[out++] = '-';
   }
-  char tmp[16];
-  size_t n = 0;
-  if ((mag >> 32) == 0) {
-    // Decimal with 32-bit division only: 32-bit targets divide in hardware
-    // (Cortex-M55 UDIV) but would pull ~900 bytes of libgcc for 64-bit division.
-    uint32_t x = static_cast<uint32_t>(mag);
-    do {
-      tmp[n++] = static_cast<char>('0' + x % 10);
-      x /= 10;
-    } while (x != 0);
-  } else {
+  if ((mag >> 32) != 0) {
     // Beyond 32 bits (only corrupt counts and offsets get here): hexadecimal,
     // which needs only shifts.
-    uint64_t x = mag;
-    do {
-      const uint32_t d = static_cast<uint32_t>(x & 0xF);
-      tmp[n++] = static_cast<char>(d < 10 ? '0' + d : 'a' + (d - 10));
-      x >>= 4;
-    } while (x != 0);
     buf[out++] = '0';
     buf[out++] = 'x';
+    return out + format_hex(buf + out, mag);
   }
+  // Decimal with 32-bit division only: 32-bit targets divide in hardware
+  // (Cortex-M55 UDIV) but would pull ~900 bytes of libgcc for 64-bit division.
+  char tmp[10];
+  size_t n = 0;
+  uint32_t x = static_cast<uint32_t>(mag);
+  do {
+    tmp[n++] = static_cast<char>('0' + x % 10);
+    x /= 10;
+  } while (x != 0);
   while (n > 0) {
     buf[out++] = tmp[--n];
   }
@@ -93,9 +101,6 @@ void st_log_num(LogLevel level, const char* prefix, int64_t n) {
   line[len] = '\0';
   st_log(level, line);
 }
-#endif
-
-#if SLIMTORCH_ERROR_MESSAGES == 2
 
 namespace fail_detail {
 
@@ -127,15 +132,8 @@ namespace {
 
 // Appends " <hex>" (lowercase, no leading zeros, at least one digit).
 void append_hex(uintptr_t v) {
-  char buf[2 + 2 * sizeof(uintptr_t)];
-  size_t n = sizeof(buf);
-  do {
-    const uint32_t d = static_cast<uint32_t>(v & 0xF);
-    buf[--n] = static_cast<char>(d < 10 ? '0' + d : 'a' + (d - 10));
-    v >>= 4;
-  } while (v != 0);
-  buf[--n] = ' ';
-  append(buf + n, sizeof(buf) - n);
+  char buf[17] = " ";
+  append(buf, 1 + format_hex(buf + 1, v));
 }
 
 // "[msg <token>" then " <arg>" per integer, then "]", all in hexadecimal (no

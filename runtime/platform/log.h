@@ -5,9 +5,9 @@
 //   return ST_FAIL(Error::InvalidProgram, "value {} has unknown type {}", i, kind);
 //
 // The format is a string literal; each `{}` takes the next argument, an
-// integer, and each `{s}` a NUL-terminated string (checked at compile time). ST_FAIL logs the message at LogLevel::Error and
-// evaluates to the error code. The buffer is global and not thread-safe: one
-// method executes at a time.
+// integer, and each `{s}` a NUL-terminated string (checked at compile time).
+// ST_FAIL logs the message at LogLevel::Error and evaluates to the error code.
+// The buffer is global and not thread-safe: one method executes at a time.
 //
 // How much of the message an image carries is a build option
 // (SLIMTORCH_ERROR_MESSAGES, runtime/core/error.h):
@@ -17,9 +17,9 @@
 //   and the image reports "[msg <token> <args...>]", where the token is the
 //   FNV-1a hash of the literal. `slimtorch decode-errors --elf IMAGE` turns that
 //   back into the text using the same image (Cortex-M55 default in development
-//   builds; the QEMU tests decode automatically). Integers are passed as intptr_t (exact on the
-//   host; above 32 bits truncated on 32-bit targets); string arguments are not
-//   passed (decoded as "?").
+//   builds; the QEMU tests decode automatically). Integers are passed as
+//   intptr_t (exact on the host; above 32 bits truncated on 32-bit targets);
+//   string arguments are not passed (decoded as "?").
 // - off (0): the error code only; the arguments are not evaluated at all
 //   (Cortex-M55 default in release builds, -c opt).
 #pragma once
