@@ -586,12 +586,11 @@ Error Method::execute() {
     const Instr& in = instrs_[pc];
     switch (in.kind) {
       case kKernelCall: {
-        // ctx is this execute()'s own and a failing call ends it: no per-call
-        // reset of ctx.message; op_name is set for the kernel (kernel.h).
-        ctx.op_name = op_names_[in.a];
+        // ctx is this execute()'s own and a failing call ends it: nothing to
+        // reset per call; the operator's name is looked up only on failure.
         const Error e = in.fn(ctx, in.args, in.nargs);
         if (e != Error::Ok) {
-          return ST_FAIL(e, "instruction {} ({s}) failed: {s}", pc, ctx.op_name, ctx.message);
+          return ST_FAIL(e, "instruction {} ({s}) failed: {s}", pc, op_names_[in.a], ctx.message);
         }
         ++pc;
         break;

@@ -16,10 +16,10 @@
 
 namespace slimtorch {
 
-// Per-call context. The executor sets op_name before each call, so a kernel's
-// failure message can name the op without the kernel knowing its own name.
+// Per-call context: where a kernel leaves the reason it failed. The executor's
+// message adds the instruction and the operator's name ("aten::addmm.out"),
+// so a kernel need not know its own name.
 struct KernelContext {
-  const char* op_name = "";  // "aten::addmm.out"
   const char* message = "";  // set by fail(); static string, never freed
 
   // Records why the kernel failed and returns Error::KernelFailed (or `e`).

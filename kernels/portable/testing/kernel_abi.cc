@@ -163,7 +163,6 @@ int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_
     if (!(args[a].kind == kTensor && args[a].hidden != 0)) positional[npos++] = ptrs[a];
   }
   KernelContext ctx;
-  ctx.op_name = op;
   const Error err = fn(ctx, positional, static_cast<size_t>(npos));
   if (msg_len > 0) {
     strncpy(msg, ctx.message, static_cast<size_t>(msg_len) - 1);
