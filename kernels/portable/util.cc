@@ -81,7 +81,76 @@ bool normalize_dim(int64_t dim, int ndim, int* out) {
   return true;
 }
 
-bool is_floating(ScalarType t) { return t == ScalarType::Float || t == ScalarType::Double; }
+bool is_floating(ScalarType t) {
+  return t == ScalarType::Float || t == ScalarType::Double || t == ScalarType::Half || t == ScalarType::BFloat16;
+}
+
+// IEEE binary16 <-> float, in integer arithmetic (no hardware half needed): every
+// half is exactly a float; float -> half rounds to nearest even, overflow gives inf,
+// NaN stays NaN (quiet).
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0x1fu) {
+    bits = sign | 0x7f800000u | (mant << 13);  // inf / NaN
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112u) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;  // +-0
+  } else {  // subnormal half: normalise
+    exp = 113;
+    while ((mant & 0x400u) == 0) {
+      mant <<= 1;
+      --exp;
+    }
+    bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+  }
+  float f;
+  __builtin_memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  __builtin_memcpy(&x, &f, 4);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past 65504
+  const int32_t e = static_cast<int32_t>(abs >> 23) - 127;
+  if (e < -25) return sign;  // below half the smallest subnormal
+  uint32_t mant = (abs & 0x7fffffu) | 0x800000u;
+  // shift so that the result keeps 11 significant bits (10 for normals + implicit bit)
+  const int32_t shift = e >= -14 ? 13 : 13 + (-14 - e);
+  const uint32_t half_ulp = 1u << (shift - 1);
+  const uint32_t rest = mant & ((1u << shift) - 1);
+  mant >>= shift;
+  if (rest > half_ulp || (rest == half_ulp && (mant & 1u))) ++mant;
+  uint32_t bits;
+  if (e >= -14) {
+    bits = (static_cast<uint32_t>(e + 15) << 10) + (mant - 0x400u);  // carry may bump the exponent
+  } else {
+    bits = mant;  // subnormal (a carry into 0x400 gives the smallest normal, correctly)
+  }
+  return static_cast<uint16_t>(sign | bits);
+}
+
+float bfloat16_to_float(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  __builtin_memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t float_to_bfloat16(float f) {
+  uint32_t x;
+  __builtin_memcpy(&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet NaN
+  x += 0x7fffu + ((x >> 16) & 1u);  // round to nearest even
+  return static_cast<uint16_t>(x >> 16);
+}
 
 bool is_integral(ScalarType t) {
   switch (t) {
@@ -103,6 +172,8 @@ double load_double(const void* p, ScalarType t, size_t i) {
   switch (t) {
     case ScalarType::Float: return static_cast<const float*>(p)[i];
     case ScalarType::Double: return static_cast<const double*>(p)[i];
+    case ScalarType::Half: return half_to_float(static_cast<const uint16_t*>(p)[i]);
+    case ScalarType::BFloat16: return bfloat16_to_float(static_cast<const uint16_t*>(p)[i]);
     default: return static_cast<double>(load_int(p, t, i));
   }
 }
@@ -120,6 +191,8 @@ int64_t load_int(const void* p, ScalarType t, size_t i) {
     case ScalarType::Bool: return static_cast<const uint8_t*>(p)[i] != 0 ? 1 : 0;
     case ScalarType::Float: return double_to_int64(static_cast<const float*>(p)[i]);
     case ScalarType::Double: return double_to_int64(static_cast<const double*>(p)[i]);
+    case ScalarType::Half:
+    case ScalarType::BFloat16: return double_to_int64(load_double(p, t, i));
     default: return 0;
   }
 }
@@ -128,6 +201,10 @@ void store_double(void* p, ScalarType t, size_t i, double v) {
   switch (t) {
     case ScalarType::Float: static_cast<float*>(p)[i] = static_cast<float>(v); break;
     case ScalarType::Double: static_cast<double*>(p)[i] = v; break;
+    // via float: double -> float -> half can round twice, but PyTorch's own half math
+    // computes in float, so this matches it.
+    case ScalarType::Half: static_cast<uint16_t*>(p)[i] = float_to_half(static_cast<float>(v)); break;
+    case ScalarType::BFloat16: static_cast<uint16_t*>(p)[i] = float_to_bfloat16(static_cast<float>(v)); break;
     case ScalarType::Bool: static_cast<uint8_t*>(p)[i] = v != 0.0 ? 1 : 0; break;
     default: store_int(p, t, i, double_to_int64(v)); break;
   }
@@ -153,6 +230,8 @@ void store_int(void* p, ScalarType t, size_t i, int64_t v) {
     case ScalarType::Bool: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; break;
     case ScalarType::Float: static_cast<float*>(p)[i] = static_cast<float>(v); break;
     case ScalarType::Double: static_cast<double*>(p)[i] = static_cast<double>(v); break;
+    case ScalarType::Half:
+    case ScalarType::BFloat16: store_double(p, t, i, static_cast<double>(v)); break;
     default: break;
   }
 }

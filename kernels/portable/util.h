@@ -35,7 +35,13 @@ bool normalize_dim(int64_t dim, int ndim, int* out);
 
 // ---- dtype helpers ----------------------------------------------------------
 
-bool is_floating(ScalarType t);   // Float, Double
+bool is_floating(ScalarType t);   // Float, Double, Half, BFloat16 (load_double/store_double convert the 16-bit ones)
+
+// 16-bit floats as their bits: IEEE binary16 and bfloat16 <-> float (round to nearest even).
+float half_to_float(uint16_t h);
+uint16_t float_to_half(float f);
+float bfloat16_to_float(uint16_t b);
+uint16_t float_to_bfloat16(float f);
 bool is_integral(ScalarType t);   // Byte, Char, Short, Int, Long, UInt16/32/64 (not Bool)
 bool is_real_or_bool(ScalarType t);  // is_floating, is_integral or Bool: what load_*/store_* handle
 

@@ -25,6 +25,7 @@ SCALAR_TYPE: dict[np.dtype, int] = {
     np.dtype(np.int16): 2,
     np.dtype(np.int32): 3,
     np.dtype(np.int64): 4,
+    np.dtype(np.float16): 5,
     np.dtype(np.float32): 6,
     np.dtype(np.float64): 7,
     np.dtype(np.bool_): 11,

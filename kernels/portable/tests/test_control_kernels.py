@@ -1,7 +1,8 @@
 """The control-flow, reduction and state kernels against PyTorch eager on generated cases:
 comparisons (eq/ne/lt/le/gt/ge, Scalar and Tensor, every real dtype and Bool, with
-broadcasting), sum.IntList_out (dims, keepdim, dtype), copy_/copy.out, index_put.out and
-select_copy.int_out. Same shim and case runner as test_kernels.py (static and dynamic out).
+broadcasting), sum.IntList_out (dims, keepdim, dtype), copy_/copy.out and index_put.out
+(select_copy.int_out's cases are in test_kernels.py).
+Same shim and case runner as test_kernels.py (static and dynamic out).
 """
 
 from __future__ import annotations
@@ -102,21 +103,11 @@ def gen_index_put(rng: np.random.Generator) -> Iterator[Case]:
                    aten.index_put.default(t(cache), [t(i0), None, t(i2)], t(values)))
 
 
-def gen_select(rng: np.random.Generator) -> Iterator[Case]:
-    for shape, dim, index in [((3, 4), 0, 2), ((3, 4), 1, -1), ((2, 3, 4), 1, 0), ((5,), 0, 3),
-                              ((2, 3, 4), -1, 3)]:
-        for dtype in (np.float32, np.int64, np.bool_):
-            x = rand(rng, shape, dtype)
-            yield Case("aten::select_copy.int_out", [x, dim, index],
-                       aten.select_copy.int(t(x), dim, index))
-
-
 GENERATORS: dict[str, Callable[[np.random.Generator], Iterator[Case]]] = {
     **{f"aten::{n}.{o}_out": gen_compare(n, o) for n in COMPARE_OPS for o in ("Scalar", "Tensor")},
     "aten::sum.IntList_out": gen_sum,
     "aten::copy.out": gen_copy,
     "aten::index_put.out": gen_index_put,
-    "aten::select_copy.int_out": gen_select,
 }
 
 # In-place ops (no `out`): tested by their own tests below, not by the Case runner.
