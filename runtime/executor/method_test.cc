@@ -179,6 +179,9 @@ void test_missing_kernel_and_kernel_failure() {
   s.op_name = "aten::sub";
   CHECK_EQ(setup(s, &p, &m), Error::MissingKernel);
   CHECK(message_has("'aten::sub.out'"));
+#if SLIMTORCH_ERROR_MESSAGES == 2
+  CHECK(message_has("called with Float, Float"));  // the first call's tensor dtypes
+#endif
   s.op_name = "test::fail";
   Method m2;
   CHECK_EQ(setup(s, &p, &m2), Error::Ok);
