@@ -36,7 +36,8 @@ namespace native {
 namespace {
 
 // The op's scalar arguments (elu: alpha, scale, input_scale; leaky_relu: negative_slope;
-// logit: eps, -1 for None), in both precisions so the element functions convert nothing.
+// logit: lo = eps (-1 for None), hi = 1 - eps), in both precisions so the element
+// functions convert nothing.
 struct UnaryParams {
   float f[3];
   double d[3];
@@ -55,7 +56,8 @@ enum class OutRule : uint8_t {
 };
 
 // One op. A null function means that kind of self is rejected with `bad_self`, except
-// that ints_to_float sends integer and Bool self through `f` (as floats).
+// that ints_to_float sends integer and Bool self through `f` (as floats). f and d are
+// both set or both null.
 struct UnaryOp {
   FloatFn f;           // floating self other than Double (and integer/Bool self when ints_to_float)
   DoubleFn d;          // Double self
