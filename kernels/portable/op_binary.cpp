@@ -236,7 +236,9 @@ Error finish(KernelContext& ctx, Elementwise* e, const char* no_promote, const c
     for (int d = 0; d < next_ndim; ++d) sizes[d] = next[d];
     ndim = next_ndim;
   }
-  if (!result_type(e->in + e->promote_from, e->n - e->promote_from, &e->common)) return ctx.fail(no_promote, Error::InvalidArgument);
+  if (!result_type(e->in + e->promote_from, e->n - e->promote_from, &e->common)) {
+    return ctx.fail(no_promote, Error::InvalidArgument);
+  }
   ST_TRY(resize_out(ctx, *e->out, sizes, ndim));
   e->math = math_of(e->common);
   e->flat = true;
@@ -473,31 +475,37 @@ Error prepare(KernelContext& ctx, EValue** args, size_t nargs, size_t out_i, boo
                 "other: shape does not broadcast with self");
 }
 
-// Contiguous Float operands and out, flat: o[i] = f(a[i or 0], b[i or 0]). The
-// functor is inlined, so the loop vectorises where f allows.
+// The Float fast path: common dtype and out Float, every operand either a Float
+// tensor of out's shape or a single element (a Scalar, a 0-dim or size-1 tensor of
+// any dtype, converted once): o[i] = f(a[i] or a, b[i] or b). The functor is
+// inlined, so the loop vectorises where f allows. False when it does not apply.
 template <typename F>
 bool flat_f32(const Elementwise& e, F f) {
   const Tensor& out = *e.out;
-  if (!e.flat || e.common != ScalarType::Float || out.dtype != ScalarType::Float ||
-      e.in[0]->t.dtype != ScalarType::Float || e.in[1]->t.dtype != ScalarType::Float) {
-    return false;
-  }
-  const float* a = e.in[0]->t.data_as<float>();
-  const float* b = e.in[1]->t.data_as<float>();
+  if (!e.flat || e.common != ScalarType::Float || out.dtype != ScalarType::Float) return false;
+  const Operand& a = *e.in[0];
+  const Operand& b = *e.in[1];
+  const bool a_one = a.t.numel == 1;
+  const bool b_one = b.t.numel == 1;
+  if ((!a_one && a.t.dtype != ScalarType::Float) || (!b_one && b.t.dtype != ScalarType::Float)) return false;
   float* o = out.data_as<float>();
   const uint32_t n = out.numel;
-  if (e.in[1]->t.numel == 1 && n != 1) {  // tensor op scalar: the common case of .Scalar ops
-    const float y = b[0];
-    if (e.in[0]->t.numel == 1) {
-      for (uint32_t i = 0; i < n; ++i) o[i] = f(a[0], y);
-    } else {
-      for (uint32_t i = 0; i < n; ++i) o[i] = f(a[i], y);
+  if (b_one) {
+    const float y = get_f(b, 0);
+    if (a_one) {
+      if (n != 0) o[0] = f(get_f(a, 0), y);  // both single: out has one element
+      return true;
     }
-  } else if (e.in[0]->t.numel == 1 && n != 1) {
-    const float x = a[0];
-    for (uint32_t i = 0; i < n; ++i) o[i] = f(x, b[i]);
+    const float* x = a.t.data_as<float>();
+    for (uint32_t i = 0; i < n; ++i) o[i] = f(x[i], y);
+  } else if (a_one) {
+    const float x = get_f(a, 0);
+    const float* y = b.t.data_as<float>();
+    for (uint32_t i = 0; i < n; ++i) o[i] = f(x, y[i]);
   } else {
-    for (uint32_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+    const float* x = a.t.data_as<float>();
+    const float* y = b.t.data_as<float>();
+    for (uint32_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
   }
   return true;
 }
@@ -728,7 +736,9 @@ Error where_self(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(finish(ctx, &e, "other: dtype does not promote with self's",
                 "condition, self and other: shapes do not broadcast"));
   Tensor& out = *e.out;
-  if (out.dtype != e.common) return ctx.fail("out: dtype must be the promoted dtype of self and other", Error::InvalidArgument);
+  if (out.dtype != e.common) {
+    return ctx.fail("out: dtype must be the promoted dtype of self and other", Error::InvalidArgument);
+  }
   const Tensor& x = e.ops[1].t;
   const Tensor& y = e.ops[2].t;
   const uint32_t n = out.numel;
@@ -783,7 +793,11 @@ Error masked_fill_scalar(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(finish(ctx, &e, "mask: dtype does not promote", "mask: shape does not broadcast with self"));
   Tensor& out = *e.out;
   if (out.dtype != x.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
-  if (v->is_int() && !fits(x.dtype, v->to_int())) {
+  const bool int_in_range = !v->is_int() || fits(x.dtype, v->to_int());
+  const double d = v->is_double() ? v->to_double() : 0.0;
+  const bool double_in_range = !v->is_double() || !is_integral(x.dtype) ||
+                               (d == d && d < 9.2e18 && d > -9.2e18 && fits(x.dtype, double_to_int64(d)));
+  if (!int_in_range || !double_in_range) {
     return ctx.fail("value: out of range for self's dtype", Error::InvalidArgument);
   }
   int64_t slot = 0;  // value in out's dtype, one element
@@ -940,7 +954,9 @@ Error div_out_mode(KernelContext& ctx, EValue** args, size_t nargs) { return div
 Error floor_divide_out(KernelContext& ctx, EValue** args, size_t nargs) {
   return binary(ctx, args, nargs, kFloorDiv, false);
 }
-Error fmod_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kFmod, false); }
+Error fmod_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kFmod, false);
+}
 Error fmod_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kFmod, true); }
 Error remainder_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
   return binary(ctx, args, nargs, kRemainder, false);
@@ -973,12 +989,24 @@ Error minimum_out(KernelContext& ctx, EValue** args, size_t nargs) {
   if (flat_f32(e, [](float x, float y) { return min_nan(x, y); })) return Error::Ok;
   return run_binary(ctx, e, kMinimum, Params());
 }
-Error bitwise_and_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kAnd, true); }
-Error bitwise_and_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kAnd, false); }
-Error bitwise_or_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kOr, true); }
-Error bitwise_or_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kOr, false); }
-Error bitwise_xor_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kXor, true); }
-Error bitwise_xor_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kXor, false); }
+Error bitwise_and_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kAnd, true);
+}
+Error bitwise_and_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kAnd, false);
+}
+Error bitwise_or_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kOr, true);
+}
+Error bitwise_or_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kOr, false);
+}
+Error bitwise_xor_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kXor, true);
+}
+Error bitwise_xor_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return binary(ctx, args, nargs, kXor, false);
+}
 Error bitwise_left_shift_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
   return binary(ctx, args, nargs, kLshift, false);
 }

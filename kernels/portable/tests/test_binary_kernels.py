@@ -545,6 +545,7 @@ def ints(*v: int, dtype: type = I64) -> np.ndarray:
         ("aten::masked_fill.Scalar_out", [z(F32), z(BOOL), None], F32, "value: expected"),
         ("aten::masked_fill.Scalar_out", [z(F32), z(BOOL), 1.0], I64, "out: dtype must equal"),
         ("aten::masked_fill.Scalar_out", [z(I8), z(BOOL), 300], I8, "value: out of range"),
+        ("aten::masked_fill.Scalar_out", [z(I64), z(BOOL), np.inf], I64, "value: out of range"),
         ("aten::masked_fill.Scalar_out", [z(F32, (2,)), z(BOOL), 1.0], F32, "mask: shape"),
     ],
 )
