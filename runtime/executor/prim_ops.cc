@@ -149,18 +149,27 @@ Error unary(KernelContext& ctx, EValue** args, size_t nargs) {
   return Error::Internal;
 }
 
-// aten::sym_size.int(Tensor self, int dim) -> SymInt
-Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs) {
+// The (Tensor self, int dim) arguments of sym_size / sym_stride, dim normalised.
+Error tensor_and_dim(KernelContext& ctx, EValue** args, size_t nargs, const Tensor** t, int* dim) {
   if (nargs != 3 || !args[0]->is_tensor() || !args[1]->is_int()) {
     return ctx.fail("expected (Tensor self, int dim) -> int");
   }
-  const Tensor& t = args[0]->to_tensor();
+  *t = &args[0]->to_tensor();
   int64_t d = args[1]->to_int();
-  d = d < 0 ? d + t.dim : d;
-  if (d < 0 || d >= t.dim) {
+  d = d < 0 ? d + (*t)->dim : d;
+  if (d < 0 || d >= (*t)->dim) {
     return ctx.fail("dim out of range", Error::InvalidArgument);
   }
-  return store(ctx, *args[2], Num{true, t.sizes[d], 0.0});
+  *dim = static_cast<int>(d);
+  return Error::Ok;
+}
+
+// aten::sym_size.int(Tensor self, int dim) -> SymInt
+Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs) {
+  const Tensor* t = nullptr;
+  int d = 0;
+  const Error e = tensor_and_dim(ctx, args, nargs, &t, &d);
+  return e != Error::Ok ? e : store(ctx, *args[2], Num{true, t->sizes[d], 0.0});
 }
 
 // aten::sym_numel(Tensor self) -> SymInt
@@ -174,18 +183,15 @@ Error sym_numel(KernelContext& ctx, EValue** args, size_t nargs) {
 // aten::sym_stride.int(Tensor self, int dim) -> SymInt: the element stride of `dim` in the
 // tensor's dim order (the product of the sizes of the dims laid out inside it).
 Error sym_stride_int(KernelContext& ctx, EValue** args, size_t nargs) {
-  if (nargs != 3 || !args[0]->is_tensor() || !args[1]->is_int()) {
-    return ctx.fail("expected (Tensor self, int dim) -> int");
-  }
-  const Tensor& t = args[0]->to_tensor();
-  int64_t d = args[1]->to_int();
-  d = d < 0 ? d + t.dim : d;
-  if (d < 0 || d >= t.dim) {
-    return ctx.fail("dim out of range", Error::InvalidArgument);
+  const Tensor* t = nullptr;
+  int d = 0;
+  const Error e = tensor_and_dim(ctx, args, nargs, &t, &d);
+  if (e != Error::Ok) {
+    return e;
   }
   int64_t stride = 1;
-  for (int k = t.dim - 1; k >= 0 && t.dim_order[k] != d; --k) {
-    stride *= t.sizes[t.dim_order[k]];
+  for (int k = t->dim - 1; k >= 0 && t->dim_order[k] != d; --k) {
+    stride *= t->sizes[t->dim_order[k]];
   }
   return store(ctx, *args[2], Num{true, stride, 0.0});
 }
