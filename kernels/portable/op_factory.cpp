@@ -185,11 +185,12 @@ Error _empty_dim_order_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 4, "expected 4 args: size, dim_order, out, return value"));
   Tensor* out = nullptr;
   ST_TRY(factory_out(ctx, args, 2, &out));
+  if (!args[0]->is_int_list()) return ctx.fail("size: expected an int list", Error::InvalidArgument);
   const EValue* order = args[1];
   if (!order->is_none()) {
     if (!order->is_int_list()) return ctx.fail("dim_order: expected None or an int list", Error::InvalidArgument);
     const IntListRef l = order->v.il;
-    if (!args[0]->is_int_list() || l.size != args[0]->v.il.size) {
+    if (l.size != args[0]->v.il.size) {
       return ctx.fail("dim_order: must have one entry per entry of size", Error::InvalidArgument);
     }
     for (uint32_t d = 0; d < l.size; ++d) {
@@ -259,7 +260,7 @@ static Error arange(KernelContext& ctx, const EValue* start, const EValue* end, 
   if (out.dim != 1) return ctx.fail("out: must be 1-D", Error::InvalidArgument);
   if (out.dtype == ScalarType::Bool) return ctx.fail("out: arange does not support Bool", Error::NotSupported);
   const char* why[3] = {"start: expected a finite number", "end: expected a finite number",
-                        "step: expected a finite number"};
+                        "step: expected a finite number (an integer out takes no inf)"};
   const EValue* in[3] = {start, end, step};
   ScalarValue s[3];
   double d[3];
@@ -268,7 +269,8 @@ static Error arange(KernelContext& ctx, const EValue* start, const EValue* end, 
   for (int k = 0; k < 3; ++k) {
     ST_TRY(read_scalar(ctx, in[k], &s[k], why[k]));
     d[k] = as_double(s[k]);
-    if (!(d[k] - d[k] == 0.0)) return ctx.fail(why[k], Error::InvalidArgument);  // NaN or inf
+    // start and end must be finite; a floating step may be +-inf (an empty or 1-element range)
+    if (!(d[k] - d[k] == 0.0) && (integral || k < 2)) return ctx.fail(why[k], Error::InvalidArgument);
     if (integral) {
       if (!s[k].integral && !(d[k] >= -9223372036854775808.0 && d[k] < 9223372036854775808.0)) {
         return ctx.fail(why[k], Error::InvalidArgument);
@@ -293,10 +295,11 @@ static Error arange(KernelContext& ctx, const EValue* start, const EValue* end, 
   } else {
     if (out.dtype == ScalarType::Half || out.dtype == ScalarType::BFloat16) {
       for (int k = 0; k < 3; ++k) {
-        if (d[k] > 3.4028234663852886e38 || d[k] < -3.4028234663852886e38) return ctx.fail(why[k], Error::InvalidArgument);
+        const double mag = d[k] < 0.0 ? -d[k] : d[k];  // float accumulation: beyond FLT_MAX fails, inf passes
+        if (mag > 3.4028234663852886e38 && mag != __builtin_inf()) return ctx.fail(why[k], Error::InvalidArgument);
       }
     }
-    if (d[2] == 0.0) return ctx.fail("step: must be nonzero", Error::InvalidArgument);
+    if (!(d[2] > 0.0 || d[2] < 0.0)) return ctx.fail("step: must be nonzero", Error::InvalidArgument);  // NaN too
     if (!((d[2] > 0 && d[1] >= d[0]) || (d[2] < 0 && d[1] <= d[0]))) {
       return ctx.fail("step: sign inconsistent with start and end", Error::InvalidArgument);
     }

@@ -294,7 +294,8 @@ def gen_arange_start(rng: np.random.Generator) -> Iterator[Case]:
         ]
         if floating:
             cases += [(1, 0.1, -0.3), (0, 1, 0.1), (-1.0, 1.0, 0.25), (0, 2.5, 0.5),
-                      (1e-3, 2e-3, 1e-4), (0.0, -0.0, -1.0)]
+                      (1e-3, 2e-3, 1e-4), (0.0, -0.0, -1.0), (0, 5, float("inf")),
+                      (0, -5, float("-inf"))]
         for start, end, step in cases:
             ref = aten.arange.start_out(start, end, step, out=torch.empty(0, dtype=dt))
             yield Case(op, [start, end, step], ref, tol, tol)
@@ -458,6 +459,11 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
      "step: sign"),
     ("aten::arange.start_out", [float("nan"), 10, 1], np.dtype(np.float64), INVALID_ARGUMENT,
      "start"),
+    ("aten::arange.start_out", [0, 10, float("nan")], np.dtype(np.float32), INVALID_ARGUMENT,
+     "step: must be nonzero"),
+    ("aten::arange.start_out", [0, 10, float("inf")], np.dtype(np.int64), INVALID_ARGUMENT,
+     "step: expected a finite number"),
+    ("aten::arange.start_out", [0, 1e39, 1], np.dtype(np.float16), INVALID_ARGUMENT, "end"),
     ("aten::arange.start_out", [0, 10, IntList([1])], np.dtype(np.float32), INVALID_ARGUMENT,
      "step"),
 ]
