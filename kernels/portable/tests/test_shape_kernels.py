@@ -299,6 +299,11 @@ def gen_arange_start(rng: np.random.Generator) -> Iterator[Case]:
         for start, end, step in cases:
             ref = aten.arange.start_out(start, end, step, out=torch.empty(0, dtype=dt))
             yield Case(op, [start, end, step], ref, tol, tol)
+    for dtype in (np.int32, np.int16, np.uint8):  # a step that truncates to 0: repeated starts
+        for start, end, step in [(0, 1, 0.5), (0.9, 0.1, -0.5), (-0.5, 0.5, 1), (2.5, 0.2, -1)]:
+            ref = aten.arange.start_out(start, end, step,
+                                        out=torch.empty(0, dtype=TORCH_DTYPE[np.dtype(dtype)]))
+            yield Case(op, [start, end, step], ref)
     ref = aten.arange.start_out(250, 260, 1, out=torch.empty(0, dtype=torch.uint8))
     yield Case(op, [250, 260, 1], ref)  # wraps past 255
     ref = aten.arange.start_out(2**40, 2**40 + 6, 2, out=torch.empty(0, dtype=torch.int64))
@@ -450,7 +455,11 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
     ("aten::arange.out", [5], np.dtype(np.bool_), NOT_SUPPORTED, "out: arange does not support"),
     ("aten::arange.out", [float("inf")], np.dtype(np.float32), INVALID_ARGUMENT, "end"),
     ("aten::arange.out", [-3], np.dtype(np.int64), INVALID_ARGUMENT, "step: sign"),
-    ("aten::arange.out", [2**40], np.dtype(np.int32), INVALID_ARGUMENT, "end: too many"),
+    ("aten::arange.out", [2**40], np.dtype(np.int32), INVALID_ARGUMENT, "end: the range has"),
+    ("aten::arange.start_out", [0.5, -0.5, 1], np.dtype(np.int32), INVALID_ARGUMENT,
+     "step: sign"),  # checked on the doubles, not on the truncated 0 and 0
+    ("aten::arange.start_out", [0, 5, -0.5], np.dtype(np.int32), INVALID_ARGUMENT,
+     "step: sign"),
     ("aten::arange.start_out", [0, 10, 0], np.dtype(np.float32), INVALID_ARGUMENT,
      "step: must be nonzero"),
     ("aten::arange.start_out", [0, 1, 0.5], np.dtype(np.int64), INVALID_ARGUMENT,
@@ -462,7 +471,7 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
     ("aten::arange.start_out", [0, 10, float("nan")], np.dtype(np.float32), INVALID_ARGUMENT,
      "step: must be nonzero"),
     ("aten::arange.start_out", [0, 10, float("inf")], np.dtype(np.int64), INVALID_ARGUMENT,
-     "step: expected a finite number"),
+     "step: expected a number that fits"),
     ("aten::arange.start_out", [0, 1e39, 1], np.dtype(np.float16), INVALID_ARGUMENT, "end"),
     ("aten::arange.start_out", [0, 10, IntList([1])], np.dtype(np.float32), INVALID_ARGUMENT,
      "step"),
