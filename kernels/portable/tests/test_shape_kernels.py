@@ -384,6 +384,8 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
     ("aten::squeeze_copy.dim_out", [F32, 2], np.dtype(np.float32), INVALID_ARGUMENT, "dim"),
     ("aten::squeeze_copy.dims_out", [F32, IntList([0, -2])], np.dtype(np.float32),
      INVALID_ARGUMENT, "dim: a dim appears more than once"),
+    ("aten::squeeze_copy.dims_out", [np.zeros((), np.float32), IntList([0, -1])],
+     np.dtype(np.float32), INVALID_ARGUMENT, "dim: a dim appears more than once"),
     ("aten::squeeze_copy.dims_out", [F32, IntList([5])], np.dtype(np.float32), INVALID_ARGUMENT,
      "dim: out of range"),
     ("aten::unsqueeze_copy.out", [F32, 4], np.dtype(np.float32), INVALID_ARGUMENT, "dim"),
