@@ -541,3 +541,33 @@ def test_stack_rejects_bad_tensors(lib: KernelLib) -> None:  # noqa: F811
     for args, needle in cases:
         err, msg, _ = lib.call("aten::stack.out", [*args, out, ("alias", len(args))])
         assert err != 0 and needle in msg, (needle, msg)
+
+
+def first_call(op: str) -> list[object]:
+    """The argument list of op's first generated case, with a dynamic out (or outs)."""
+    case = next(iter(GENERATORS[op](np.random.default_rng(0))))
+    expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+    outs = [make_out(e.numpy(), dynamic=True) for e in expected]
+    n = len(case.inputs)
+    if case.outs == "list":
+        idx = list(range(n, n + len(outs)))
+        return [*case.inputs, *(Hidden(o) for o in outs), TensorListArg(idx), TensorListArg(idx)]
+    return [*case.inputs, outs[0], ("alias", n)]
+
+
+@pytest.mark.parametrize("op", sorted(GENERATORS))
+def test_wrong_tags_and_counts_fail_cleanly(lib: KernelLib, op: str) -> None:  # noqa: F811
+    """Every argument replaced by a value of another kind, and one argument too few: the
+    kernel returns (an error, or Ok when the replacement happens to be valid), never crashes."""
+    args = first_call(op)
+    err, msg, _ = lib.call(op, args[:-1])
+    assert err == INVALID_ARGUMENT and "args" in msg, msg
+    others: list[object] = [None, 7, -1, 2.5, True, IntList([1, 2]), np.zeros((2, 2), np.float32),
+                            np.zeros((), np.int64)]
+    for i, arg in enumerate(args[:-1]):
+        if isinstance(arg, (Hidden, TensorListArg)):
+            continue
+        for other in others:
+            err, msg, _ = lib.call(op, [*args[:i], other, *args[i + 1:]])
+            assert err in (0, INVALID_ARGUMENT, NOT_SUPPORTED, 6), (i, other, err, msg)
+            assert err == 0 or ":" in msg, (i, other, msg)  # "argname: what is wrong"
