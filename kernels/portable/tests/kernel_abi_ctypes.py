@@ -231,7 +231,8 @@ class KernelLib:
             elif isinstance(arg, DoubleList):
                 doubles = (ctypes.c_double * max(1, len(arg.values)))(*arg.values)
                 keep.append(doubles)
-                s.kind, s.ndim, s.data = KIND_DOUBLE_LIST, len(arg.values), ctypes.addressof(doubles)
+                s.kind, s.ndim = KIND_DOUBLE_LIST, len(arg.values)
+                s.data = ctypes.addressof(doubles)
             elif isinstance(arg, IntList):
                 values = (ctypes.c_int64 * max(1, len(arg.values)))(*arg.values)
                 keep.append(values)
