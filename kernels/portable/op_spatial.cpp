@@ -222,7 +222,9 @@ Error pixel_shuffle_common(KernelContext& ctx, EValue** args, size_t nargs, bool
     oh = h / r;
     ow = w / r;
   }
-  if (oc > INT32_MAX || oh > INT32_MAX || ow > INT32_MAX) return ctx.fail("self: result too large", Error::InvalidArgument);
+  if (oc > INT32_MAX || oh > INT32_MAX || ow > INT32_MAX || c * h * w > INT32_MAX) {
+    return ctx.fail("self: too large (the view's strides are 32-bit)", Error::NotSupported);
+  }
   sizes[nd - 3] = static_cast<int32_t>(oc);
   sizes[nd - 2] = static_cast<int32_t>(oh);
   sizes[nd - 1] = static_cast<int32_t>(ow);

@@ -27,7 +27,8 @@ namespace {
 struct Upsample {
   const Tensor* in;
   Tensor* out;
-  int32_t planes, ih, iw, oh, ow;
+  int64_t planes;  // N * C
+  int32_t ih, iw, oh, ow;
   bool has_scale[2];
   double scale[2];  // the given scale factors (has_scale), else unused
 };
@@ -56,7 +57,7 @@ Error prepare_upsample(KernelContext& ctx, EValue** args, const EValue* out_arg,
   u->out = &out;
   u->ih = x.sizes[2];
   u->iw = x.sizes[3];
-  u->planes = x.sizes[0] * x.sizes[1];
+  u->planes = static_cast<int64_t>(x.sizes[0]) * x.sizes[1];
   return Error::Ok;
 }
 
@@ -149,24 +150,33 @@ LinearTap<T> linear_tap(T ratio, int32_t o, int32_t in, int32_t out, bool align_
   return t;
 }
 
+// Output columns are done in chunks of kChunk whose taps are computed once (on the stack)
+// and reused by every row of every plane.
+constexpr int32_t kChunk = 32;
+
 template <typename T, bool kF32>
 void bilinear(const Upsample& u, bool align_corners) {
   const T rh = linear_ratio<T>(u.has_scale[0], u.scale[0], u.ih, u.oh, align_corners);
   const T rw = linear_ratio<T>(u.has_scale[1], u.scale[1], u.iw, u.ow, align_corners);
   const ScalarType dt = u.in->dtype;
-  for (int32_t p = 0; p < u.planes; ++p) {
-    const size_t ib = static_cast<size_t>(p) * u.ih * u.iw;
-    size_t ob = static_cast<size_t>(p) * u.oh * u.ow;
-    for (int32_t oy = 0; oy < u.oh; ++oy) {
-      const LinearTap<T> ty = linear_tap<T>(rh, oy, u.ih, u.oh, align_corners);
-      const size_t r0 = ib + static_cast<size_t>(ty.i0) * u.iw;
-      const size_t r1 = ib + static_cast<size_t>(ty.i1) * u.iw;
-      for (int32_t ox = 0; ox < u.ow; ++ox, ++ob) {
-        const LinearTap<T> tx = linear_tap<T>(rw, ox, u.iw, u.ow, align_corners);
-        const void* d = u.in->data;
-        const T top = tx.w0 * load_as<T, kF32>(d, dt, r0 + tx.i0) + tx.w1 * load_as<T, kF32>(d, dt, r0 + tx.i1);
-        const T bot = tx.w0 * load_as<T, kF32>(d, dt, r1 + tx.i0) + tx.w1 * load_as<T, kF32>(d, dt, r1 + tx.i1);
-        store_as<T, kF32>(u.out->data, dt, ob, ty.w0 * top + ty.w1 * bot);
+  const void* d = u.in->data;
+  LinearTap<T> tx[kChunk];
+  for (int32_t c0 = 0; c0 < u.ow; c0 += kChunk) {
+    const int32_t n = u.ow - c0 < kChunk ? u.ow - c0 : kChunk;
+    for (int32_t j = 0; j < n; ++j) tx[j] = linear_tap<T>(rw, c0 + j, u.iw, u.ow, align_corners);
+    for (int64_t p = 0; p < u.planes; ++p) {
+      const size_t ib = static_cast<size_t>(p) * u.ih * u.iw;
+      for (int32_t oy = 0; oy < u.oh; ++oy) {
+        const LinearTap<T> ty = linear_tap<T>(rh, oy, u.ih, u.oh, align_corners);
+        const size_t r0 = ib + static_cast<size_t>(ty.i0) * u.iw;
+        const size_t r1 = ib + static_cast<size_t>(ty.i1) * u.iw;
+        const size_t ob = (static_cast<size_t>(p) * u.oh + oy) * u.ow + c0;
+        for (int32_t j = 0; j < n; ++j) {
+          const LinearTap<T>& x = tx[j];
+          const T top = x.w0 * load_as<T, kF32>(d, dt, r0 + x.i0) + x.w1 * load_as<T, kF32>(d, dt, r0 + x.i1);
+          const T bot = x.w0 * load_as<T, kF32>(d, dt, r1 + x.i0) + x.w1 * load_as<T, kF32>(d, dt, r1 + x.i1);
+          store_as<T, kF32>(u.out->data, dt, ob + j, ty.w0 * top + ty.w1 * bot);
+        }
       }
     }
   }
@@ -232,7 +242,7 @@ void bilinear_aa(const Upsample& u, bool align_corners) {
     const AaTaps<T> ty = aa_taps<T>(rh, oy, u.ih, u.oh);
     for (int32_t ox = 0; ox < u.ow; ++ox) {
       const AaTaps<T> tx = aa_taps<T>(rw, ox, u.iw, u.ow);
-      for (int32_t p = 0; p < u.planes; ++p) {
+      for (int64_t p = 0; p < u.planes; ++p) {
         const size_t ib = static_cast<size_t>(p) * u.ih * u.iw;
         T acc = 0;
         for (int32_t j = 0; j < ty.count; ++j) {  // the horizontal pass per row, then the vertical one
@@ -263,11 +273,17 @@ void nearest(const Upsample& u) {
   const float rw = scales_value<float>(u.has_scale[1], u.scale[1], u.iw, u.ow);
   const E* in = static_cast<const E*>(u.in->data);
   E* out = static_cast<E*>(u.out->data);
-  for (int32_t p = 0; p < u.planes; ++p) {
-    const E* ip = in + static_cast<size_t>(p) * u.ih * u.iw;
-    for (int32_t oy = 0; oy < u.oh; ++oy) {
-      const E* row = ip + static_cast<size_t>(nearest_source(oy, u.ih, u.oh, rh)) * u.iw;
-      for (int32_t ox = 0; ox < u.ow; ++ox) *out++ = row[nearest_source(ox, u.iw, u.ow, rw)];
+  int32_t sx[kChunk];  // source columns of one chunk of output columns
+  for (int32_t c0 = 0; c0 < u.ow; c0 += kChunk) {
+    const int32_t n = u.ow - c0 < kChunk ? u.ow - c0 : kChunk;
+    for (int32_t j = 0; j < n; ++j) sx[j] = nearest_source(c0 + j, u.iw, u.ow, rw);
+    for (int64_t p = 0; p < u.planes; ++p) {
+      const E* ip = in + static_cast<size_t>(p) * u.ih * u.iw;
+      for (int32_t oy = 0; oy < u.oh; ++oy) {
+        const E* row = ip + static_cast<size_t>(nearest_source(oy, u.ih, u.oh, rh)) * u.iw;
+        E* o = out + (static_cast<size_t>(p) * u.oh + oy) * u.ow + c0;
+        for (int32_t j = 0; j < n; ++j) o[j] = row[sx[j]];
+      }
     }
   }
 }

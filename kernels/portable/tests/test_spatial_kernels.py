@@ -138,7 +138,7 @@ def upsample_args(size: list[int] | None, scales: list[float] | None) -> list[ob
 
 def gen_nearest(rng: np.random.Generator) -> Iterator[Case]:
     op = "aten::upsample_nearest2d.vec_out"
-    for shape in [(1, 2, 4, 5), (2, 1, 3, 3), (0, 2, 4, 5)]:
+    for shape in [(1, 2, 4, 5), (2, 1, 3, 3), (0, 2, 4, 5), (1, 2, 3, 20)]:  # 20: 2 column chunks
         for size, scales in UP_SIZES:
             for dtype in ALL_DTYPES:
                 x = rand(rng, shape, dtype)
