@@ -247,11 +247,11 @@ Error native_group_norm_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(get_int(ctx, args[6], &group, "group: expected an int"));
   double eps = 0;
   ST_TRY(scalar_as_double(ctx, args[7], &eps, "eps: expected a number"));
-  if (x.dim < 2 || x.sizes[0] != n || x.sizes[1] != c || hxw < 0 ||
+  if (x.dim < 2 || x.sizes[0] != n || x.sizes[1] != c || hxw < 0 || hxw > INT32_MAX ||
       static_cast<uint64_t>(n) * static_cast<uint64_t>(c) * static_cast<uint64_t>(hxw) != x.numel) {
     return ctx.fail("input: shape must be [N, C, ...] with N * C * HxW elements", Error::InvalidArgument);
   }
-  if (group <= 0 || c % group != 0) return ctx.fail("group: must be positive and divide C", Error::InvalidArgument);
+  if (group <= 0 || group > INT32_MAX || c % group != 0) return ctx.fail("group: must be positive and divide C", Error::InvalidArgument);
   const Tensor *w, *b;
   const int32_t c32 = static_cast<int32_t>(c);
   ST_TRY(channel_param(ctx, args[1], c32, true, &w, "weight: expected None or a floating 1-D tensor of C"));

@@ -559,6 +559,12 @@ BAD: list[tuple[str, list[object], list[tuple[type, tuple[int, ...]]], str]] = [
     ("aten::native_group_norm.out",
      [np.zeros((2, 6, 5), F32), np.zeros((5,), F32), None, 2, 6, 5, 3, 1e-5],
      [(F32, (2, 6, 5)), (F32, (2, 3)), (F32, (2, 3))], "weight:"),
+    ("aten::native_group_norm.out", [np.zeros((1, 0, 3), F32), None, None, 1, 0, 3, 2**31, 1e-5],
+     [(F32, (1, 0, 3)), (F32, (1, 1)), (F32, (1, 1))], "group: must be positive"),
+    # N * C * HxW wraps around to numel in 64 bits: still rejected
+    ("aten::native_group_norm.out", [np.zeros((4, 1), F32), None, None, 4, 1, 2**62 + 1, 1,
+                                     1e-5], [(F32, (4, 1)), (F32, (4, 1)), (F32, (4, 1))],
+     "input: shape must be"),
     ("aten::_native_batch_norm_legit.out",
      [np.zeros((2, 3, 4), F32), None, None, np.zeros((2,), F32), np.zeros((3,), F32), True,
       0.1, 1e-5], [(F32, (2, 3, 4)), (F32, (3,)), (F32, (3,))], "running_mean:"),
@@ -602,3 +608,38 @@ def test_rejects_bad_arguments(lib: KernelLib, op: str, args: list[object],  # n
 def test_wrong_nargs_is_rejected(lib: KernelLib, op: str) -> None:  # noqa: F811
     err, msg, _ = lib.call(op, [Z23])
     assert err != 0 and msg.startswith("expected"), msg
+
+
+SUBSTITUTES: list[object] = [None, 3, -1, 2.5, True, IntList([0]), IntList([]),
+                             np.zeros((2,), np.int8), np.zeros((), F32), np.zeros((0, 3), F32)]
+
+
+@pytest.mark.parametrize("op", sorted(GENERATORS))
+def test_wrong_arguments_never_crash(lib: KernelLib, op: str) -> None:  # noqa: F811
+    """Every schema argument of a valid call replaced by values of other kinds, dtypes and
+    shapes: the kernel returns (an error, or a result for values it accepts), never crashes;
+    errors carry a message."""
+    case = next(GENERATORS[op](np.random.default_rng(0)))
+    expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+    n = len(case.inputs)
+    for i in range(n):
+        for sub in SUBSTITUTES:
+            inputs = [*case.inputs]
+            inputs[i] = sub
+            outs: list[object] = [Out(e.numpy().dtype, tuple(e.shape), dynamic=True,
+                                      capacity_elems=int(e.numel()) + 64) for e in expected]
+            ret: object = (("alias", n) if len(outs) == 1
+                           else TensorListArg(list(range(n, n + len(outs)))))
+            err, msg, _ = lib.call(op, [*inputs, *outs, ret])
+            assert err == 0 or msg, (op, i, sub)
+    # outs of other dtypes, static with another shape, or dynamic with room for one element
+    for j, e in enumerate(expected):
+        shape = tuple(e.shape)
+        for bad in [Out(np.dtype(d), shape) for d in (np.int8, np.float64, np.bool_, np.int64)] + [
+                Out(e.numpy().dtype, tuple(s + 1 for s in shape)),
+                Out(e.numpy().dtype, tuple(1 for _ in shape), dynamic=True, capacity_elems=1)]:
+            outs = [Out(x.numpy().dtype, tuple(x.shape)) for x in expected]
+            outs[j] = bad
+            ret = ("alias", n) if len(outs) == 1 else TensorListArg(list(range(n, n + len(outs))))
+            err, msg, _ = lib.call(op, [*case.inputs, *outs, ret])
+            assert err == 0 or msg, (op, j, bad)
