@@ -322,19 +322,24 @@ def opt(a: np.ndarray | None) -> torch.Tensor | None:
     return None if a is None else t(a)
 
 
+def norm_tol(dtype: type) -> tuple[float, float]:
+    return (1e-2, 1e-2) if np.dtype(dtype) == np.float16 else (1e-4, 1e-5)
+
+
 def gen_group_norm(rng: np.random.Generator) -> Iterator[Case]:
     op = "aten::native_group_norm.out"
     for shape, group in [((2, 6, 5), 3), ((1, 4, 2, 3), 2), ((3, 8), 4), ((2, 4, 1, 1), 1),
                          ((2, 6, 4), 6), ((1, 32, 16, 16), 8), ((0, 4, 3), 2)]:
         n, c = shape[0], shape[1]
         hxw = int(np.prod(shape[2:], dtype=np.int64))
-        for dtype in (np.float32, np.float64):
+        for dtype in (np.float32, np.float64, np.float16):
+            rtol, atol = norm_tol(dtype)
             x = np.asarray(rand(rng, shape, dtype) * 3 + 1, dtype)
             for affine in (True, False):
                 w = rand(rng, (c,), dtype) if affine else None
                 b = rand(rng, (c,), dtype) if affine else None
                 ref = aten.native_group_norm(t(x), opt(w), opt(b), n, c, hxw, group, 1e-5)
-                yield Case(op, [x, w, b, n, c, hxw, group, 1e-5], tuple(ref), 1e-4, 1e-5,
+                yield Case(op, [x, w, b, n, c, hxw, group, 1e-5], tuple(ref), rtol, atol,
                            "multi")
 
 
@@ -354,19 +359,29 @@ def gen_batch_norm_legit(rng: np.random.Generator) -> Iterator[Case]:
                         t(x), opt(w), opt(b), t(rm.copy()), t(rv.copy()), training, 0.1, 1e-5)
                     yield Case(op, [x, w, b, rm, rv, training, 0.1, 1e-5], tuple(ref), 1e-4,
                                1e-5, "multi")
+        # Half input with Half or Float running statistics (save_mean/invstd follow them)
+        xh = np.asarray(rand(rng, shape, np.float16) * 2 + 1, np.float16)
+        for stat_dtype in (np.float16, np.float32):
+            for training in (True, False):
+                rm = rand(rng, (c,), stat_dtype)
+                rv = np.asarray(np.abs(rand(rng, (c,), stat_dtype)) + 0.5, stat_dtype)
+                ref = aten._native_batch_norm_legit(
+                    t(xh), None, None, t(rm.copy()), t(rv.copy()), training, 0.1, 1e-5)
+                yield Case(op, [xh, None, None, rm, rv, training, 0.1, 1e-5], tuple(ref), 1e-2,
+                           1e-2, "multi")
 
 
 def gen_batch_norm_no_stats(rng: np.random.Generator) -> Iterator[Case]:
     op = "aten::_native_batch_norm_legit.no_stats_out"
     for shape in [(2, 3, 4, 5), (4, 6), (2, 3, 7), (3, 2, 1)]:
         c = shape[1]
-        for dtype in (np.float32, np.float64):
+        for dtype in (np.float32, np.float64, np.float16):
             x = np.asarray(rand(rng, shape, dtype) * 2 + 1, dtype)
             for affine in (True, False):
                 w = rand(rng, (c,), dtype) if affine else None
                 b = rand(rng, (c,), dtype) if affine else None
                 ref = aten._native_batch_norm_legit(t(x), opt(w), opt(b), True, 0.1, 1e-5)
-                yield Case(op, [x, w, b, True, 0.1, 1e-5], tuple(ref), 1e-4, 1e-5, "multi")
+                yield Case(op, [x, w, b, True, 0.1, 1e-5], tuple(ref), *norm_tol(dtype), "multi")
 
 
 def gen_dropout(rng: np.random.Generator) -> Iterator[Case]:
