@@ -78,6 +78,8 @@ Error plan_index(KernelContext& ctx, const Tensor& self, const EValue* indices, 
     if (!e->is_tensor() || e->v.t == nullptr) {
       return ctx.fail("indices: items must be tensors or None", Error::InvalidArgument);
     }
+    // (a 0-dim mask covers no dim, so d alone does not bound the slot count)
+    if (p->nslots >= kMaxTensorDim) return ctx.fail("indices: more index tensors than kMaxTensorDim", Error::NotSupported);
     const Tensor& t = e->to_tensor();
     if (!is_contiguous(t) || t.dim > kMaxTensorDim) return ctx.fail("indices: must be contiguous", Error::NotSupported);
     IndexSlot& s = p->slots[p->nslots];

@@ -58,6 +58,9 @@ def index_cases(rng: np.random.Generator) -> Iterator[tuple[tuple[int, ...], lis
     yield (4, 5, 3), [idx([True, False, True, False], np.bool_), None, idx([2])]  # mask, idx
     yield (4, 5, 3), [None, None, idx([False, False, False], np.bool_)]  # no true element
     yield (4, 5, 3), [idx([1, 0]), idx([2, 4]), idx([0, 2])]  # every dim: a gather of scalars
+    # 0-dim masks (aten.index.Tensor asserts when one is the only index)
+    yield (2, 3, 4), [None, idx(True, np.bool_), idx([1, 2])]
+    yield (2, 3, 4), [idx(True, np.bool_), idx([0, 1])]
     yield (0, 3), [None, idx([2, 0])]
     yield (6,), [idx([5, -6, 0])]
 
