@@ -225,6 +225,16 @@ void next_coord(int32_t* coord, const int32_t* sizes, int ndim) {
   }
 }
 
+// Copies a block of n elements of esize bytes: a single element (indexing the last dim)
+// without a memcpy call.
+void copy_block(uint8_t* dst, const uint8_t* src, size_t n, size_t esize) {
+  if (n == 1) {
+    copy_element(dst, 0, src, 0, esize);
+  } else {
+    __builtin_memcpy(dst, src, n * esize);
+  }
+}
+
 size_t outer_count(const IndexPlan& p) {
   size_t n = 1;
   for (int k = 0; k < p.outer_ndim; ++k) n *= static_cast<size_t>(p.shape[k]);
@@ -257,8 +267,7 @@ Error index_put_into(KernelContext& ctx, const Tensor& self, const EValue* indic
     size_t off = 0;
     ST_TRY(index_offset(ctx, p, self, coord, &off));
     if (values_full && !accumulate) {
-      __builtin_memcpy(dst + off * esize, static_cast<const uint8_t*>(values.data) + n * p.block * esize,
-                       p.block * esize);
+      copy_block(dst + off * esize, static_cast<const uint8_t*>(values.data) + n * p.block * esize, p.block, esize);
     } else {
       for (size_t j = 0; j < p.block; ++j) {
         if (accumulate) {
@@ -316,8 +325,8 @@ Error index_Tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
   for (size_t n = 0; n < n_outer; ++n) {
     size_t off = 0;
     ST_TRY(index_offset(ctx, p, self, coord, &off));
-    __builtin_memcpy(static_cast<uint8_t*>(out.data) + n * row, static_cast<const uint8_t*>(self.data) + off * esize,
-                     row);
+    copy_block(static_cast<uint8_t*>(out.data) + n * row, static_cast<const uint8_t*>(self.data) + off * esize, p.block,
+               esize);
     next_coord(coord, p.shape, p.outer_ndim);
   }
   return Error::Ok;
@@ -373,7 +382,7 @@ Error index_select_out(KernelContext& ctx, EValue** args, size_t nargs) {
     for (uint32_t i = 0; i < index->numel; ++i) {
       const int64_t pos = index_at(*index, i);
       if (pos < 0 || pos >= n) return ctx.fail("index: out of range for self's dim", Error::InvalidArgument);
-      __builtin_memcpy(dst, src + (o * static_cast<size_t>(n) + static_cast<size_t>(pos)) * row, row);
+      copy_block(dst, src + (o * static_cast<size_t>(n) + static_cast<size_t>(pos)) * row, inner, esize);
       dst += row;
     }
   }
