@@ -773,6 +773,26 @@ def run_case(lib: KernelLib, case: Case, dynamic: bool) -> None:
             np.testing.assert_array_equal(got, exp, err_msg=case.id())
 
 
+def check_generated_cases(
+    lib: KernelLib,
+    generator: Callable[[np.random.Generator], Iterator[Case]],
+    op: str,
+    run: Callable[[KernelLib, Case, bool], None] | None = None,
+    seeds: tuple[int, ...] = (0, 1),
+) -> None:
+    """Runs every case `generator` makes for `op` (per seed) with a static and a dynamic
+    out: the body of each family file's test_kernel_matches_pytorch."""
+    run = run or run_case
+    n = 0
+    for seed in seeds:
+        for case in generator(np.random.default_rng(seed)):
+            assert case.op == op, f"{op}'s generator made a case for {case.op}"
+            run(lib, case, False)
+            run(lib, case, True)
+            n += 1
+    assert n > 0, f"{op}: the generator made no case"
+
+
 @pytest.mark.parametrize("op", sorted(GENERATORS))
 def test_kernel_matches_pytorch(lib: KernelLib, op: str) -> None:
     cases = [c for c in all_cases_cached() if c.op == op]

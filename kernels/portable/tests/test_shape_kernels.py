@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 from kernel_abi_ctypes import ERROR_NAMES, Hidden, IntList, KernelLib, Out, TensorListArg
-from test_kernels import Case, make_out, rand, run_case, t
+from test_kernels import Case, check_generated_cases, make_out, rand, t
 from test_kernels import lib as lib  # noqa: F401  (the shared fixture)
 
 aten = torch.ops.aten
@@ -354,14 +354,7 @@ def run_shape_only(lib: KernelLib, case: Case, dynamic: bool) -> None:  # noqa: 
 
 @pytest.mark.parametrize("op", sorted(GENERATORS))
 def test_kernel_matches_pytorch(lib: KernelLib, op: str) -> None:  # noqa: F811
-    n = 0
-    run = run_shape_only if op in SHAPE_ONLY else run_case
-    for seed in (0, 1):
-        for case in GENERATORS[op](np.random.default_rng(seed)):
-            run(lib, case, dynamic=False)
-            run(lib, case, dynamic=True)
-            n += 1
-    assert n > 0
+    check_generated_cases(lib, GENERATORS[op], op, run_shape_only if op in SHAPE_ONLY else None)
 
 
 F32 = np.zeros((2, 3), np.float32)
