@@ -1,4 +1,18 @@
 // Reductions over any set of dims, and the scans and selections beside them:
+//   aten::sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None,
+//       Tensor(a!) out)                                [self, dim, keepdim, dtype, out, ret]
+//       any real or Bool dtypes; floating outs accumulate in double, integer ones in wrapping
+//       int64, a Bool out is true where any element is nonzero (PyTorch sums in bool).
+//   aten::mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None,
+//       Tensor(a!) out)                                [self, dim, keepdim, dtype, out, ret]
+//   aten::mean.dtype_out(Tensor self, *, ScalarType? dtype=None, out)     [self, dtype, out, ret]
+//       out floating (any floating dtype when dtype is None); a non-floating self needs
+//       dtype; the mean of an empty run is NaN.
+//   aten::amax.out / aten::amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *,
+//       Tensor(a!) out)                                [self, dim, keepdim, out, ret]
+//       any real or Bool dtype (out's dtype == self's); NaN propagates; an empty run is an
+//       error.
+//   For every int[]? dim list: None or [] = every dim, non-adjacent dims too.
 //   aten::any.all_out(Tensor self, *, Tensor(a!) out)                      [self, out, ret]
 //   aten::any.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, Tensor(a!) out)
 //   aten::any.out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out)
@@ -11,7 +25,6 @@
 //   aten::max.unary_out / min.unary_out(Tensor self, *, out)                [self, out, ret]
 //       NaN is the extreme (the first NaN's index); ties give the first index; an empty
 //       run is an error.
-//   aten::mean.dtype_out(Tensor self, *, ScalarType? dtype=None, out)     [self, dtype, out, ret]
 //   aten::prod.int_out(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None, out)
 //   aten::prod.out(Tensor self, *, ScalarType? dtype=None, out)
 //       integer and Bool inputs give Long by default (wrapping like PyTorch).
@@ -112,6 +125,16 @@ Error parse_dims(KernelContext& ctx, const Tensor& x, const EValue* dims, bool e
   }
   return Error::Ok;
 }
+
+// An `int[1]? dim` argument (None or a list; None and [] = every dim) as the dims to reduce.
+Error dim_list(KernelContext& ctx, const Tensor& x, const EValue* dims, bool* reduce) {
+  if (!dims->is_none() && !dims->is_int_list()) return ctx.fail("dim: expected an int list or None", Error::InvalidArgument);
+  return parse_dims(ctx, x, dims, true, reduce);
+}
+
+// True when output i reduces x[i * len, (i + 1) * len): the reduced dims (size-1 dims
+// aside) come after every kept dim, e.g. global average pooling.
+bool rows_contiguous(const Reduction& r) { return r.nred == 0 || (r.nred == 1 && r.red_strides[0] == 1); }
 
 // Offsets into x of one output's run (output base offset `base`).
 struct RowWalk {
@@ -279,14 +302,16 @@ Error unary_extreme(KernelContext& ctx, EValue** args, size_t nargs, bool want_m
 
 // ---- any, prod, mean, var ---------------------------------------------------------
 
-enum class Fold { Any, Prod, Mean, Var };
+enum class Fold { Any, Sum, Prod, Mean, Var };
 
 // One value per output element of `r` into `out` (and, for Var with mean != nullptr,
-// the mean too). Floating results accumulate in double, integer ones in wrapping int64.
-// `correction` is Var's divisor offset.
+// the mean too). Floating results accumulate in double, integer ones in wrapping int64;
+// a Bool sum is Any (PyTorch adds in bool). `correction` is Var's divisor offset.
 void fold(const Tensor& x, const Reduction& r, Fold kind, Tensor& out, Tensor* mean, double correction) {
   const bool float_math = is_floating(out.dtype) || kind == Fold::Mean || kind == Fold::Var;
   const bool x_float = is_floating(x.dtype);
+  if (kind == Fold::Sum && out.dtype == ScalarType::Bool) kind = Fold::Any;
+  const bool mul = kind == Fold::Prod;
   OutWalk o(r);
   for (size_t i = 0; i < r.out_numel; ++i) {
     const size_t base = o.it.offset;
@@ -298,17 +323,24 @@ void fold(const Tensor& x, const Reduction& r, Fold kind, Tensor& out, Tensor* m
         any = x_float ? load_double(x.data, x.dtype, w.offset()) != 0.0 : load_int(x.data, x.dtype, w.offset()) != 0;
       }
       store_int(out.data, out.dtype, i, any ? 1 : 0);
-    } else if (kind == Fold::Prod && !float_math) {
-      uint64_t p = 1;
-      for (size_t k = 0; k < r.len; ++k, w.next()) p *= static_cast<uint64_t>(load_int(x.data, x.dtype, w.offset()));
+    } else if (!float_math) {  // Sum or Prod of integers, wrapping
+      uint64_t p = mul ? 1 : 0;
+      for (size_t k = 0; k < r.len; ++k, w.next()) {
+        const uint64_t v = static_cast<uint64_t>(load_int(x.data, x.dtype, w.offset()));
+        p = mul ? p * v : p + v;
+      }
       store_int(out.data, out.dtype, i, static_cast<int64_t>(p));
-    } else if (kind == Fold::Prod) {
+    } else if (mul) {
       double p = 1.0;
       for (size_t k = 0; k < r.len; ++k, w.next()) p *= load_double(x.data, x.dtype, w.offset());
       store_double(out.data, out.dtype, i, p);
     } else {
       double s = 0.0;
       for (size_t k = 0; k < r.len; ++k, w.next()) s += load_double(x.data, x.dtype, w.offset());
+      if (kind == Fold::Sum) {
+        store_double(out.data, out.dtype, i, s);
+        continue;
+      }
       const double m = s / static_cast<double>(r.len);  // NaN for an empty run
       if (kind == Fold::Mean) {
         store_double(out.data, out.dtype, i, m);
@@ -379,9 +411,8 @@ Error var_common(KernelContext& ctx, EValue** args, double correction, size_t ou
   }
   bool keepdim = false;
   ST_TRY(get_bool(ctx, args[3], &keepdim, "keepdim: expected a bool"));
-  if (!args[1]->is_none() && !args[1]->is_int_list()) return ctx.fail("dim: expected an int list or None", Error::InvalidArgument);
   bool reduce[kMaxTensorDim];
-  ST_TRY(parse_dims(ctx, x, args[1], true, reduce));
+  ST_TRY(dim_list(ctx, x, args[1], reduce));
   Reduction r;
   plan(x, reduce, keepdim, &r);
   ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
@@ -394,6 +425,78 @@ Error correction_arg(KernelContext& ctx, const EValue* v, double* c) {
   *c = 1.0;
   if (v->is_none()) return Error::Ok;
   return scalar_as_double(ctx, v, c, "correction: expected a number or None");
+}
+
+// The mean of n contiguous floats (NaN when n == 0): eight running sums, so the
+// loop vectorises and each sum sees 1/8 of the values (the rounding error grows 8x
+// slower than one running sum's). Named scalars, not an array: at -Os the loop is not
+// unrolled and an array would live on the stack.
+float mean_f32(const float* p, size_t n) {
+  float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    a0 += p[i];
+    a1 += p[i + 1];
+    a2 += p[i + 2];
+    a3 += p[i + 3];
+    a4 += p[i + 4];
+    a5 += p[i + 5];
+    a6 += p[i + 6];
+    a7 += p[i + 7];
+  }
+  for (; i < n; ++i) a0 += p[i];
+  const float s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+  return n == 0 ? __builtin_nanf("") : s / static_cast<float>(n);
+}
+
+// mean.out / mean.dtype_out: args [self, ..., out at out_i]; `dims` an int[1]? (None = all).
+Error mean_common(KernelContext& ctx, EValue** args, const EValue* dims, bool keepdim, const EValue* dtype,
+                  size_t out_i) {
+  ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[out_i], "out: expected a tensor", "out: must be contiguous"));
+  const Tensor& x = args[0]->to_tensor();
+  Tensor& out = args[out_i]->to_tensor();
+  if (!is_real_or_bool(x.dtype)) return ctx.fail("self: unsupported dtype", Error::NotSupported);
+  if (dtype->is_none() && !is_floating(x.dtype)) {
+    return ctx.fail("dtype: needed for a non-floating self (mean is floating)", Error::InvalidArgument);
+  }
+  ST_TRY(result_dtype(ctx, dtype, out.dtype, out));  // None: any floating out, as PyTorch
+  if (!is_floating(out.dtype)) {
+    return ctx.fail(dtype->is_none() ? "out: mean's result must be floating" : "dtype: mean's result must be floating",
+                    Error::InvalidArgument);
+  }
+  bool reduce[kMaxTensorDim];
+  ST_TRY(dim_list(ctx, x, dims, reduce));
+  Reduction r;
+  plan(x, reduce, keepdim, &r);
+  ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
+  if (x.dtype == ScalarType::Float && out.dtype == ScalarType::Float && rows_contiguous(r)) {
+    const float* in = x.data_as<float>();
+    float* o = out.data_as<float>();
+    for (size_t i = 0; i < r.out_numel; ++i) o[i] = mean_f32(in + i * r.len, r.len);
+    return Error::Ok;
+  }
+  fold(x, r, Fold::Mean, out, nullptr, 0.0);
+  return Error::Ok;
+}
+
+// amax / amin: args [self, dim, keepdim, out, return]; dim an int list ([] = every dim).
+Error list_extreme(KernelContext& ctx, EValue** args, size_t nargs, bool want_max) {
+  ST_TRY(check_nargs(ctx, nargs, 5, "expected 5 args: self, dim, keepdim, out, return value"));
+  ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[3], "out: expected a tensor", "out: must be contiguous"));
+  const Tensor& x = args[0]->to_tensor();
+  Tensor& out = args[3]->to_tensor();
+  if (!is_real_or_bool(x.dtype)) return ctx.fail("self: unsupported dtype", Error::NotSupported);
+  if (out.dtype != x.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
+  if (!args[1]->is_int_list()) return ctx.fail("dim: expected an int list", Error::InvalidArgument);
+  bool keepdim = false;
+  ST_TRY(get_bool(ctx, args[2], &keepdim, "keepdim: expected a bool"));
+  bool reduce[kMaxTensorDim];
+  ST_TRY(parse_dims(ctx, x, args[1], true, reduce));
+  Reduction r;
+  plan(x, reduce, keepdim, &r);
+  return write_extremes(ctx, x, r, &out, nullptr, want_max);
 }
 
 // ---- topk -------------------------------------------------------------------------
@@ -452,39 +555,40 @@ Error min_unary_out(KernelContext& ctx, EValue** args, size_t nargs) { return un
 
 Error mean_dtype_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 4, "expected 4 args: self, dtype, out, return value"));
+  EValue none;
+  return mean_common(ctx, args, &none, false, args[1], 2);
+}
+
+Error mean_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, keepdim, dtype, out, return value"));
+  bool keepdim = false;
+  ST_TRY(get_bool(ctx, args[2], &keepdim, "keepdim: expected a bool"));
+  return mean_common(ctx, args, args[1], keepdim, args[3], 4);
+}
+
+Error sum_intlist_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, keepdim, dtype, out, return value"));
   ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
-  ST_TRY(check_tensor(ctx, args[2], "out: expected a tensor", "out: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[4], "out: expected a tensor", "out: must be contiguous"));
   const Tensor& x = args[0]->to_tensor();
-  Tensor& out = args[2]->to_tensor();
-  if (!is_real_or_bool(x.dtype)) return ctx.fail("self: unsupported dtype", Error::NotSupported);
-  if (args[1]->is_none() && !is_floating(x.dtype)) {
-    return ctx.fail("dtype: needed for a non-floating self (mean is floating)", Error::InvalidArgument);
+  Tensor& out = args[4]->to_tensor();
+  if (!is_real_or_bool(x.dtype) || !is_real_or_bool(out.dtype)) {
+    return ctx.fail("self/out: dtype not supported (real or Bool only)", Error::NotSupported);
   }
-  ST_TRY(result_dtype(ctx, args[1], x.dtype, out));
-  if (!is_floating(out.dtype)) return ctx.fail("dtype: mean's result must be floating", Error::InvalidArgument);
-  ST_TRY(resize_out(ctx, out, nullptr, 0));
-  if (x.dtype == ScalarType::Float && out.dtype == ScalarType::Float) {
-    // Eight running sums (vectorisable, and each sees 1/8 of the values, so the
-    // rounding error grows 8x slower than one running sum's).
-    const float* in = x.data_as<float>();
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    const uint32_t n = x.numel;
-    const uint32_t main = n - n % 8;
-    for (uint32_t i = 0; i < main; i += 8) {
-      for (int j = 0; j < 8; ++j) acc[j] += in[i + j];
-    }
-    for (uint32_t i = main; i < n; ++i) acc[i - main] += in[i];
-    const float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    out.data_as<float>()[0] = n == 0 ? __builtin_nanf("") : s / static_cast<float>(n);
-    return Error::Ok;
-  }
+  ST_TRY(result_dtype(ctx, args[3], out.dtype, out));  // None: out's dtype, as PyTorch
+  bool keepdim = false;
+  ST_TRY(get_bool(ctx, args[2], &keepdim, "keepdim: expected a bool"));
   bool reduce[kMaxTensorDim];
-  for (int d = 0; d < kMaxTensorDim; ++d) reduce[d] = d < x.dim;
+  ST_TRY(dim_list(ctx, x, args[1], reduce));
   Reduction r;
-  plan(x, reduce, false, &r);
-  fold(x, r, Fold::Mean, out, nullptr, 0.0);
+  plan(x, reduce, keepdim, &r);
+  ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
+  fold(x, r, Fold::Sum, out, nullptr, 0.0);
   return Error::Ok;
 }
+
+Error amax_out(KernelContext& ctx, EValue** args, size_t nargs) { return list_extreme(ctx, args, nargs, true); }
+Error amin_out(KernelContext& ctx, EValue** args, size_t nargs) { return list_extreme(ctx, args, nargs, false); }
 
 Error prod_int_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, keepdim, dtype, out, return value"));
