@@ -42,6 +42,7 @@
 // Every `dtype` argument, when given, must equal out's dtype; out's dtype must be the
 // result dtype PyTorch gives.
 #include "kernels/portable/util.h"
+#include "runtime/kernel/dtype_selection.h"
 
 namespace slimtorch {
 namespace native {
@@ -50,22 +51,23 @@ namespace {
 
 // ---- the reduction plan ------------------------------------------------------
 
-// A reduction of `x` over any set of dims as two strided walks over x's elements:
-// the kept dims (one step per output element, in out's row-major order) and the
-// reduced dims (one step per element of one output's run, in row-major order).
-// Adjacent dims of one kind are merged and size-1 dims dropped, so the common
-// one-run case walks one dim each way.
+// A reduction of `x` over any set of dims as strided walks over x's elements: the
+// kept dims (one step per output element, in out's row-major order), then the reduced
+// dims (one step per element of one output's run, in row-major order). Adjacent dims
+// of one kind are merged and size-1 dims dropped, so the common one-run case walks one
+// dim each way. The two lists sit end to end in sizes/strides, so that one walk over
+// all nkeep + nred dims visits every output's run in turn.
 struct Reduction {
   int32_t out_sizes[kMaxTensorDim];
   int out_ndim;
-  int32_t keep_sizes[kMaxTensorDim];
-  int32_t keep_strides[kMaxTensorDim];
+  int32_t sizes[kMaxTensorDim];    // kept dims [0, nkeep), then reduced dims [nkeep, nkeep + nred)
+  int32_t strides[kMaxTensorDim];  // x's element strides of those dims
   int nkeep;
-  int32_t red_sizes[kMaxTensorDim];
-  int32_t red_strides[kMaxTensorDim];
   int nred;
   size_t out_numel;  // output elements (product of kept sizes)
   size_t len;        // input elements per output (1 when nothing is reduced)
+  const int32_t* red_sizes() const { return sizes + nkeep; }
+  const int32_t* red_strides() const { return strides + nkeep; }
 };
 
 void push_dim(int32_t* sizes, int32_t* strides, int* n, int32_t size, int32_t stride) {
@@ -88,14 +90,16 @@ void plan(const Tensor& x, const bool* reduce, bool keepdim, Reduction* r) {
   for (int d = 0; d < x.dim; ++d) {
     const int32_t s = x.sizes[d];
     if (reduce[d]) {
-      push_dim(r->red_sizes, r->red_strides, &r->nred, s, strides[d]);
       r->len *= static_cast<size_t>(s);
       if (keepdim) r->out_sizes[r->out_ndim++] = 1;
     } else {
-      push_dim(r->keep_sizes, r->keep_strides, &r->nkeep, s, strides[d]);
+      push_dim(r->sizes, r->strides, &r->nkeep, s, strides[d]);
       r->out_numel *= static_cast<size_t>(s);
       r->out_sizes[r->out_ndim++] = s;
     }
+  }
+  for (int d = 0; d < x.dim; ++d) {
+    if (reduce[d]) push_dim(r->sizes + r->nkeep, r->strides + r->nkeep, &r->nred, x.sizes[d], strides[d]);
   }
 }
 
@@ -132,15 +136,11 @@ Error dim_list(KernelContext& ctx, const Tensor& x, const EValue* dims, bool* re
   return parse_dims(ctx, x, dims, true, reduce);
 }
 
-// True when output i reduces x[i * len, (i + 1) * len): the reduced dims (size-1 dims
-// aside) come after every kept dim, e.g. global average pooling.
-bool rows_contiguous(const Reduction& r) { return r.nred == 0 || (r.nred == 1 && r.red_strides[0] == 1); }
-
 // Offsets into x of one output's run (output base offset `base`).
 struct RowWalk {
   StridedIndex it;
   size_t base;
-  RowWalk(const Reduction& r, size_t b) : it(r.red_sizes, r.red_strides, r.nred), base(b) {}
+  RowWalk(const Reduction& r, size_t b) : it(r.red_sizes(), r.red_strides(), r.nred), base(b) {}
   size_t offset() const { return base + it.offset; }
   void next() { it.next(); }
 };
@@ -148,7 +148,7 @@ struct RowWalk {
 // Base offsets of the output elements, in out's order.
 struct OutWalk {
   StridedIndex it;
-  explicit OutWalk(const Reduction& r) : it(r.keep_sizes, r.keep_strides, r.nkeep) {}
+  explicit OutWalk(const Reduction& r) : it(r.sizes, r.strides, r.nkeep) {}
 };
 
 // ---- argument helpers ---------------------------------------------------------
@@ -300,17 +300,27 @@ Error unary_extreme(KernelContext& ctx, EValue** args, size_t nargs, bool want_m
   return write_extremes(ctx, x, r, &out, nullptr, want_max);
 }
 
+// The sum (in double) of one output's run.
+template <typename Load>
+double run_sum(Load load, const Reduction& r, size_t base) {
+  RowWalk w(r, base);
+  double s = 0.0;
+  for (size_t k = 0; k < r.len; ++k, w.next()) s += load(w.offset());
+  return s;
+}
+
 // ---- any, prod, mean, var ---------------------------------------------------------
 
 enum class Fold { Any, Sum, Prod, Mean, Var };
 
 // One value per output element of `r` into `out` (and, for Var with mean != nullptr,
-// the mean too). Floating results accumulate in double, integer ones in wrapping int64;
-// a Bool sum is Any (PyTorch adds in bool). `correction` is Var's divisor offset.
-void fold(const Tensor& x, const Reduction& r, Fold kind, Tensor& out, Tensor* mean, double correction) {
-  const bool float_math = is_floating(out.dtype) || kind == Fold::Mean || kind == Fold::Var;
+// the mean too). Floating results accumulate in double, integer ones in wrapping int64.
+// `correction` is Var's divisor offset. The kind is a template argument so that a
+// firmware using one reduction (mean in the CNNs) links only that one's loop.
+template <Fold kind>
+void fold(const Tensor& x, const Reduction& r, Tensor& out, Tensor* mean, double correction) {
+  const bool float_math = kind == Fold::Mean || kind == Fold::Var || is_floating(out.dtype);
   const bool x_float = is_floating(x.dtype);
-  if (kind == Fold::Sum && out.dtype == ScalarType::Bool) kind = Fold::Any;
   const bool mul = kind == Fold::Prod;
   OutWalk o(r);
   for (size_t i = 0; i < r.out_numel; ++i) {
@@ -335,8 +345,7 @@ void fold(const Tensor& x, const Reduction& r, Fold kind, Tensor& out, Tensor* m
       for (size_t k = 0; k < r.len; ++k, w.next()) p *= load_double(x.data, x.dtype, w.offset());
       store_double(out.data, out.dtype, i, p);
     } else {
-      double s = 0.0;
-      for (size_t k = 0; k < r.len; ++k, w.next()) s += load_double(x.data, x.dtype, w.offset());
+      const double s = run_sum(LoadDouble{&x}, r, base);
       if (kind == Fold::Sum) {
         store_double(out.data, out.dtype, i, s);
         continue;
@@ -371,7 +380,7 @@ Error any_common(KernelContext& ctx, EValue** args, const EValue* dims, size_t o
   Reduction r;
   plan(x, reduce, keepdim, &r);
   ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
-  fold(x, r, Fold::Any, out, nullptr, 0.0);
+  fold<Fold::Any>(x, r, out, nullptr, 0.0);
   return Error::Ok;
 }
 
@@ -393,7 +402,7 @@ Error prod_common(KernelContext& ctx, EValue** args, const EValue* dims, bool ke
   Reduction r;
   plan(x, reduce, keepdim, &r);
   ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
-  fold(x, r, Fold::Prod, out, nullptr, 0.0);
+  fold<Fold::Prod>(x, r, out, nullptr, 0.0);
   return Error::Ok;
 }
 
@@ -417,7 +426,7 @@ Error var_common(KernelContext& ctx, EValue** args, double correction, size_t ou
   plan(x, reduce, keepdim, &r);
   ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
   if (mean != nullptr) ST_TRY(resize_out(ctx, *mean, r.out_sizes, r.out_ndim));
-  fold(x, r, Fold::Var, out, mean, correction);
+  fold<Fold::Var>(x, r, out, mean, correction);
   return Error::Ok;
 }
 
@@ -427,29 +436,17 @@ Error correction_arg(KernelContext& ctx, const EValue* v, double* c) {
   return scalar_as_double(ctx, v, c, "correction: expected a number or None");
 }
 
-// The mean of n contiguous floats (NaN when n == 0): eight running sums, so the
-// loop vectorises and each sum sees 1/8 of the values (the rounding error grows 8x
-// slower than one running sum's). Named scalars, not an array: at -Os the loop is not
-// unrolled and an array would live on the stack.
-float mean_f32(const float* p, size_t n) {
-  float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    a0 += p[i];
-    a1 += p[i + 1];
-    a2 += p[i + 2];
-    a3 += p[i + 3];
-    a4 += p[i + 4];
-    a5 += p[i + 5];
-    a6 += p[i + 6];
-    a7 += p[i + 7];
-  }
-  for (; i < n; ++i) a0 += p[i];
-  const float s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-  return n == 0 ? __builtin_nanf("") : s / static_cast<float>(n);
+// The sum of n contiguous floats.
+float sum_f32(const float* p, size_t n) {
+  float s = 0.0f;
+  for (size_t i = 0; i < n; ++i) s += p[i];
+  return s;
 }
 
 // mean.out / mean.dtype_out: args [self, ..., out at out_i]; `dims` an int[1]? (None = all).
+// kAnyDtype false: a dtype-selective build that selected Float only for the op keeps the
+// Float code only (no load_double/store_double: the CNNs' global average pooling).
+template <bool kAnyDtype>
 Error mean_common(KernelContext& ctx, EValue** args, const EValue* dims, bool keepdim, const EValue* dtype,
                   size_t out_i) {
   ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
@@ -465,20 +462,38 @@ Error mean_common(KernelContext& ctx, EValue** args, const EValue* dims, bool ke
     return ctx.fail(dtype->is_none() ? "out: mean's result must be floating" : "dtype: mean's result must be floating",
                     Error::InvalidArgument);
   }
+  const bool f32 = x.dtype == ScalarType::Float && out.dtype == ScalarType::Float;
+  if (!kAnyDtype && !f32) return dtype_left_out(ctx, x.dtype == ScalarType::Float ? out.dtype : x.dtype);
   bool reduce[kMaxTensorDim];
   ST_TRY(dim_list(ctx, x, dims, reduce));
   Reduction r;
   plan(x, reduce, keepdim, &r);
   ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
-  if (x.dtype == ScalarType::Float && out.dtype == ScalarType::Float && rows_contiguous(r)) {
+  if (f32) {
     const float* in = x.data_as<float>();
     float* o = out.data_as<float>();
-    for (size_t i = 0; i < r.out_numel; ++i) o[i] = mean_f32(in + i * r.len, r.len);
+    // One run per output, contiguous (global average pooling), or none (empty: NaN).
+    if (r.len == 0 || r.nred == 0 || (r.nred == 1 && r.red_strides()[0] == 1)) {
+      for (size_t i = 0; i < r.out_numel; ++i) o[i] = sum_f32(in + i * r.len, r.len) / static_cast<float>(r.len);
+      return Error::Ok;
+    }
+    StridedIndex it(r.sizes, r.strides, r.nkeep + r.nred);  // each output's run in turn
+    for (size_t i = 0; i < r.out_numel; ++i) {
+      float s = 0.0f;
+      for (size_t k = 0; k < r.len; ++k, it.next()) s += in[it.offset];
+      o[i] = s / static_cast<float>(r.len);
+    }
     return Error::Ok;
   }
-  fold(x, r, Fold::Mean, out, nullptr, 0.0);
+  if (kAnyDtype) fold<Fold::Mean>(x, r, out, nullptr, 0.0);
   return Error::Ok;
 }
+
+// True when a dtype-selective build selected only Float for kernel `fn`.
+#define ST_FLOAT_ONLY(fn)                                                                            \
+  (ST_DTYPE_SELECTED(fn, ScalarType::Float) && !ST_DTYPE_SELECTED(fn, ScalarType::Double) &&       \
+   !ST_DTYPE_SELECTED(fn, ScalarType::Half) && !ST_DTYPE_SELECTED(fn, ScalarType::BFloat16) &&     \
+   !ST_DTYPE_SELECTED(fn, ScalarType::Bool) && !ST_INTEGRAL_SELECTED(fn))
 
 // amax / amin: args [self, dim, keepdim, out, return]; dim an int list ([] = every dim).
 Error list_extreme(KernelContext& ctx, EValue** args, size_t nargs, bool want_max) {
@@ -556,14 +571,14 @@ Error min_unary_out(KernelContext& ctx, EValue** args, size_t nargs) { return un
 Error mean_dtype_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 4, "expected 4 args: self, dtype, out, return value"));
   EValue none;
-  return mean_common(ctx, args, &none, false, args[1], 2);
+  return mean_common<!ST_FLOAT_ONLY(mean_dtype_out)>(ctx, args, &none, false, args[1], 2);
 }
 
 Error mean_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, keepdim, dtype, out, return value"));
   bool keepdim = false;
   ST_TRY(get_bool(ctx, args[2], &keepdim, "keepdim: expected a bool"));
-  return mean_common(ctx, args, args[1], keepdim, args[3], 4);
+  return mean_common<!ST_FLOAT_ONLY(mean_out)>(ctx, args, args[1], keepdim, args[3], 4);
 }
 
 Error sum_intlist_out(KernelContext& ctx, EValue** args, size_t nargs) {
@@ -583,7 +598,11 @@ Error sum_intlist_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Reduction r;
   plan(x, reduce, keepdim, &r);
   ST_TRY(resize_out(ctx, out, r.out_sizes, r.out_ndim));
-  fold(x, r, Fold::Sum, out, nullptr, 0.0);
+  if (out.dtype == ScalarType::Bool) {
+    fold<Fold::Any>(x, r, out, nullptr, 0.0);  // PyTorch adds in bool: true where any is nonzero
+  } else {
+    fold<Fold::Sum>(x, r, out, nullptr, 0.0);
+  }
   return Error::Ok;
 }
 
