@@ -12,7 +12,9 @@
 //       Tensor(a!) out)                                [self, dim, keepdim, out, ret]
 //       any real or Bool dtype (out's dtype == self's); NaN propagates; an empty run is an
 //       error.
-//   For every int[]? dim list: None or [] = every dim, non-adjacent dims too.
+//   sum, mean, amax/amin and var take any set of dims, non-adjacent too; None or [] = every
+//   dim. mean is dtype-selective (runtime/kernel/dtype_selection.h): a model whose mean
+//   is Float only links only its Float code.
 //   aten::any.all_out(Tensor self, *, Tensor(a!) out)                      [self, out, ret]
 //   aten::any.dims_out(Tensor self, int[]? dim=None, bool keepdim=False, *, Tensor(a!) out)
 //   aten::any.out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) out)
@@ -40,7 +42,8 @@
 //       NaN is the largest value; the result is always sorted (also for sorted=False),
 //       equal values keep their input order.
 // Every `dtype` argument, when given, must equal out's dtype; out's dtype must be the
-// result dtype PyTorch gives.
+// result dtype PyTorch gives (sum and mean with dtype None take out's dtype, as PyTorch's
+// out= variants do).
 #include "kernels/portable/util.h"
 #include "runtime/kernel/dtype_selection.h"
 
