@@ -166,6 +166,7 @@ _PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
 _DTYPE_SELECTIVE_KERNELS = [
     "//kernels/portable:op_add.cpp",
     "//kernels/portable:op_permute_copy.cpp",
+    "//kernels/portable:op_reduction.cpp",
     "//kernels/portable:op_relu.cpp",
 ]
 

@@ -511,52 +511,6 @@ Error unary_float_op(KernelContext& ctx, EValue** args, size_t nargs, UnaryFloat
   return Error::Ok;
 }
 
-Error plan_reduction(KernelContext& ctx, const Tensor& t, const EValue* dims, bool keepdim, ReducePlan* plan) {
-  bool reduce[kMaxTensorDim] = {};
-  const bool all = dims == nullptr || dims->is_none() || (dims->is_int_list() && dims->v.il.size == 0);
-  if (!all) {
-    if (!dims->is_int_list()) return ctx.fail("dim: expected an int list or None", Error::InvalidArgument);
-    for (uint32_t i = 0; i < dims->v.il.size; ++i) {
-      int d = 0;
-      if (!normalize_dim(dims->v.il.at(i), t.dim, &d)) return ctx.fail("dim: out of range for self", Error::InvalidArgument);
-      if (t.dim == 0) continue;  // a 0-dim tensor reduces to itself
-      if (reduce[d]) return ctx.fail("dim: a dim appears more than once", Error::InvalidArgument);
-      reduce[d] = true;
-    }
-  } else {
-    for (int d = 0; d < t.dim; ++d) reduce[d] = true;
-  }
-  int first = -1;
-  int last = -1;
-  for (int d = 0; d < t.dim; ++d) {
-    if (!reduce[d]) continue;
-    if (first < 0) first = d;
-    if (last >= 0 && last != d - 1) {
-      return ctx.fail("dim: reducing non-adjacent dims is not supported", Error::NotSupported);
-    }
-    last = d;
-  }
-  plan->outer = plan->len = plan->inner = 1;
-  plan->out_ndim = 0;
-  for (int d = 0; d < t.dim; ++d) {
-    const size_t s = static_cast<size_t>(t.sizes[d]);
-    if (first >= 0 && d < first) plan->outer *= s;
-    if (first < 0 || d > last) plan->inner *= s;
-    if (first >= 0 && d >= first && d <= last) {
-      plan->len *= s;
-      if (keepdim) plan->out_sizes[plan->out_ndim++] = 1;
-    } else {
-      plan->out_sizes[plan->out_ndim++] = t.sizes[d];
-    }
-  }
-  if (first < 0) {  // nothing reduced (0-dim self): one element, len 1
-    plan->outer = 1;
-    plan->inner = 1;
-    for (int d = 0; d < t.dim; ++d) plan->inner *= static_cast<size_t>(t.sizes[d]);
-  }
-  return Error::Ok;
-}
-
 Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empty_value, int32_t* out, const char* why) {
   if (v == nullptr || !v->is_int_list()) return ctx.fail(why, Error::InvalidArgument);
   const uint32_t size = v->v.il.size;

@@ -171,17 +171,6 @@ using UnaryFloatFn = float (*)(float x);
 using UnaryDoubleFn = double (*)(double x);
 Error unary_float_op(KernelContext& ctx, EValue** args, size_t nargs, UnaryFloatFn ff, UnaryDoubleFn fd);
 
-// Reduction view of `t` over dims listed in `dims` (None or empty = all dims):
-// the reduced dims must form one run of consecutive dims after normalisation
-// (outer x len x inner), or every dim. out_sizes gets the result shape
-// (keepdim: reduced dims become 1). Fails naming `dim` when out of range or repeated.
-struct ReducePlan {
-  size_t outer, len, inner;
-  int32_t out_sizes[kMaxTensorDim];
-  int out_ndim;
-};
-Error plan_reduction(KernelContext& ctx, const Tensor& t, const EValue* dims, bool keepdim, ReducePlan* plan);
-
 // Reads an int list argument of 1 or `n` entries (a single entry repeats, as
 // PyTorch accepts for stride/padding/dilation); `empty_value` when the list is empty
 // (avg_pool2d's stride=[] means "the kernel size"). Fails with `why`.

@@ -140,7 +140,7 @@ def test_copy_in_place_writes_self(lib: KernelLib, dtype: type) -> None:  # noqa
         ("aten::sum.IntList_out", [np.zeros((2, 3), np.float32), IntList([2]), False, None],
          "dim: out of range"),
         ("aten::sum.IntList_out", [np.zeros((2, 3), np.float32), IntList([1, 1]), False, None],
-         "appears twice"),
+         "dim: a dim appears more than once"),
         ("aten::index_put.out", [np.zeros((4,), np.float32), [np.asarray([4], np.int64)],
                                  np.zeros((1,), np.float32), False], "out of range"),
         ("aten::index_put.out", [np.zeros((4,), np.float32), [np.asarray([True] * 3)],

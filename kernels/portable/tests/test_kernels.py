@@ -504,6 +504,12 @@ REDUCE_CASES: list[tuple[tuple[int, ...], list[int] | None]] = [
     ((), [0]),
     ((4, 3), []),
     ((2, 3), None),
+    # non-adjacent dims (also out of order, negative, with size-1 and size-0 dims between)
+    ((2, 3, 4), [0, 2]),
+    ((2, 3, 4, 5), [3, 1]),
+    ((2, 3, 4, 5), [-4, -2, -1]),
+    ((3, 1, 4, 2), [0, 2]),
+    ((2, 0, 3), [0, 2]),
 ]
 
 
@@ -523,6 +529,23 @@ def gen_mean(rng: np.random.Generator) -> Iterator[Case]:
         [x, IntList([1]), False, 6],
         torch.mean(t(x), dim=[1], dtype=torch.float32),
     )
+    # Half, and integer/Bool inputs with a floating dtype, over adjacent and non-adjacent dims
+    for dims in ([1], [0, 2], [2, 0], None):
+        d = None if dims is None else IntList(dims)
+        x16 = rand(rng, (3, 4, 5), np.float16)
+        yield Case(
+            "aten::mean.out", [x16, d, False, None], torch.mean(t(x16), dim=dims), 1e-3, 1e-3
+        )
+        for dtype in (np.int64, np.int8, np.bool_):
+            xi = rand(rng, (3, 4, 5), dtype)
+            ref = torch.mean(t(xi), dim=dims, dtype=torch.float32)
+            yield Case("aten::mean.out", [xi, d, False, 6], ref, 1e-5, 1e-6)
+    # NaN, inf and -0.0 over non-adjacent dims; a Float self into a Double out (dtype None)
+    e = np.array([[[1.0, np.nan], [-0.0, -0.0]], [[np.inf, 2.0], [-0.0, -np.inf]]], np.float32)
+    yield Case("aten::mean.out", [e, IntList([0, 2]), True, None],
+               torch.mean(t(e), dim=[0, 2], keepdim=True))
+    yield Case("aten::mean.out", [e, IntList([0, 2]), False, None],
+               torch.mean(t(e).double(), dim=[0, 2]))
 
 
 def gen_extreme(name: str) -> Callable[[np.random.Generator], Iterator[Case]]:
@@ -1035,9 +1058,21 @@ def test_unknown_op_is_not_found(lib: KernelLib) -> None:
         ),
         (
             "aten::mean.out",
-            [np.zeros((2, 3, 4), np.float32), IntList([0, 2]), False, None],
-            NOT_SUPPORTED,
-            "dim",
+            [np.zeros((2, 3, 4), np.float32), IntList([0, 3]), False, None],
+            INVALID_ARGUMENT,
+            "dim: out of range",
+        ),
+        (
+            "aten::mean.out",
+            [np.zeros((2, 3, 4), np.int64), IntList([0, 2]), False, None],
+            INVALID_ARGUMENT,
+            "dtype: needed",
+        ),
+        (
+            "aten::amax.out",
+            [np.zeros((2, 3, 4), np.float32), IntList([0, -3]), False],
+            INVALID_ARGUMENT,
+            "dim: a dim appears more than once",
         ),
     ],
 )
