@@ -597,7 +597,9 @@ Error run_binary(KernelContext& ctx, Elementwise& e, const BinaryOp& op, const P
     e.common = ScalarType::Float;  // the default dtype
     e.math = Math::F32;
   }
-  if (keeps_int(S) && (op.flags & kNoBool) && e.common == ScalarType::Bool) return ctx.fail(op.bool_refused, Error::InvalidArgument);
+  if (keeps_int(S) && (op.flags & kNoBool) && e.common == ScalarType::Bool) {
+    return ctx.fail(op.bool_refused, Error::InvalidArgument);
+  }
   if ((op.flags & kIntOnly) && !int_math<S>(e)) {
     return ctx.fail("self: bitwise ops need integer or Bool tensors (and integer Scalars)", Error::InvalidArgument);
   }
