@@ -164,7 +164,7 @@ _PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
 
 # Kernel sources written for dtype selection (runtime/kernel/dtype_selection.h).
 _DTYPE_SELECTIVE_KERNELS = [
-    "//kernels/portable:op_add.cpp",
+    "//kernels/portable:op_binary.cpp",
     "//kernels/portable:op_permute_copy.cpp",
     "//kernels/portable:op_reduction.cpp",
     "//kernels/portable:op_relu.cpp",

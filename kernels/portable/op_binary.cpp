@@ -1,5 +1,6 @@
 // The binary elementwise family, one driver for all of it:
-//   arithmetic  add/sub/rsub.Scalar_out (alpha), mul.Scalar_out, div.Scalar_out,
+//   arithmetic  add/sub.out and add/sub/rsub.Scalar_out (alpha), mul.out, mul.Scalar_out,
+//               div.out, div.Scalar_out,
 //               div.Scalar_mode_out, div.out_mode, floor_divide.out, fmod/remainder
 //               (Tensor_out, Scalar_out), pow (Scalar_out, Tensor_Scalar_out,
 //               Tensor_Tensor_out), atan2.out, maximum.out, minimum.out
@@ -18,9 +19,18 @@
 // Integer division by zero fails; remainder is floor-mod (Python's %) as in PyTorch.
 // UInt16/32/64 take part only with their own dtype, Bool or a floating dtype; UInt64
 // is refused by the arithmetic (its upper half does not fit the int64 math).
+//
+// Dtype-selective (runtime/kernel/dtype_selection.h): executorch_model() compiles this
+// file once more per model; every kernel passes its selection (ST_DTYPE_MASK) to the
+// driver, which refuses a tensor of a dtype left out before any work and keeps only
+// the math (float, double, int64) the selected dtypes can need. Kernels of one
+// selection share one copy of the driver.
 #include <math.h>
 
+#include <utility>  // std::integer_sequence
+
 #include "kernels/portable/util.h"
+#include "runtime/kernel/dtype_selection.h"
 
 namespace slimtorch {
 namespace native {
@@ -53,12 +63,16 @@ enum Level : uint8_t { kDimTensor = 0, kZeroDimTensor = 1, kWrappedNumber = 2 };
 
 // One input of an elementwise op: a tensor (a copy of its view), or a Scalar argument
 // seen as a 0-dim tensor over `slot` (Long, Double or Bool). Lives where it was filled
-// in (t.data may point at its own slot): never copied.
+// in (t.data may point at its own slot): never copied. `t` is left unset until
+// read_tensor / read_scalar assign it (a union member: no default initialisation
+// code for the operands a call does not use).
 struct Operand {
-  Tensor t;
+  union {
+    Tensor t;
+  };
   int64_t slot[1];
   Level level;
-  Operand() = default;
+  Operand() {}
   Operand(const Operand&) = delete;
   Operand& operator=(const Operand&) = delete;
 };
@@ -186,9 +200,31 @@ int64_t wrap_int(ScalarType t, int64_t v) {
   }
 }
 
+// ---- dtype selection -------------------------------------------------------------
+
+// A kernel's selected dtypes (ST_DTYPE_MASK of its catalog function).
+using Sel = uint32_t;
+
+constexpr bool has(Sel s, ScalarType t) { return (s & dtype_bit(t)) != 0; }
+constexpr Sel kFloatingDtypes = dtype_bit(ScalarType::Float) | dtype_bit(ScalarType::Double) |
+                                dtype_bit(ScalarType::Half) | dtype_bit(ScalarType::BFloat16);
+
+// The math each selection can need. Double math needs a Double tensor; integer math
+// an integer or Bool tensor (Scalars alone never decide the common dtype); float math
+// any floating tensor (a Double out of an integer tensor and a floating Scalar
+// computes in Float, the default dtype).
+constexpr bool keeps_f32(Sel s) { return (s & kFloatingDtypes) != 0; }
+constexpr bool keeps_f64(Sel s) { return has(s, ScalarType::Double); }
+constexpr bool keeps_int(Sel s) { return (s & ~kFloatingDtypes) != 0; }
+
 // ---- the elementwise call ----------------------------------------------------
 
 enum class Math : uint8_t { F32, F64, Int };
+
+template <Sel S>
+constexpr bool keeps(Math m) {
+  return m == Math::F32 ? keeps_f32(S) : (m == Math::F64 ? keeps_f64(S) : keeps_int(S));
+}
 
 constexpr int kMaxOperands = 3;
 
@@ -212,9 +248,36 @@ Math math_of(ScalarType common) {
   return is_floating(common) ? Math::F32 : Math::Int;
 }
 
-// Broadcasts the present operands, resizes out and sets common (promoting
-// in[promote_from..n)), math and flat.
+// e computes in int64 (its common dtype is an integer or Bool): never under a
+// selection without integer and Bool dtypes.
+template <Sel S>
+bool int_math(const Elementwise& e) {
+  return keeps_int(S) && e.math == Math::Int;
+}
+
+// A selection of one floating dtype T: every tensor is T, so the common dtype is T
+// (Scalars never lift a floating tensor's dtype) and no promotion code is needed.
+// (Ops that do not promote, logical and masked_fill, have a Bool tensor or do not
+// read the common dtype.)
+constexpr bool one_floating(Sel s) {
+  return s == dtype_bit(ScalarType::Float) || s == dtype_bit(ScalarType::Double) ||
+         s == dtype_bit(ScalarType::Half) || s == dtype_bit(ScalarType::BFloat16);
+}
+
+// Refuses a tensor operand or out of a dtype outside S (Scalars are not tensors:
+// their Long/Double/Bool is no dtype of the program), then broadcasts the present
+// operands, resizes out and sets common (promoting in[promote_from..n)), math and flat.
+template <Sel S>
 Error finish(KernelContext& ctx, Elementwise* e, const char* no_promote, const char* no_broadcast) {
+  if (S != kEveryDtypeMask) {
+    for (int k = 0; k < e->n; ++k) {
+      const Operand* op = e->in[k];
+      if (op != nullptr && op->level != kWrappedNumber && !has(S, op->t.dtype)) {
+        return dtype_left_out(ctx, op->t.dtype);
+      }
+    }
+    if (!has(S, e->out->dtype)) return dtype_left_out(ctx, e->out->dtype);
+  }
   int32_t sizes[kMaxTensorDim];
   int ndim = 0;
   bool first = true;
@@ -236,7 +299,9 @@ Error finish(KernelContext& ctx, Elementwise* e, const char* no_promote, const c
     for (int d = 0; d < next_ndim; ++d) sizes[d] = next[d];
     ndim = next_ndim;
   }
-  if (!result_type(e->in + e->promote_from, e->n - e->promote_from, &e->common)) {
+  if (one_floating(S)) {
+    e->common = e->out->dtype;  // T, checked above (ops without promotion do not read it)
+  } else if (!result_type(e->in + e->promote_from, e->n - e->promote_from, &e->common)) {
     return ctx.fail(no_promote, Error::InvalidArgument);
   }
   ST_TRY(resize_out(ctx, *e->out, sizes, ndim));
@@ -261,21 +326,22 @@ inline void put_i(Tensor& out, size_t i, ScalarType common, int64_t v) {
   store_int(out.data, out.dtype, i, out.dtype == common ? v : wrap_int(common, v));
 }
 
-// Walks out's elements with one offset per operand.
+// Walks out's elements with one offset for each of the first N operands.
+template <int N>
 struct Walker {
-  StridedIndex it[kMaxOperands];
-  // StridedIndex has no default constructor: every slot is built over out's shape and
-  // replaced for present operands (absent ones are never read).
-  explicit Walker(const Elementwise& e)
-      : it{StridedIndex(*e.out, e.out->sizes, e.out->dim), StridedIndex(*e.out, e.out->sizes, e.out->dim),
-           StridedIndex(*e.out, e.out->sizes, e.out->dim)} {
-    for (int k = 0; k < e.n; ++k) {
-      if (e.in[k] != nullptr) it[k] = StridedIndex(e.in[k]->t, e.out->sizes, e.out->dim);
-    }
+  StridedIndex it[N];
+  explicit Walker(const Elementwise& e) : Walker(e, std::make_integer_sequence<int, N>()) {}
+  template <int... K>
+  Walker(const Elementwise& e, std::integer_sequence<int, K...>) : it{index(e, K)...} {}
+  // StridedIndex has no default constructor: an absent operand's slot walks out's
+  // own shape (and is never read).
+  static StridedIndex index(const Elementwise& e, int k) {
+    const bool present = k < e.n && e.in[k] != nullptr;
+    return StridedIndex(present ? e.in[k]->t : *e.out, e.out->sizes, e.out->dim);
   }
   size_t at(int k) const { return it[k].offset; }
-  void next(int n) {
-    for (int k = 0; k < n; ++k) it[k].next();
+  void next() {
+    for (int k = 0; k < N; ++k) it[k].next();
   }
 };
 
@@ -287,6 +353,7 @@ struct Params {
   int64_t alpha_i = 1;
   ScalarType common = ScalarType::Long;
 };
+constexpr Params kNoAlpha = {};  // the ops without an alpha (run_binary sets common)
 
 using F32Fn = float (*)(float a, float b, const Params& p);
 using F64Fn = double (*)(double a, double b, const Params& p);
@@ -450,6 +517,8 @@ constexpr BinaryOp kFloorDiv = {floor_div_f, floor_div_d, floor_div_i, kDivFlags
 constexpr BinaryOp kFmod = {fmod_f, fmod_d, fmod_i, kDivFlags, kBoolArith};
 constexpr BinaryOp kRemainder = {rem_f, rem_d, rem_i, kDivFlags, kBoolArith};
 constexpr BinaryOp kPow = {pow_f, pow_d, pow_i, kNoBool, kBoolArith};
+// PyTorch answers pow's exponents 0 and 1 before picking a dtype kernel, so Bool works for those.
+constexpr BinaryOp kPowBool = {pow_f, pow_d, pow_i, 0, nullptr};
 constexpr BinaryOp kAtan2 = {atan2_f, atan2_d, nullptr, kFloatResult, nullptr};
 constexpr BinaryOp kMaximum = {max_f, max_d, max_i, 0, nullptr};
 constexpr BinaryOp kMinimum = {min_f, min_d, min_i, 0, nullptr};
@@ -460,8 +529,18 @@ constexpr const char* kBoolShift = "self: shifting Bool tensors is not supported
 constexpr BinaryOp kLshift = {nullptr, nullptr, lshift_i, kIntOnly | kNoBool, kBoolShift};
 constexpr BinaryOp kRshift = {nullptr, nullptr, rshift_i, kIntOnly | kNoBool, kBoolShift};
 
+// The entry `op` as selection S needs it: the math S leaves out is null, so a
+// dtype-selective build does not carry its functions.
+constexpr BinaryOp kept(Sel s, const BinaryOp& op) {
+  return {keeps_f32(s) ? op.f : nullptr, keeps_f64(s) ? op.d : nullptr, keeps_int(s) ? op.i : nullptr, op.flags,
+          op.bool_refused};
+}
+template <Sel S, const BinaryOp& op>
+constexpr BinaryOp kKept = kept(S, op);
+
 // Reads a binary call's operands: args[0] and args[1] (each a tensor, or a Scalar
 // when *_scalar), out at args[out_i]; nargs must be out_i + 2.
+template <Sel S>
 Error prepare(KernelContext& ctx, EValue** args, size_t nargs, size_t out_i, bool a_scalar, const ArgNames& na,
               bool b_scalar, const ArgNames& nb, Elementwise* e) {
   if (nargs != out_i + 2) return ctx.fail("wrong number of args for this op's schema", Error::InvalidArgument);
@@ -471,16 +550,19 @@ Error prepare(KernelContext& ctx, EValue** args, size_t nargs, size_t out_i, boo
   e->in[0] = &e->ops[0];
   e->in[1] = &e->ops[1];
   e->n = 2;
-  return finish(ctx, e, "other: dtype does not promote with self's (UInt16/32/64 mix only with their own dtype)",
+  return finish<S>(ctx, e, "other: dtype does not promote with self's (UInt16/32/64 mix only with their own dtype)",
                 "other: shape does not broadcast with self");
 }
 
 // The Float fast path: common dtype and out Float, every operand either a Float
 // tensor of out's shape or a single element (a Scalar, a 0-dim or size-1 tensor of
 // any dtype, converted once): o[i] = f(a[i] or a, b[i] or b). The functor is
-// inlined, so the loop vectorises where f allows. False when it does not apply.
-template <typename F>
+// inlined; the loop over two full operands vectorises where f allows, one loop with
+// a step of 0 or 1 per operand serves the rest. False when the path does not apply
+// (always when Float is not among the selected dtypes S).
+template <Sel S, typename F>
 bool flat_f32(const Elementwise& e, F f) {
+  if (!has(S, ScalarType::Float)) return false;
   const Tensor& out = *e.out;
   if (!e.flat || e.common != ScalarType::Float || out.dtype != ScalarType::Float) return false;
   const Operand& a = *e.in[0];
@@ -490,83 +572,87 @@ bool flat_f32(const Elementwise& e, F f) {
   if ((!a_one && a.t.dtype != ScalarType::Float) || (!b_one && b.t.dtype != ScalarType::Float)) return false;
   float* o = out.data_as<float>();
   const uint32_t n = out.numel;
-  if (b_one) {
-    const float y = get_f(b, 0);
-    if (a_one) {
-      if (n != 0) o[0] = f(get_f(a, 0), y);  // both single: out has one element
-      return true;
-    }
-    const float* x = a.t.data_as<float>();
-    for (uint32_t i = 0; i < n; ++i) o[i] = f(x[i], y);
-  } else if (a_one) {
-    const float x = get_f(a, 0);
-    const float* y = b.t.data_as<float>();
-    for (uint32_t i = 0; i < n; ++i) o[i] = f(x, y[i]);
-  } else {
-    const float* x = a.t.data_as<float>();
-    const float* y = b.t.data_as<float>();
+  const float* x = a.t.data_as<float>();
+  const float* y = b.t.data_as<float>();
+  if (!a_one && !b_one) {
     for (uint32_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    return true;
   }
+  const float xv = a_one ? get_f(a, 0) : 0.0f;
+  const float yv = b_one ? get_f(b, 0) : 0.0f;
+  if (a_one) x = &xv;
+  if (b_one) y = &yv;
+  const uint32_t sx = a_one ? 0 : 1;
+  const uint32_t sy = b_one ? 0 : 1;
+  for (uint32_t i = 0; i < n; ++i, x += sx, y += sy) o[i] = f(*x, *y);
   return true;
 }
 
-// Checks the op against the common dtype and out, then computes every element.
-Error run_binary(KernelContext& ctx, Elementwise& e, const BinaryOp& op, Params p) {
+// Checks the op against the common dtype and out, then computes every element in
+// the math the selected dtypes S keep.
+template <Sel S>
+Error run_binary(KernelContext& ctx, Elementwise& e, const BinaryOp& op, const Params& params = kNoAlpha) {
   Tensor& out = *e.out;
-  if ((op.flags & kFloatResult) && !is_floating(e.common)) {
+  if ((op.flags & kFloatResult) && int_math<S>(e)) {
     e.common = ScalarType::Float;  // the default dtype
     e.math = Math::F32;
   }
-  if ((op.flags & kNoBool) && e.common == ScalarType::Bool) return ctx.fail(op.bool_refused, Error::InvalidArgument);
-  if ((op.flags & kIntOnly) && is_floating(e.common)) {
+  if (keeps_int(S) && (op.flags & kNoBool) && e.common == ScalarType::Bool) {
+    return ctx.fail(op.bool_refused, Error::InvalidArgument);
+  }
+  if ((op.flags & kIntOnly) && !int_math<S>(e)) {
     return ctx.fail("self: bitwise ops need integer or Bool tensors (and integer Scalars)", Error::InvalidArgument);
   }
-  if (e.math == Math::Int && e.common == ScalarType::UInt64) {
+  if (int_math<S>(e) && e.common == ScalarType::UInt64) {
     return ctx.fail("self: UInt64 arithmetic is not supported", Error::NotSupported);
   }
-  if (!can_cast(e.common, out.dtype)) {
+  if (!one_floating(S) && !can_cast(e.common, out.dtype)) {  // one floating dtype: common is out's
     return ctx.fail("out: dtype cannot hold the result (floating into integer, or a number into Bool)",
                     Error::InvalidArgument);
   }
+  if (!keeps<S>(e.math)) return dtype_left_out(ctx, e.common);  // not reached: finish checked the tensors
+  Params p = params;
   p.common = e.common;
   const Operand& a = *e.in[0];
   const Operand& b = *e.in[1];
   const uint32_t n = out.numel;
-  if (e.math == Math::Int && (op.flags & kIntDivisor) && n != 0) {
+  if (int_math<S>(e) && (op.flags & kIntDivisor) && n != 0) {
     for (uint32_t i = 0; i < b.t.numel; ++i) {
       if (get_i(b, i, e.common) == 0) return ctx.fail("other: integer division by zero", Error::InvalidArgument);
     }
   }
-  Walker w(e);
+  Walker<2> w(e);
   for (uint32_t i = 0; i < n; ++i) {
     switch (e.math) {
       case Math::F32:
-        store_double(out.data, out.dtype, i, op.f(get_f(a, w.at(0)), get_f(b, w.at(1)), p));
+        if (keeps_f32(S)) store_double(out.data, out.dtype, i, op.f(get_f(a, w.at(0)), get_f(b, w.at(1)), p));
         break;
       case Math::F64:
-        store_double(out.data, out.dtype, i, op.d(get_d(a, w.at(0)), get_d(b, w.at(1)), p));
+        if (keeps_f64(S)) store_double(out.data, out.dtype, i, op.d(get_d(a, w.at(0)), get_d(b, w.at(1)), p));
         break;
       case Math::Int:
-        put_i(out, i, e.common, op.i(get_i(a, w.at(0), e.common), get_i(b, w.at(1), e.common), p));
+        if (keeps_int(S)) put_i(out, i, e.common, op.i(get_i(a, w.at(0), e.common), get_i(b, w.at(1), e.common), p));
         break;
     }
-    w.next(2);
+    w.next();
   }
   return Error::Ok;
 }
 
-// A binary kernel of one table entry. `a_scalar`/`b_scalar`: which schema arguments are Scalars.
+// A binary kernel of one table entry: args [self, other, out, return]; `b_scalar`:
+// other is a Scalar.
+template <Sel S>
 Error binary(KernelContext& ctx, EValue** args, size_t nargs, const BinaryOp& op, bool b_scalar,
              const ArgNames& nb = kOther) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, false, kSelf, b_scalar, nb, &e));
-  Params p;
-  if (op.f != nullptr && flat_f32(e, [&op, &p](float x, float y) { return op.f(x, y, p); })) return Error::Ok;
-  return run_binary(ctx, e, op, p);
+  ST_TRY(prepare<S>(ctx, args, nargs, 2, false, kSelf, b_scalar, nb, &e));
+  if (op.f != nullptr && flat_f32<S>(e, [&op](float x, float y) { return op.f(x, y, kNoAlpha); })) return Error::Ok;
+  return run_binary<S>(ctx, e, op);
 }
 
 // alpha of add/sub/rsub against the common dtype: an integer for integer results,
 // Bool only for Bool results (PyTorch's alpha_check).
+template <Sel S>
 Error read_alpha(KernelContext& ctx, const EValue* v, const Elementwise& e, Params* p) {
   if (v == nullptr || !(v->is_int() || v->is_double() || v->is_bool())) {
     return ctx.fail("alpha: expected a Scalar (Int, Double or Bool)", Error::InvalidArgument);
@@ -574,50 +660,60 @@ Error read_alpha(KernelContext& ctx, const EValue* v, const Elementwise& e, Para
   if (v->is_bool() && e.common != ScalarType::Bool) {
     return ctx.fail("alpha: Bool alpha needs Bool tensors", Error::InvalidArgument);
   }
-  if (v->is_double() && !is_floating(e.common)) {
+  if (v->is_double() && int_math<S>(e)) {
     return ctx.fail("alpha: must not be a floating point number for integer tensors", Error::InvalidArgument);
   }
   p->alpha_d = v->to_scalar_double();
   p->alpha_f = static_cast<float>(p->alpha_d);
   p->alpha_i = v->is_int() ? v->to_int() : (v->to_bool() ? 1 : 0);
-  if (!is_floating(e.common)) p->alpha_i = wrap_int(e.common, p->alpha_i);
+  if (int_math<S>(e)) p->alpha_i = wrap_int(e.common, p->alpha_i);
   return Error::Ok;
 }
 
-// add.Scalar_out / sub.Scalar_out / rsub.Scalar_out: args [self, other, alpha, out, return].
-// rsub computes other - alpha * self: the operands swap.
-Error add_sub_scalar(KernelContext& ctx, EValue** args, size_t nargs, const BinaryOp& op, bool reverse) {
+// add.out / sub.out (other a tensor) and add/sub/rsub.Scalar_out: args [self, other,
+// alpha, out, return]. rsub computes other - alpha * self: the operands swap. Not
+// inlined: add_out's common case stays a leaf function without a stack frame.
+template <Sel S>
+__attribute__((noinline)) Error add_sub(KernelContext& ctx, EValue** args, size_t nargs, bool subtract,
+                                        bool b_scalar, bool reverse) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 3, false, kSelf, true, kOther, &e));
+  ST_TRY(prepare<S>(ctx, args, nargs, 3, false, kSelf, b_scalar, kOther, &e));
+  if (subtract) {  // PyTorch's sub_check: no Bool operand at all, a Bool Scalar included
+    if (e.ops[0].t.dtype == ScalarType::Bool) return ctx.fail(kBoolSub, Error::InvalidArgument);
+    if (e.ops[1].t.dtype == ScalarType::Bool) {
+      return ctx.fail("other: subtracting a Bool is not supported (use logical_xor)", Error::InvalidArgument);
+    }
+  }
   Params p;
-  ST_TRY(read_alpha(ctx, args[2], e, &p));
+  ST_TRY(read_alpha<S>(ctx, args[2], e, &p));
   if (reverse) {
     Operand* t = e.in[0];
     e.in[0] = e.in[1];
     e.in[1] = t;
   }
   const float alpha = p.alpha_f;
-  const float sign = &op == &kSub ? -1.0f : 1.0f;  // x - alpha * y is exactly x + (-alpha) * y
-  if (flat_f32(e, [alpha, sign](float x, float y) { return x + sign * alpha * y; })) return Error::Ok;
-  return run_binary(ctx, e, op, p);
+  const float sign = subtract ? -1.0f : 1.0f;  // x - alpha * y is exactly x + (-alpha) * y
+  if (flat_f32<S>(e, [alpha, sign](float x, float y) { return x + sign * alpha * y; })) return Error::Ok;
+  return run_binary<S>(ctx, e, subtract ? kKept<S, kSub> : kKept<S, kAdd>, p);
 }
 
 // ---- div with rounding_mode --------------------------------------------------
 
+template <Sel S>
 Error rounding_op(KernelContext& ctx, const EValue* v, const BinaryOp** op) {
   if (v == nullptr) return ctx.fail("rounding_mode: missing", Error::InvalidArgument);
   if (v->is_none()) {
-    *op = &kTrueDiv;
+    *op = &kKept<S, kTrueDiv>;
     return Error::Ok;
   }
   if (v->tag == Tag::String) {
     const StringRef sr = v->v.s;
     if (sr.size == 5 && __builtin_memcmp(sr.data, "trunc", 5) == 0) {
-      *op = &kTruncDiv;
+      *op = &kKept<S, kTruncDiv>;
       return Error::Ok;
     }
     if (sr.size == 5 && __builtin_memcmp(sr.data, "floor", 5) == 0) {
-      *op = &kFloorDiv;
+      *op = &kKept<S, kFloorDiv>;
       return Error::Ok;
     }
   }
@@ -625,14 +721,14 @@ Error rounding_op(KernelContext& ctx, const EValue* v, const BinaryOp** op) {
 }
 
 // div.Scalar_mode_out / div.out_mode: args [self, other, rounding_mode, out, return].
+template <Sel S>
 Error div_mode(KernelContext& ctx, EValue** args, size_t nargs, bool b_scalar) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 3, false, kSelf, b_scalar, kOther, &e));
+  ST_TRY(prepare<S>(ctx, args, nargs, 3, false, kSelf, b_scalar, kOther, &e));
   const BinaryOp* op = nullptr;
-  ST_TRY(rounding_op(ctx, args[2], &op));
-  Params p;
-  if (op == &kTrueDiv && flat_f32(e, [](float x, float y) { return x / y; })) return Error::Ok;
-  return run_binary(ctx, e, *op, p);
+  ST_TRY(rounding_op<S>(ctx, args[2], &op));
+  if (op == &kKept<S, kTrueDiv> && flat_f32<S>(e, [](float x, float y) { return x / y; })) return Error::Ok;
+  return run_binary<S>(ctx, e, *op);
 }
 
 // ---- pow ---------------------------------------------------------------------
@@ -641,34 +737,33 @@ Error div_mode(KernelContext& ctx, EValue** args, size_t nargs, bool b_scalar) {
 // BFloat16 results of the exponents 2, 3, 0.5, -0.5, -1, -2 use PyTorch's special
 // forms (Half uses pow(), as PyTorch's Half kernel does); an integer
 // result with a negative exponent fails as in PyTorch.
+template <Sel S>
 Error pow_tensor_scalar(KernelContext& ctx, EValue** args, size_t nargs) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, false, kSelf, true, kExponent, &e));
+  ST_TRY(prepare<S>(ctx, args, nargs, 2, false, kSelf, true, kExponent, &e));
   const double x = args[1]->to_scalar_double();
-  Params p;
-  if (e.math == Math::Int && e.common != ScalarType::Bool && x < 0) {
+  if (int_math<S>(e) && e.common != ScalarType::Bool && x < 0) {
     return ctx.fail("exponent: integers to negative integer powers are not allowed", Error::InvalidArgument);
   }
-  if (e.math == Math::Int) {
+  if (int_math<S>(e)) {
     // PyTorch answers exponents 0 and 1 before picking a dtype kernel, so Bool works for those.
-    static constexpr BinaryOp kPowBool = {pow_f, pow_d, pow_i, 0, nullptr};
-    return run_binary(ctx, e, (x == 0.0 || x == 1.0) ? kPowBool : kPow, p);
+    return run_binary<S>(ctx, e, (x == 0.0 || x == 1.0) ? kKept<S, kPowBool> : kKept<S, kPow>);
   }
   static constexpr struct {
     double exponent;
     BinaryOp op;
   } kSpecial[] = {
-      {2.0, {sq_f, sq_d, nullptr, 0, nullptr}},       {3.0, {cube_f, cube_d, nullptr, 0, nullptr}},
-      {0.5, {sqrt_f, sqrt_d, nullptr, 0, nullptr}},   {-0.5, {rsqrt_f, rsqrt_d, nullptr, 0, nullptr}},
-      {-1.0, {recip_f, recip_d, nullptr, 0, nullptr}}, {-2.0, {rsq_f, rsq_d, nullptr, 0, nullptr}},
+      {2.0, kept(S, {sq_f, sq_d, nullptr, 0, nullptr})},       {3.0, kept(S, {cube_f, cube_d, nullptr, 0, nullptr})},
+      {0.5, kept(S, {sqrt_f, sqrt_d, nullptr, 0, nullptr})},   {-0.5, kept(S, {rsqrt_f, rsqrt_d, nullptr, 0, nullptr})},
+      {-1.0, kept(S, {recip_f, recip_d, nullptr, 0, nullptr})}, {-2.0, kept(S, {rsq_f, rsq_d, nullptr, 0, nullptr})},
   };
-  if (x == 2.0 && flat_f32(e, [](float v, float) { return v * v; })) return Error::Ok;
-  if (x == 0.5 && flat_f32(e, [](float v, float) { return sqrtf(v); })) return Error::Ok;
+  if (x == 2.0 && flat_f32<S>(e, [](float v, float) { return v * v; })) return Error::Ok;
+  if (x == 0.5 && flat_f32<S>(e, [](float v, float) { return sqrtf(v); })) return Error::Ok;
   for (const auto& sp : kSpecial) {  // PyTorch's Half kernel calls pow() for every exponent
-    if (x == sp.exponent && e.common != ScalarType::Half) return run_binary(ctx, e, sp.op, p);
+    if (x == sp.exponent && e.common != ScalarType::Half) return run_binary<S>(ctx, e, sp.op);
   }
-  if (flat_f32(e, [](float v, float y) { return powf(v, y); })) return Error::Ok;
-  return run_binary(ctx, e, kPow, p);
+  if (flat_f32<S>(e, [](float v, float y) { return powf(v, y); })) return Error::Ok;
+  return run_binary<S>(ctx, e, kKept<S, kPow>);
 }
 
 // ---- logical ops ----------------------------------------------------------------
@@ -677,6 +772,7 @@ enum class Logic : uint8_t { And, Or, Xor };
 
 // logical_and/or/xor.out: args [self, other, out, return]; any real or Bool inputs
 // (nonzero, NaN included, is true), out any real or Bool dtype (gets 1 / 0).
+template <Sel S>
 Error logical(KernelContext& ctx, EValue** args, size_t nargs, Logic op) {
   Elementwise e;
   if (nargs != 4) return ctx.fail("expected 4 args: self, other, out, return value", Error::InvalidArgument);
@@ -687,17 +783,18 @@ Error logical(KernelContext& ctx, EValue** args, size_t nargs, Logic op) {
   e.in[1] = &e.ops[1];
   e.n = 2;
   e.promote_from = 2;  // no promotion: each side is read as a truth value
-  ST_TRY(finish(ctx, &e, "other: dtype does not promote with self's", "other: shape does not broadcast with self"));
+  ST_TRY(finish<S>(ctx, &e, "other: dtype does not promote with self's",
+                "other: shape does not broadcast with self"));
   const Tensor& a = e.ops[0].t;
   const Tensor& b = e.ops[1].t;
   Tensor& out = *e.out;
-  Walker w(e);
+  Walker<2> w(e);
   for (uint32_t i = 0; i < out.numel; ++i) {
     const bool x = load_double(a.data, a.dtype, w.at(0)) != 0.0;
     const bool y = load_double(b.data, b.dtype, w.at(1)) != 0.0;
     const bool r = op == Logic::And ? (x && y) : (op == Logic::Or ? (x || y) : (x != y));
     store_int(out.data, out.dtype, i, r ? 1 : 0);
-    w.next(2);
+    w.next();
   }
   return Error::Ok;
 }
@@ -717,6 +814,7 @@ inline void convert_element(Tensor& out, size_t i, const Tensor& src, size_t off
 
 // where.self_out: args [condition, self, other, out, return]; condition Bool (or
 // Byte, deprecated in PyTorch), the three broadcast; out's dtype is the promoted one.
+template <Sel S>
 Error where_self(KernelContext& ctx, EValue** args, size_t nargs) {
   Elementwise e;
   if (nargs != 5) return ctx.fail("expected 5 args: condition, self, other, out, return value", Error::InvalidArgument);
@@ -733,7 +831,7 @@ Error where_self(KernelContext& ctx, EValue** args, size_t nargs) {
   e.in[2] = &e.ops[2];
   e.n = 3;
   e.promote_from = 1;  // the condition broadcasts but does not promote
-  ST_TRY(finish(ctx, &e, "other: dtype does not promote with self's",
+  ST_TRY(finish<S>(ctx, &e, "other: dtype does not promote with self's",
                 "condition, self and other: shapes do not broadcast"));
   Tensor& out = *e.out;
   if (out.dtype != e.common) {
@@ -742,8 +840,8 @@ Error where_self(KernelContext& ctx, EValue** args, size_t nargs) {
   const Tensor& x = e.ops[1].t;
   const Tensor& y = e.ops[2].t;
   const uint32_t n = out.numel;
-  if (out.dtype == ScalarType::Float && x.dtype == ScalarType::Float && y.dtype == ScalarType::Float &&
-      c.numel == n && x.numel == n && y.numel == n) {  // one shape: one flat loop
+  if (has(S, ScalarType::Float) && out.dtype == ScalarType::Float && x.dtype == ScalarType::Float &&
+      y.dtype == ScalarType::Float && c.numel == n && x.numel == n && y.numel == n) {  // one shape: one flat loop
     const uint8_t* cp = c.data_as<uint8_t>();
     const float* xp = x.data_as<float>();
     const float* yp = y.data_as<float>();
@@ -751,14 +849,14 @@ Error where_self(KernelContext& ctx, EValue** args, size_t nargs) {
     for (uint32_t i = 0; i < n; ++i) o[i] = cp[i] != 0 ? xp[i] : yp[i];
     return Error::Ok;
   }
-  Walker w(e);
+  Walker<3> w(e);
   for (uint32_t i = 0; i < n; ++i) {
     if (c.data_as<uint8_t>()[w.at(0)] != 0) {
       convert_element(out, i, x, w.at(1));
     } else {
       convert_element(out, i, y, w.at(2));
     }
-    w.next(3);
+    w.next();
   }
   return Error::Ok;
 }
@@ -773,6 +871,7 @@ bool fits(ScalarType t, int64_t v) {
 
 // masked_fill.Scalar_out: args [self, mask, value, out, return]; mask Bool, self and
 // mask broadcast; out has self's dtype and gets value (cast to it) where mask is set.
+template <Sel S>
 Error masked_fill_scalar(KernelContext& ctx, EValue** args, size_t nargs) {
   Elementwise e;
   if (nargs != 5) return ctx.fail("expected 5 args: self, mask, value, out, return value", Error::InvalidArgument);
@@ -790,7 +889,7 @@ Error masked_fill_scalar(KernelContext& ctx, EValue** args, size_t nargs) {
   e.in[1] = &e.ops[1];
   e.n = 2;
   e.promote_from = 2;  // out keeps self's dtype
-  ST_TRY(finish(ctx, &e, "mask: dtype does not promote", "mask: shape does not broadcast with self"));
+  ST_TRY(finish<S>(ctx, &e, "mask: dtype does not promote", "mask: shape does not broadcast with self"));
   Tensor& out = *e.out;
   if (out.dtype != x.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
   const bool int_in_range = !v->is_int() || fits(x.dtype, v->to_int());
@@ -807,7 +906,7 @@ Error masked_fill_scalar(KernelContext& ctx, EValue** args, size_t nargs) {
     store_int(&slot, out.dtype, 0, v->is_int() ? v->to_int() : (v->to_bool() ? 1 : 0));
   }
   const uint32_t n = out.numel;
-  if (out.dtype == ScalarType::Float && x.numel == n && m.numel == n) {
+  if (has(S, ScalarType::Float) && out.dtype == ScalarType::Float && x.numel == n && m.numel == n) {
     float fill;
     __builtin_memcpy(&fill, &slot, sizeof(fill));
     const float* xp = x.data_as<float>();
@@ -817,14 +916,14 @@ Error masked_fill_scalar(KernelContext& ctx, EValue** args, size_t nargs) {
     return Error::Ok;
   }
   const size_t es = element_size(out.dtype);
-  Walker w(e);
+  Walker<2> w(e);
   for (uint32_t i = 0; i < n; ++i) {
     if (m.data_as<uint8_t>()[w.at(1)] != 0) {
       copy_element(out.data, i, &slot, 0, es);
     } else {
       copy_element(out.data, i, x.data, w.at(0), es);
     }
-    w.next(2);
+    w.next();
   }
   return Error::Ok;
 }
@@ -842,6 +941,7 @@ T clamp_value(T x, bool has_lo, T lo, bool has_hi, T hi) {
 // clamp.out (Scalar bounds) and clamp.Tensor_out (tensor bounds, 3-way broadcast):
 // args [self, min, max, out, return]; min/max may be None, not both. The common
 // dtype promotes self with the bounds; Bool results are refused (as in PyTorch).
+template <Sel S>
 Error clamp(KernelContext& ctx, EValue** args, size_t nargs, bool tensors) {
   Elementwise e;
   if (nargs != 5) return ctx.fail("expected 5 args: self, min, max, out, return value", Error::InvalidArgument);
@@ -860,7 +960,8 @@ Error clamp(KernelContext& ctx, EValue** args, size_t nargs, bool tensors) {
   if (e.in[1] == nullptr && e.in[2] == nullptr) {
     return ctx.fail("min: at least one of min and max must not be None", Error::InvalidArgument);
   }
-  ST_TRY(finish(ctx, &e, "min: dtype does not promote with self's", "min and max: shapes do not broadcast with self"));
+  ST_TRY(finish<S>(ctx, &e, "min: dtype does not promote with self's",
+                "min and max: shapes do not broadcast with self"));
   Tensor& out = *e.out;
   if (e.common == ScalarType::Bool) return ctx.fail("self: clamp of Bool is not supported", Error::InvalidArgument);
   if (e.common == ScalarType::UInt64) return ctx.fail("self: UInt64 clamp is not supported", Error::NotSupported);
@@ -868,9 +969,10 @@ Error clamp(KernelContext& ctx, EValue** args, size_t nargs, bool tensors) {
     return ctx.fail("out: dtype cannot hold the result (floating into integer, or a number into Bool)",
                     Error::InvalidArgument);
   }
+  if (!keeps<S>(e.math)) return dtype_left_out(ctx, e.common);  // not reached: finish checked the tensors
   const bool has_lo = e.in[1] != nullptr;
   const bool has_hi = e.in[2] != nullptr;
-  if (!tensors && e.math == Math::Int) {  // integer Scalar bounds must fit the result dtype
+  if (!tensors && int_math<S>(e)) {  // integer Scalar bounds must fit the result dtype
     for (int k = 1; k <= 2; ++k) {
       if (e.in[k] != nullptr && !fits(e.common, e.ops[k].slot[0]) && e.ops[k].t.dtype == ScalarType::Long) {
         return ctx.fail(k == 1 ? "min: out of range for the result dtype" : "max: out of range for the result dtype",
@@ -880,7 +982,8 @@ Error clamp(KernelContext& ctx, EValue** args, size_t nargs, bool tensors) {
   }
   const Tensor& x = e.ops[0].t;
   const uint32_t n = out.numel;
-  if (!tensors && e.common == ScalarType::Float && x.dtype == ScalarType::Float && out.dtype == ScalarType::Float) {
+  if (has(S, ScalarType::Float) && !tensors && e.common == ScalarType::Float && x.dtype == ScalarType::Float &&
+      out.dtype == ScalarType::Float) {
     const float lo = has_lo ? get_f(e.ops[1], 0) : 0.0f;
     const float hi = has_hi ? get_f(e.ops[2], 0) : 0.0f;
     const float* xp = x.data_as<float>();
@@ -896,22 +999,25 @@ Error clamp(KernelContext& ctx, EValue** args, size_t nargs, bool tensors) {
     }
     return Error::Ok;
   }
-  Walker w(e);
+  Walker<3> w(e);
   for (uint32_t i = 0; i < n; ++i) {
     const size_t o1 = has_lo ? w.at(1) : 0;
     const size_t o2 = has_hi ? w.at(2) : 0;
     switch (e.math) {
       case Math::F32:
+        if (!keeps_f32(S)) break;
         store_double(out.data, out.dtype, i,
                      clamp_value(get_f(e.ops[0], w.at(0)), has_lo, has_lo ? get_f(e.ops[1], o1) : 0.0f, has_hi,
                                  has_hi ? get_f(e.ops[2], o2) : 0.0f));
         break;
       case Math::F64:
+        if (!keeps_f64(S)) break;
         store_double(out.data, out.dtype, i,
                      clamp_value(get_d(e.ops[0], w.at(0)), has_lo, has_lo ? get_d(e.ops[1], o1) : 0.0, has_hi,
                                  has_hi ? get_d(e.ops[2], o2) : 0.0));
         break;
       case Math::Int: {
+        if (!keeps_int(S)) break;
         const ScalarType c = e.common;
         put_i(out, i, c,
               clamp_value<int64_t>(get_i(e.ops[0], w.at(0), c), has_lo, has_lo ? get_i(e.ops[1], o1, c) : 0, has_hi,
@@ -919,115 +1025,178 @@ Error clamp(KernelContext& ctx, EValue** args, size_t nargs, bool tensors) {
         break;
       }
     }
-    w.next(3);
+    w.next();
   }
   return Error::Ok;
+}
+
+// mul and true division, Tensor or Scalar other: args [self, other, out, return].
+template <Sel S>
+Error mul(KernelContext& ctx, EValue** args, size_t nargs, bool b_scalar) {
+  Elementwise e;
+  ST_TRY(prepare<S>(ctx, args, nargs, 2, false, kSelf, b_scalar, kOther, &e));
+  if (flat_f32<S>(e, [](float x, float y) { return x * y; })) return Error::Ok;
+  return run_binary<S>(ctx, e, kKept<S, kMul>);
+}
+template <Sel S>
+Error true_div(KernelContext& ctx, EValue** args, size_t nargs, bool b_scalar) {
+  Elementwise e;
+  ST_TRY(prepare<S>(ctx, args, nargs, 2, false, kSelf, b_scalar, kOther, &e));
+  if (flat_f32<S>(e, [](float x, float y) { return x / y; })) return Error::Ok;
+  return run_binary<S>(ctx, e, kKept<S, kTrueDiv>);
 }
 
 }  // namespace
 
 // ---- kernels (catalog names) ----------------------------------------------------
 
+// The dtypes executorch_model() selected for kernel function fn (every dtype in
+// the shared library).
+#define ST_SEL(fn) ST_DTYPE_MASK(fn)
+
+// A kernel of one table entry `op`: args [self, other, out, return], other a
+// Scalar when b_scalar.
+#define ST_BINARY_KERNEL(fn, op, b_scalar)                                           \
+  Error fn(KernelContext& ctx, EValue** args, size_t nargs) {                        \
+    return binary<ST_SEL(fn)>(ctx, args, nargs, kKept<ST_SEL(fn), op>, b_scalar); \
+  }
+
+// add.out's common case, checked in a few compares: contiguous Float self, other
+// and out of one shape (out already has it), an Int or Double alpha. Everything
+// else (and every refusal) goes through add_sub; both compute x + alpha * y in float.
+static bool add_float_same_shape(EValue** args, size_t nargs) {
+  if (nargs != 5 || !args[0]->is_tensor() || !args[1]->is_tensor() || !args[3]->is_tensor() ||
+      !(args[2]->is_int() || args[2]->is_double())) {
+    return false;
+  }
+  const Tensor& a = args[0]->to_tensor();
+  const Tensor& b = args[1]->to_tensor();
+  const Tensor& out = args[3]->to_tensor();
+  if (a.dtype != ScalarType::Float || b.dtype != ScalarType::Float || out.dtype != ScalarType::Float ||
+      a.data == nullptr || b.data == nullptr || out.data == nullptr) {
+    return false;
+  }
+  if (a.dim != b.dim || a.dim != out.dim) return false;
+  for (uint8_t d = 0; d < a.dim; ++d) {  // one shape, identity dim order (contiguous)
+    if (a.sizes[d] != b.sizes[d] || a.sizes[d] != out.sizes[d] || a.dim_order[d] != d || b.dim_order[d] != d ||
+        out.dim_order[d] != d) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out): the
+// common case in a leaf function without a stack frame (measured in issue 7), the
+// rest in the family's driver.
+Error add_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  if (ST_DTYPE_SELECTED(add_out, ScalarType::Float) && add_float_same_shape(args, nargs)) {
+    const float* x = args[0]->to_tensor().data_as<float>();
+    const float* y = args[1]->to_tensor().data_as<float>();
+    Tensor& out = args[3]->to_tensor();
+    float* o = out.data_as<float>();
+    const EValue& a = *args[2];
+    // alpha is nearly always the Int 1: no conversion then.
+    const float alpha = a.is_int() && a.v.i == 1 ? 1.0f : static_cast<float>(a.to_scalar_double());
+    for (uint32_t i = 0; i < out.numel; ++i) o[i] = x[i] + alpha * y[i];
+    return Error::Ok;
+  }
+  return add_sub<ST_SEL(add_out)>(ctx, args, nargs, false, false, false);
+}
+Error sub_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return add_sub<ST_SEL(sub_out)>(ctx, args, nargs, true, false, false);
+}
 Error add_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return add_sub_scalar(ctx, args, nargs, kAdd, false);
+  return add_sub<ST_SEL(add_scalar_out)>(ctx, args, nargs, false, true, false);
 }
 Error sub_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return add_sub_scalar(ctx, args, nargs, kSub, false);
+  return add_sub<ST_SEL(sub_scalar_out)>(ctx, args, nargs, true, true, false);
 }
 Error rsub_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return add_sub_scalar(ctx, args, nargs, kSub, true);
+  return add_sub<ST_SEL(rsub_scalar_out)>(ctx, args, nargs, true, true, true);
 }
+
+Error mul_out(KernelContext& ctx, EValue** args, size_t nargs) { return mul<ST_SEL(mul_out)>(ctx, args, nargs, false); }
 Error mul_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, false, kSelf, true, kOther, &e));
-  if (flat_f32(e, [](float x, float y) { return x * y; })) return Error::Ok;
-  return run_binary(ctx, e, kMul, Params());
+  return mul<ST_SEL(mul_scalar_out)>(ctx, args, nargs, true);
+}
+Error div_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return true_div<ST_SEL(div_out)>(ctx, args, nargs, false);
 }
 Error div_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, false, kSelf, true, kOther, &e));
-  if (flat_f32(e, [](float x, float y) { return x / y; })) return Error::Ok;
-  return run_binary(ctx, e, kTrueDiv, Params());
+  return true_div<ST_SEL(div_scalar_out)>(ctx, args, nargs, true);
 }
-Error div_scalar_mode_out(KernelContext& ctx, EValue** args, size_t nargs) { return div_mode(ctx, args, nargs, true); }
-Error div_out_mode(KernelContext& ctx, EValue** args, size_t nargs) { return div_mode(ctx, args, nargs, false); }
-Error floor_divide_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kFloorDiv, false);
+Error div_scalar_mode_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return div_mode<ST_SEL(div_scalar_mode_out)>(ctx, args, nargs, true);
 }
-Error fmod_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kFmod, false);
+Error div_out_mode(KernelContext& ctx, EValue** args, size_t nargs) {
+  return div_mode<ST_SEL(div_out_mode)>(ctx, args, nargs, false);
 }
-Error fmod_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kFmod, true); }
-Error remainder_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kRemainder, false);
-}
-Error remainder_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kRemainder, true);
-}
+ST_BINARY_KERNEL(floor_divide_out, kFloorDiv, false)
+ST_BINARY_KERNEL(fmod_tensor_out, kFmod, false)
+ST_BINARY_KERNEL(fmod_scalar_out, kFmod, true)
+ST_BINARY_KERNEL(remainder_tensor_out, kRemainder, false)
+ST_BINARY_KERNEL(remainder_scalar_out, kRemainder, true)
 // pow.Scalar_out(Scalar self, Tensor exponent): args [self, exponent, out, return].
 Error pow_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, true, kSelf, false, kExponent, &e));
-  return run_binary(ctx, e, kPow, Params());
+  ST_TRY(prepare<ST_SEL(pow_scalar_out)>(ctx, args, nargs, 2, true, kSelf, false, kExponent, &e));
+  return run_binary<ST_SEL(pow_scalar_out)>(ctx, e, kKept<ST_SEL(pow_scalar_out), kPow>);
 }
 Error pow_tensor_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return pow_tensor_scalar(ctx, args, nargs);
+  return pow_tensor_scalar<ST_SEL(pow_tensor_scalar_out)>(ctx, args, nargs);
 }
 Error pow_tensor_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kPow, false, kExponent);
+  return binary<ST_SEL(pow_tensor_tensor_out)>(ctx, args, nargs, kKept<ST_SEL(pow_tensor_tensor_out), kPow>, false,
+                                               kExponent);
 }
-Error atan2_out(KernelContext& ctx, EValue** args, size_t nargs) { return binary(ctx, args, nargs, kAtan2, false); }
+ST_BINARY_KERNEL(atan2_out, kAtan2, false)
 Error maximum_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, false, kSelf, false, kOther, &e));
-  if (flat_f32(e, [](float x, float y) { return max_nan(x, y); })) return Error::Ok;
-  return run_binary(ctx, e, kMaximum, Params());
+  ST_TRY(prepare<ST_SEL(maximum_out)>(ctx, args, nargs, 2, false, kSelf, false, kOther, &e));
+  if (flat_f32<ST_SEL(maximum_out)>(e, [](float x, float y) { return max_nan(x, y); })) return Error::Ok;
+  return run_binary<ST_SEL(maximum_out)>(ctx, e, kKept<ST_SEL(maximum_out), kMaximum>);
 }
 Error minimum_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Elementwise e;
-  ST_TRY(prepare(ctx, args, nargs, 2, false, kSelf, false, kOther, &e));
-  if (flat_f32(e, [](float x, float y) { return min_nan(x, y); })) return Error::Ok;
-  return run_binary(ctx, e, kMinimum, Params());
+  ST_TRY(prepare<ST_SEL(minimum_out)>(ctx, args, nargs, 2, false, kSelf, false, kOther, &e));
+  if (flat_f32<ST_SEL(minimum_out)>(e, [](float x, float y) { return min_nan(x, y); })) return Error::Ok;
+  return run_binary<ST_SEL(minimum_out)>(ctx, e, kKept<ST_SEL(minimum_out), kMinimum>);
 }
-Error bitwise_and_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kAnd, true);
+ST_BINARY_KERNEL(bitwise_and_scalar_out, kAnd, true)
+ST_BINARY_KERNEL(bitwise_and_tensor_out, kAnd, false)
+ST_BINARY_KERNEL(bitwise_or_scalar_out, kOr, true)
+ST_BINARY_KERNEL(bitwise_or_tensor_out, kOr, false)
+ST_BINARY_KERNEL(bitwise_xor_scalar_out, kXor, true)
+ST_BINARY_KERNEL(bitwise_xor_tensor_out, kXor, false)
+ST_BINARY_KERNEL(bitwise_left_shift_tensor_out, kLshift, false)
+ST_BINARY_KERNEL(bitwise_left_shift_tensor_scalar_out, kLshift, true)
+ST_BINARY_KERNEL(bitwise_right_shift_tensor_out, kRshift, false)
+ST_BINARY_KERNEL(bitwise_right_shift_tensor_scalar_out, kRshift, true)
+Error logical_and_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return logical<ST_SEL(logical_and_out)>(ctx, args, nargs, Logic::And);
 }
-Error bitwise_and_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kAnd, false);
+Error logical_or_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return logical<ST_SEL(logical_or_out)>(ctx, args, nargs, Logic::Or);
 }
-Error bitwise_or_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kOr, true);
+Error logical_xor_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return logical<ST_SEL(logical_xor_out)>(ctx, args, nargs, Logic::Xor);
 }
-Error bitwise_or_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kOr, false);
+Error where_self_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return where_self<ST_SEL(where_self_out)>(ctx, args, nargs);
 }
-Error bitwise_xor_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kXor, true);
+Error clamp_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return clamp<ST_SEL(clamp_out)>(ctx, args, nargs, false);
 }
-Error bitwise_xor_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kXor, false);
+Error clamp_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return clamp<ST_SEL(clamp_tensor_out)>(ctx, args, nargs, true);
 }
-Error bitwise_left_shift_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kLshift, false);
-}
-Error bitwise_left_shift_tensor_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kLshift, true);
-}
-Error bitwise_right_shift_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kRshift, false);
-}
-Error bitwise_right_shift_tensor_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return binary(ctx, args, nargs, kRshift, true);
-}
-Error logical_and_out(KernelContext& ctx, EValue** args, size_t nargs) { return logical(ctx, args, nargs, Logic::And); }
-Error logical_or_out(KernelContext& ctx, EValue** args, size_t nargs) { return logical(ctx, args, nargs, Logic::Or); }
-Error logical_xor_out(KernelContext& ctx, EValue** args, size_t nargs) { return logical(ctx, args, nargs, Logic::Xor); }
-Error where_self_out(KernelContext& ctx, EValue** args, size_t nargs) { return where_self(ctx, args, nargs); }
-Error clamp_out(KernelContext& ctx, EValue** args, size_t nargs) { return clamp(ctx, args, nargs, false); }
-Error clamp_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) { return clamp(ctx, args, nargs, true); }
 Error masked_fill_scalar_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return masked_fill_scalar(ctx, args, nargs);
+  return masked_fill_scalar<ST_SEL(masked_fill_scalar_out)>(ctx, args, nargs);
 }
+
+#undef ST_BINARY_KERNEL
+#undef ST_SEL
 
 }  // namespace native
 }  // namespace slimtorch

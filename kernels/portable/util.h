@@ -122,30 +122,6 @@ struct UnaryArgs {
 // Checks nargs == 3 ([self, out, return]) for `self -> out` ops.
 Error prepare_unary(KernelContext& ctx, EValue** args, size_t nargs, UnaryArgs* u);
 
-// A validated binary call `out = f(self, other[, alpha])` with broadcasting.
-struct BinaryArgs {
-  Tensor* a;
-  Tensor* b;
-  Tensor* out;
-  bool same_shape;     // a, b and out have one shape: no index math needed
-  bool all_float;      // a, b and out are all Float
-  bool float_math;     // compute in double (out is Float/Double), else in int64
-  double alpha;        // 1 when the op has no alpha
-  int64_t alpha_int;
-};
-// args: [self, other, (alpha,) out, return]; nargs must be 5 with alpha, 4 without.
-// Checks tensors, dtypes (out must hold the promoted result; `float_out_only`
-// for true division) and broadcasting, and resizes out to the broadcast shape.
-Error prepare_binary(KernelContext& ctx, EValue** args, size_t nargs, bool has_alpha, bool float_out_only,
-                     BinaryArgs* p);
-
-using BinaryFloatFn = float (*)(float a, float b, float alpha);
-using BinaryDoubleFn = double (*)(double a, double b, double alpha);
-using BinaryIntFn = int64_t (*)(int64_t a, int64_t b, int64_t alpha);
-// The broadcasting / mixed-dtype path: walks out in row-major order and applies
-// ff (all Float), fd (other floating results) or fi (integer/bool results).
-void binary_generic(const BinaryArgs& p, BinaryFloatFn ff, BinaryDoubleFn fd, BinaryIntFn fi);
-
 // Contiguous row-major strides (in elements) of `t` into strides[0..t.dim).
 void contiguous_strides(const Tensor& t, int32_t* strides);
 

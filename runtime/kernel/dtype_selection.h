@@ -43,3 +43,31 @@ namespace slimtorch {
 Error dtype_left_out(KernelContext& ctx, ScalarType t);
 
 }  // namespace slimtorch
+
+// The dtypes selected for fn as a mask, bit t for ScalarType t: a constant
+// expression, so a family's shared driver can take it as a template argument
+// (kernels with one selection share one copy of the driver, and each copy
+// drops the code of the dtypes left out). Without a selection header it is
+// kEveryDtypeMask.
+#define ST_DTYPE_BIT(fn, T) \
+  (ST_DTYPE_SELECTED(fn, ::slimtorch::ScalarType::T) ? (1u << static_cast<int>(::slimtorch::ScalarType::T)) : 0u)
+#define ST_DTYPE_MASK(fn)                                                                                   \
+  (ST_DTYPE_BIT(fn, Byte) | ST_DTYPE_BIT(fn, Char) | ST_DTYPE_BIT(fn, Short) | ST_DTYPE_BIT(fn, Int) |     \
+   ST_DTYPE_BIT(fn, Long) | ST_DTYPE_BIT(fn, Half) | ST_DTYPE_BIT(fn, Float) | ST_DTYPE_BIT(fn, Double) | \
+   ST_DTYPE_BIT(fn, Bool) | ST_DTYPE_BIT(fn, BFloat16) | ST_DTYPE_BIT(fn, UInt16) |                      \
+   ST_DTYPE_BIT(fn, UInt32) | ST_DTYPE_BIT(fn, UInt64))
+
+namespace slimtorch {
+
+// Bit t of a dtype mask.
+constexpr uint32_t dtype_bit(ScalarType t) { return 1u << static_cast<int>(t); }
+
+// Every real dtype and Bool: ST_DTYPE_MASK(fn)'s value when everything is selected.
+constexpr uint32_t kEveryDtypeMask =
+    dtype_bit(ScalarType::Byte) | dtype_bit(ScalarType::Char) | dtype_bit(ScalarType::Short) |
+    dtype_bit(ScalarType::Int) | dtype_bit(ScalarType::Long) | dtype_bit(ScalarType::Half) |
+    dtype_bit(ScalarType::Float) | dtype_bit(ScalarType::Double) | dtype_bit(ScalarType::Bool) |
+    dtype_bit(ScalarType::BFloat16) | dtype_bit(ScalarType::UInt16) | dtype_bit(ScalarType::UInt32) |
+    dtype_bit(ScalarType::UInt64);
+
+}  // namespace slimtorch

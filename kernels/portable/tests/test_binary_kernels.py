@@ -462,6 +462,39 @@ GENERATORS: dict[str, Gen] = {
 }
 
 
+def gen_alpha_tensor_op(name: str) -> Gen:
+    """add/sub.out(self, other, alpha) with other a tensor, every alpha PyTorch takes."""
+    op = f"aten::{name}.out"
+    fn = getattr(aten, name).Tensor
+
+    def gen(rng: np.random.Generator) -> Iterator[Case]:
+        for alpha in (1, 2, -1, 0.5, True):
+            yield from gen_tensor_op(op, functools.partial(fn, alpha=alpha), name, [alpha])(rng)
+
+    return gen
+
+
+# add/sub/mul/div.out on the family's driver (PyTorch's promotion, every dtype, edges):
+# their generators live in test_kernels.py (an op has one), these are the driver's cases.
+TENSOR_ARITH: dict[str, Gen] = {
+    "aten::add.out": gen_alpha_tensor_op("add"),
+    "aten::sub.out": gen_alpha_tensor_op("sub"),
+    "aten::mul.out": gen_tensor_op("aten::mul.out", tt("mul"), "mul"),
+    "aten::div.out": gen_tensor_op("aten::div.out", tt("div"), "div"),
+}
+
+
+@pytest.mark.parametrize("op", sorted(TENSOR_ARITH))
+def test_tensor_arith_matches_pytorch(lib: KernelLib, op: str) -> None:  # noqa: F811
+    n = 0
+    for case in TENSOR_ARITH[op](np.random.default_rng(0)):
+        assert case.op == op
+        run_case(lib, case, dynamic=False)
+        run_case(lib, case, dynamic=True)
+        n += 1
+    assert n > 0
+
+
 @pytest.mark.parametrize("op", sorted(GENERATORS))
 def test_kernel_matches_pytorch(lib: KernelLib, op: str) -> None:  # noqa: F811
     check_generated_cases(lib, GENERATORS[op], op)
@@ -481,6 +514,17 @@ def ints(*v: int, dtype: type = I64) -> np.ndarray:
 @pytest.mark.parametrize(
     ("op", "args", "out_dtype", "needle"),
     [
+        ("aten::add.out", [ints(1, 2), ints(1, 2), 2.0], I64, "alpha: must not be a floating"),
+        ("aten::add.out", [z(F32), z(F32), True], F32, "alpha: Bool"),
+        ("aten::add.out", [z(I64), z(I64), 1], BOOL, "out: dtype cannot hold"),
+        ("aten::add.out", [z(F32), z(F32), None], F32, "alpha: expected a Scalar"),
+        ("aten::sub.out", [z(F32), z(BOOL), 1], F32, "other: subtracting a Bool"),
+        ("aten::sub.out", [z(BOOL), z(F32), 1], F32, "self: subtracting Bool"),
+        ("aten::sub.Scalar_out", [z(F32), True, 1], F32, "other: subtracting a Bool"),
+        ("aten::mul.out", [z(F32), z(F32)], I64, "out: dtype cannot hold"),
+        ("aten::mul.out", [z(F32), 2.0], F32, "other: expected a tensor"),
+        ("aten::div.out", [ints(1, 2), ints(1, 2)], I64, "out: dtype cannot hold"),
+        ("aten::div.out", [z(F32, (2,)), z(F32, (3,))], F32, "other: shape"),
         ("aten::add.Scalar_out", [ints(1, 2), 1, 1.5], I64, "alpha"),
         ("aten::add.Scalar_out", [ints(1, 2), 1, True], I64, "alpha: Bool"),
         ("aten::add.Scalar_out", [ints(1, 2), z(F32), 1], I64, "other: expected a Scalar"),
