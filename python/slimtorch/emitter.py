@@ -367,6 +367,8 @@ class _Emitter:
         if t in ("bool", "SymBool"):
             return self._add(schema.Bool(bool(v)))
         if t == "number":
+            if isinstance(v, Node):  # a SymInt computed on the device (arange(x.shape[0]))
+                return self._int_value(v)
             if isinstance(v, bool):
                 return self._add(schema.Bool(v))
             if isinstance(v, int):
