@@ -189,3 +189,44 @@ Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empt
 
 }  // namespace native
 }  // namespace slimtorch
+
+// ---- padding, pooling, upsampling, sampling ----
+namespace slimtorch {
+namespace native {
+
+// Element i of a floating tensor as T (the op's math type: float for Float, Half and
+// BFloat16, double for Double). kF32 = the tensor is Float: a direct load/store, the
+// fast path; otherwise through load_double/store_double.
+template <typename T, bool kF32>
+inline T load_as(const void* p, ScalarType t, size_t i) {
+  if (kF32) return static_cast<const float*>(p)[i];
+  return static_cast<T>(load_double(p, t, i));
+}
+template <typename T, bool kF32>
+inline void store_as(void* p, ScalarType t, size_t i, T v) {
+  if (kF32) {
+    static_cast<float*>(p)[i] = static_cast<float>(v);
+  } else {
+    store_double(p, t, i, static_cast<double>(v));
+  }
+}
+
+}  // namespace native
+}  // namespace slimtorch
+
+// ---- indexing and scatter ----
+namespace slimtorch {
+namespace native {
+
+// Long and Int are the index dtypes; element i of such a tensor as int64.
+inline bool is_index_dtype(ScalarType t) { return t == ScalarType::Long || t == ScalarType::Int; }
+inline int64_t index_at(const Tensor& t, size_t i) {
+  return t.dtype == ScalarType::Long ? t.data_as<int64_t>()[i] : static_cast<int64_t>(t.data_as<int32_t>()[i]);
+}
+
+// dst[di] += src[si], both of dtype `t` (a real dtype or Bool): floating in double
+// (Float directly in float), integers wrap around like PyTorch, Bool is logical or.
+void add_element(void* dst, size_t di, const void* src, size_t si, ScalarType t);
+
+}  // namespace native
+}  // namespace slimtorch
