@@ -346,3 +346,53 @@ def test_identical_constants_are_stored_once() -> None:
     assert len(constants) == 4 and len(buffers) == 2  # a and b, mask1 and mask2 share
     assert len(emitted.constant_segment) == 2 * 64 * 4
     _check_upstream(emitted, module, inputs)
+
+
+# ---------------------------------------------------- slimtorch's own runtime
+@pytest.fixture(scope="module")
+def pte_runner() -> Path:
+    """//app:pte_runner (built by Bazel; a no-op when current), as tests/conftest.py builds it."""
+    import shutil
+    import subprocess
+
+    if shutil.which("bazel") is None:
+        pytest.skip("bazel is not on PATH")
+    subprocess.run(["bazel", "build", "--noshow_progress", "//app:pte_runner"], cwd=REPO,
+                   check=True)
+    bin_dir = subprocess.run(["bazel", "info", "bazel-bin"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return Path(bin_dir) / "app" / "pte_runner"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (_ViewsAndCasts(), (torch.randn(3, 4, generator=torch.Generator().manual_seed(8)),)),
+    lambda: (_Attention(), (torch.randn(2, 4, 4, generator=torch.Generator().manual_seed(9)),)),
+    lambda: (_SameConstants(), (torch.randn(64, generator=torch.Generator().manual_seed(10)),)),
+    lambda: (_Preserved(), (torch.randn(4, 6, generator=torch.Generator().manual_seed(11)),)),
+    lambda: (_LM(tied=True), (torch.tensor([[1, 5, 63], [0, 2, 9]]),)),
+    lambda: (_WeightNormConv(),
+             (torch.randn(2, 3, 8, generator=torch.Generator().manual_seed(2)),)),
+    lambda: (nn.Hardswish(), (torch.linspace(-5, 5, 12).reshape(3, 4),)),
+], ids=["views_and_casts", "attention", "same_constants", "preserved", "tied_lm", "weight_norm",
+        "hardswish"])
+def test_programs_run_on_slimtorch_runtime(make: Any, pte_runner: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    import numpy as np
+
+    module, inputs = make()
+    program = tmp_path / "model.pte"
+    program.write_bytes(_export(module, inputs).to_bytes())
+    args = [str(pte_runner), str(program)]
+    for i, x in enumerate(inputs):
+        np.save(tmp_path / f"in{i}.npy", x.numpy())
+        args += ["--input", str(tmp_path / f"in{i}.npy")]
+    (tmp_path / "out").mkdir()
+    proc = subprocess.run([*args, "--output-dir", str(tmp_path / "out")], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    want = eager(module, inputs)
+    for i, w in enumerate(want):
+        got = np.load(tmp_path / "out" / f"output{i}.npy")
+        assert got.shape == tuple(w.shape) and got.dtype == w.numpy().dtype
+        np.testing.assert_allclose(got, w.numpy(), rtol=1e-5, atol=1e-5)
