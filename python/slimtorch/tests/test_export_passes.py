@@ -206,6 +206,20 @@ def test_results_much_larger_than_their_inputs_are_not_folded() -> None:
     _check_upstream(emitted, module, inputs)
 
 
+class _LikeInput(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + torch.full_like(x, 2.0).cumsum(-1) * torch.ones_like(x)
+
+
+@needs_executorch
+def test_full_like_of_an_input_folds_it_reads_only_the_shape() -> None:
+    module = _LikeInput()
+    inputs = (torch.randn(3, 4),)
+    emitted = _export(module, inputs)
+    assert _ops(emitted) == ["aten::add.out"]
+    _check_upstream(emitted, module, inputs)
+
+
 class _Random(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + torch.rand(3) * 0
