@@ -83,6 +83,11 @@ class Method {
   };
 
   void reset();
+#if SLIMTORCH_ERROR_MESSAGES == 2
+  // "Float, Float, Float": the tensor dtypes of the first KernelCall of operator `op`
+  // (for the missing-kernel message). Text builds only.
+  void describe_first_call(uint32_t op, char* buf, size_t cap) const;
+#endif
   Error check_input(size_t i, Tag want) const;
 
   EValue* values_ = nullptr;
