@@ -4,23 +4,37 @@
 //   dim_order_ops::_to_dim_order_copy.out(Tensor self, *, bool non_blocking=False,
 //       int[]? dim_order=None, Tensor(a!) out) -> Tensor(a!)
 //   dim_order_ops::_clone_dim_order.out(same schema)
+// and ATen's own conversion, which the same code serves:
+//   aten::_to_copy.out(Tensor self, *, bool non_blocking=False, MemoryFormat? memory_format=None,
+//       Tensor(a!) out) -> Tensor(a!)   memory_format: None, contiguous (0) or preserve (1)
 // out = self converted to out's dtype (C-style casts like PyTorch: float -> int
 // truncates, anything -> Bool is "!= 0"). dim_order must be None or contiguous.
-// args: [self, non_blocking, dim_order, out, return].
+// args: [self, non_blocking, dim_order (or memory_format), out, return].
 #include "kernels/portable/util.h"
 
 namespace slimtorch {
 namespace native {
 
-static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs, bool same_dtype) {
-  ST_TRY(check_nargs(ctx, nargs, 5, "expected 5 args: self, non_blocking, dim_order, out, return value"));
+// What args[2] is: a dim order (the dim_order_ops) or a MemoryFormat (aten::_to_copy).
+enum class LayoutArg { DimOrder, MemoryFormat };
+
+static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs, bool same_dtype, LayoutArg layout) {
+  ST_TRY(check_nargs(ctx, nargs, 5,
+                     layout == LayoutArg::DimOrder
+                         ? "expected 5 args: self, non_blocking, dim_order, out, return value"
+                         : "expected 5 args: self, non_blocking, memory_format, out, return value"));
   ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
   ST_TRY(check_tensor(ctx, args[3], "out: expected a tensor", "out: must be contiguous"));
   if (!args[1]->is_bool()) return ctx.fail("non_blocking: expected a bool", Error::InvalidArgument);
   const Tensor& x = args[0]->to_tensor();
   Tensor& out = args[3]->to_tensor();
   const EValue* order = args[2];
-  if (!order->is_none()) {
+  if (layout == LayoutArg::MemoryFormat) {
+    if (!order->is_none() && !(order->is_int() && (order->to_int() == 0 || order->to_int() == 1))) {
+      return ctx.fail("memory_format: only None, contiguous_format or preserve_format are supported",
+                      Error::NotSupported);
+    }
+  } else if (!order->is_none()) {
     if (!order->is_int_list()) return ctx.fail("dim_order: expected None or an int list", Error::InvalidArgument);
     const IntListRef l = order->v.il;
     if (l.size != x.dim) return ctx.fail("dim_order: must have one entry per dim of self", Error::InvalidArgument);
@@ -53,11 +67,15 @@ static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs, boo
 }
 
 Error _to_dim_order_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/false);
+  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/false, LayoutArg::DimOrder);
 }
 
 Error _clone_dim_order_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/true);
+  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/true, LayoutArg::DimOrder);
+}
+
+Error _to_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/false, LayoutArg::MemoryFormat);
 }
 
 }  // namespace native

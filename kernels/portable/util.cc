@@ -575,3 +575,22 @@ Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empt
 
 }  // namespace native
 }  // namespace slimtorch
+
+// ---- indexing and scatter ----
+namespace slimtorch {
+namespace native {
+
+void add_element(void* dst, size_t di, const void* src, size_t si, ScalarType t) {
+  if (t == ScalarType::Float) {
+    static_cast<float*>(dst)[di] += static_cast<const float*>(src)[si];
+  } else if (is_floating(t)) {
+    store_double(dst, t, di, load_double(dst, t, di) + load_double(src, t, si));
+  } else {
+    // unsigned sum: wraps without overflow UB; store_int truncates to t (Bool: != 0)
+    const uint64_t s = static_cast<uint64_t>(load_int(dst, t, di)) + static_cast<uint64_t>(load_int(src, t, si));
+    store_int(dst, t, di, static_cast<int64_t>(s));
+  }
+}
+
+}  // namespace native
+}  // namespace slimtorch

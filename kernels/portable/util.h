@@ -189,3 +189,20 @@ Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empt
 
 }  // namespace native
 }  // namespace slimtorch
+
+// ---- indexing and scatter ----
+namespace slimtorch {
+namespace native {
+
+// Long and Int are the index dtypes; element i of such a tensor as int64.
+inline bool is_index_dtype(ScalarType t) { return t == ScalarType::Long || t == ScalarType::Int; }
+inline int64_t index_at(const Tensor& t, size_t i) {
+  return t.dtype == ScalarType::Long ? t.data_as<int64_t>()[i] : static_cast<int64_t>(t.data_as<int32_t>()[i]);
+}
+
+// dst[di] += src[si], both of dtype `t` (a real dtype or Bool): floating in double
+// (Float directly in float), integers wrap around like PyTorch, Bool is logical or.
+void add_element(void* dst, size_t di, const void* src, size_t si, ScalarType t);
+
+}  // namespace native
+}  // namespace slimtorch

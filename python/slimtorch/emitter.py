@@ -1,7 +1,9 @@
 """Turn a core-ATen `ExportedProgram` into an ExecuTorch `Program` (schema dataclasses).
 
-Every op becomes a KernelCall of its `.out` overload; views become copies; parameters,
-buffers and lifted constants go to the constant segment; every other tensor is planned in
+Every op becomes a KernelCall of its `.out` overload; pure views become view_copy, casts and
+clones upstream's dim-order copies; ops whose inputs are all constants are evaluated at export
+(constant folding, see FOLD_GROWTH); parameters, buffers, lifted and folded constants go to the
+constant segment (identical bytes stored once); every other tensor is planned in
 memory id 1 (see memory_planning.py). Buffers the model mutates are planned too, with their
 initial value in the mutable data segment, and written back with `aten::copy_` at the end.
 Higher-order ops (cond, while_loop, map, scan) become jumps over inlined subgraphs
@@ -26,6 +28,7 @@ from torch.utils._pytree import treespec_dumps
 
 from slimtorch import memory_planning, out_variants, pte, schema
 from slimtorch.dtypes import scalar_type_of
+from slimtorch.portable_ops import UPSTREAM_PORTABLE_OPS
 
 aten = torch.ops.aten
 
@@ -98,14 +101,91 @@ def _tensor_bytes(t: torch.Tensor) -> bytes:
     return t.reshape(-1).view(torch.uint8).numpy().tobytes()
 
 
-# Layout ops folded at export time when every tensor they read is a constant: they only move
-# or relabel elements, so the folded constant is no larger than what it replaces.
-_FOLDABLE = frozenset({
-    aten.t.default, aten.permute.default, aten.transpose.int, aten.view.default,
-    aten._unsafe_view.default, aten.reshape.default, aten.squeeze.dim, aten.squeeze.dims,
-    aten.unsqueeze.default, aten.clone.default, aten.permute_copy.default,
-    aten.view_copy.default,
+# Constant folding (`_Emitter._fold_constant`): a node whose every input is a constant
+# (parameters, buffers the model does not mutate, lifted constants, literal scalars and lists,
+# and results folded before it; a factory op with static sizes has no tensor inputs at all) is
+# evaluated at export by running its ATen op in PyTorch, and its result becomes a constant:
+# no instruction runs and no planned memory holds it. Attention masks, position ids (arange),
+# relative-position indices, weight norm of parameters and every Linear's weight transpose
+# fold this way. Never folded:
+# - ops that draw random numbers or return uninitialised memory (_NEVER_FOLD, and every op
+#   tagged nondeterministic_seeded): folding would freeze one draw into the program;
+# - ops that write an argument (mutable buffers and user inputs are not constants anyway);
+# - results with symbolic (dynamic) sizes, or that are not tensors (SymInts, scalars);
+# - results much larger than what they read (expand/full/repeat of a big shape): flash is
+#   dearer than an instruction. A result is kept as an instruction when its bytes exceed both
+#   FOLD_GROWTH times the bytes of the constants it reads and FOLD_MIN_BYTES.
+FOLD_GROWTH = 4
+FOLD_MIN_BYTES = 64 * 1024
+_NEVER_FOLD = frozenset({
+    "bernoulli", "dropout", "native_dropout", "rand", "rand_like", "randn", "randn_like",
+    "randint", "randint_like", "randperm", "normal", "uniform", "exponential", "geometric",
+    "log_normal", "cauchy", "multinomial", "poisson", "empty", "empty_like", "empty_strided",
+    "new_empty", "new_empty_strided", "_empty_dim_order", "rrelu_with_noise",
 })
+
+# Pure views (same elements, same order, a new shape) are emitted as aten::view_copy.out
+# with the result's static sizes, so one kernel (a memcpy) serves them all. Upstream's
+# zero-copy executorch_prim::et_view would save the copy but needs the memory planner to keep
+# each base alive as long as its views (and views of graph outputs and inputs to stay
+# copies); that is left for later. With dynamic sizes the op keeps its own *_copy kernel
+# (its sizes are not known at export).
+_PURE_VIEWS = frozenset({
+    aten.alias.default, aten.alias_copy.default, aten.squeeze.default, aten.squeeze.dim,
+    aten.squeeze.dims, aten.squeeze_copy.default, aten.squeeze_copy.dim,
+    aten.squeeze_copy.dims, aten.unsqueeze.default, aten.unsqueeze_copy.default,
+    aten.view.default, aten.view_copy.default, aten._unsafe_view.default,
+    aten.reshape.default, aten.as_strided.default, aten.as_strided_copy.default,
+})
+
+# Casts and clones, emitted as upstream's exporter emits them (to_edge's dim-order ops):
+# dim_order_ops::_to_dim_order_copy.out / _clone_dim_order.out(self, *, non_blocking,
+# dim_order, out), dim_order = the contiguous order of the result.
+_DIM_ORDER_OPS = {
+    aten._to_copy.default: ("dim_order_ops::_to_dim_order_copy", "out"),
+    aten.clone.default: ("dim_order_ops::_clone_dim_order", "out"),
+}
+
+
+def _is_contiguous_as_strided(node: Node) -> bool:
+    """as_strided(self, size, stride, offset) that reads self's elements in order."""
+    args = list(node.args) + [None] * 4
+    size, stride, offset = args[1], args[2], node.kwargs.get("storage_offset", args[3])
+    if offset not in (None, 0) or not isinstance(size, list | tuple):
+        return False
+    src = node.args[0].meta.get("val") if isinstance(node.args[0], Node) else None
+    if not isinstance(src, torch.Tensor) or src.numel() != int(torch.Size(size).numel()):
+        return False
+    expect, acc = [], 1
+    for d in reversed(size):
+        expect.append(acc)
+        acc *= int(d)
+    return [int(x) for x in stride] == expect[::-1] or int(torch.Size(size).numel()) <= 1
+
+
+def _nbytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+def _static_tensors(val: Any) -> list[torch.Tensor] | None:
+    """The tensor results of a node, or None when one is not a tensor or has symbolic sizes."""
+    results = list(val) if isinstance(val, list | tuple) else [val]
+    if not results or not all(isinstance(r, torch.Tensor) for r in results):
+        return None
+    if any(not isinstance(s, int) for r in results for s in r.shape):
+        return None
+    return results
+
+
+def _foldable_op(op: Any) -> bool:
+    if not isinstance(op, torch._ops.OpOverload):
+        return False
+    if op._schema.name.split("::")[-1] in _NEVER_FOLD or _is_runtime_check(op):
+        return False
+    if torch.Tag.nondeterministic_seeded in op.tags:
+        return False
+    return not any(a.alias_info is not None and a.alias_info.is_write
+                   for a in op._schema.arguments)
 
 
 class _Emitter:
@@ -191,23 +271,30 @@ class _Emitter:
         return index
 
     def _fold_constant(self, node: Node) -> bool:
-        """Evaluates a layout op whose tensor inputs are all constants (the transposed weight
-        of every Linear, a reshaped bias) at export time, making its result a constant: no
-        instruction runs, and no planned memory holds a copy of the weight."""
-        if not self.fold_constants or node.target not in _FOLDABLE:
+        """Evaluates `node` at export when every input is a constant (see FOLD_GROWTH and
+        _NEVER_FOLD above for what is not folded); its results become constants."""
+        if not self.fold_constants or not _foldable_op(node.target):
             return False
-        inputs = [a for a in node.all_input_nodes]
-        if not inputs or not all(
-            isinstance(self.node_values.get(a), int) and self.node_values[a] in self.constant_data
-            for a in inputs
-        ):
+        results = _static_tensors(node.meta.get("val"))
+        if results is None:
             return False
+        inputs = node.all_input_nodes
+        if not all(isinstance(self.node_values.get(a), int)
+                   and self.node_values[a] in self.constant_data for a in inputs):
+            return False
+        read = sum(_nbytes(self.constant_data[self.node_values[a]]) for a in inputs)
+        made = sum(_nbytes(r) for r in results)
+        if made > FOLD_GROWTH * read and made > FOLD_MIN_BYTES:
+            return False  # cheaper to compute on the device than to store
         args, kwargs = torch.fx.node.map_arg(
             (node.args, node.kwargs), lambda a: self.constant_data[self.node_values[a]]
         )
         with torch.no_grad():
             result = node.target(*args, **kwargs)  # type: ignore[operator]
-        self.node_values[node] = self._constant_tensor(result.contiguous())
+        if isinstance(result, list | tuple):
+            self.node_values[node] = [self._constant_tensor(r.contiguous()) for r in result]
+        else:
+            self.node_values[node] = self._constant_tensor(result.contiguous())
         return True
 
     def _mutable_tensor(self, t: torch.Tensor, name: str) -> int:
@@ -329,13 +416,38 @@ class _Emitter:
         self.instructions.append(schema.Instruction(
             schema.KernelCall(op_index=self._operator(op), args=[*args, out])))
 
+    def _emit_dim_order_copy(self, node: Node, op: tuple[str, str]) -> None:
+        """_to_copy / clone as upstream emits them: [self, non_blocking, dim_order, out, out]."""
+        memory_format = node.kwargs.get("memory_format")
+        if memory_format not in (None, torch.contiguous_format, torch.preserve_format):
+            raise self._error(f"memory format {memory_format} is not supported",
+                              "Use torch.contiguous_format")
+        val = node.meta.get("val")
+        out = self._tensor_value(val)
+        self.node_values[node] = out
+        order = self._add(schema.IntList([self._int_value(d) for d in range(val.dim())]))
+        args = [self._node_tensor(node.args[0]),
+                self._add(schema.Bool(bool(node.kwargs.get("non_blocking", False)))),
+                order, out, out]
+        self.instructions.append(schema.Instruction(
+            schema.KernelCall(op_index=self._operator(op), args=args)))
+
     def _emit_call(self, node: Node) -> None:
         op = node.target
         assert isinstance(op, torch._ops.OpOverload)
+        val = node.meta.get("val")
+        if op in _DIM_ORDER_OPS:
+            self._emit_dim_order_copy(node, _DIM_ORDER_OPS[op])
+            return
         if op == aten.t.default:  # t == permute_copy with reversed dims (1-D: identity)
             ndim = len(node.args[0].meta["val"].shape)  # type: ignore[union-attr]
             functional = aten.permute_copy.default
             bound: dict[str, Any] = {"self": node.args[0], "dims": list(range(ndim))[::-1]}
+        elif (op in _PURE_VIEWS and _static_tensors(val) is not None
+              and (op not in (aten.as_strided.default, aten.as_strided_copy.default)
+                   or _is_contiguous_as_strided(node))):
+            functional = aten.view_copy.default
+            bound = {"self": node.args[0], "size": [int(s) for s in val.shape]}
         else:
             functional = out_variants.copy_variant(op)
             bound = self._bind(op, node)
@@ -346,7 +458,16 @@ class _Emitter:
                 "Rewrite the model to avoid it, or register a custom op with an .out "
                 "overload and a kernel",
             )
-        val = node.meta.get("val")
+        emitted = f"{out_op._schema.name}.{out_op._overloadname}"
+        if out_op.namespace == "aten" and emitted not in UPSTREAM_PORTABLE_OPS:
+            raise self._error(
+                f"op {op._schema.name}.{op._overloadname} (emitted as {emitted}) has no kernel "
+                "in upstream ExecuTorch's portable library and PyTorch has no decomposition "
+                "for it, so upstream's runtime would refuse the program",
+                "Rewrite that line with ops the portable library has (upstream's "
+                "kernels/portable/functions.yaml; slimtorch.portable_ops lists them), or make "
+                "it a custom op (torch.library) with an .out overload and a kernel",
+            )
         results = val if isinstance(val, list | tuple) else [val]
         result_values = [self._tensor_value(r) for r in results]
         self.node_values[node] = (
@@ -529,7 +650,9 @@ class _Emitter:
     def _drop_unread_constants(self, inputs: list[int], outputs: list[int]) -> None:
         """Constants no instruction reads (a weight whose transpose was folded into a constant
         of its own) are not stored: their values become None and the constant segment keeps
-        the rest, renumbered in order."""
+        the rest, renumbered in order. Constants with identical bytes (a weight tied to two
+        layers, the same mask folded twice) share one data buffer: each keeps its own tensor
+        value (dtype and sizes may differ), all with the same data_buffer_idx."""
         used: set[int] = set(inputs) | set(outputs)
         for ins in self.instructions:
             used.update(memory_planning.touched_values(ins))
@@ -538,12 +661,16 @@ class _Emitter:
             if isinstance(v, schema.TensorList | schema.OptionalTensorList):
                 used.update(i for i in v.items if i >= 0)
         kept: list[bytes] = []
+        buffer_of: dict[bytes, int] = {}  # bytes -> data_buffer_idx: identical data stored once
         for idx in self.constant_data:  # creation order, which is data_buffer_idx order
             tensor = self.values[idx].val
             assert isinstance(tensor, schema.Tensor)
             if idx in used:
-                kept.append(self.constants[tensor.data_buffer_idx - 1])
-                tensor.data_buffer_idx = len(kept)
+                data = self.constants[tensor.data_buffer_idx - 1]
+                if data not in buffer_of:
+                    kept.append(data)
+                    buffer_of[data] = len(kept)
+                tensor.data_buffer_idx = buffer_of[data]
             else:
                 self.values[idx] = schema.EValue(schema.Null())
         self.constants = kept
@@ -557,8 +684,9 @@ def emit_program(ep: ExportedProgram, model_file: str | None = None,
                  fold_constants: bool = True) -> EmittedProgram:
     """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program.
 
-    fold_constants: evaluate layout ops on constants at export time (see _FOLDABLE); off
-    gives the instruction stream upstream ExecuTorch's default flow emits."""
+    fold_constants: evaluate every op whose inputs are all constants at export time (see
+    FOLD_GROWTH); off gives the plain instruction stream upstream ExecuTorch's default flow
+    emits (one instruction per graph op)."""
     emitter = _Emitter(ep, model_file)
     emitter.fold_constants = fold_constants
     return emitter.emit()

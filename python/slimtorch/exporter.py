@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from slimtorch import passes
 from slimtorch.emitter import EmittedProgram, emit_program
 from slimtorch.model_file import LoadedModel, ModelFileError, load_model_file
 
@@ -21,7 +22,7 @@ def _progress(message: str) -> None:
 
 
 def export_model(loaded: LoadedModel, fold_constants: bool = True) -> EmittedProgram:
-    """torch.export + core-ATen decomposition + emission (out variants, memory plan)."""
+    """torch.export + decomposition (passes.py) + emission (out variants, memory plan)."""
     t0 = time.monotonic()
     _progress(f"exporting {loaded.path} (torch.export)")
     try:
@@ -29,8 +30,8 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True) -> EmittedPro
                                  dynamic_shapes=loaded.dynamic_shapes)
     except Exception as e:
         raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
-    _progress("decomposing to core ATen")
-    ep = ep.run_decompositions()
+    _progress("decomposing to core ATen (and to upstream's portable op set)")
+    ep = passes.decompose(ep)
     _progress("converting to out variants, planning memory")
     emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants)
     n = len(emitted.program.execution_plan[0].chains[0].instructions)
