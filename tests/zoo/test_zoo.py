@@ -45,21 +45,22 @@ for _package in ("torchvision", "timm", "transformers"):
 logging.getLogger("torch.__trace").propagate = False
 
 # Tolerance per model, relative to the output's scale (its largest magnitude): an output element
-# may differ from eager by rtol * |expected| + tol * scale. The kernels accumulate in float32 in
-# another order than PyTorch's (oneDNN / MKL blocked GEMMs and convolutions), so the difference
-# grows with depth and with the length of the reductions; 1e-4 covers the shallow transformers,
-# the deep CNNs (batch norms folded or not, 50+ layers) need 1e-3.
+# may differ from eager by RTOL * |expected| + TOL * scale. The kernels accumulate in float32 in
+# another order than PyTorch's (oneDNN / MKL blocked GEMMs and convolutions, Winograd), so the
+# difference grows with depth and with the length of the reductions. Observed (slimtorch's
+# program, both runtimes): the shallow transformers and speech encoders <= 2e-6 of the scale,
+# the CNNs (15-50 conv layers, batch norms) <= 1.2e-5 (regnet); the limits leave 5-10x margin.
 RTOL = 1e-4
-DEFAULT_TOL = 1e-4
+DEFAULT_TOL = 1e-5
 TOL = {
-    "efficientnet_b0": 1e-3,
-    "mobilenet_v3_small": 1e-3,
-    "regnet": 1e-3,
-    "resnet18": 1e-3,
-    "shufflenet_v2": 1e-3,
-    "squeezenet": 1e-3,
-    "lraspp": 1e-3,
-    "convnext_atto": 1e-3,
+    "convnext_atto": 1e-4,
+    "efficientnet_b0": 1e-4,
+    "lraspp": 1e-4,
+    "mobilenet_v3_small": 1e-4,
+    "regnet": 1e-4,
+    "resnet18": 1e-4,
+    "shufflenet_v2": 1e-4,
+    "squeezenet": 1e-4,
 }
 
 
