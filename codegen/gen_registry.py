@@ -71,7 +71,10 @@ def select(
                     needed_by.setdefault(op, []).append(m.path)
         missing = sorted(op for op in needed_by if op not in catalog)
         if missing:
-            lines = [f"  {op}  (needed by {', '.join(needed_by[op])})" for op in missing]
+            lines = [
+                f"  {op}  ({_dtypes_needed(op, manifests)}needed by {', '.join(needed_by[op])})"
+                for op in missing
+            ]
             raise MissingKernelsError(
                 f"{len(missing)} operator(s) have no kernel in "
                 f"{', '.join(catalog_paths) or 'the (empty) catalog list'}:\n"
@@ -85,6 +88,17 @@ def select(
         Selected(n, catalog[n].default_kernel.kernel_name)
         for n in sorted(names, key=lambda s: s.encode())
     ]
+
+
+def _dtypes_needed(op: str, manifests: list[Manifest]) -> str:
+    """'dtypes Float, Long; ' from the manifests' kernel keys for `op` ('' when none say)."""
+    numbers: set[int] = set()
+    for m in manifests:
+        for key in m.kernel_keys.get(op, ()):
+            numbers |= key_dtypes(key) or set()
+    if not numbers:
+        return ""
+    return "dtypes " + ", ".join(_SCALAR_TYPES.get(n, str(n)) for n in sorted(numbers)) + "; "
 
 
 def _declaration(kernel_name: str) -> str:

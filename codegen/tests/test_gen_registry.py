@@ -116,6 +116,7 @@ def test_reports_every_missing_op_with_its_manifests(
     assert str(m1) in gelu and str(m2) in gelu
     conv = next(line for line in err.splitlines() if "aten::conv2d.out" in line)
     assert str(m1) in conv and str(m2) not in conv
+    assert "dtypes Float; " in conv  # from the manifest's kernel key v1/6;0,1|6;0,1
     assert "add a kernel entry to kernels/portable/functions.yaml" in err
     assert not out.exists()
 

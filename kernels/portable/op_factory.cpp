@@ -185,11 +185,12 @@ Error _empty_dim_order_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 4, "expected 4 args: size, dim_order, out, return value"));
   Tensor* out = nullptr;
   ST_TRY(factory_out(ctx, args, 2, &out));
+  if (!args[0]->is_int_list()) return ctx.fail("size: expected an int list", Error::InvalidArgument);
   const EValue* order = args[1];
   if (!order->is_none()) {
     if (!order->is_int_list()) return ctx.fail("dim_order: expected None or an int list", Error::InvalidArgument);
     const IntListRef l = order->v.il;
-    if (!args[0]->is_int_list() || l.size != args[0]->v.il.size) {
+    if (l.size != args[0]->v.il.size) {
       return ctx.fail("dim_order: must have one entry per entry of size", Error::InvalidArgument);
     }
     for (uint32_t d = 0; d < l.size; ++d) {
@@ -249,61 +250,59 @@ Error scalar_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
 
 // ---- arange --------------------------------------------------------------------
 
-// PyTorch's arange (RangeFactories.cpp): start, end and step are first converted to out's
-// accumulation type (int64 for integer dtypes: a double truncates; double for Float/Double,
-// float for Half/BFloat16); step must be nonzero and point from start towards end. The
-// length is ceil((end - start) / step) computed in double from the arguments as given,
-// except for Long out, where it is the integer (end - start + step - sign(step)) / step.
-// Element i is start + i * step (in int64 for integer dtypes, wrapping into narrow ones).
+// PyTorch's arange (RangeFactories.cpp, RangeUtils.h). First, in double: step must be
+// nonzero, start and end finite, and step must point from start towards end. Then start,
+// end and step are converted to out's accumulation type: int64 for integer dtypes (a
+// double truncates, so a step of 0.5 becomes 0), double for Float/Double, float for
+// Half/BFloat16. The length is ceil((end - start) / step) in double from the arguments as
+// given, except for Long out: there it is the int64 (end - start + step - sign(step)) / step
+// of the converted values (and a step that truncated to 0 fails). Element i is
+// start + i * step (in int64 for integer dtypes, wrapping into narrow ones).
 static Error arange(KernelContext& ctx, const EValue* start, const EValue* end, const EValue* step, Tensor& out) {
   if (out.dim != 1) return ctx.fail("out: must be 1-D", Error::InvalidArgument);
   if (out.dtype == ScalarType::Bool) return ctx.fail("out: arange does not support Bool", Error::NotSupported);
   const char* why[3] = {"start: expected a finite number", "end: expected a finite number",
-                        "step: expected a finite number"};
+                        "step: expected a number that fits out's accumulation type"};
   const EValue* in[3] = {start, end, step};
   ScalarValue s[3];
   double d[3];
-  int64_t n[3] = {0, 0, 0};
-  const bool integral = !is_floating(out.dtype);
   for (int k = 0; k < 3; ++k) {
     ST_TRY(read_scalar(ctx, in[k], &s[k], why[k]));
     d[k] = as_double(s[k]);
+  }
+  if (!(d[2] > 0.0 || d[2] < 0.0)) return ctx.fail("step: must be nonzero", Error::InvalidArgument);  // NaN too
+  for (int k = 0; k < 2; ++k) {
     if (!(d[k] - d[k] == 0.0)) return ctx.fail(why[k], Error::InvalidArgument);  // NaN or inf
-    if (integral) {
+  }
+  if (!((d[2] > 0 && d[1] >= d[0]) || (d[2] < 0 && d[1] <= d[0]))) {
+    return ctx.fail("step: sign inconsistent with start and end", Error::InvalidArgument);
+  }
+  const bool integral = !is_floating(out.dtype);
+  int64_t n[3] = {0, 0, 0};  // the int64 accumulation values
+  for (int k = 0; k < 3; ++k) {
+    if (integral) {  // a double must lie in int64's range (inf does not)
       if (!s[k].integral && !(d[k] >= -9223372036854775808.0 && d[k] < 9223372036854775808.0)) {
         return ctx.fail(why[k], Error::InvalidArgument);
       }
       n[k] = s[k].integral ? s[k].i : static_cast<int64_t>(d[k]);
+    } else if (out.dtype == ScalarType::Half || out.dtype == ScalarType::BFloat16) {
+      const double mag = d[k] < 0.0 ? -d[k] : d[k];  // float accumulation: beyond FLT_MAX fails, inf passes
+      if (mag > 3.4028234663852886e38 && mag != __builtin_inf()) return ctx.fail(why[k], Error::InvalidArgument);
     }
   }
-  double size_d = 0.0;
-  if (integral) {
-    if (n[2] == 0) return ctx.fail("step: must be nonzero", Error::InvalidArgument);
-    if (!((n[2] > 0 && n[1] >= n[0]) || (n[2] < 0 && n[1] <= n[0]))) {
-      return ctx.fail("step: sign inconsistent with start and end", Error::InvalidArgument);
-    }
-    if (out.dtype == ScalarType::Long) {
-      // (end - start + step - sgn) / step without int64 overflow: |end - start| as uint64.
-      const uint64_t span = n[2] > 0 ? static_cast<uint64_t>(n[1]) - static_cast<uint64_t>(n[0])
-                                     : static_cast<uint64_t>(n[0]) - static_cast<uint64_t>(n[1]);
-      const uint64_t mag = n[2] > 0 ? static_cast<uint64_t>(n[2]) : 0 - static_cast<uint64_t>(n[2]);
-      const uint64_t len = span / mag + (span % mag != 0 ? 1 : 0);
-      size_d = len > static_cast<uint64_t>(INT32_MAX) ? 1e300 : static_cast<double>(len);
-    }
-  } else {
-    if (out.dtype == ScalarType::Half || out.dtype == ScalarType::BFloat16) {
-      for (int k = 0; k < 3; ++k) {
-        if (d[k] > 3.4028234663852886e38 || d[k] < -3.4028234663852886e38) return ctx.fail(why[k], Error::InvalidArgument);
-      }
-    }
-    if (d[2] == 0.0) return ctx.fail("step: must be nonzero", Error::InvalidArgument);
-    if (!((d[2] > 0 && d[1] >= d[0]) || (d[2] < 0 && d[1] <= d[0]))) {
-      return ctx.fail("step: sign inconsistent with start and end", Error::InvalidArgument);
-    }
+  double size_d = (d[1] - d[0]) / d[2];  // >= 0 (or -0) after the sign check; 0 for an infinite step
+  if (out.dtype == ScalarType::Long) {
+    if (n[2] == 0) return ctx.fail("step: must be nonzero (it truncates to 0 for an integer out)", Error::InvalidArgument);
+    // (end - start + step - sgn) / step without int64 overflow: |end - start| / |step|, rounded up
+    // (the sign check holds for the truncated values too: truncation keeps their order).
+    const uint64_t span = n[2] > 0 ? static_cast<uint64_t>(n[1]) - static_cast<uint64_t>(n[0])
+                                   : static_cast<uint64_t>(n[0]) - static_cast<uint64_t>(n[1]);
+    const uint64_t mag = n[2] > 0 ? static_cast<uint64_t>(n[2]) : 0 - static_cast<uint64_t>(n[2]);
+    const uint64_t len = span / mag + (span % mag != 0 ? 1 : 0);
+    size_d = len > static_cast<uint64_t>(INT32_MAX) ? 1e300 : static_cast<double>(len);
   }
-  if (!(integral && out.dtype == ScalarType::Long)) size_d = (d[1] - d[0]) / d[2];
-  if (!(size_d >= -1.0 && size_d <= static_cast<double>(INT32_MAX))) {  // -1 < ceil <= 0 is empty
-    return ctx.fail("end: too many elements between start and end", Error::InvalidArgument);
+  if (!(size_d <= static_cast<double>(INT32_MAX))) {
+    return ctx.fail("end: the range has more than INT32_MAX elements", Error::InvalidArgument);
   }
   int32_t len = size_d <= 0.0 ? 0 : static_cast<int32_t>(size_d);
   if (static_cast<double>(len) < size_d) ++len;  // ceil, without libm

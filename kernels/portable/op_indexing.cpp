@@ -1,4 +1,4 @@
-// Advanced indexing and the gathers along one dim, any real dtype or Bool:
+// Advanced indexing and index_select, any real dtype or Bool (gather: op_scatter.cpp):
 // aten::index.Tensor_out(Tensor self, Tensor?[] indices, *, Tensor(a!) out) -> Tensor(a!)
 //   args: [self, indices, out, return]; out = self[indices].
 // aten::index_put.out(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False, *,
@@ -10,17 +10,15 @@
 //   the same, written into self.
 // aten::index_select.out(Tensor self, int dim, Tensor index, *, Tensor(a!) out) -> Tensor(a!)
 //   args: [self, dim, index, out, return]; index 0-D or 1-D.
-// aten::gather.out(Tensor self, int dim, Tensor index, *, bool sparse_grad=False,
-//     Tensor(a!) out) -> Tensor(a!)    args: [self, dim, index, sparse_grad, out, return]
-//   out[i][j][k] = self[i][index[i][j][k]][k] (dim = 1); out has index's shape.
 //
 // Indices (advanced indexing, PyTorch's rules): Long or Int tensors, None for a whole
 // dimension, Bool masks (a k-D mask covers k dims of self, whose sizes it must match, and
 // stands for the positions of its true elements). The index tensors broadcast together to
 // a shape B. When the indexed dims are adjacent, B replaces them in place; otherwise B comes
-// first. Negative indices count from the end here (not in index_select/gather, as in
-// PyTorch); out-of-range ones fail naming `indices` / `index`. Duplicate positions in
-// index_put without accumulate: the last write wins.
+// first. Negative indices count from the end here (not in index_select, as in PyTorch);
+// out-of-range ones fail naming `indices` / `index`. Duplicate positions in index_put
+// without accumulate: the last write wins. Byte (uint8) masks, deprecated in PyTorch, are
+// not accepted.
 // Every kernel copies contiguous runs as blocks (the dims after the indexed ones), so the
 // row gathers of an embedding-like index are one memcpy per row.
 #include "kernels/portable/util.h"
@@ -78,6 +76,8 @@ Error plan_index(KernelContext& ctx, const Tensor& self, const EValue* indices, 
     if (!e->is_tensor() || e->v.t == nullptr) {
       return ctx.fail("indices: items must be tensors or None", Error::InvalidArgument);
     }
+    // (a 0-dim mask covers no dim, so d alone does not bound the slot count)
+    if (p->nslots >= kMaxTensorDim) return ctx.fail("indices: more index tensors than kMaxTensorDim", Error::NotSupported);
     const Tensor& t = e->to_tensor();
     if (!is_contiguous(t) || t.dim > kMaxTensorDim) return ctx.fail("indices: must be contiguous", Error::NotSupported);
     IndexSlot& s = p->slots[p->nslots];
@@ -225,6 +225,16 @@ void next_coord(int32_t* coord, const int32_t* sizes, int ndim) {
   }
 }
 
+// Copies a block of n elements of esize bytes: a single element (indexing the last dim)
+// without a memcpy call.
+void copy_block(uint8_t* dst, const uint8_t* src, size_t n, size_t esize) {
+  if (n == 1) {
+    copy_element(dst, 0, src, 0, esize);
+  } else {
+    __builtin_memcpy(dst, src, n * esize);
+  }
+}
+
 size_t outer_count(const IndexPlan& p) {
   size_t n = 1;
   for (int k = 0; k < p.outer_ndim; ++k) n *= static_cast<size_t>(p.shape[k]);
@@ -257,8 +267,7 @@ Error index_put_into(KernelContext& ctx, const Tensor& self, const EValue* indic
     size_t off = 0;
     ST_TRY(index_offset(ctx, p, self, coord, &off));
     if (values_full && !accumulate) {
-      __builtin_memcpy(dst + off * esize, static_cast<const uint8_t*>(values.data) + n * p.block * esize,
-                       p.block * esize);
+      copy_block(dst + off * esize, static_cast<const uint8_t*>(values.data) + n * p.block * esize, p.block, esize);
     } else {
       for (size_t j = 0; j < p.block; ++j) {
         if (accumulate) {
@@ -316,8 +325,8 @@ Error index_Tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
   for (size_t n = 0; n < n_outer; ++n) {
     size_t off = 0;
     ST_TRY(index_offset(ctx, p, self, coord, &off));
-    __builtin_memcpy(static_cast<uint8_t*>(out.data) + n * row, static_cast<const uint8_t*>(self.data) + off * esize,
-                     row);
+    copy_block(static_cast<uint8_t*>(out.data) + n * row, static_cast<const uint8_t*>(self.data) + off * esize, p.block,
+               esize);
     next_coord(coord, p.shape, p.outer_ndim);
   }
   return Error::Ok;
@@ -373,63 +382,9 @@ Error index_select_out(KernelContext& ctx, EValue** args, size_t nargs) {
     for (uint32_t i = 0; i < index->numel; ++i) {
       const int64_t pos = index_at(*index, i);
       if (pos < 0 || pos >= n) return ctx.fail("index: out of range for self's dim", Error::InvalidArgument);
-      __builtin_memcpy(dst, src + (o * static_cast<size_t>(n) + static_cast<size_t>(pos)) * row, row);
+      copy_block(dst, src + (o * static_cast<size_t>(n) + static_cast<size_t>(pos)) * row, inner, esize);
       dst += row;
     }
-  }
-  return Error::Ok;
-}
-
-Error gather_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, index, sparse_grad, out, return value"));
-  ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
-  ST_TRY(check_tensor(ctx, args[4], "out: expected a tensor", "out: must be contiguous"));
-  const Tensor& self = args[0]->to_tensor();
-  Tensor& out = args[4]->to_tensor();
-  int dim = 0;
-  ST_TRY(dim_arg(ctx, args[1], self, &dim));
-  Tensor* index = nullptr;
-  ST_TRY(index_tensor_arg(ctx, args[2], &index));
-  if (!args[3]->is_bool()) return ctx.fail("sparse_grad: expected a bool", Error::InvalidArgument);
-  if (out.dtype != self.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
-  if (!is_real_or_bool(self.dtype)) return ctx.fail("self: dtype not supported", Error::NotSupported);
-  // 0-dim tensors count as 1-D of size 1 (PyTorch's rule).
-  const int nd = self.dim == 0 ? 1 : self.dim;
-  if ((index->dim == 0 ? 1 : index->dim) != nd) {
-    return ctx.fail("index: must have as many dims as self", Error::InvalidArgument);
-  }
-  int32_t isizes[kMaxTensorDim];
-  int32_t sstrides[kMaxTensorDim];
-  int32_t ssizes[kMaxTensorDim];
-  for (int d = 0; d < nd; ++d) {
-    isizes[d] = index->dim == 0 ? 1 : index->sizes[d];
-    ssizes[d] = self.dim == 0 ? 1 : self.sizes[d];
-  }
-  for (int d = nd - 1, s = 1; d >= 0; --d) {
-    sstrides[d] = s;
-    s *= ssizes[d];
-  }
-  for (int d = 0; d < nd; ++d) {
-    if (d != dim && isizes[d] > ssizes[d]) return ctx.fail("index: larger than self outside dim", Error::InvalidArgument);
-  }
-  ST_TRY(resize_out(ctx, out, index->sizes, index->dim));
-  if (index->numel == 0) return Error::Ok;
-  const int32_t n = ssizes[dim];
-  const size_t dim_stride = static_cast<size_t>(sstrides[dim]);
-  sstrides[dim] = 0;  // the walk gives the offset of everything but dim
-  StridedIndex it(isizes, sstrides, nd);
-  const size_t esize = element_size(self.dtype);
-  const bool f32 = self.dtype == ScalarType::Float;
-  for (uint32_t i = 0; i < index->numel; ++i) {
-    const int64_t pos = index_at(*index, i);
-    if (pos < 0 || pos >= n) return ctx.fail("index: out of range for self's dim", Error::InvalidArgument);
-    const size_t src = it.offset + static_cast<size_t>(pos) * dim_stride;
-    if (f32) {
-      out.data_as<float>()[i] = self.data_as<float>()[src];
-    } else {
-      copy_element(out.data, i, self.data, src, esize);
-    }
-    it.next();
   }
   return Error::Ok;
 }

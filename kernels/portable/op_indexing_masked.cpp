@@ -45,12 +45,14 @@ Error masked_select_out(KernelContext& ctx, EValue** args, size_t nargs) {
   size_t total = 1;
   for (int d = 0; d < ndim; ++d) total *= static_cast<size_t>(sizes[d]);
   const uint8_t* m = mask.data_as<uint8_t>();
-  int32_t count = 0;
+  uint64_t count = 0;
   {
     StridedIndex mi(mask, sizes, ndim);
     for (size_t i = 0; i < total; ++i, mi.next()) count += m[mi.offset] != 0 ? 1 : 0;
   }
-  ST_TRY(resize_out(ctx, out, &count, 1));
+  if (count > INT32_MAX) return ctx.fail("mask: selects more elements than a tensor can hold", Error::InvalidArgument);
+  const int32_t size = static_cast<int32_t>(count);
+  ST_TRY(resize_out(ctx, out, &size, 1));
   StridedIndex mi(mask, sizes, ndim);
   StridedIndex si(self, sizes, ndim);
   const size_t esize = element_size(self.dtype);
@@ -71,9 +73,10 @@ Error nonzero_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Tensor& out = args[1]->to_tensor();
   if (out.dtype != ScalarType::Long) return ctx.fail("out: must be Long", Error::InvalidArgument);
   if (!is_real_or_bool(self.dtype)) return ctx.fail("self: dtype not supported", Error::NotSupported);
-  int32_t count = 0;
+  uint32_t count = 0;
   for (uint32_t i = 0; i < self.numel; ++i) count += nonzero_at(self, i) ? 1 : 0;
-  const int32_t sizes[2] = {count, static_cast<int32_t>(self.dim)};
+  if (count > INT32_MAX) return ctx.fail("self: has more nonzero elements than a tensor can hold", Error::InvalidArgument);
+  const int32_t sizes[2] = {static_cast<int32_t>(count), static_cast<int32_t>(self.dim)};
   ST_TRY(resize_out(ctx, out, sizes, 2));
   int64_t* o = out.data_as<int64_t>();
   int32_t coord[kMaxTensorDim] = {};

@@ -161,8 +161,9 @@ Error roll_out(KernelContext& ctx, EValue** args, size_t nargs) {
     ndim = 1;
   } else {
     if (shifts.size != dims.size) return ctx.fail("shifts: must have one entry per dim", Error::InvalidArgument);
-    ndim = self->dim == 0 ? 1 : self->dim;
-    for (int d = 0; d < ndim; ++d) sizes[d] = self->dim == 0 ? 1 : self->sizes[d];
+    if (self->dim == 0) return ctx.fail("dims: out of range for a 0-dim self", Error::InvalidArgument);
+    ndim = self->dim;
+    for (int d = 0; d < ndim; ++d) sizes[d] = self->sizes[d];
     for (uint32_t i = 0; i < dims.size; ++i) {
       int d = 0;
       if (!normalize_dim(dims.at(i), self->dim, &d)) return ctx.fail("dims: out of range for self", Error::InvalidArgument);

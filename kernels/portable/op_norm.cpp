@@ -43,7 +43,7 @@ namespace {
 // ---- statistics and affine over strided blocks ---------------------------------
 
 // `blocks` runs of `len` elements of x starting at start, start + stride, ...
-struct Span3 {
+struct Blocks {
   size_t start, blocks, len, stride;
 };
 
@@ -54,7 +54,7 @@ struct Moments {
 
 // Mean and biased variance in double, in two passes (the second sums squared
 // deviations: no cancellation). An empty span gives NaN for both.
-Moments moments(const Tensor& x, const Span3& s) {
+Moments moments(const Tensor& x, const Blocks& s) {
   const bool fast = x.dtype == ScalarType::Float;
   const float* xf = x.data_as<float>();
   double sum = 0.0;
@@ -87,7 +87,7 @@ Moments moments(const Tensor& x, const Span3& s) {
 }
 
 // out = x * scale + shift over the span (same offsets in x and out).
-void affine(const Tensor& x, Tensor& out, const Span3& s, double scale, double shift) {
+void affine(const Tensor& x, Tensor& out, const Blocks& s, double scale, double shift) {
   const bool fast = x.dtype == ScalarType::Float && out.dtype == ScalarType::Float;
   const float sf = static_cast<float>(scale);
   const float hf = static_cast<float>(shift);
@@ -174,7 +174,7 @@ Error batch_norm(KernelContext& ctx, EValue** args, const EValue* rm_v, const EV
   const size_t n = static_cast<size_t>(x.sizes[0]);
   const double count = static_cast<double>(n * inner);
   for (int32_t ch = 0; ch < c; ++ch) {
-    const Span3 s{static_cast<size_t>(ch) * inner, n, inner, static_cast<size_t>(c) * inner};
+    const Blocks s{static_cast<size_t>(ch) * inner, n, inner, static_cast<size_t>(c) * inner};
     double mean, invstd;
     if (training) {
       const Moments m = moments(x, s);
@@ -247,11 +247,11 @@ Error native_group_norm_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(get_int(ctx, args[6], &group, "group: expected an int"));
   double eps = 0;
   ST_TRY(scalar_as_double(ctx, args[7], &eps, "eps: expected a number"));
-  if (x.dim < 2 || x.sizes[0] != n || x.sizes[1] != c || hxw < 0 ||
+  if (x.dim < 2 || x.sizes[0] != n || x.sizes[1] != c || hxw < 0 || hxw > INT32_MAX ||
       static_cast<uint64_t>(n) * static_cast<uint64_t>(c) * static_cast<uint64_t>(hxw) != x.numel) {
     return ctx.fail("input: shape must be [N, C, ...] with N * C * HxW elements", Error::InvalidArgument);
   }
-  if (group <= 0 || c % group != 0) return ctx.fail("group: must be positive and divide C", Error::InvalidArgument);
+  if (group <= 0 || group > INT32_MAX || c % group != 0) return ctx.fail("group: must be positive and divide C", Error::InvalidArgument);
   const Tensor *w, *b;
   const int32_t c32 = static_cast<int32_t>(c);
   ST_TRY(channel_param(ctx, args[1], c32, true, &w, "weight: expected None or a floating 1-D tensor of C"));
@@ -269,14 +269,14 @@ Error native_group_norm_out(KernelContext& ctx, EValue** args, size_t nargs) {
   for (size_t i = 0; i < static_cast<size_t>(n * group); ++i) {
     // A group is cg contiguous channel planes.
     const size_t start = i * cg * plane;
-    const Moments m = moments(x, Span3{start, 1, cg * plane, 0});
+    const Moments m = moments(x, Blocks{start, 1, cg * plane, 0});
     const double rstd = 1.0 / sqrt(m.var + eps);
     store_double(mean_t.data, mean_t.dtype, i, m.mean);
     store_double(rstd_t.data, rstd_t.dtype, i, rstd);
     const size_t ch0 = (i % static_cast<size_t>(group)) * cg;
     for (size_t k = 0; k < cg; ++k) {
       const double scale = param_at(w, ch0 + k, 1.0) * rstd;
-      affine(x, out, Span3{start + k * plane, 1, plane, 0}, scale, param_at(b, ch0 + k, 0.0) - m.mean * scale);
+      affine(x, out, Blocks{start + k * plane, 1, plane, 0}, scale, param_at(b, ch0 + k, 0.0) - m.mean * scale);
     }
   }
   return Error::Ok;

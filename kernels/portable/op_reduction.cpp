@@ -170,6 +170,10 @@ struct LoadInt {
   const Tensor* x;
   int64_t operator()(size_t i) const { return load_int(x->data, x->dtype, i); }
 };
+struct LoadU64 {  // UInt64 above 2^63 must not compare as negative
+  const uint64_t* p;
+  uint64_t operator()(size_t i) const { return p[i]; }
+};
 
 struct Extreme {
   size_t index;   // position in the run
@@ -196,6 +200,7 @@ Extreme find_extreme(Load load, const Reduction& r, size_t base, bool want_max) 
 Extreme extreme_of(const Tensor& x, const Reduction& r, size_t base, bool want_max) {
   if (x.dtype == ScalarType::Float) return find_extreme(LoadFloat{x.data_as<float>()}, r, base, want_max);
   if (is_floating(x.dtype)) return find_extreme(LoadDouble{&x}, r, base, want_max);
+  if (x.dtype == ScalarType::UInt64) return find_extreme(LoadU64{x.data_as<uint64_t>()}, r, base, want_max);
   return find_extreme(LoadInt{&x}, r, base, want_max);
 }
 

@@ -1,4 +1,7 @@
-// Scatters: out = self with some positions overwritten, any real dtype or Bool.
+// Gather and the scatters (out = self with some positions overwritten), any real dtype or Bool.
+// aten::gather.out(Tensor self, int dim, Tensor index, *, bool sparse_grad=False,
+//     Tensor(a!) out) -> Tensor(a!)    args: [self, dim, index, sparse_grad, out, return]
+//   out[i][j][k] = self[i][index[i][j][k]][k] (dim = 1); out has index's shape.
 // aten::scatter.src_out(Tensor self, int dim, Tensor index, Tensor src, *, Tensor(a!) out)
 //   args: [self, dim, index, src, out, return]; out[i][index[i][j][k]][k] = src[i][j][k]
 //   (dim = 1) for every element of index (Long or Int, as many dims as self; no larger than
@@ -49,22 +52,61 @@ void strides_of(const int32_t* sizes, int nd, int32_t* strides) {
   }
 }
 
+// How gather and scatter address self: index (Long or Int, as many dims as self, no larger
+// than self outside dim) walks its own shape; element i sits at self offset
+// walk.offset + index[i] * dim_stride (sstrides has 0 at dim).
+struct DimWalk {
+  const Tensor* index;
+  int nd;
+  int dim;
+  int32_t n;  // self's size along dim
+  size_t dim_stride;
+  int32_t isizes[kMaxTensorDim];
+  int32_t sstrides[kMaxTensorDim];
+};
+
+Error plan_dim_walk(KernelContext& ctx, const Tensor& self, const EValue* dim_arg, const EValue* index_arg,
+                    DimWalk* w) {
+  if (!dim_arg->is_int()) return ctx.fail("dim: expected an int", Error::InvalidArgument);
+  if (!normalize_dim(dim_arg->to_int(), self.dim, &w->dim)) return ctx.fail("dim: out of range for self", Error::InvalidArgument);
+  ST_TRY(check_tensor(ctx, index_arg, "index: expected a tensor", "index: must be contiguous"));
+  const Tensor& index = index_arg->to_tensor();
+  w->index = &index;
+  if (!is_index_dtype(index.dtype)) return ctx.fail("index: must be Long or Int", Error::InvalidArgument);
+  w->nd = self.dim == 0 ? 1 : self.dim;
+  if ((index.dim == 0 ? 1 : index.dim) != w->nd) return ctx.fail("index: must have as many dims as self", Error::InvalidArgument);
+  int32_t ssizes[kMaxTensorDim];
+  dims_of(index, w->isizes);
+  dims_of(self, ssizes);
+  for (int d = 0; d < w->nd; ++d) {
+    if (d != w->dim && w->isizes[d] > ssizes[d]) return ctx.fail("index: larger than self outside dim", Error::InvalidArgument);
+  }
+  strides_of(ssizes, w->nd, w->sstrides);
+  w->n = ssizes[w->dim];
+  w->dim_stride = static_cast<size_t>(w->sstrides[w->dim]);
+  w->sstrides[w->dim] = 0;
+  return Error::Ok;
+}
+
+// Self offset of index element i (it: the walk's StridedIndex at i); fails when out of range.
+Error dim_walk_offset(KernelContext& ctx, const DimWalk& w, const StridedIndex& it, uint32_t i, size_t* offset) {
+  const int64_t pos = index_at(*w.index, i);
+  if (pos < 0 || pos >= w.n) return ctx.fail("index: out of range for self's dim", Error::InvalidArgument);
+  *offset = it.offset + static_cast<size_t>(pos) * w.dim_stride;
+  return Error::Ok;
+}
+
 Error scatter(KernelContext& ctx, EValue** args, size_t nargs, ScatterMode mode) {
   ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, index, src/value, out, return value"));
   ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
-  ST_TRY(check_tensor(ctx, args[2], "index: expected a tensor", "index: must be contiguous"));
   ST_TRY(check_tensor(ctx, args[4], "out: expected a tensor", "out: must be contiguous"));
   const Tensor& self = args[0]->to_tensor();
-  const Tensor& index = args[2]->to_tensor();
   Tensor& out = args[4]->to_tensor();
-  if (!args[1]->is_int()) return ctx.fail("dim: expected an int", Error::InvalidArgument);
-  int dim = 0;
-  if (!normalize_dim(args[1]->to_int(), self.dim, &dim)) return ctx.fail("dim: out of range for self", Error::InvalidArgument);
-  if (!is_index_dtype(index.dtype)) return ctx.fail("index: must be Long or Int", Error::InvalidArgument);
-  const int nd = self.dim == 0 ? 1 : self.dim;
-  if ((index.dim == 0 ? 1 : index.dim) != nd) return ctx.fail("index: must have as many dims as self", Error::InvalidArgument);
+  DimWalk w;
+  ST_TRY(plan_dim_walk(ctx, self, args[1], args[2], &w));
   const Tensor* src = nullptr;
   uint64_t value_bits = 0;  // scatter.value: the value in self's dtype
+  int32_t rstrides[kMaxTensorDim];
   if (mode == ScatterMode::Value) {
     const EValue* v = args[3];
     if (v->is_double()) {
@@ -78,31 +120,21 @@ Error scatter(KernelContext& ctx, EValue** args, size_t nargs, ScatterMode mode)
     ST_TRY(check_tensor(ctx, args[3], "src: expected a tensor", "src: must be contiguous"));
     src = &args[3]->to_tensor();
     if (src->dtype != self.dtype) return ctx.fail("src: dtype must equal self's dtype", Error::InvalidArgument);
-    if ((src->dim == 0 ? 1 : src->dim) != nd) return ctx.fail("src: must have as many dims as self", Error::InvalidArgument);
-  }
-  int32_t isizes[kMaxTensorDim], ssizes[kMaxTensorDim], rsizes[kMaxTensorDim];
-  dims_of(index, isizes);
-  dims_of(self, ssizes);
-  if (src != nullptr) dims_of(*src, rsizes);
-  for (int d = 0; d < nd; ++d) {
-    if (d != dim && isizes[d] > ssizes[d]) return ctx.fail("index: larger than self outside dim", Error::InvalidArgument);
-    if (src != nullptr && isizes[d] > rsizes[d]) return ctx.fail("index: larger than src", Error::InvalidArgument);
+    if ((src->dim == 0 ? 1 : src->dim) != w.nd) return ctx.fail("src: must have as many dims as self", Error::InvalidArgument);
+    int32_t rsizes[kMaxTensorDim];
+    dims_of(*src, rsizes);
+    for (int d = 0; d < w.nd; ++d) {
+      if (w.isizes[d] > rsizes[d]) return ctx.fail("index: larger than src", Error::InvalidArgument);
+    }
+    strides_of(rsizes, w.nd, rstrides);
   }
   ST_TRY(copy_self_to_out(ctx, self, out));
-  if (index.numel == 0) return Error::Ok;
-  int32_t sstrides[kMaxTensorDim], rstrides[kMaxTensorDim];
-  strides_of(ssizes, nd, sstrides);
-  if (src != nullptr) strides_of(rsizes, nd, rstrides);
-  const int32_t n = ssizes[dim];
-  const size_t dim_stride = static_cast<size_t>(sstrides[dim]);
-  sstrides[dim] = 0;  // the walk gives out's offset without dim; index supplies it
-  StridedIndex oi(isizes, sstrides, nd);
-  StridedIndex ri(isizes, src != nullptr ? rstrides : sstrides, nd);
+  StridedIndex oi(w.isizes, w.sstrides, w.nd);
+  StridedIndex ri(w.isizes, src != nullptr ? rstrides : w.sstrides, w.nd);
   const size_t esize = element_size(self.dtype);
-  for (uint32_t i = 0; i < index.numel; ++i) {
-    const int64_t pos = index_at(index, i);
-    if (pos < 0 || pos >= n) return ctx.fail("index: out of range for self's dim", Error::InvalidArgument);
-    const size_t o = oi.offset + static_cast<size_t>(pos) * dim_stride;
+  for (uint32_t i = 0; i < w.index->numel; ++i) {
+    size_t o = 0;
+    ST_TRY(dim_walk_offset(ctx, w, oi, i, &o));
     if (mode == ScatterMode::Value) {
       copy_element(out.data, o, &value_bits, 0, esize);
     } else if (mode == ScatterMode::Add) {
@@ -151,6 +183,34 @@ Error scatter_prologue(KernelContext& ctx, EValue** args, size_t out_i, const Te
 }
 
 }  // namespace
+
+Error gather_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  ST_TRY(check_nargs(ctx, nargs, 6, "expected 6 args: self, dim, index, sparse_grad, out, return value"));
+  ST_TRY(check_tensor(ctx, args[0], "self: expected a tensor", "self: must be contiguous"));
+  ST_TRY(check_tensor(ctx, args[4], "out: expected a tensor", "out: must be contiguous"));
+  const Tensor& self = args[0]->to_tensor();
+  Tensor& out = args[4]->to_tensor();
+  DimWalk w;
+  ST_TRY(plan_dim_walk(ctx, self, args[1], args[2], &w));
+  if (!args[3]->is_bool()) return ctx.fail("sparse_grad: expected a bool", Error::InvalidArgument);
+  if (out.dtype != self.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
+  if (!is_real_or_bool(self.dtype)) return ctx.fail("self: dtype not supported", Error::NotSupported);
+  ST_TRY(resize_out(ctx, out, w.index->sizes, w.index->dim));
+  StridedIndex it(w.isizes, w.sstrides, w.nd);
+  const size_t esize = element_size(self.dtype);
+  const bool f32 = self.dtype == ScalarType::Float;
+  for (uint32_t i = 0; i < w.index->numel; ++i) {
+    size_t src = 0;
+    ST_TRY(dim_walk_offset(ctx, w, it, i, &src));
+    if (f32) {
+      out.data_as<float>()[i] = self.data_as<float>()[src];
+    } else {
+      copy_element(out.data, i, self.data, src, esize);
+    }
+    it.next();
+  }
+  return Error::Ok;
+}
 
 Error scatter_src_out(KernelContext& ctx, EValue** args, size_t nargs) {
   return scatter(ctx, args, nargs, ScatterMode::Src);

@@ -75,6 +75,7 @@ Error dim_arg(KernelContext& ctx, const EValue* v, int ndim, int* dim, const cha
 
 // A TensorList `out` argument whose items are contiguous tensors of self's dtype.
 Error out_list(KernelContext& ctx, const EValue* v, const Tensor& self, TensorListRef* outs) {
+  if (element_size(self.dtype) == 0) return ctx.fail("self: unsupported dtype", Error::NotSupported);
   if (v->tag != Tag::TensorList) return ctx.fail("out: expected a tensor list", Error::InvalidArgument);
   *outs = v->v.tl;
   for (uint32_t i = 0; i < outs->size; ++i) {
@@ -119,21 +120,20 @@ static Error squeeze_copy(KernelContext& ctx, EValue** args, size_t nargs, bool 
   Tensor* x = nullptr;
   Tensor* out = nullptr;
   ST_TRY(self_and_out(ctx, args, 0, 2, &x, &out));
-  bool listed[kMaxTensorDim] = {};
+  bool listed[kMaxTensorDim] = {};  // (a 0-dim self has one pseudo-dim, 0: nothing to drop)
   if (list) {
     if (!args[1]->is_int_list()) return ctx.fail("dim: expected an int list", Error::InvalidArgument);
     const IntListRef dims = args[1]->v.il;
     for (uint32_t i = 0; i < dims.size; ++i) {
       int d = 0;
       if (!normalize_dim(dims.at(i), x->dim, &d)) return ctx.fail("dim: out of range for self", Error::InvalidArgument);
-      if (x->dim == 0) continue;
       if (listed[d]) return ctx.fail("dim: a dim appears more than once", Error::InvalidArgument);
       listed[d] = true;
     }
   } else {
     int d = 0;
     ST_TRY(dim_arg(ctx, args[1], x->dim, &d, "dim: expected an int in range for self"));
-    if (x->dim > 0) listed[d] = true;
+    listed[d] = true;
   }
   int32_t sizes[kMaxTensorDim];
   int n = 0;

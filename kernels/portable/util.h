@@ -190,6 +190,30 @@ Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empt
 }  // namespace native
 }  // namespace slimtorch
 
+// ---- padding, pooling, upsampling, sampling ----
+namespace slimtorch {
+namespace native {
+
+// Element i of a floating tensor as T (the op's math type: float for Float, Half and
+// BFloat16, double for Double). kF32 = the tensor is Float: a direct load/store, the
+// fast path; otherwise through load_double/store_double.
+template <typename T, bool kF32>
+inline T load_as(const void* p, ScalarType t, size_t i) {
+  if (kF32) return static_cast<const float*>(p)[i];
+  return static_cast<T>(load_double(p, t, i));
+}
+template <typename T, bool kF32>
+inline void store_as(void* p, ScalarType t, size_t i, T v) {
+  if (kF32) {
+    static_cast<float*>(p)[i] = static_cast<float>(v);
+  } else {
+    store_double(p, t, i, static_cast<double>(v));
+  }
+}
+
+}  // namespace native
+}  // namespace slimtorch
+
 // ---- indexing and scatter ----
 namespace slimtorch {
 namespace native {

@@ -171,9 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "verifies at load (corrupt weights become an error); upstream ExecuTorch "
                    "still runs the program")
     e.add_argument("--no-fold-constants", action="store_true",
-                   help="keep layout ops on constants (a Linear's weight transpose) as "
-                   "instructions, as upstream ExecuTorch emits them; by default they are "
-                   "evaluated at export, saving the instruction and its planned memory")
+                   help="keep ops whose inputs are all constants (a Linear's weight "
+                   "transpose, attention masks, position ids, weight norm) as instructions, "
+                   "as upstream ExecuTorch emits them; by default they are evaluated at "
+                   "export, saving the instruction and its planned memory (results much "
+                   "larger than their inputs stay instructions)")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")

@@ -103,7 +103,8 @@ def _tensor_bytes(t: torch.Tensor) -> bytes:
 
 # Constant folding (`_Emitter._fold_constant`): a node whose every input is a constant
 # (parameters, buffers the model does not mutate, lifted constants, literal scalars and lists,
-# and results folded before it; a factory op with static sizes has no tensor inputs at all) is
+# and results folded before it; a factory op with static sizes has no tensor inputs at all, and
+# full_like/zeros_like/ones_like of a static-shaped tensor read only its shape) is
 # evaluated at export by running its ATen op in PyTorch, and its result becomes a constant:
 # no instruction runs and no planned memory holds it. Attention masks, position ids (arange),
 # relative-position indices, weight norm of parameters and every Linear's weight transpose
@@ -122,6 +123,11 @@ _NEVER_FOLD = frozenset({
     "randint", "randint_like", "randperm", "normal", "uniform", "exponential", "geometric",
     "log_normal", "cauchy", "multinomial", "poisson", "empty", "empty_like", "empty_strided",
     "new_empty", "new_empty_strided", "_empty_dim_order", "rrelu_with_noise",
+})
+
+# Ops whose first argument is read for its shape and dtype only.
+_SHAPE_ONLY = frozenset({
+    aten.full_like.default, aten.zeros_like.default, aten.ones_like.default,
 })
 
 # Pure views (same elements, same order, a new shape) are emitted as aten::view_copy.out
@@ -278,7 +284,15 @@ class _Emitter:
         results = _static_tensors(node.meta.get("val"))
         if results is None:
             return False
-        inputs = node.all_input_nodes
+        # full_like(x, v) and friends read only x's (static) shape and dtype: x need not be
+        # a constant, a stand-in of its shape serves.
+        shape_only = node.args[0] if node.target in _SHAPE_ONLY else None
+        stand_in = None
+        if isinstance(shape_only, Node):
+            stand_in = _static_tensors(shape_only.meta.get("val"))
+            if stand_in is None:
+                return False
+        inputs = [a for a in node.all_input_nodes if a is not shape_only]
         if not all(isinstance(self.node_values.get(a), int)
                    and self.node_values[a] in self.constant_data for a in inputs):
             return False
@@ -286,9 +300,13 @@ class _Emitter:
         made = sum(_nbytes(r) for r in results)
         if made > FOLD_GROWTH * read and made > FOLD_MIN_BYTES:
             return False  # cheaper to compute on the device than to store
-        args, kwargs = torch.fx.node.map_arg(
-            (node.args, node.kwargs), lambda a: self.constant_data[self.node_values[a]]
-        )
+
+        def constant(a: Node) -> torch.Tensor:
+            if a is shape_only and stand_in is not None:
+                return torch.zeros(stand_in[0].shape, dtype=stand_in[0].dtype)
+            return self.constant_data[self.node_values[a]]
+
+        args, kwargs = torch.fx.node.map_arg((node.args, node.kwargs), constant)
         with torch.no_grad():
             result = node.target(*args, **kwargs)  # type: ignore[operator]
         if isinstance(result, list | tuple):
@@ -367,6 +385,8 @@ class _Emitter:
         if t in ("bool", "SymBool"):
             return self._add(schema.Bool(bool(v)))
         if t == "number":
+            if isinstance(v, Node):  # a SymInt computed on the device (arange(x.shape[0]))
+                return self._int_value(v)
             if isinstance(v, bool):
                 return self._add(schema.Bool(v))
             if isinstance(v, int):

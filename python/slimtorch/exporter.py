@@ -32,6 +32,8 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True) -> EmittedPro
         raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
     _progress("decomposing to core ATen (and to upstream's portable op set)")
     ep = passes.decompose(ep)
+    if fold_constants:
+        passes.share_tied_embeddings(ep)
     _progress("converting to out variants, planning memory")
     emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants)
     n = len(emitted.program.execution_plan[0].chains[0].instructions)

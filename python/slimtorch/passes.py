@@ -123,3 +123,97 @@ def decomposition_table() -> dict[torch._ops.OpOverload, object]:
 def decompose(ep: ExportedProgram) -> ExportedProgram:
     """`ep` in the op set slimtorch emits (see the module doc)."""
     return ep.run_decompositions(decomposition_table())  # type: ignore[arg-type]
+
+
+def _constant_placeholders(ep: ExportedProgram) -> dict[torch.fx.Node, torch.Tensor]:
+    """Placeholder -> tensor, for parameters, lifted constants and buffers never mutated."""
+    from torch.export.graph_signature import InputKind
+
+    mutated = set(ep.graph_signature.buffers_to_mutate.values())
+    placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+    found: dict[torch.fx.Node, torch.Tensor] = {}
+    for node, spec in zip(placeholders, ep.graph_signature.input_specs, strict=True):
+        if spec.kind not in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
+            continue
+        if spec.target in mutated:
+            continue
+        t = ep.state_dict.get(spec.target)  # type: ignore[arg-type]
+        if t is None:
+            t = ep.constants.get(spec.target)  # type: ignore[arg-type,assignment]
+        if isinstance(t, torch.Tensor):
+            found[node] = t
+    return found
+
+
+def _is_transpose_2d(node: torch.fx.Node) -> bool:
+    if node.op != "call_function":
+        return False
+    if node.target == aten.t.default:
+        return True
+    return node.target == aten.permute.default and list(node.args[1]) == [1, 0]  # type: ignore[arg-type]
+
+
+def share_tied_embeddings(ep: ExportedProgram) -> int:
+    """Tied embedding and LM head: store the weight once, transposed.
+
+    The LM head reads W^T (a permute that constant folding turns into a constant of its own)
+    and the embedding reads W, so a tied weight would be stored twice (W and W^T; dedup of
+    identical bytes cannot help: the bytes differ). When a constant 2-D weight is both
+    transposed and read by aten.embedding (indices of static shape), the embedding is
+    rewritten to read the transposed copy: embedding(W, i) ==
+    view(permute(index_select(W^T, 1, view(i, [-1])), [1, 0]), i.shape + [D]). Folding then
+    stores W^T once (both permutes fold to the same bytes) and drops W; the device gathers n
+    columns and transposes an [D, n] result instead of reading rows (small, for n tokens).
+    Mutates `ep`'s graph; returns how many embeddings were rewritten. Only sensible with
+    constant folding on."""
+    constants = _constant_placeholders(ep)
+
+    def key(node: torch.fx.Node) -> tuple[int, tuple[int, ...], torch.dtype]:
+        t = constants[node]
+        return (t.untyped_storage().data_ptr() + t.storage_offset() * t.element_size(),
+                tuple(t.shape), t.dtype)
+
+    transposed = {key(n.args[0]) for n in ep.graph.nodes  # type: ignore[arg-type]
+                  if _is_transpose_2d(n) and n.args[0] in constants}
+    graph = ep.graph
+    rewritten = 0
+    for node in list(graph.nodes):
+        if node.op != "call_function" or node.target != aten.embedding.default:
+            continue
+        weight, indices = node.args[0], node.args[1]
+        if weight not in constants or key(weight) not in transposed:  # type: ignore[arg-type]
+            continue
+        w, idx, out = weight.meta.get("val"), indices.meta.get("val"), node.meta.get("val")  # type: ignore[union-attr]
+        if not all(isinstance(v, torch.Tensor) for v in (w, idx, out)) or w.dim() != 2:
+            continue
+        if any(not isinstance(s, int) for s in (*idx.shape, *out.shape)):
+            continue  # dynamic token count: keep the plain embedding
+        n, d = idx.numel(), w.shape[1]
+
+        def meta(shape: tuple[int, ...] | list[int], dtype: torch.dtype) -> torch.Tensor:
+            return torch.empty(shape, dtype=dtype, device="meta")
+
+        with graph.inserting_before(node):
+            steps = [
+                (aten.permute.default, (weight, [1, 0]), (d, w.shape[0]), w.dtype),
+                (aten.view.default, (indices, [-1]), (n,), idx.dtype),
+                (aten.index_select.default, (None, 1, None), (d, n), w.dtype),
+                (aten.permute.default, (None, [1, 0]), (n, d), w.dtype),
+                (aten.view.default, (None, list(out.shape)), tuple(out.shape), w.dtype),
+            ]
+            made: list[torch.fx.Node] = []
+            for target, args, shape, dtype in steps:
+                if target == aten.index_select.default:
+                    args = (made[0], 1, made[1])
+                elif args[0] is None:
+                    args = (made[-1], *args[1:])
+                new = graph.call_function(target, args)
+                new.meta["val"] = meta(shape, dtype)
+                new.meta["stack_trace"] = node.meta.get("stack_trace")
+                made.append(new)
+        node.replace_all_uses_with(made[-1])
+        graph.erase_node(node)
+        rewritten += 1
+    if rewritten:
+        graph.lint()
+    return rewritten

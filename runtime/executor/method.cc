@@ -12,6 +12,39 @@ namespace {
 
 using namespace schema;  // NOLINT: field numbers only
 
+#if SLIMTORCH_ERROR_MESSAGES == 2
+// "Float, Float, Float" for the tensor arguments of the first KernelCall of operator
+// `op` ("no tensor arguments", or "no call" when no instruction calls it), into buf.
+// Only for the missing-kernel message: runs on that failure path alone.
+void describe_first_call(const Fb& fb, const Fb::Vec& instrs, uint32_t op, const EValue* values,
+                         uint32_t num_values, char* buf, size_t cap) {
+  size_t n = 0;
+  auto put = [&](const char* s) {
+    for (; *s != '\0' && n + 1 < cap; ++s) buf[n++] = *s;
+  };
+  bool found = false;
+  for (uint32_t pc = 0; pc < instrs.len && !found; ++pc) {
+    const Fb::Table ins_t = fb.vec_table(instrs, pc);
+    if (fb.u8(ins_t, kInstrType) != kKernelCall) continue;
+    const Fb::Table a = fb.table(ins_t, kInstrArgs);
+    if (static_cast<uint32_t>(fb.i32(a, 0)) != op) continue;
+    found = true;
+    const Fb::Vec args = fb.vec(a, kCallArgs, 4);
+    bool first = true;
+    for (uint32_t k = 0; k + 1 < args.len; ++k) {  // the return value repeats `out`
+      const uint32_t v = static_cast<uint32_t>(fb.vec_i32(args, k));
+      if (v >= num_values || values[v].tag != Tag::Tensor) continue;
+      if (!first) put(", ");
+      put(scalar_type_name(values[v].v.t->dtype));
+      first = false;
+    }
+    if (first) put("no tensor arguments");
+  }
+  if (!found) put("no call");
+  buf[n] = '\0';
+}
+#endif
+
 // The vectors of a plan init() walks, read once.
 struct PlanVecs {
   Fb::Vec values, buffer_sizes, inputs, outputs, ops, instrs, delegates;
@@ -353,17 +386,34 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     op_names_[i] = full;
     r.op_fns[i] = find_kernel(full, len);  // primitive ops too (runtime/executor/prim_ops.h)
     if (r.op_fns[i] == nullptr) {
+#if SLIMTORCH_ERROR_MESSAGES == 2
+      // Text builds say which dtypes the program calls it with (its first call's tensor
+      // arguments, in order: the kernel key a manifest and catalog would need).
+      char dtypes[120];
+      describe_first_call(fb, pv.instrs, i, values_, num_values_, dtypes, sizeof(dtypes));
+      ST_FAIL(Error::MissingKernel, "no kernel for operator '{s}' (called with {s})", full, dtypes);
+#else
       ST_FAIL(Error::MissingKernel, "no kernel for operator '{s}'", full);
+#endif
       ++missing;
     }
   }
   if (missing > 0) {  // each one was logged above; the error names the first
     for (uint32_t i = 0; i < ops.len; ++i) {
       if (r.op_fns[i] == nullptr) {
+#if SLIMTORCH_ERROR_MESSAGES == 2
+        char dtypes[120];
+        describe_first_call(fb, pv.instrs, i, values_, num_values_, dtypes, sizeof(dtypes));
+        return ST_FAIL(Error::MissingKernel,
+                       "{} operator(s) have no kernel in this build's registry, the first '{s}' (called with {s}; "
+                       "add them to the model's manifest / kernel catalog)",
+                       missing, op_names_[i], dtypes);
+#else
         return ST_FAIL(Error::MissingKernel,
                        "{} operator(s) have no kernel in this build's registry, the first '{s}' (add them to the "
                        "model's manifest / kernel catalog)",
                        missing, op_names_[i]);
+#endif
       }
     }
   }

@@ -179,6 +179,9 @@ void test_missing_kernel_and_kernel_failure() {
   s.op_name = "aten::sub";
   CHECK_EQ(setup(s, &p, &m), Error::MissingKernel);
   CHECK(message_has("'aten::sub.out'"));
+#if SLIMTORCH_ERROR_MESSAGES == 2
+  CHECK(message_has("called with Float, Float"));  // the first call's tensor dtypes
+#endif
   s.op_name = "test::fail";
   Method m2;
   CHECK_EQ(setup(s, &p, &m2), Error::Ok);
@@ -338,6 +341,58 @@ void test_prim_ops() {
   CHECK_EQ(r.v.i, 3);
   dim = int_value(2);
   CHECK_EQ(call_prim("aten::sym_size.int", &tv, &dim, &r), Error::InvalidArgument);
+
+  // sym_stride of a [2, 3] row-major tensor: dim 0 -> 3, dim 1 -> 1; channels-last style
+  // dim order [1, 0] -> dim 0 -> 1.
+  EValue d0 = int_value(0);
+  CHECK_EQ(call_prim("aten::sym_stride.int", &tv, &d0, &r), Error::Ok);
+  CHECK_EQ(r.v.i, 3);
+  uint8_t swapped[2] = {1, 0};
+  t.dim_order = swapped;
+  CHECK_EQ(call_prim("aten::sym_stride.int", &tv, &d0, &r), Error::Ok);
+  CHECK_EQ(r.v.i, 1);
+  t.dim_order = order;
+
+  // _local_scalar_dense (x.item()) of a one-element Long and Float tensor.
+  int64_t one_long = -42;
+  int32_t one_size[1] = {1};
+  Tensor s1;
+  s1.sizes = one_size;
+  s1.dim_order = order;
+  s1.dim = 1;
+  s1.numel = 1;
+  s1.dtype = ScalarType::Long;
+  s1.data = &one_long;
+  EValue sv;
+  sv.tag = Tag::Tensor;
+  sv.v.t = &s1;
+  CHECK_EQ(call_prim("aten::_local_scalar_dense", &sv, nullptr, &r), Error::Ok);
+  CHECK_EQ(r.v.i, -42);
+  float one_float = 2.5f;
+  s1.dtype = ScalarType::Float;
+  s1.data = &one_float;
+  EValue dv;
+  dv.tag = Tag::Double;
+  CHECK_EQ(call_prim("aten::_local_scalar_dense", &sv, nullptr, &dv), Error::Ok);
+  CHECK(dv.v.d == 2.5);
+  CHECK_EQ(call_prim("aten::_local_scalar_dense", &tv, nullptr, &r), Error::InvalidArgument);  // 6 elements
+
+  // sym_ite(b, t, f)
+  {
+    KernelFn ite = find_prim_op("executorch_prim::sym_ite.Scalar", 31);
+    CHECK(ite != nullptr);
+    EValue yes;
+    yes.tag = Tag::Bool;
+    yes.v.b = false;
+    EValue tv2 = int_value(5), fv = int_value(9), out = int_value(0);
+    EValue* args[4] = {&yes, &tv2, &fv, &out};
+    KernelContext ctx;
+    CHECK_EQ(ite(ctx, args, 4), Error::Ok);
+    CHECK_EQ(out.v.i, 9);
+    yes.v.b = true;
+    CHECK_EQ(ite(ctx, args, 4), Error::Ok);
+    CHECK_EQ(out.v.i, 5);
+  }
 }
 
 // Corrupted programs that still pass verification must init and run without

@@ -149,18 +149,27 @@ Error unary(KernelContext& ctx, EValue** args, size_t nargs) {
   return Error::Internal;
 }
 
-// aten::sym_size.int(Tensor self, int dim) -> SymInt
-Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs) {
+// The (Tensor self, int dim) arguments of sym_size / sym_stride, dim normalised.
+Error tensor_and_dim(KernelContext& ctx, EValue** args, size_t nargs, const Tensor** t, int* dim) {
   if (nargs != 3 || !args[0]->is_tensor() || !args[1]->is_int()) {
     return ctx.fail("expected (Tensor self, int dim) -> int");
   }
-  const Tensor& t = args[0]->to_tensor();
+  *t = &args[0]->to_tensor();
   int64_t d = args[1]->to_int();
-  d = d < 0 ? d + t.dim : d;
-  if (d < 0 || d >= t.dim) {
+  d = d < 0 ? d + (*t)->dim : d;
+  if (d < 0 || d >= (*t)->dim) {
     return ctx.fail("dim out of range", Error::InvalidArgument);
   }
-  return store(ctx, *args[2], Num{true, t.sizes[d], 0.0});
+  *dim = static_cast<int>(d);
+  return Error::Ok;
+}
+
+// aten::sym_size.int(Tensor self, int dim) -> SymInt
+Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs) {
+  const Tensor* t = nullptr;
+  int d = 0;
+  const Error e = tensor_and_dim(ctx, args, nargs, &t, &d);
+  return e != Error::Ok ? e : store(ctx, *args[2], Num{true, t->sizes[d], 0.0});
 }
 
 // aten::sym_numel(Tensor self) -> SymInt
@@ -169,6 +178,59 @@ Error sym_numel(KernelContext& ctx, EValue** args, size_t nargs) {
     return ctx.fail("expected (Tensor self) -> int");
   }
   return store(ctx, *args[1], Num{true, args[0]->to_tensor().numel, 0.0});
+}
+
+// aten::sym_stride.int(Tensor self, int dim) -> SymInt: the element stride of `dim` in the
+// tensor's dim order (the product of the sizes of the dims laid out inside it).
+Error sym_stride_int(KernelContext& ctx, EValue** args, size_t nargs) {
+  const Tensor* t = nullptr;
+  int d = 0;
+  const Error e = tensor_and_dim(ctx, args, nargs, &t, &d);
+  if (e != Error::Ok) {
+    return e;
+  }
+  int64_t stride = 1;
+  for (int k = t->dim - 1; k >= 0 && t->dim_order[k] != d; --k) {
+    stride *= t->sizes[t->dim_order[k]];
+  }
+  return store(ctx, *args[2], Num{true, stride, 0.0});
+}
+
+// aten::_local_scalar_dense(Tensor self) -> Scalar: the value of a one-element tensor
+// (`x.item()`), stored as the type the return value was declared with.
+Error local_scalar_dense(KernelContext& ctx, EValue** args, size_t nargs) {
+  if (nargs != 2 || !args[0]->is_tensor()) {
+    return ctx.fail("expected (Tensor self) -> Scalar");
+  }
+  const Tensor& t = args[0]->to_tensor();
+  if (t.numel != 1 || t.data == nullptr) {
+    return ctx.fail("self: must have exactly one element", Error::InvalidArgument);
+  }
+  Num n{true, 0, 0.0};
+  switch (t.dtype) {
+    case ScalarType::Bool:
+    case ScalarType::Byte: n.i = *static_cast<const uint8_t*>(t.data); break;
+    case ScalarType::Char: n.i = *static_cast<const int8_t*>(t.data); break;
+    case ScalarType::Short: n.i = *static_cast<const int16_t*>(t.data); break;
+    case ScalarType::Int: n.i = *static_cast<const int32_t*>(t.data); break;
+    case ScalarType::Long: n.i = *static_cast<const int64_t*>(t.data); break;
+    case ScalarType::Float: n = Num{false, 0, *static_cast<const float*>(t.data)}; break;
+    case ScalarType::Double: n = Num{false, 0, *static_cast<const double*>(t.data)}; break;
+    default: return ctx.fail("self: dtype not supported (integer, Bool, Float or Double)", Error::NotSupported);
+  }
+  if (!n.is_int && args[1]->tag == Tag::Int && !(n.d > -9.2e18 && n.d < 9.2e18)) {
+    return ctx.fail("self: value out of int64 range", Error::InvalidArgument);
+  }
+  return store(ctx, *args[1], n);
+}
+
+// executorch_prim::sym_ite.Scalar(Scalar b, Scalar t, Scalar f) -> Scalar: b ? t : f.
+Error sym_ite(KernelContext& ctx, EValue** args, size_t nargs) {
+  Num b, t, f;
+  if (nargs != 4 || !to_num(*args[0], &b) || !to_num(*args[1], &t) || !to_num(*args[2], &f)) {
+    return ctx.fail("expected (Scalar b, Scalar t, Scalar f) -> Scalar");
+  }
+  return store(ctx, *args[3], as_double(b) != 0.0 ? t : f);
 }
 
 // executorch_prim::et_copy_index.tensor(Tensor(a!) copy_to, Tensor copy_from, int index)
@@ -251,6 +313,11 @@ Error et_view(KernelContext& ctx, EValue** args, size_t nargs) {
 namespace prim {
 Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::sym_size_int(ctx, args, nargs); }
 Error sym_numel(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::sym_numel(ctx, args, nargs); }
+Error sym_stride_int(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::sym_stride_int(ctx, args, nargs); }
+Error local_scalar_dense(KernelContext& ctx, EValue** args, size_t nargs) {
+  return slimtorch::local_scalar_dense(ctx, args, nargs);
+}
+Error sym_ite_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::sym_ite(ctx, args, nargs); }
 Error add_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Add>(ctx, args, nargs); }
 Error sub_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Sub>(ctx, args, nargs); }
 Error mul_Scalar(KernelContext& ctx, EValue** args, size_t nargs) { return slimtorch::binary<Op::Mul>(ctx, args, nargs); }
@@ -287,6 +354,9 @@ struct PrimEntry {
 const PrimEntry kPrimOps[] = {
     {"aten::sym_size.int", prim::sym_size_int},
     {"aten::sym_numel", prim::sym_numel},
+    {"aten::sym_stride.int", prim::sym_stride_int},
+    {"aten::_local_scalar_dense", prim::local_scalar_dense},
+    {"executorch_prim::sym_ite.Scalar", prim::sym_ite_Scalar},
     {"executorch_prim::add.Scalar", prim::add_Scalar},
     {"executorch_prim::sub.Scalar", prim::sub_Scalar},
     {"executorch_prim::mul.Scalar", prim::mul_Scalar},

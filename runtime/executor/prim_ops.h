@@ -16,6 +16,9 @@ namespace slimtorch {
 namespace prim {
 Error sym_size_int(KernelContext& ctx, EValue** args, size_t nargs);
 Error sym_numel(KernelContext& ctx, EValue** args, size_t nargs);
+Error sym_stride_int(KernelContext& ctx, EValue** args, size_t nargs);
+Error local_scalar_dense(KernelContext& ctx, EValue** args, size_t nargs);
+Error sym_ite_Scalar(KernelContext& ctx, EValue** args, size_t nargs);
 Error add_Scalar(KernelContext& ctx, EValue** args, size_t nargs);
 Error sub_Scalar(KernelContext& ctx, EValue** args, size_t nargs);
 Error mul_Scalar(KernelContext& ctx, EValue** args, size_t nargs);

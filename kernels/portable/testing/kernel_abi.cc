@@ -30,6 +30,7 @@ enum ArgKind : int32_t {
   kString = 7,         // data: chars, ndim: length
   kTensorList = 8,     // list: indices of Tensor args (hidden or not), ndim: count
   kOptTensorList = 9,  // Tensor?[]: `list` holds indices of Tensor args (hidden or not), -1 for None
+  kDoubleList = 10,    // float[]: data: ndim doubles
 };
 
 }  // namespace
@@ -46,7 +47,7 @@ struct StTestArg {
   int32_t* sizes;      // Tensor: ndim sizes (rewritten on resize)
   int64_t* list;       // IntList: ndim values; OptTensorList: ndim arg indices (-1 = None)
   uint8_t* dim_order;  // Tensor: ndim entries, or null for contiguous
-  void* data;          // Tensor: element data; String: characters
+  void* data;          // Tensor: element data; String: characters; DoubleList: doubles
   uint64_t capacity_bytes;  // Tensor: bytes available at data
   int32_t hidden;      // Tensor: 1 = only an item of a TensorList, not passed to the kernel itself
 };
@@ -144,6 +145,12 @@ int st_test_call(const char* op, StTestArg* args, int nargs, char* msg, int msg_
         v.tag = Tag::OptionalTensorList;
         v.v.tl.items = item_ptrs[a];
         v.v.tl.size = static_cast<uint32_t>(s.ndim);
+        break;
+      case kDoubleList:
+        if (s.ndim < 0) return -2;
+        v.tag = Tag::DoubleList;
+        v.v.dl.bytes = static_cast<const uint8_t*>(s.data);
+        v.v.dl.size = static_cast<uint32_t>(s.ndim);
         break;
       default:
         return -2;

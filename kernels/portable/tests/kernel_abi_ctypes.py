@@ -73,7 +73,8 @@ class StTestArg(ctypes.Structure):
     KIND_STRING,
     KIND_TENSOR_LIST,
     KIND_OPT_TENSOR_LIST,
-) = range(10)
+    KIND_DOUBLE_LIST,
+) = range(11)
 
 
 @dataclass
@@ -81,6 +82,13 @@ class IntList:
     """An int[] / SymInt[] argument (a Python list would be ambiguous)."""
 
     values: list[int]
+
+
+@dataclass
+class DoubleList:
+    """A float[] argument (upsample's scale_factors)."""
+
+    values: list[float]
 
 
 @dataclass
@@ -220,6 +228,11 @@ class KernelLib:
                 values = (ctypes.c_int64 * max(1, len(arg.indices)))(*arg.indices)
                 keep.append(values)
                 s.kind, s.ndim, s.list = KIND_TENSOR_LIST, len(arg.indices), values
+            elif isinstance(arg, DoubleList):
+                doubles = (ctypes.c_double * max(1, len(arg.values)))(*arg.values)
+                keep.append(doubles)
+                s.kind, s.ndim = KIND_DOUBLE_LIST, len(arg.values)
+                s.data = ctypes.addressof(doubles)
             elif isinstance(arg, IntList):
                 values = (ctypes.c_int64 * max(1, len(arg.values)))(*arg.values)
                 keep.append(values)

@@ -149,8 +149,8 @@ def test_copy_in_place_writes_self(lib: KernelLib, dtype: type) -> None:  # noqa
          "appears twice"),
         ("aten::index_put.out", [np.zeros((4,), np.float32), [np.asarray([4], np.int64)],
                                  np.zeros((1,), np.float32), False], "out of range"),
-        ("aten::index_put.out", [np.zeros((4,), np.float32), [np.asarray([True] * 4)],
-                                 np.zeros((4,), np.float32), False], "boolean masks"),
+        ("aten::index_put.out", [np.zeros((4,), np.float32), [np.asarray([True] * 3)],
+                                 np.zeros((4,), np.float32), False], "boolean mask's shape"),
         ("aten::select_copy.int_out", [np.zeros((3,), np.float32), 0, 3], "index: out of range"),
     ],
 )

@@ -322,19 +322,24 @@ def opt(a: np.ndarray | None) -> torch.Tensor | None:
     return None if a is None else t(a)
 
 
+def norm_tol(dtype: type) -> tuple[float, float]:
+    return (1e-2, 1e-2) if np.dtype(dtype) == np.float16 else (1e-4, 1e-5)
+
+
 def gen_group_norm(rng: np.random.Generator) -> Iterator[Case]:
     op = "aten::native_group_norm.out"
     for shape, group in [((2, 6, 5), 3), ((1, 4, 2, 3), 2), ((3, 8), 4), ((2, 4, 1, 1), 1),
                          ((2, 6, 4), 6), ((1, 32, 16, 16), 8), ((0, 4, 3), 2)]:
         n, c = shape[0], shape[1]
         hxw = int(np.prod(shape[2:], dtype=np.int64))
-        for dtype in (np.float32, np.float64):
+        for dtype in (np.float32, np.float64, np.float16):
+            rtol, atol = norm_tol(dtype)
             x = np.asarray(rand(rng, shape, dtype) * 3 + 1, dtype)
             for affine in (True, False):
                 w = rand(rng, (c,), dtype) if affine else None
                 b = rand(rng, (c,), dtype) if affine else None
                 ref = aten.native_group_norm(t(x), opt(w), opt(b), n, c, hxw, group, 1e-5)
-                yield Case(op, [x, w, b, n, c, hxw, group, 1e-5], tuple(ref), 1e-4, 1e-5,
+                yield Case(op, [x, w, b, n, c, hxw, group, 1e-5], tuple(ref), rtol, atol,
                            "multi")
 
 
@@ -354,19 +359,29 @@ def gen_batch_norm_legit(rng: np.random.Generator) -> Iterator[Case]:
                         t(x), opt(w), opt(b), t(rm.copy()), t(rv.copy()), training, 0.1, 1e-5)
                     yield Case(op, [x, w, b, rm, rv, training, 0.1, 1e-5], tuple(ref), 1e-4,
                                1e-5, "multi")
+        # Half input with Half or Float running statistics (save_mean/invstd follow them)
+        xh = np.asarray(rand(rng, shape, np.float16) * 2 + 1, np.float16)
+        for stat_dtype in (np.float16, np.float32):
+            for training in (True, False):
+                rm = rand(rng, (c,), stat_dtype)
+                rv = np.asarray(np.abs(rand(rng, (c,), stat_dtype)) + 0.5, stat_dtype)
+                ref = aten._native_batch_norm_legit(
+                    t(xh), None, None, t(rm.copy()), t(rv.copy()), training, 0.1, 1e-5)
+                yield Case(op, [xh, None, None, rm, rv, training, 0.1, 1e-5], tuple(ref), 1e-2,
+                           1e-2, "multi")
 
 
 def gen_batch_norm_no_stats(rng: np.random.Generator) -> Iterator[Case]:
     op = "aten::_native_batch_norm_legit.no_stats_out"
     for shape in [(2, 3, 4, 5), (4, 6), (2, 3, 7), (3, 2, 1)]:
         c = shape[1]
-        for dtype in (np.float32, np.float64):
+        for dtype in (np.float32, np.float64, np.float16):
             x = np.asarray(rand(rng, shape, dtype) * 2 + 1, dtype)
             for affine in (True, False):
                 w = rand(rng, (c,), dtype) if affine else None
                 b = rand(rng, (c,), dtype) if affine else None
                 ref = aten._native_batch_norm_legit(t(x), opt(w), opt(b), True, 0.1, 1e-5)
-                yield Case(op, [x, w, b, True, 0.1, 1e-5], tuple(ref), 1e-4, 1e-5, "multi")
+                yield Case(op, [x, w, b, True, 0.1, 1e-5], tuple(ref), *norm_tol(dtype), "multi")
 
 
 def gen_dropout(rng: np.random.Generator) -> Iterator[Case]:
@@ -559,6 +574,12 @@ BAD: list[tuple[str, list[object], list[tuple[type, tuple[int, ...]]], str]] = [
     ("aten::native_group_norm.out",
      [np.zeros((2, 6, 5), F32), np.zeros((5,), F32), None, 2, 6, 5, 3, 1e-5],
      [(F32, (2, 6, 5)), (F32, (2, 3)), (F32, (2, 3))], "weight:"),
+    ("aten::native_group_norm.out", [np.zeros((1, 0, 3), F32), None, None, 1, 0, 3, 2**31, 1e-5],
+     [(F32, (1, 0, 3)), (F32, (1, 1)), (F32, (1, 1))], "group: must be positive"),
+    # N * C * HxW wraps around to numel in 64 bits: still rejected
+    ("aten::native_group_norm.out", [np.zeros((4, 1), F32), None, None, 4, 1, 2**62 + 1, 1,
+                                     1e-5], [(F32, (4, 1)), (F32, (4, 1)), (F32, (4, 1))],
+     "input: shape must be"),
     ("aten::_native_batch_norm_legit.out",
      [np.zeros((2, 3, 4), F32), None, None, np.zeros((2,), F32), np.zeros((3,), F32), True,
       0.1, 1e-5], [(F32, (2, 3, 4)), (F32, (3,)), (F32, (3,))], "running_mean:"),
@@ -602,3 +623,38 @@ def test_rejects_bad_arguments(lib: KernelLib, op: str, args: list[object],  # n
 def test_wrong_nargs_is_rejected(lib: KernelLib, op: str) -> None:  # noqa: F811
     err, msg, _ = lib.call(op, [Z23])
     assert err != 0 and msg.startswith("expected"), msg
+
+
+SUBSTITUTES: list[object] = [None, 3, -1, 2.5, True, IntList([0]), IntList([]),
+                             np.zeros((2,), np.int8), np.zeros((), F32), np.zeros((0, 3), F32)]
+
+
+@pytest.mark.parametrize("op", sorted(GENERATORS))
+def test_wrong_arguments_never_crash(lib: KernelLib, op: str) -> None:  # noqa: F811
+    """Every schema argument of a valid call replaced by values of other kinds, dtypes and
+    shapes: the kernel returns (an error, or a result for values it accepts), never crashes;
+    errors carry a message."""
+    case = next(GENERATORS[op](np.random.default_rng(0)))
+    expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+    n = len(case.inputs)
+    for i in range(n):
+        for sub in SUBSTITUTES:
+            inputs = [*case.inputs]
+            inputs[i] = sub
+            outs: list[object] = [Out(e.numpy().dtype, tuple(e.shape), dynamic=True,
+                                      capacity_elems=int(e.numel()) + 64) for e in expected]
+            ret: object = (("alias", n) if len(outs) == 1
+                           else TensorListArg(list(range(n, n + len(outs)))))
+            err, msg, _ = lib.call(op, [*inputs, *outs, ret])
+            assert err == 0 or msg, (op, i, sub)
+    # outs of other dtypes, static with another shape, or dynamic with room for one element
+    for j, e in enumerate(expected):
+        shape = tuple(e.shape)
+        for bad in [Out(np.dtype(d), shape) for d in (np.int8, np.float64, np.bool_, np.int64)] + [
+                Out(e.numpy().dtype, tuple(s + 1 for s in shape)),
+                Out(e.numpy().dtype, tuple(1 for _ in shape), dynamic=True, capacity_elems=1)]:
+            outs = [Out(x.numpy().dtype, tuple(x.shape)) for x in expected]
+            outs[j] = bad
+            ret = ("alias", n) if len(outs) == 1 else TensorListArg(list(range(n, n + len(outs))))
+            err, msg, _ = lib.call(op, [*case.inputs, *outs, ret])
+            assert err == 0 or msg, (op, j, bad)

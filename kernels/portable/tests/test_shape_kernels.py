@@ -294,10 +294,16 @@ def gen_arange_start(rng: np.random.Generator) -> Iterator[Case]:
         ]
         if floating:
             cases += [(1, 0.1, -0.3), (0, 1, 0.1), (-1.0, 1.0, 0.25), (0, 2.5, 0.5),
-                      (1e-3, 2e-3, 1e-4), (0.0, -0.0, -1.0)]
+                      (1e-3, 2e-3, 1e-4), (0.0, -0.0, -1.0), (0, 5, float("inf")),
+                      (0, -5, float("-inf"))]
         for start, end, step in cases:
             ref = aten.arange.start_out(start, end, step, out=torch.empty(0, dtype=dt))
             yield Case(op, [start, end, step], ref, tol, tol)
+    for dtype in (np.int32, np.int16, np.uint8):  # a step that truncates to 0: repeated starts
+        for start, end, step in [(0, 1, 0.5), (0.9, 0.1, -0.5), (-0.5, 0.5, 1), (2.5, 0.2, -1)]:
+            ref = aten.arange.start_out(start, end, step,
+                                        out=torch.empty(0, dtype=TORCH_DTYPE[np.dtype(dtype)]))
+            yield Case(op, [start, end, step], ref)
     ref = aten.arange.start_out(250, 260, 1, out=torch.empty(0, dtype=torch.uint8))
     yield Case(op, [250, 260, 1], ref)  # wraps past 255
     ref = aten.arange.start_out(2**40, 2**40 + 6, 2, out=torch.empty(0, dtype=torch.int64))
@@ -378,6 +384,8 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
     ("aten::squeeze_copy.dim_out", [F32, 2], np.dtype(np.float32), INVALID_ARGUMENT, "dim"),
     ("aten::squeeze_copy.dims_out", [F32, IntList([0, -2])], np.dtype(np.float32),
      INVALID_ARGUMENT, "dim: a dim appears more than once"),
+    ("aten::squeeze_copy.dims_out", [np.zeros((), np.float32), IntList([0, -1])],
+     np.dtype(np.float32), INVALID_ARGUMENT, "dim: a dim appears more than once"),
     ("aten::squeeze_copy.dims_out", [F32, IntList([5])], np.dtype(np.float32), INVALID_ARGUMENT,
      "dim: out of range"),
     ("aten::unsqueeze_copy.out", [F32, 4], np.dtype(np.float32), INVALID_ARGUMENT, "dim"),
@@ -449,7 +457,11 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
     ("aten::arange.out", [5], np.dtype(np.bool_), NOT_SUPPORTED, "out: arange does not support"),
     ("aten::arange.out", [float("inf")], np.dtype(np.float32), INVALID_ARGUMENT, "end"),
     ("aten::arange.out", [-3], np.dtype(np.int64), INVALID_ARGUMENT, "step: sign"),
-    ("aten::arange.out", [2**40], np.dtype(np.int32), INVALID_ARGUMENT, "end: too many"),
+    ("aten::arange.out", [2**40], np.dtype(np.int32), INVALID_ARGUMENT, "end: the range has"),
+    ("aten::arange.start_out", [0.5, -0.5, 1], np.dtype(np.int32), INVALID_ARGUMENT,
+     "step: sign"),  # checked on the doubles, not on the truncated 0 and 0
+    ("aten::arange.start_out", [0, 5, -0.5], np.dtype(np.int32), INVALID_ARGUMENT,
+     "step: sign"),
     ("aten::arange.start_out", [0, 10, 0], np.dtype(np.float32), INVALID_ARGUMENT,
      "step: must be nonzero"),
     ("aten::arange.start_out", [0, 1, 0.5], np.dtype(np.int64), INVALID_ARGUMENT,
@@ -458,6 +470,11 @@ BAD_ARGUMENTS: list[tuple[str, list[object], np.dtype, int, str]] = [
      "step: sign"),
     ("aten::arange.start_out", [float("nan"), 10, 1], np.dtype(np.float64), INVALID_ARGUMENT,
      "start"),
+    ("aten::arange.start_out", [0, 10, float("nan")], np.dtype(np.float32), INVALID_ARGUMENT,
+     "step: must be nonzero"),
+    ("aten::arange.start_out", [0, 10, float("inf")], np.dtype(np.int64), INVALID_ARGUMENT,
+     "step: expected a number that fits"),
+    ("aten::arange.start_out", [0, 1e39, 1], np.dtype(np.float16), INVALID_ARGUMENT, "end"),
     ("aten::arange.start_out", [0, 10, IntList([1])], np.dtype(np.float32), INVALID_ARGUMENT,
      "step"),
 ]
@@ -524,3 +541,33 @@ def test_stack_rejects_bad_tensors(lib: KernelLib) -> None:  # noqa: F811
     for args, needle in cases:
         err, msg, _ = lib.call("aten::stack.out", [*args, out, ("alias", len(args))])
         assert err != 0 and needle in msg, (needle, msg)
+
+
+def first_call(op: str) -> list[object]:
+    """The argument list of op's first generated case, with a dynamic out (or outs)."""
+    case = next(iter(GENERATORS[op](np.random.default_rng(0))))
+    expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+    outs = [make_out(e.numpy(), dynamic=True) for e in expected]
+    n = len(case.inputs)
+    if case.outs == "list":
+        idx = list(range(n, n + len(outs)))
+        return [*case.inputs, *(Hidden(o) for o in outs), TensorListArg(idx), TensorListArg(idx)]
+    return [*case.inputs, outs[0], ("alias", n)]
+
+
+@pytest.mark.parametrize("op", sorted(GENERATORS))
+def test_wrong_tags_and_counts_fail_cleanly(lib: KernelLib, op: str) -> None:  # noqa: F811
+    """Every argument replaced by a value of another kind, and one argument too few: the
+    kernel returns (an error, or Ok when the replacement happens to be valid), never crashes."""
+    args = first_call(op)
+    err, msg, _ = lib.call(op, args[:-1])
+    assert err == INVALID_ARGUMENT and "args" in msg, msg
+    others: list[object] = [None, 7, -1, 2.5, True, IntList([1, 2]), np.zeros((2, 2), np.float32),
+                            np.zeros((), np.int64)]
+    for i, arg in enumerate(args[:-1]):
+        if isinstance(arg, (Hidden, TensorListArg)):
+            continue
+        for other in others:
+            err, msg, _ = lib.call(op, [*args[:i], other, *args[i + 1:]])
+            assert err in (0, INVALID_ARGUMENT, NOT_SUPPORTED, 6), (i, other, err, msg)
+            assert err == 0 or ":" in msg, (i, other, msg)  # "argname: what is wrong"
