@@ -26,3 +26,7 @@ def model() -> torch.nn.Module:
 
 def example_inputs() -> tuple[torch.Tensor, ...]:
     return (tokens(VOCAB, LENGTH),)
+
+
+def test_inputs() -> list[tuple[torch.Tensor, ...]]:
+    return [(tokens(VOCAB, LENGTH, seed=3),)]

@@ -30,3 +30,9 @@ def model() -> torch.nn.Module:
 
 def example_inputs() -> tuple[torch.Tensor, ...]:
     return (tokens(VOCAB, LENGTH), padding_mask(LENGTH, 8), tokens(VOCAB, DECODED, seed=2))
+
+
+def test_inputs() -> list[tuple[torch.Tensor, ...]]:
+    """Other tokens, and a mask with more padding: the mask is an input, not a constant."""
+    return [(tokens(VOCAB, LENGTH, seed=3), padding_mask(LENGTH, 4),
+             tokens(VOCAB, DECODED, seed=4))]

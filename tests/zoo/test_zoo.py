@@ -1,7 +1,8 @@
 """The model zoo: torchvision, timm and transformers models (random weights, small inputs) through
 slimtorch and upstream ExecuTorch 1.5.1, every way round, against PyTorch eager.
 
-For each model file of tests/zoo (model-file contract: model(), example_inputs()):
+For each model file of tests/zoo (model-file contract: model(), example_inputs(), and
+test_inputs() for more cases, e.g. another padding mask), on every case:
   (a) slimtorch's program on slimtorch's host runner //app:pte_runner;
   (b) slimtorch's program on upstream's runtime (its Python binding, portable kernels);
   (c) upstream's program (its default torch.export -> to_edge -> to_executorch flow) on
@@ -71,9 +72,12 @@ class ZooModel:
         self.name = name
         self.work = work
         self.loaded: LoadedModel = load_model_file(str(ZOO / f"{name}.py"))
+        self.cases = [self.loaded.example_inputs, *self.loaded.test_inputs]
+        self.expected: list[list[torch.Tensor]] = []
         with torch.no_grad():
-            out = self.loaded.module(*self.loaded.example_inputs)
-        self.expected = [out] if isinstance(out, torch.Tensor) else list(out)
+            for inputs in self.cases:
+                out = self.loaded.module(*inputs)
+                self.expected.append([out] if isinstance(out, torch.Tensor) else list(out))
         self._made: dict[str, Path | BaseException] = {}
 
     def _once(self, key: str, make: Callable[[], bytes]) -> Path:
@@ -106,13 +110,23 @@ class ZooModel:
 
         return self._once("upstream", make)
 
-    def inputs(self) -> list[np.ndarray]:
-        return [np.asarray(x) for x in self.loaded.example_inputs]
-
-    def check(self, got: list[Any], what: str) -> None:
-        scale = max(float(w.abs().max()) for w in self.expected if w.numel())
+    def check(self, run: Callable[[tuple[Any, ...], int], list[Any]], what: str) -> None:
+        """run(inputs, k) gives the outputs of case k; each must match eager's."""
         tol = TOL.get(self.name, DEFAULT_TOL)
-        assert_matches(got, self.expected, f"{self.name}: {what}", rtol=RTOL, atol=tol * scale)
+        for k, (inputs, want) in enumerate(zip(self.cases, self.expected, strict=True)):
+            scale = max(float(w.abs().max()) for w in want if w.numel())
+            assert_matches(run(inputs, k), want, f"{self.name}: {what}, case {k}", rtol=RTOL,
+                           atol=tol * scale)
+
+
+def on_runner(runner: Path, program: Path, tmp_path: Path
+              ) -> Callable[[tuple[Any, ...], int], list[Any]]:
+    def run(inputs: tuple[Any, ...], k: int) -> list[Any]:
+        case_dir = tmp_path / f"case{k}"
+        case_dir.mkdir()
+        return run_runner(runner, program, [np.asarray(x) for x in inputs], case_dir)
+
+    return run
 
 
 @pytest.fixture(scope="module", params=MODELS)
@@ -122,15 +136,16 @@ def zoo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 def test_slimtorch_program_on_pte_runner(zoo: ZooModel, pte_runner: Path, tmp_path: Path) -> None:
-    got = run_runner(pte_runner, zoo.slimtorch_program(), zoo.inputs(), tmp_path)
-    zoo.check(got, "slimtorch's program on pte_runner")
+    zoo.check(on_runner(pte_runner, zoo.slimtorch_program(), tmp_path),
+              "slimtorch's program on pte_runner")
 
 
 def test_slimtorch_program_on_upstream(zoo: ZooModel) -> None:
-    got = upstream_run(zoo.slimtorch_program(), list(zoo.loaded.example_inputs))
-    zoo.check(got, "slimtorch's program on upstream's runtime")
+    program = zoo.slimtorch_program()
+    zoo.check(lambda inputs, _: upstream_run(program, list(inputs)),
+              "slimtorch's program on upstream's runtime")
 
 
 def test_upstream_program_on_pte_runner(zoo: ZooModel, pte_runner: Path, tmp_path: Path) -> None:
-    got = run_runner(pte_runner, zoo.upstream_program(), zoo.inputs(), tmp_path)
-    zoo.check(got, "upstream's program on pte_runner")
+    zoo.check(on_runner(pte_runner, zoo.upstream_program(), tmp_path),
+              "upstream's program on pte_runner")
