@@ -130,20 +130,6 @@ _SHAPE_ONLY = frozenset({
     aten.full_like.default, aten.zeros_like.default, aten.ones_like.default,
 })
 
-# Pure views (same elements, same order, a new shape) are emitted as aten::view_copy.out
-# with the result's static sizes, so one kernel (a memcpy) serves them all. Upstream's
-# zero-copy executorch_prim::et_view would save the copy but needs the memory planner to keep
-# each base alive as long as its views (and views of graph outputs and inputs to stay
-# copies); that is left for later. With dynamic sizes the op keeps its own *_copy kernel
-# (its sizes are not known at export).
-_PURE_VIEWS = frozenset({
-    aten.alias.default, aten.alias_copy.default, aten.squeeze.default, aten.squeeze.dim,
-    aten.squeeze.dims, aten.squeeze_copy.default, aten.squeeze_copy.dim,
-    aten.squeeze_copy.dims, aten.unsqueeze.default, aten.unsqueeze_copy.default,
-    aten.view.default, aten.view_copy.default, aten._unsafe_view.default,
-    aten.reshape.default, aten.as_strided.default, aten.as_strided_copy.default,
-})
-
 # Casts and clones, emitted as upstream's exporter emits them (to_edge's dim-order ops):
 # dim_order_ops::_to_dim_order_copy.out / _clone_dim_order.out(self, *, non_blocking,
 # dim_order, out), dim_order = the contiguous order of the result.
@@ -463,7 +449,7 @@ class _Emitter:
             ndim = len(node.args[0].meta["val"].shape)  # type: ignore[union-attr]
             functional = aten.permute_copy.default
             bound: dict[str, Any] = {"self": node.args[0], "dims": list(range(ndim))[::-1]}
-        elif (op in _PURE_VIEWS and _static_tensors(val) is not None
+        elif (op in out_variants.PURE_VIEWS and _static_tensors(val) is not None
               and (op not in (aten.as_strided.default, aten.as_strided_copy.default)
                    or _is_contiguous_as_strided(node))):
             functional = aten.view_copy.default

@@ -19,6 +19,23 @@ _EXPLICIT_COPY: dict[torch._ops.OpOverload, torch._ops.OpOverload] = {
 }
 
 
+# Pure views (same elements, same order, a new shape) are emitted (emitter.py) as
+# aten::view_copy.out with the result's static sizes: one kernel (a memcpy) serves them all.
+# Upstream goes further: a static view that is not a graph output becomes
+# executorch_prim::et_view, elided when planned, its tensor value sharing its base's
+# allocation. Doing that here needs the alias to survive replanning (`slimtorch export
+# --memory`, plan_program) and the inspect statistics, which see only the program, and care
+# with loop state copied back in place; left for later. With dynamic sizes the op keeps its
+# own *_copy kernel (its sizes are not known at export).
+PURE_VIEWS = frozenset({
+    aten.alias.default, aten.alias_copy.default, aten.squeeze.default, aten.squeeze.dim,
+    aten.squeeze.dims, aten.squeeze_copy.default, aten.squeeze_copy.dim,
+    aten.squeeze_copy.dims, aten.unsqueeze.default, aten.unsqueeze_copy.default,
+    aten.view.default, aten.view_copy.default, aten._unsafe_view.default,
+    aten.reshape.default, aten.as_strided.default, aten.as_strided_copy.default,
+})
+
+
 def is_view(op: torch._ops.OpOverload) -> bool:
     """True when the op's result aliases an input without writing it (a view)."""
     return any(

@@ -68,12 +68,10 @@ _EMITTED_AS: dict[torch._ops.OpOverload, str] = {
 
 def emitted_name(op: torch._ops.OpOverload) -> str | None:
     """`namespace::name.overload` of the kernel the emitter calls for `op` (pure views are
-    emitted as view_copy: emitter._PURE_VIEWS), or None when `op` has no out variant."""
+    emitted as view_copy: out_variants.PURE_VIEWS), or None when `op` has no out variant."""
     if op in _EMITTED_AS:
         return _EMITTED_AS[op]
-    from slimtorch.emitter import _PURE_VIEWS  # the emitter imports this module
-
-    if op in _PURE_VIEWS:
+    if op in out_variants.PURE_VIEWS:
         return "aten::view_copy.out"
     try:
         out = out_variants.out_variant(out_variants.copy_variant(op))
