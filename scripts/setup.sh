@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh          system packages + .venv with torch and slimtorch (enough for `make demo`)
 #   scripts/setup.sh --test   the same, plus the test tools (pytest, ruff, upstream executorch 1.5.1)
+#                             and the model zoo's libraries (tests/zoo/requirements.txt)
 #
 # System packages come from apt (as root, or through sudo). The Python environment lives in .venv
 # inside the repository (ignored by git); a stamp file records what was installed from which
@@ -59,7 +60,10 @@ fi
 extra=""
 ((want_test)) && extra="[test]"
 stamp=".venv/.slimtorch-installed${extra}"
-fingerprint=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+fingerprinted=(pyproject.toml scripts/setup.sh)
+zoo_requirements=tests/zoo/requirements.txt  # torchvision, timm, transformers for tests/zoo
+((want_test)) && fingerprinted+=("$zoo_requirements")
+fingerprint=$(cat "${fingerprinted[@]}" | sha256sum | cut -d' ' -f1)
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   say "installing Python packages into .venv (torch==2.13.0 CPU${extra:+, test tools})"
   # torch is pinned: that release's CPU wheel is what the project is tested with; a looser
@@ -67,5 +71,11 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   # (pip.conf on some machines names local indexes that may be absent: drop those warnings.)
   .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" -e ".${extra}" \
     2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  if ((want_test)); then
+    # --no-deps: exact pins, and nothing of the zoo's may move torch, numpy or executorch.
+    say "installing the model zoo's libraries ($zoo_requirements)"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+      -r "$zoo_requirements" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  fi
   echo "$fingerprint" > "$stamp"
 fi

@@ -49,13 +49,15 @@ def expected(name: str, inputs: tuple[Any, ...]) -> list[torch.Tensor]:
     return [out] if isinstance(out, torch.Tensor) else list(out)
 
 
-def assert_matches(got: list[Any], want: list[torch.Tensor], what: str) -> None:
+def assert_matches(
+    got: list[Any], want: list[torch.Tensor], what: str, rtol: float = RTOL, atol: float = ATOL
+) -> None:
     assert len(got) == len(want), f"{what}: {len(got)} outputs, PyTorch gives {len(want)}"
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
         g_np = g.detach().numpy() if isinstance(g, torch.Tensor) else np.asarray(g)
         w_np = w.detach().numpy()
         assert g_np.shape == w_np.shape, f"{what}: output {i} shape {g_np.shape} != {w_np.shape}"
-        np.testing.assert_allclose(g_np, w_np, rtol=RTOL, atol=ATOL, err_msg=f"{what}: output {i}")
+        np.testing.assert_allclose(g_np, w_np, rtol=rtol, atol=atol, err_msg=f"{what}: output {i}")
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """Host latency of the edge models: slimtorch vs upstream ExecuTorch 1.5.1 vs PyTorch eager.
 
     PYTHONPATH=python .venv/bin/python tools/bench/models.py [--iterations 50] [--runner PATH]
-        [--models NAME ...] [--no-m55]
+        [--models NAME ...] [--no-m55] [--zoo [NAME ...]]
 
 For each model in models/ (on the host MobileNetV2 at width 1.0, 224x224, 1000 classes, as
 SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
@@ -18,6 +18,11 @@ SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
     mps3-an547 -icount shift=5`, where one instruction is 2^5 ns of emulated time, and
     prints `execute_ns` of one Method::execute(). Run twice; `repeat` says whether both
     runs gave the same count.
+With --zoo, rows follow for the model zoo of tests/zoo (torchvision, timm and transformers
+models at the tests' small sizes; all of them, or the NAMEs given), the same three columns (no
+m55 column: they are host models). A zoo model that one side cannot export or run gets `-` in
+that cell and the reason below the table (so does a model of models/); `--models` with no
+name leaves out models/.
 Prints one table row per model with the ratios upstream/slimtorch and eager/slimtorch
 (> 1: slimtorch is faster). A benchmark, not a test: it asserts nothing.
 """
@@ -49,6 +54,8 @@ MODELS = [
     "transformer_block",
 ]
 BENCH_ENV = {"SLIMTORCH_MOBILENET_V2": "1.0"}
+ZOO = REPO / "tests" / "zoo"
+ZOO_MODELS = sorted(p.stem for p in ZOO.glob("*.py") if not p.stem.startswith(("test_", "zoo_")))
 
 
 def load_model_file(path: Path) -> ModuleType:
@@ -163,6 +170,44 @@ def eager_us(model: torch.nn.Module, inputs: tuple, iterations: int) -> float:
     return statistics.median(times)
 
 
+def bench_row(label: str, model_file: Path, runner: Path, iterations: int, m55_cells: str) -> str:
+    """Measures and prints one table row; returns why a cell is `-` ("" when none is)."""
+    module = load_model_file(model_file)
+    model = module.model().eval()
+    inputs = tuple(module.example_inputs())
+    cells: dict[str, float | None] = {}
+    reasons = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        measures = {
+            "slimtorch": lambda: slimtorch_us(runner, model_file, work, iterations),
+            "upstream": lambda: upstream_us(model, inputs, work, iterations),
+            "eager": lambda: eager_us(model, inputs, iterations),
+        }
+        for side, measure in measures.items():
+            try:
+                cells[side] = measure()
+            except (Exception, SystemExit) as e:  # one side's failure leaves the others' figures
+                cells[side] = None
+                stderr = getattr(e, "stderr", None)  # a failed export: its last line says why
+                if isinstance(stderr, bytes):
+                    stderr = stderr.decode(errors="replace")
+                lines = (stderr or str(e)).strip().splitlines() or [""]
+                first = (lines[-1] if stderr else lines[0])[:300]
+                reasons.append(f"  {label}, {side}: {type(e).__name__}: {first}")
+    slim, up, eager = cells["slimtorch"], cells["upstream"], cells["eager"]
+
+    def us(v: float | None, width: int) -> str:
+        return f"{v:>{width}.1f}" if v is not None else f"{'-':>{width}}"
+
+    def ratio(v: float | None, width: int) -> str:
+        return f"{v / slim:>{width}.2f}" if v is not None and slim else f"{'-':>{width}}"
+
+    print(f"{label:<20}{us(slim, 14)}{us(up, 14)}{us(eager, 12)}"
+          f"{ratio(up, 15)}{ratio(eager, 12)}{m55_cells}", flush=True)
+    return "\n".join(reasons)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -173,6 +218,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--models", nargs="*", default=MODELS)
     parser.add_argument("--no-m55", action="store_true", help="skip the Cortex-M55 column")
+    parser.add_argument("--zoo", nargs="*", metavar="NAME",
+                        help="rows for the zoo models of tests/zoo too (all without a NAME)")
     args = parser.parse_args(argv)
     m55 = {} if args.no_m55 else m55_instructions(args.models)
     os.environ.update(BENCH_ENV)
@@ -181,25 +228,18 @@ def main(argv: list[str]) -> int:
         f"{'model':<20}{'slimtorch us':>14}{'upstream us':>14}{'eager us':>12}"
         f"{'upstream/slim':>15}{'eager/slim':>12}{'m55 instr':>14}{'repeat':>8}"
     )
-    for name in args.models:
-        model_file = REPO / "models" / f"{name}.py"
-        module = load_model_file(model_file)
-        model = module.model()
-        inputs = tuple(module.example_inputs())
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            slim = slimtorch_us(runner, model_file, work, args.iterations)
-            up = upstream_us(model, inputs, work, args.iterations)
-        eager = eager_us(model, inputs, args.iterations)
+    rows = [(name, REPO / "models" / f"{name}.py") for name in args.models]
+    zoo = ZOO_MODELS if args.zoo == [] else (args.zoo or [])
+    rows += [(f"zoo/{name}", ZOO / f"{name}.py") for name in zoo]
+    failures = []
+    for label, model_file in rows:
         m55_cells = f"{'-':>14}{'-':>8}"
-        if name in m55:
-            count, same = m55[name]
+        if label in m55:
+            count, same = m55[label]
             m55_cells = f"{count:>14,}{'yes' if same else 'NO':>8}"
-        print(
-            f"{name:<20}{slim:>14.1f}{up:>14.1f}{eager:>12.1f}"
-            f"{up / slim:>15.2f}{eager / slim:>12.2f}{m55_cells}",
-            flush=True,
-        )
+        failures.append(bench_row(label, model_file, runner, args.iterations, m55_cells))
+    for reason in filter(None, failures):
+        print(reason)
     return 0
 
 
