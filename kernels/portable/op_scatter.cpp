@@ -294,23 +294,15 @@ Error masked_scatter_out(KernelContext& ctx, EValue** args, size_t nargs) {
   const Tensor& mask = args[1]->to_tensor();
   const Tensor& source = args[2]->to_tensor();
   Tensor& out = args[3]->to_tensor();
-  if (mask.dtype != ScalarType::Bool) return ctx.fail("mask: must be Bool", Error::InvalidArgument);
   if (source.dtype != self.dtype) return ctx.fail("source: dtype must equal self's dtype", Error::InvalidArgument);
   if (out.dtype != self.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
   if (!is_real_or_bool(self.dtype)) return ctx.fail("self: dtype not supported", Error::NotSupported);
   int32_t sizes[kMaxTensorDim];
   int ndim = 0;
-  if (!broadcast_shape(self, mask, sizes, &ndim)) {
-    return ctx.fail("mask: shape does not broadcast with self", Error::InvalidArgument);
-  }
-  size_t total = 1;
-  for (int d = 0; d < ndim; ++d) total *= static_cast<size_t>(sizes[d]);
+  size_t total = 0;
+  uint64_t count = 0;
+  ST_TRY(broadcast_mask(ctx, self, mask, sizes, &ndim, &total, &count));
   const uint8_t* m = mask.data_as<uint8_t>();
-  size_t count = 0;
-  {
-    StridedIndex mi(mask, sizes, ndim);
-    for (size_t i = 0; i < total; ++i, mi.next()) count += m[mi.offset] != 0 ? 1 : 0;
-  }
   if (count > source.numel) {
     return ctx.fail("source: has fewer elements than mask has true elements", Error::InvalidArgument);
   }

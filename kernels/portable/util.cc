@@ -467,6 +467,22 @@ Error int_list_n(KernelContext& ctx, const EValue* v, int n, const int32_t* empt
 namespace slimtorch {
 namespace native {
 
+Error broadcast_mask(KernelContext& ctx, const Tensor& self, const Tensor& mask, int32_t* sizes, int* ndim,
+                     size_t* total, uint64_t* selected) {
+  if (mask.dtype != ScalarType::Bool) return ctx.fail("mask: must be Bool", Error::InvalidArgument);
+  if (!broadcast_shape(self, mask, sizes, ndim)) {
+    return ctx.fail("mask: shape does not broadcast with self", Error::InvalidArgument);
+  }
+  *total = 1;
+  for (int d = 0; d < *ndim; ++d) *total *= static_cast<size_t>(sizes[d]);
+  const uint8_t* m = mask.data_as<uint8_t>();
+  uint64_t count = 0;
+  StridedIndex mi(mask, sizes, *ndim);
+  for (size_t i = 0; i < *total; ++i, mi.next()) count += m[mi.offset] != 0 ? 1 : 0;
+  *selected = count;
+  return Error::Ok;
+}
+
 void add_element(void* dst, size_t di, const void* src, size_t si, ScalarType t) {
   if (t == ScalarType::Float) {
     static_cast<float*>(dst)[di] += static_cast<const float*>(src)[si];

@@ -193,5 +193,10 @@ inline int64_t index_at(const Tensor& t, size_t i) {
 // (Float directly in float), integers wrap around like PyTorch, Bool is logical or.
 void add_element(void* dst, size_t di, const void* src, size_t si, ScalarType t);
 
+// masked_select / masked_scatter: `mask` (must be Bool) broadcast with `self` to
+// sizes[0..*ndim) (total elements), and how many of those elements the mask selects.
+Error broadcast_mask(KernelContext& ctx, const Tensor& self, const Tensor& mask, int32_t* sizes, int* ndim,
+                     size_t* total, uint64_t* selected);
+
 }  // namespace native
 }  // namespace slimtorch
