@@ -59,7 +59,7 @@ def _export_impl(ctx):
         ctx.outputs.manifest.path,
         "--io-dir",
         io_dir.path,
-    ] + ["--memory " + m for m in ctx.attr.memories] + [
+    ] + ["--memory " + m for m in ctx.attr.memories] + ["--runtime", ctx.attr.runtime] + [
         # Quiet on success; the whole log on failure.
         '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
     ])
@@ -89,6 +89,7 @@ _export = rule(
         "manifest": attr.output(mandatory = True),
         "memories": attr.string_list(doc = "NAME:BYTES, fastest first (slimtorch export --memory)"),
         "program": attr.output(mandatory = True),
+        "runtime": attr.string(default = "any", values = ["any", "slimtorch"], doc = "slimtorch export --runtime"),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
@@ -291,6 +292,7 @@ def executorch_model(
         embedded_model_hdr = "//app:embedded_model",
         dtype_selective = True,
         memories = [],
+        runtime = "any",
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -306,6 +308,8 @@ def executorch_model(
       memories: [(name, bytes), ...], fastest first, e.g. [("dtcm", 64 * 1024),
         ("sram", 2 * 1024 * 1024)]: memory i is memory id i + 1, its buffer goes to the
         board region `name` (linker section `.name.slimtorch`). Empty: one memory.
+      runtime: "any" (a program upstream ExecuTorch's runtime runs too) or "slimtorch" (also
+        keeps whole the ops only slimtorch has kernels for; `slimtorch export --runtime`).
       visibility: of every target made.
       tags: of every target made.
     """
@@ -314,6 +318,7 @@ def executorch_model(
         name = name + "_export",
         src = src,
         memories = memory_specs,
+        runtime = runtime,
         data = data,
         program = name + ".pte",
         manifest = name + ".ops.yaml",

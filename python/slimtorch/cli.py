@@ -27,7 +27,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     memories = [memory_planning.parse_memory(m) for m in args.memory or []]
     loaded = exporter.load_model_file(args.model)
-    emitted = exporter.export_model(loaded, fold_constants=not args.no_fold_constants)
+    emitted = exporter.export_model(loaded, fold_constants=not args.no_fold_constants,
+                                    runtime=args.runtime)
     if memories:
         try:
             memory_planning.plan_program(emitted.program, memories)
@@ -176,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "as upstream ExecuTorch emits them; by default they are evaluated at "
                    "export, saving the instruction and its planned memory (results much "
                    "larger than their inputs stay instructions)")
+    e.add_argument("--runtime", choices=["any", "slimtorch"], default="any",
+                   help="which runtime the program is for: 'any' (default) uses only ops "
+                   "upstream ExecuTorch's portable library has, so both runtimes run it; "
+                   "'slimtorch' also keeps whole the ops only slimtorch has kernels for "
+                   "(hardswish: one kernel instead of clamp arithmetic), and upstream's "
+                   "runtime refuses such a program")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")

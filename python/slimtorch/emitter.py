@@ -26,7 +26,7 @@ from torch.export.graph_signature import InputKind, OutputKind
 from torch.fx import Node
 from torch.utils._pytree import treespec_dumps
 
-from slimtorch import memory_planning, out_variants, pte, schema
+from slimtorch import memory_planning, out_variants, passes, pte, schema
 from slimtorch.dtypes import scalar_type_of
 from slimtorch.portable_ops import UPSTREAM_PORTABLE_OPS
 
@@ -196,6 +196,7 @@ class _Emitter:
         self.buffer_values: dict[str, int] = {}  # mutated buffer name -> its value index
         self.constant_data: dict[int, torch.Tensor] = {}  # constant value index -> its tensor
         self.fold_constants = True
+        self.kernels = UPSTREAM_PORTABLE_OPS  # ATen kernels the program may call (passes.py)
 
     # --------------------------------------------------------------- values
     def _add(self, val: schema.KernelValue) -> int:
@@ -465,7 +466,7 @@ class _Emitter:
                 "overload and a kernel",
             )
         emitted = f"{out_op._schema.name}.{out_op._overloadname}"
-        if out_op.namespace == "aten" and emitted not in UPSTREAM_PORTABLE_OPS:
+        if out_op.namespace == "aten" and emitted not in self.kernels:
             raise self._error(
                 f"op {op._schema.name}.{op._overloadname} (emitted as {emitted}) has no kernel "
                 "in upstream ExecuTorch's portable library and PyTorch has no decomposition "
@@ -687,12 +688,14 @@ class _Emitter:
 
 
 def emit_program(ep: ExportedProgram, model_file: str | None = None,
-                 fold_constants: bool = True) -> EmittedProgram:
+                 fold_constants: bool = True, runtime: str = "any") -> EmittedProgram:
     """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program.
 
     fold_constants: evaluate every op whose inputs are all constants at export time (see
     FOLD_GROWTH); off gives the plain instruction stream upstream ExecuTorch's default flow
-    emits (one instruction per graph op)."""
+    emits (one instruction per graph op). runtime: "any" (upstream's portable op set) or
+    "slimtorch" (also the ops only slimtorch has kernels for: passes.SLIMTORCH_ONLY_OPS)."""
     emitter = _Emitter(ep, model_file)
     emitter.fold_constants = fold_constants
+    emitter.kernels = passes.emittable_kernels(runtime)
     return emitter.emit()

@@ -21,8 +21,12 @@ def _progress(message: str) -> None:
     print(f"slimtorch: {message}", file=sys.stderr, flush=True)
 
 
-def export_model(loaded: LoadedModel, fold_constants: bool = True) -> EmittedProgram:
-    """torch.export + decomposition (passes.py) + emission (out variants, memory plan)."""
+def export_model(loaded: LoadedModel, fold_constants: bool = True,
+                 runtime: str = "any") -> EmittedProgram:
+    """torch.export + decomposition (passes.py) + emission (out variants, memory plan).
+
+    runtime: "any" makes a program both slimtorch's and upstream's runtime run; "slimtorch"
+    also keeps whole the ops only slimtorch has kernels for (passes.SLIMTORCH_ONLY_OPS)."""
     t0 = time.monotonic()
     _progress(f"exporting {loaded.path} (torch.export)")
     try:
@@ -31,11 +35,12 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True) -> EmittedPro
     except Exception as e:
         raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
     _progress("decomposing to core ATen (and to upstream's portable op set)")
-    ep = passes.decompose(ep)
+    ep = passes.decompose(ep, runtime)
     if fold_constants:
         passes.share_tied_embeddings(ep)
     _progress("converting to out variants, planning memory")
-    emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants)
+    emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants,
+                           runtime=runtime)
     n = len(emitted.program.execution_plan[0].chains[0].instructions)
     _progress(f"emitted {n} instructions in {time.monotonic() - t0:.1f}s")
     return emitted

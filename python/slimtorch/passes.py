@@ -7,9 +7,9 @@ Decisions (each checked by tests/test_export_passes.py):
   one output buffer instead of a chain of temporaries). `PRESERVED_OPS` lists them; they are
   removed from the table, as upstream's to_edge would keep an op a partitioner asks for.
   Only ops whose `.out` overload is in upstream's portable set qualify, so that upstream's
-  runtime can still run every program: `hardswish`, `hardsigmoid`, `silu`... have slimtorch
-  kernels but no upstream portable kernel, so they are still decomposed (into clamp/mul/div,
-  which both runtimes have). Layout ops (t, transpose, squeeze, unsqueeze) are not kept:
+  runtime can still run every program: `hardswish` has a slimtorch kernel but no upstream
+  portable kernel, so it is decomposed (into clamp/mul/div, which both runtimes have) unless
+  the program is for slimtorch's runtime alone (`SLIMTORCH_ONLY_OPS`, runtime="slimtorch"). Layout ops (t, transpose, squeeze, unsqueeze) are not kept:
   their decompositions are single permute/view copies already.
 - **Decomposed beyond core ATen.** An ATen op whose `.out` kernel is not in upstream's
   portable set is refused by upstream's runtime at load_method (error 0x14). Every such op
@@ -57,6 +57,16 @@ PRESERVED_OPS: tuple[torch._ops.OpOverload, ...] = (
     aten.fill.Scalar,
     aten.fill.Tensor,
 )
+
+# Ops slimtorch's portable library runs whole but upstream's has no kernel for. They are kept
+# whole only for programs meant for slimtorch's runtime alone (runtime="slimtorch":
+# `slimtorch export --runtime slimtorch`, `executorch_model(..., runtime = "slimtorch")`): one
+# kernel call instead of clamp arithmetic, in a program that upstream's runtime refuses. By
+# default (runtime="any") they are decomposed, so that both runtimes run every program.
+SLIMTORCH_ONLY_OPS: tuple[torch._ops.OpOverload, ...] = (aten.hardswish.default,)
+
+# What a program is for: "any" runtime (upstream's portable op set) or "slimtorch" only.
+RUNTIMES = ("any", "slimtorch")
 
 # Ops the emitter writes under another name than their `.out` overload (emitter.py).
 _EMITTED_AS: dict[torch._ops.OpOverload, str] = {
@@ -107,20 +117,40 @@ def _beyond_core() -> dict[torch._ops.OpOverload, object]:
     return extra
 
 
-def decomposition_table() -> dict[torch._ops.OpOverload, object]:
-    """Core ATen, minus PRESERVED_OPS, plus every decomposable op upstream has no kernel for."""
+def _check_runtime(runtime: str) -> None:
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+
+
+def emittable_kernels(runtime: str = "any") -> frozenset[str]:
+    """ATen kernels a program for `runtime` may call: upstream's portable set, plus
+    SLIMTORCH_ONLY_OPS' kernels for runtime="slimtorch"."""
+    _check_runtime(runtime)
+    if runtime == "any":
+        return UPSTREAM_PORTABLE_OPS
+    extra = {emitted_name(op) for op in SLIMTORCH_ONLY_OPS}
+    return UPSTREAM_PORTABLE_OPS | {name for name in extra if name is not None}
+
+
+def decomposition_table(runtime: str = "any") -> dict[torch._ops.OpOverload, object]:
+    """Core ATen, minus PRESERVED_OPS, plus every decomposable op upstream has no kernel for;
+    for runtime="slimtorch" also minus SLIMTORCH_ONLY_OPS."""
+    _check_runtime(runtime)
     table = default_decompositions()
     for op in PRESERVED_OPS:
         table.pop(op, None)
     for op, fn in _beyond_core().items():
         if op not in table:
             table[op] = fn
+    if runtime == "slimtorch":
+        for op in SLIMTORCH_ONLY_OPS:
+            table.pop(op, None)
     return table  # type: ignore[return-value]
 
 
-def decompose(ep: ExportedProgram) -> ExportedProgram:
-    """`ep` in the op set slimtorch emits (see the module doc)."""
-    return ep.run_decompositions(decomposition_table())  # type: ignore[arg-type]
+def decompose(ep: ExportedProgram, runtime: str = "any") -> ExportedProgram:
+    """`ep` in the op set slimtorch emits for `runtime` (see the module doc)."""
+    return ep.run_decompositions(decomposition_table(runtime))  # type: ignore[arg-type]
 
 
 def _constant_placeholders(ep: ExportedProgram) -> dict[torch.fx.Node, torch.Tensor]:

@@ -25,9 +25,10 @@ UPSTREAM_YAML = (Path(torch.__file__).parents[1] / "executorch" / "kernels" / "p
 
 
 def _export(module: nn.Module, inputs: tuple[Any, ...], fold: bool = True,
-            dynamic_shapes: Any = None, path: str = "passes_model.py") -> EmittedProgram:
+            dynamic_shapes: Any = None, path: str = "passes_model.py",
+            runtime: str = "any") -> EmittedProgram:
     return exporter.export_model(LoadedModel(path, module.eval(), inputs, dynamic_shapes),
-                                 fold_constants=fold)
+                                 fold_constants=fold, runtime=runtime)
 
 
 def _ops(emitted: EmittedProgram) -> list[str]:
@@ -87,6 +88,19 @@ def test_hardswish_has_no_upstream_kernel_so_it_is_decomposed() -> None:
     emitted = _export(module, inputs)
     assert "aten::hardswish.out" not in _ops(emitted)
     _check_upstream(emitted, module, inputs)
+
+
+def test_runtime_slimtorch_keeps_hardswish_whole() -> None:
+    """For slimtorch's runtime alone, hardswish stays one kernel call (its clamp arithmetic
+    is 4 instructions otherwise); the default program has none of it."""
+    module = nn.Sequential(nn.Linear(4, 4), nn.Hardswish())
+    inputs = (torch.linspace(-5, 5, 12).reshape(3, 4),)
+    mine = _ops(_export(module, inputs, runtime="slimtorch"))
+    default = _ops(_export(module, inputs))
+    assert mine.count("aten::hardswish.out") == 1
+    assert len(mine) < len(default) and "aten::hardswish.out" not in default
+    with pytest.raises(ValueError, match="runtime must be one of"):
+        _export(module, inputs, runtime="upstream-ish")
 
 
 class _Preserved(nn.Module):
@@ -387,16 +401,17 @@ def pte_runner() -> Path:
     lambda: (_WeightNormConv(),
              (torch.randn(2, 3, 8, generator=torch.Generator().manual_seed(2)),)),
     lambda: (nn.Hardswish(), (torch.linspace(-5, 5, 12).reshape(3, 4),)),
+    lambda: (nn.Hardswish(), (torch.linspace(-5, 5, 12).reshape(3, 4),), "slimtorch"),
 ], ids=["views_and_casts", "attention", "same_constants", "preserved", "tied_lm", "weight_norm",
-        "hardswish"])
+        "hardswish", "hardswish_whole"])
 def test_programs_run_on_slimtorch_runtime(make: Any, pte_runner: Path, tmp_path: Path) -> None:
     import subprocess
 
     import numpy as np
 
-    module, inputs = make()
+    module, inputs, *runtime = make()
     program = tmp_path / "model.pte"
-    program.write_bytes(_export(module, inputs).to_bytes())
+    program.write_bytes(_export(module, inputs, runtime=(runtime or ["any"])[0]).to_bytes())
     args = [str(pte_runner), str(program)]
     for i, x in enumerate(inputs):
         np.save(tmp_path / f"in{i}.npy", x.numpy())
