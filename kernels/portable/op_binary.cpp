@@ -588,6 +588,34 @@ bool flat_f32(const Elementwise& e, F f) {
   return true;
 }
 
+#ifndef __OPTIMIZE_SIZE__
+// Float tensors broadcast to out (speed builds only; -Os images take the generic walk):
+// row by row along out's last dim, where each operand steps by 0 or 1, the outer dims
+// walked once per row, without load_double/store_double per element. out has a dim and
+// at least one element.
+void broadcast_rows_f32(const Tensor& a, const Tensor& b, Tensor& out, F32Fn f, const Params& p) {
+  const int nd = out.dim;
+  const StridedIndex full_a(a, out.sizes, nd);
+  const StridedIndex full_b(b, out.sizes, nd);
+  const int32_t inner = out.sizes[nd - 1];
+  const int32_t sa = full_a.strides[nd - 1];
+  const int32_t sb = full_b.strides[nd - 1];
+  StridedIndex row_a(out.sizes, full_a.strides, nd - 1);
+  StridedIndex row_b(out.sizes, full_b.strides, nd - 1);
+  const float* x = a.data_as<float>();
+  const float* y = b.data_as<float>();
+  float* o = out.data_as<float>();
+  const uint32_t rows = out.numel / static_cast<uint32_t>(inner);
+  for (uint32_t r = 0; r < rows; ++r, o += inner) {
+    const float* xr = x + row_a.offset;
+    const float* yr = y + row_b.offset;
+    for (int32_t j = 0; j < inner; ++j) o[j] = f(xr[j * sa], yr[j * sb], p);
+    row_a.next();
+    row_b.next();
+  }
+}
+#endif
+
 // Checks the op against the common dtype and out, then computes every element in
 // the math the selected dtypes S keep.
 template <Sel S>
@@ -621,6 +649,13 @@ Error run_binary(KernelContext& ctx, Elementwise& e, const BinaryOp& op, const P
       if (get_i(b, i, e.common) == 0) return ctx.fail("other: integer division by zero", Error::InvalidArgument);
     }
   }
+#ifndef __OPTIMIZE_SIZE__
+  if (keeps_f32(S) && e.math == Math::F32 && out.dtype == ScalarType::Float && a.t.dtype == ScalarType::Float &&
+      b.t.dtype == ScalarType::Float && out.dim > 0 && n > 0) {
+    broadcast_rows_f32(a.t, b.t, out, op.f, p);
+    return Error::Ok;
+  }
+#endif
   Walker<2> w(e);
   for (uint32_t i = 0; i < n; ++i) {
     switch (e.math) {
