@@ -18,7 +18,10 @@ namespace native {
 // What args[2] is: a dim order (the dim_order_ops) or a MemoryFormat (aten::_to_copy).
 enum class LayoutArg { DimOrder, MemoryFormat };
 
-static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs, bool same_dtype, LayoutArg layout) {
+// A template, so that each kernel keeps only its own code: clone (kSameDtype) has no
+// conversion loops, which matters on the Cortex-M images that call only clone.
+template <bool kSameDtype, LayoutArg layout>
+static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(check_nargs(ctx, nargs, 5,
                      layout == LayoutArg::DimOrder
                          ? "expected 5 args: self, non_blocking, dim_order, out, return value"
@@ -44,13 +47,13 @@ static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs, boo
       }
     }
   }
-  if (same_dtype && out.dtype != x.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
+  if (kSameDtype && out.dtype != x.dtype) return ctx.fail("out: dtype must equal self's dtype", Error::InvalidArgument);
   if (!is_real_or_bool(x.dtype)) return ctx.fail("self: unsupported dtype", Error::NotSupported);
   if (!is_real_or_bool(out.dtype)) return ctx.fail("out: unsupported dtype", Error::NotSupported);
   ST_TRY(resize_out(ctx, out, x.sizes, x.dim));
 
   const uint32_t n = x.numel;
-  if (out.dtype == x.dtype) {
+  if (kSameDtype || out.dtype == x.dtype) {
     if (out.data != x.data) __builtin_memcpy(out.data, x.data, x.nbytes());
   } else if (out.dtype == ScalarType::Bool) {
     for (uint32_t i = 0; i < n; ++i) out.data_as<uint8_t>()[i] = load_double(x.data, x.dtype, i) != 0.0 ? 1 : 0;
@@ -67,15 +70,15 @@ static Error dim_order_copy(KernelContext& ctx, EValue** args, size_t nargs, boo
 }
 
 Error _to_dim_order_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/false, LayoutArg::DimOrder);
+  return dim_order_copy</*kSameDtype=*/false, LayoutArg::DimOrder>(ctx, args, nargs);
 }
 
 Error _clone_dim_order_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/true, LayoutArg::DimOrder);
+  return dim_order_copy</*kSameDtype=*/true, LayoutArg::DimOrder>(ctx, args, nargs);
 }
 
 Error _to_copy_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return dim_order_copy(ctx, args, nargs, /*same_dtype=*/false, LayoutArg::MemoryFormat);
+  return dim_order_copy</*kSameDtype=*/false, LayoutArg::MemoryFormat>(ctx, args, nargs);
 }
 
 }  // namespace native

@@ -88,7 +88,14 @@ bool is_floating(ScalarType t) {
 // IEEE binary16 <-> float, in integer arithmetic (no hardware half needed): every
 // half is exactly a float; float -> half rounds to nearest even, overflow gives inf,
 // NaN stays NaN (quiet).
+// Targets with IEEE half hardware (the Cortex-M55's FPU: one vcvtb each way) convert in
+// hardware; the others in the integer arithmetic below.
 float half_to_float(uint16_t h) {
+#if defined(__ARM_FP16_FORMAT_IEEE)
+  __fp16 x;
+  __builtin_memcpy(&x, &h, 2);
+  return static_cast<float>(x);
+#else
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   uint32_t exp = (h >> 10) & 0x1fu;
   uint32_t mant = h & 0x3ffu;
@@ -110,9 +117,16 @@ float half_to_float(uint16_t h) {
   float f;
   __builtin_memcpy(&f, &bits, 4);
   return f;
+#endif
 }
 
 uint16_t float_to_half(float f) {
+#if defined(__ARM_FP16_FORMAT_IEEE)
+  const __fp16 x = static_cast<__fp16>(f);  // round to nearest even (the FPSCR default)
+  uint16_t h;
+  __builtin_memcpy(&h, &x, 2);
+  return h;
+#else
   uint32_t x;
   __builtin_memcpy(&x, &f, 4);
   const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
@@ -135,6 +149,7 @@ uint16_t float_to_half(float f) {
     bits = mant;  // subnormal (a carry into 0x400 gives the smallest normal, correctly)
   }
   return static_cast<uint16_t>(sign | bits);
+#endif
 }
 
 float bfloat16_to_float(uint16_t b) {
