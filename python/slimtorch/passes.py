@@ -9,8 +9,9 @@ Decisions (each checked by tests/test_export_passes.py):
   Only ops whose `.out` overload is in upstream's portable set qualify, so that upstream's
   runtime can still run every program: `hardswish` has a slimtorch kernel but no upstream
   portable kernel, so it is decomposed (into clamp/mul/div, which both runtimes have) unless
-  the program is for slimtorch's runtime alone (`SLIMTORCH_ONLY_OPS`, runtime="slimtorch"). Layout ops (t, transpose, squeeze, unsqueeze) are not kept:
-  their decompositions are single permute/view copies already.
+  the program is for slimtorch's runtime alone (`SLIMTORCH_ONLY_OPS`, runtime="slimtorch").
+  Layout ops (t, transpose, squeeze, unsqueeze) are not kept: their decompositions are
+  single permute/view copies already.
 - **Decomposed beyond core ATen.** An ATen op whose `.out` kernel is not in upstream's
   portable set is refused by upstream's runtime at load_method (error 0x14). Every such op
   that PyTorch has a decomposition for is decomposed too (e.g. `linalg_vector_norm`, which
