@@ -1,0 +1,177 @@
+// The int8 compute primitives under kernels/cortex_m/'s operators: the loops
+// that hold the multiply-accumulates. Each primitive has two implementations
+// with the same bits out:
+//   *_plain  (nn_s8_plain.cc)   portable C++, every platform;
+//   *_helium (nn_s8_helium.cc)  Arm Helium (MVE) intrinsics, compiled only when
+//            the platform has Helium (Bazel defines SLIMTORCH_HELIUM from the
+//            platform's constraints, kernels/cortex_m/BUILD.bazel).
+// The unsuffixed inline functions below are what operators call: they pick the
+// Helium path where it is compiled in. Tests call both and compare the bits.
+//
+// Numerics are those of upstream ExecuTorch's Cortex-M reference kernels
+// (backends/cortex_m/ops/operators.py), which follow CMSIS-NN:
+//   requantize(acc, m, s) = rounding_divide_by_pot(doubling_high_mult(acc << max(s, 0), m),
+//                                                 max(-s, 0))
+//   doubling_high_mult(v, m) = (v * m + 2^30) >> 31   (64-bit product, no saturation)
+//   rounding_divide_by_pot(v, e) = v >> e, rounded half away from zero.
+//
+// Tensors are int8, channels-last (NHWC) where spatial, one batch per call.
+// Nothing here allocates; every buffer is the caller's.
+#pragma once
+
+#include <stdint.h>
+
+namespace slimtorch {
+namespace cortex_m {
+
+// CMSIS-NN's arm_nn_requantize, as upstream's reference computes it.
+inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift < 0 ? -shift : 0;
+  const int64_t value = static_cast<int64_t>(acc) * (int64_t{1} << left);
+  int64_t result = (value * multiplier + (int64_t{1} << 30)) >> 31;
+  if (right > 0) {
+    const int64_t mask = (int64_t{1} << right) - 1;
+    const int64_t remainder = result & mask;
+    int64_t threshold = mask >> 1;
+    result >>= right;
+    if (result < 0) threshold += 1;
+    if (remainder > threshold) result += 1;
+  }
+  return static_cast<int32_t>(result);
+}
+
+inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+// Output stage shared by the MAC primitives: per output channel n,
+//   out = clamp(requantize(acc, multiplier[n or 0], shift[n or 0]) + output_offset,
+//               activation_min, activation_max).
+struct Requant {
+  const int32_t* multipliers;  // per channel (per_channel) or one value
+  const int32_t* shifts;
+  bool per_channel;
+  int32_t output_offset;
+  int32_t activation_min;
+  int32_t activation_max;
+};
+
+// ---- matrix multiply (fully connected, 1x1 convolution, im2col convolution) ----
+// For m < rows, n < cols:
+//   acc = sum_k (lhs[m * lhs_stride + k] + lhs_offset) * (rhs[n * depth + k] + rhs_offset)
+//         + (col_bias ? col_bias[n] : 0)
+//   dst[m * dst_stride + n] = output stage of acc.
+// lhs: rows x depth (row stride lhs_stride >= depth); rhs: cols x depth, contiguous
+// (weights [Cout, ...] flattened); col_bias: cols int32 or null.
+// A caller with a precomputed kernel sum (upstream's quantized_linear on the M55:
+// kernel_sum[n] = bias[n] + input_offset * sum_k w[n][k]) passes lhs_offset = 0 and
+// col_bias = kernel_sum, which gives the same accumulator.
+struct MatMulArgs {
+  const int8_t* lhs;
+  int32_t lhs_stride;
+  int32_t rows;
+  const int8_t* rhs;
+  int32_t cols;
+  int32_t depth;
+  int32_t lhs_offset;
+  int32_t rhs_offset;
+  const int32_t* col_bias;
+  Requant rq;
+  int8_t* dst;
+  int32_t dst_stride;
+};
+void mat_mult_s8_plain(const MatMulArgs& a);
+void mat_mult_s8_helium(const MatMulArgs& a);
+
+// ---- depthwise convolution, NHWC, one batch ----
+// out[oy][ox][c * mult + j] = output stage of
+//   bias[oc] + sum_{ky,kx} (in[iy][ix][c] + input_offset) * w[ky][kx][oc],  oc = c * mult + j,
+// iy = oy * stride_h - pad_top + ky * dilation_h (likewise x); taps outside the input add 0.
+// in: [in_h, in_w, in_c]; w: [kh, kw, in_c * mult] (upstream's [1, kH, kW, Cout]);
+// bias: in_c * mult int32 or null; out: [out_h, out_w, in_c * mult].
+struct DepthwiseArgs {
+  const int8_t* in;
+  int32_t in_h, in_w, in_c;
+  const int8_t* w;
+  int32_t kh, kw;
+  int32_t mult;
+  int32_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+  const int32_t* bias;
+  int32_t input_offset;
+  Requant rq;  // per_channel over in_c * mult
+  int8_t* out;
+  int32_t out_h, out_w;
+};
+void depthwise_s8_plain(const DepthwiseArgs& a);
+void depthwise_s8_helium(const DepthwiseArgs& a);
+
+// ---- elementwise, n elements, same shape ----
+// add (upstream's quantized_add, CMSIS-NN arm_elementwise_add_s8):
+//   x = requantize((a + a_offset) << 20, a_mult, a_shift), likewise y for b,
+//   out = clamp(requantize(x + y, out_mult, out_shift) + out_offset, act_min, act_max).
+// The offsets are the negated zero points.
+struct AddArgs {
+  const int8_t* a;
+  const int8_t* b;
+  int8_t* out;
+  int32_t n;
+  int32_t a_offset, a_mult, a_shift;
+  int32_t b_offset, b_mult, b_shift;
+  int32_t out_offset, out_mult, out_shift;
+  int32_t act_min, act_max;
+};
+void add_s8_plain(const AddArgs& a);
+void add_s8_helium(const AddArgs& a);
+
+// mul (upstream's quantized_mul, arm_elementwise_mul_s8):
+//   out = clamp(requantize((a + a_offset) * (b + b_offset), out_mult, out_shift) + out_offset,
+//               act_min, act_max).
+struct MulArgs {
+  const int8_t* a;
+  const int8_t* b;
+  int8_t* out;
+  int32_t n;
+  int32_t a_offset, b_offset;
+  int32_t out_offset, out_mult, out_shift;
+  int32_t act_min, act_max;
+};
+void mul_s8_plain(const MulArgs& a);
+void mul_s8_helium(const MulArgs& a);
+
+// ---- pooling, NHWC, one batch ----
+// The window of output (oy, ox) covers input rows oy * stride_h - pad_top .. + kh - 1
+// (likewise columns), clipped to the input: padding taps count neither in the max nor in
+// the average (count_include_pad = False).
+//   max: out = clamp(max of the window, act_min, act_max)
+//   avg: out = clamp(sum / count rounded half away from zero, act_min, act_max)
+//        (CMSIS-NN arm_avgpool_s8; input and output share their quantization).
+struct PoolArgs {
+  const int8_t* in;
+  int32_t in_h, in_w, c;
+  int32_t kh, kw, stride_h, stride_w, pad_top, pad_left;
+  int8_t* out;
+  int32_t out_h, out_w;
+  int32_t act_min, act_max;
+};
+void max_pool_s8_plain(const PoolArgs& a);
+void max_pool_s8_helium(const PoolArgs& a);
+void avg_pool_s8_plain(const PoolArgs& a);
+void avg_pool_s8_helium(const PoolArgs& a);
+
+#if defined(SLIMTORCH_HELIUM)
+inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_helium(a); }
+inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_helium(a); }
+inline void add_s8(const AddArgs& a) { add_s8_helium(a); }
+inline void mul_s8(const MulArgs& a) { mul_s8_helium(a); }
+inline void max_pool_s8(const PoolArgs& a) { max_pool_s8_helium(a); }
+inline void avg_pool_s8(const PoolArgs& a) { avg_pool_s8_helium(a); }
+#else
+inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_plain(a); }
+inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_plain(a); }
+inline void add_s8(const AddArgs& a) { add_s8_plain(a); }
+inline void mul_s8(const MulArgs& a) { mul_s8_plain(a); }
+inline void max_pool_s8(const PoolArgs& a) { max_pool_s8_plain(a); }
+inline void avg_pool_s8(const PoolArgs& a) { avg_pool_s8_plain(a); }
+#endif
+
+}  // namespace cortex_m
+}  // namespace slimtorch
