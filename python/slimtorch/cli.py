@@ -27,8 +27,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     memories = [memory_planning.parse_memory(m) for m in args.memory or []]
     loaded = exporter.load_model_file(args.model)
-    emitted = exporter.export_model(loaded, fold_constants=not args.no_fold_constants,
-                                    runtime=args.runtime)
+    quantized = None
+    if args.quantize == "int8":
+        emitted, quantized = exporter.export_int8(
+            loaded, fold_constants=not args.no_fold_constants, runtime=args.runtime)
+        floating = exporter.export_model(loaded, fold_constants=not args.no_fold_constants,
+                                         runtime=args.runtime)
+        print(_size_summary(emitted, floating), file=sys.stderr)
+    else:
+        emitted = exporter.export_model(loaded, fold_constants=not args.no_fold_constants,
+                                        runtime=args.runtime)
     if memories:
         try:
             memory_planning.plan_program(emitted.program, memories)
@@ -45,8 +53,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         text = manifest.manifest_yaml(pte.read_pte(data), os.path.basename(args.output))
         _write_text(args.manifest, text)
     if args.io_dir:
-        exporter.write_io_dir(loaded, args.io_dir)
+        exporter.write_io_dir(loaded, args.io_dir, quantized=quantized)
     return 0
+
+
+def _program_bytes(emitted: object) -> tuple[int, int]:
+    """(planned RAM bytes, constant (weight) bytes) of an EmittedProgram."""
+    program = emitted.program  # type: ignore[attr-defined]
+    planned = sum(sum(plan.non_const_buffer_sizes) for plan in program.execution_plan)
+    return planned, len(emitted.constant_segment)  # type: ignore[attr-defined]
+
+
+def _size_summary(int8: object, float32: object) -> str:
+    (qr, qw), (fr, fw) = _program_bytes(int8), _program_bytes(float32)
+
+    def share(a: int, b: int) -> str:
+        return f"{100 * a / b:.0f}%" if b else "n/a"
+
+    return (f"slimtorch: int8 program: planned RAM {qr} bytes ({share(qr, fr)} of float32's "
+            f"{fr}), weights {qw} bytes ({share(qw, fw)} of float32's {fw})")
 
 
 def cmd_io(args: argparse.Namespace) -> int:
@@ -122,7 +147,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except OSError as e:
         raise CliError(f"cannot read runner output {args.runner_output}: {e.strerror}") from e
     ok, report = compare.compare(text, compare.load_expected(args.expected_dir),
-                                 rtol=args.rtol, atol=args.atol)
+                                 rtol=args.rtol, atol=args.atol,
+                                 tolerances=compare.load_tolerances(args.expected_dir))
     print("\n".join(report))
     print("all outputs match" if ok else "FAILED: outputs do not match")
     return 0 if ok else 1
@@ -183,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "'slimtorch' also keeps whole the ops only slimtorch has kernels for "
                    "(hardswish: one kernel instead of clamp arithmetic), and upstream's "
                    "runtime refuses such a program")
+    e.add_argument("--quantize", choices=["none", "int8"], default="none",
+                   help="'int8': quantize with PT2E (torchao) and slimtorch's quantizer (int8 "
+                   "activations per tensor, conv weights per channel, linear weights per "
+                   "tensor, int32 bias), calibrated on the model file's calibration_inputs() "
+                   "or else example_inputs() and test_inputs(), and lower to upstream "
+                   "ExecuTorch's cortex_m:: operators (kernels/cortex_m/); the program takes "
+                   "and returns float32, 4-D inputs channels-last. --io-dir then writes the "
+                   "quantized reference's outputs and toleranceN.txt (one quantization step). "
+                   "Default 'none' (float)")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
@@ -247,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",
                        description="Parse `output <i> shape ... : values` lines and compare "
                        "each with expected<i>.npy; exit 1 on mismatch, missing output or an "
-                       "`error:` line.")
+                       "`error:` line. An output with a tolerance<i>.txt (int8 exports: one "
+                       "quantization step) is compared with atol = max(--atol, that value).")
     c.add_argument("runner_output", metavar="RUNNER_OUTPUT.txt")
     c.add_argument("--expected-dir", required=True, metavar="DIR")
     c.add_argument("--rtol", type=float, default=1e-5)
@@ -273,6 +309,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [CliError, pte.PteError, memory_planning.MemoryPlanError]
     for module, name in (("slimtorch.model_file", "ModelFileError"),
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
+                         ("slimtorch.quantize.lowering", "LoweringError"),
                          ("slimtorch.compare", "CompareError"),
                          ("slimtorch.messages", "DecodeError")):
         mod = sys.modules.get(module)

@@ -63,9 +63,32 @@ def load_expected(directory: str) -> dict[int, np.ndarray]:
     return expected
 
 
+def load_tolerances(directory: str) -> dict[int, float]:
+    """{i: tolerance} from tolerance<i>.txt files (an int8 export's quantization steps)."""
+    tolerances = {}
+    for path in glob.glob(os.path.join(directory, "tolerance*.txt")):
+        m = re.fullmatch(r"tolerance(\d+)\.txt", os.path.basename(path))
+        if not m:
+            continue
+        with open(path) as f:
+            text = f.read().strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise CompareError(f"{path}: expected one number (an absolute tolerance), got "
+                               f"{text[:40]!r}") from None
+        if not value >= 0:
+            raise CompareError(f"{path}: tolerance {value} is not a non-negative number")
+        tolerances[int(m.group(1))] = value
+    return tolerances
+
+
 def compare(text: str, expected: dict[int, np.ndarray], rtol: float = 1e-5,
-            atol: float = 1e-5) -> tuple[bool, list[str]]:
-    """(all ok, report lines)."""
+            atol: float = 1e-5,
+            tolerances: dict[int, float] | None = None) -> tuple[bool, list[str]]:
+    """(all ok, report lines). tolerances: per-output absolute tolerances (e.g. one
+    quantization step); output i is compared with atol = max(atol, tolerances[i])."""
+    tolerances = tolerances or {}
     outputs, errors = parse_runner_output(text)
     report = [f"runner {e}" for e in errors]
     ok = not errors
@@ -86,19 +109,22 @@ def compare(text: str, expected: dict[int, np.ndarray], rtol: float = 1e-5,
             ok = False
             continue
         e = exp.astype(np.float64).reshape(-1)
-        close = np.isclose(got.values, e, rtol=rtol, atol=atol, equal_nan=True)
+        atol_i = max(atol, tolerances.get(i, 0.0))
+        close = np.isclose(got.values, e, rtol=rtol, atol=atol_i, equal_nan=True)
         with np.errstate(invalid="ignore"):
             diff = np.abs(got.values - e)
         finite = diff[~np.isnan(diff)]
         max_err = float(finite.max()) if finite.size else (float("nan") if diff.size else 0.0)
         if close.all():
-            report.append(f"output {i}: ok (max abs err {max_err:.3g})")
+            step = f", tolerance {tolerances[i]:.3g} (one quantization step)" \
+                if i in tolerances else ""
+            report.append(f"output {i}: ok (max abs err {max_err:.3g}{step})")
         else:
             bad = np.flatnonzero(~close)
             first = ", ".join(f"[{k}] got {got.values[k]:.9g} expected {e[k]:.9g}"
                               for k in bad[:5])
             report.append(f"output {i}: MISMATCH {bad.size} of {e.size} values differ "
-                          f"(max abs err {max_err:.3g}, rtol {rtol}, atol {atol}): {first}")
+                          f"(max abs err {max_err:.3g}, rtol {rtol}, atol {atol_i:.3g}): {first}")
             ok = False
     for i in sorted(set(outputs) - set(expected)):
         report.append(f"output {i}: UNEXPECTED (no expected{i}.npy)")

@@ -125,6 +125,9 @@ _NEVER_FOLD = frozenset({
     "new_empty", "new_empty_strided", "_empty_dim_order", "rrelu_with_noise",
 })
 
+# Ops whose result is uninitialised memory of a static shape: emitted as a planned tensor.
+_UNINITIALISED = frozenset({aten.empty.memory_format})
+
 # Ops whose first argument is read for its shape and dtype only.
 _SHAPE_ONLY = frozenset({
     aten.full_like.default, aten.zeros_like.default, aten.ones_like.default,
@@ -153,6 +156,18 @@ def _is_contiguous_as_strided(node: Node) -> bool:
         expect.append(acc)
         acc *= int(d)
     return [int(x) for x in stride] == expect[::-1] or int(torch.Size(size).numel()) <= 1
+
+
+def _dim_order(t: torch.Tensor) -> list[int]:
+    """The order of `t`'s dimensions in memory, outermost first, read from its strides: a
+    channels-last 4-D value (the int8 activations of `--quantize int8`) is [0, 2, 3, 1].
+    Contiguous for anything without dense strides (symbolic sizes, overlapping views)."""
+    contiguous = list(range(t.dim()))
+    try:
+        order = [int(d) for d in t.dim_order()]
+    except (RuntimeError, TypeError, ValueError):
+        return contiguous
+    return order if sorted(order) == contiguous else contiguous
 
 
 def _nbytes(t: torch.Tensor) -> int:
@@ -247,7 +262,7 @@ class _Emitter:
         except ValueError as e:
             raise self._error(str(e), "Cast to a supported dtype in the model") from None
         tensor = schema.Tensor(
-            scalar_type=st, storage_offset=0, sizes=sizes, dim_order=list(range(len(sizes))),
+            scalar_type=st, storage_offset=0, sizes=sizes, dim_order=_dim_order(t),
             requires_grad=False, data_buffer_idx=data_buffer_idx,
             shape_dynamism=int(schema.TensorShapeDynamism.DYNAMIC_BOUND if dynamic
                                else schema.TensorShapeDynamism.STATIC),
@@ -382,6 +397,8 @@ class _Emitter:
                 return self._add(schema.Double(v))
         if t == "str":
             return self._add(schema.String(str(v)))
+        if t == "ScalarType":  # e.g. cortex_m::quantize_per_tensor's dtype
+            return self._int_value(v)
         if t == "Device":
             return self._add(schema.Null())
         raise self._error(f"argument {arg.name} of type {arg.type} = {v!r} cannot be emitted",
@@ -611,6 +628,11 @@ class _Emitter:
                 self._emit_sym(node)
             elif node.op == "call_function" and _is_runtime_check(node.target):
                 continue  # export-time assertions: nothing to run on the device
+            elif node.op == "call_function" and node.target in _UNINITIALISED and \
+                    _static_tensors(node.meta.get("val")) is not None:
+                # Uninitialised memory (scratch buffers of int8 kernels): a planned tensor
+                # is exactly that, so no instruction runs.
+                self.node_values[node] = self._tensor_value(node.meta["val"])
             elif node.op == "call_function" and isinstance(node.target, torch._ops.OpOverload):
                 if not self._fold_constant(node):
                     self._emit_call(node)

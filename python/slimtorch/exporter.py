@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -14,7 +14,11 @@ from slimtorch import passes
 from slimtorch.emitter import EmittedProgram, emit_program
 from slimtorch.model_file import LoadedModel, ModelFileError, load_model_file
 
-__all__ = ["LoadedModel", "ModelFileError", "export_model", "load_model_file", "write_io_dir"]
+if TYPE_CHECKING:
+    from slimtorch.quantize.driver import QuantizedModel
+
+__all__ = ["LoadedModel", "ModelFileError", "export_int8", "export_model", "load_model_file",
+           "write_io_dir"]
 
 
 def _progress(message: str) -> None:
@@ -34,6 +38,22 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True,
                                  dynamic_shapes=loaded.dynamic_shapes)
     except Exception as e:
         raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
+    return _emit(loaded, ep, fold_constants, runtime, t0)
+
+
+def export_int8(loaded: LoadedModel, fold_constants: bool = True,
+                runtime: str = "any") -> tuple[EmittedProgram, QuantizedModel]:
+    """`--quantize int8`: PT2E with slimtorch's quantizer, lowering to upstream's cortex_m::
+    operators (slimtorch/quantize/), then decomposition and emission of what is left."""
+    from slimtorch.quantize.driver import quantize_int8
+
+    t0 = time.monotonic()
+    quantized = quantize_int8(loaded)
+    return _emit(loaded, quantized.exported, fold_constants, runtime, t0), quantized
+
+
+def _emit(loaded: LoadedModel, ep: torch.export.ExportedProgram, fold_constants: bool,
+          runtime: str, t0: float) -> EmittedProgram:
     _progress("decomposing to core ATen (and to upstream's portable op set)")
     ep = passes.decompose(ep, runtime)
     if fold_constants:
@@ -55,18 +75,23 @@ def _to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def write_io_dir(loaded: LoadedModel, directory: str, case: int = 0, iterations: int = 1) -> None:
+def write_io_dir(loaded: LoadedModel, directory: str, case: int = 0, iterations: int = 1,
+                 quantized: QuantizedModel | None = None) -> None:
     """inputN.npy and expectedN.npy (eager outputs, flattened in order) of one test case:
     case 0 is example_inputs(), case k the k-th tuple of test_inputs(). With iterations > 1
     a fresh model is called that many times on the inputs and the last call's outputs are
-    expected (models whose buffers change from call to call)."""
+    expected (models whose buffers change from call to call).
+
+    For an int8 export (`quantized`), the expected outputs are the quantized reference's
+    (convert_pt2e's graph run eagerly), and toleranceN.txt holds each quantized output's
+    quantization step (its scale), the tolerance `slimtorch compare` applies to it."""
     cases = [loaded.example_inputs, *loaded.test_inputs]
     if not 0 <= case < len(cases):
         raise ModelFileError(f"{loaded.path}: no test case {case}: the file has {len(cases)} "
                              "(example_inputs() and test_inputs())")
     inputs = cases[case]
-    module = loaded.module
-    if (case > 0 or iterations > 1) and loaded.factory is not None:
+    module: Any = loaded.module if quantized is None else quantized.reference
+    if (case > 0 or iterations > 1) and loaded.factory is not None and quantized is None:
         module = loaded.factory().eval()  # fresh state for every case
     os.makedirs(directory, exist_ok=True)
     with torch.no_grad():
@@ -76,3 +101,10 @@ def write_io_dir(loaded: LoadedModel, directory: str, case: int = 0, iterations:
         np.save(os.path.join(directory, f"input{i}.npy"), _to_numpy(x))
     for i, y in enumerate(torch.utils._pytree.tree_leaves(outputs)):
         np.save(os.path.join(directory, f"expected{i}.npy"), _to_numpy(y))
+        scale = quantized.output_scales[i] if quantized is not None else None
+        tolerance = os.path.join(directory, f"tolerance{i}.txt")
+        if scale is not None:
+            with open(tolerance, "w") as f:
+                f.write(f"{scale!r}\n")
+        elif os.path.exists(tolerance):
+            os.remove(tolerance)  # a float export into a directory an int8 one used

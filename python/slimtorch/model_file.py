@@ -1,5 +1,7 @@
-"""Loading a model file: a .py defining model(), example_inputs(), optionally dynamic_shapes()
-and test_inputs() (more input tuples that tests run the exported program on)."""
+"""Loading a model file: a .py defining model(), example_inputs(), optionally dynamic_shapes(),
+test_inputs() (more input tuples that tests run the exported program on) and
+calibration_inputs() (a list of input tuples that `--quantize int8` calibrates on; without it,
+example_inputs() and test_inputs() are used)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class LoadedModel:
     dynamic_shapes: Any  # None when the file defines no dynamic_shapes()
     test_inputs: list[tuple[Any, ...]] = field(default_factory=list)  # from test_inputs()
     factory: Any = None  # the file's model(): a fresh module for each test case
+    calibration_inputs: list[tuple[Any, ...]] | None = None  # from calibration_inputs()
 
 
 def _import(path: str) -> ModuleType:
@@ -54,7 +57,8 @@ def load_model_file(path: str | os.PathLike[str]) -> LoadedModel:
         if not callable(getattr(module, fn, None)):
             raise ModelFileError(
                 f"model file {path} does not define {fn}(); a model file defines "
-                "model() -> torch.nn.Module and example_inputs() -> tuple"
+                "model() -> torch.nn.Module and example_inputs() -> tuple (optionally "
+                "dynamic_shapes(), test_inputs() and calibration_inputs() -> list of tuples)"
             )
     m = module.model()
     if not isinstance(m, torch.nn.Module):
@@ -73,4 +77,22 @@ def load_model_file(path: str | os.PathLike[str]) -> LoadedModel:
                 raise ModelFileError(
                     f"{path}: test_inputs()[{k}] must be a tuple of {len(inputs)} inputs, like "
                     "example_inputs()")
-    return LoadedModel(path, m.eval(), inputs, dyn, tests, module.model)
+    calibration: list[tuple[Any, ...]] | None = None
+    if callable(getattr(module, "calibration_inputs", None)):
+        calibration = _input_tuples(path, "calibration_inputs", module.calibration_inputs(),
+                                    len(inputs))
+    return LoadedModel(path, m.eval(), inputs, dyn, tests, module.model, calibration)
+
+
+def _input_tuples(path: str, fn: str, value: Any, n: int) -> list[tuple[Any, ...]]:
+    """`value` (what fn() returned) checked to be a non-empty list of n-input tuples."""
+    if not isinstance(value, list | tuple) or not value:
+        raise ModelFileError(
+            f"{path}: {fn}() returned {type(value).__name__}, expected a non-empty list of "
+            f"input tuples like example_inputs() (e.g. `return [(x0,), (x1,)]`)")
+    cases = list(value)
+    for k, case in enumerate(cases):
+        if not isinstance(case, tuple) or len(case) != n:
+            raise ModelFileError(
+                f"{path}: {fn}()[{k}] must be a tuple of {n} inputs, like example_inputs()")
+    return cases
