@@ -14,20 +14,29 @@ firmware timing one more execution and printing `execute_ns <n>`; under QEMU
 load("//tools:executorch_model.bzl", "executorch_model", "model_image")
 load("//tools:qemu_test.bzl", "host_run_test", "qemu_test")
 
-def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, size = "small"):
+def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5",
+               qemu_timeout_seconds = 120, size = "small", tags = []):
+    """src: the model file's stem (default `name`); quantize: "none" or "int8".
+
+    An int8 test (`model_test(name = "ds_cnn_int8", src = "ds_cnn", quantize = "int8")`)
+    compares with the quantized reference within one quantization step of each output
+    (tolerance<i>.txt of the io dir, which `slimtorch compare` reads)."""
     executorch_model(
         name = name,
-        src = "//models:{}.py".format(name),
+        src = "//models:{}.py".format(src or name),
+        quantize = quantize,
+        tags = tags,
     )
     model_image(
         name = name + "_runtime",
         model = name,
+        tags = tags,
     )
     model_image(
         name = name + "_count",
         model = name,
         local_defines = ["SLIMTORCH_PRINT_EXECUTE_TIME"],
-        tags = ["manual"],
+        tags = ["manual"] + tags,
     )
     host_run_test(
         name = name + "_host_test",
@@ -36,6 +45,7 @@ def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, s
         rtol = rtol,
         atol = atol,
         size = size,
+        tags = tags,
     )
     qemu_test(
         name = name + "_qemu_test",
@@ -45,4 +55,5 @@ def model_test(name, rtol = "1e-4", atol = "1e-5", qemu_timeout_seconds = 120, s
         atol = atol,
         timeout_seconds = qemu_timeout_seconds,
         size = size,
+        tags = tags,
     )

@@ -13,7 +13,7 @@ makes, in the calling package:
 |---|---|
 | `:mlp.pte` | the program (`slimtorch export`) |
 | `:mlp.ops.yaml` | its operator manifest |
-| `:mlp_io` | directory: `input<i>.npy` (example inputs), `expected<i>.npy` (PyTorch eager outputs) |
+| `:mlp_io` | directory: `input<i>.npy` (example inputs), `expected<i>.npy` (PyTorch eager outputs; with `quantize = "int8"` the quantized reference's, and `tolerance<i>.txt`) |
 | `:mlp_registry.cc` | kernel registry for exactly the manifest's operators (`codegen/gen_registry.py`) |
 | `:mlp_kernels` | cc_library: that registry + the kernel libraries (the linker keeps only the selected kernels) |
 | `:mlp_embedded.cc` | `slimtorch embed` output: program bytes, inputs, planned buffers (`app/embedded_model.h`) |
@@ -60,6 +60,9 @@ def _export_impl(ctx):
         "--io-dir",
         io_dir.path,
     ] + ["--memory " + m for m in ctx.attr.memories] + ["--runtime", ctx.attr.runtime] + [
+        "--quantize",
+        ctx.attr.quantize,
+    ] + [
         # Quiet on success; the whole log on failure.
         '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
     ])
@@ -89,6 +92,7 @@ _export = rule(
         "manifest": attr.output(mandatory = True),
         "memories": attr.string_list(doc = "NAME:BYTES, fastest first (slimtorch export --memory)"),
         "program": attr.output(mandatory = True),
+        "quantize": attr.string(default = "none", values = ["none", "int8"], doc = "slimtorch export --quantize"),
         "runtime": attr.string(default = "any", values = ["any", "slimtorch"], doc = "slimtorch export --runtime"),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
@@ -293,6 +297,7 @@ def executorch_model(
         dtype_selective = True,
         memories = [],
         runtime = "any",
+        quantize = "none",
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -310,6 +315,9 @@ def executorch_model(
         board region `name` (linker section `.name.slimtorch`). Empty: one memory.
       runtime: "any" (a program upstream ExecuTorch's runtime runs too) or "slimtorch" (also
         keeps whole the ops only slimtorch has kernels for; `slimtorch export --runtime`).
+      quantize: "none" (float) or "int8" (`slimtorch export --quantize int8`: PT2E int8,
+        upstream's cortex_m:: operators; the io dir's expected outputs are the quantized
+        reference's, with tolerance<i>.txt = one quantization step for `slimtorch compare`).
       visibility: of every target made.
       tags: of every target made.
     """
@@ -319,6 +327,7 @@ def executorch_model(
         src = src,
         memories = memory_specs,
         runtime = runtime,
+        quantize = quantize,
         data = data,
         program = name + ".pte",
         manifest = name + ".ops.yaml",

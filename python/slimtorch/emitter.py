@@ -159,15 +159,18 @@ def _is_contiguous_as_strided(node: Node) -> bool:
 
 
 def _dim_order(t: torch.Tensor) -> list[int]:
-    """The order of `t`'s dimensions in memory, outermost first, read from its strides: a
-    channels-last 4-D value (the int8 activations of `--quantize int8`) is [0, 2, 3, 1].
-    Contiguous for anything without dense strides (symbolic sizes, overlapping views)."""
+    """The order of `t`'s dimensions in memory, outermost first: [0, 2, 3, 1] for a 4-D value
+    laid out channels-last and not also contiguous (the int8 activations of `--quantize
+    int8`), the contiguous order otherwise. A tensor whose memory is the same either way
+    (C == 1, or H == W == 1) is written contiguous, which every kernel reads."""
     contiguous = list(range(t.dim()))
     try:
-        order = [int(d) for d in t.dim_order()]
-    except (RuntimeError, TypeError, ValueError):
-        return contiguous
-    return order if sorted(order) == contiguous else contiguous
+        if t.dim() == 4 and not t.is_contiguous() and \
+                t.is_contiguous(memory_format=torch.channels_last):
+            return [0, 2, 3, 1]
+    except (RuntimeError, TypeError, ValueError):  # symbolic strides
+        pass
+    return contiguous
 
 
 def _nbytes(t: torch.Tensor) -> int:
@@ -262,7 +265,9 @@ class _Emitter:
         except ValueError as e:
             raise self._error(str(e), "Cast to a supported dtype in the model") from None
         tensor = schema.Tensor(
-            scalar_type=st, storage_offset=0, sizes=sizes, dim_order=_dim_order(t),
+            scalar_type=st, storage_offset=0, sizes=sizes,
+            # Constant and mutable data are stored contiguous (_tensor_bytes).
+            dim_order=_dim_order(t) if data_buffer_idx == 0 else list(range(len(sizes))),
             requires_grad=False, data_buffer_idx=data_buffer_idx,
             shape_dynamism=int(schema.TensorShapeDynamism.DYNAMIC_BOUND if dynamic
                                else schema.TensorShapeDynamism.STATIC),

@@ -16,6 +16,24 @@ PYTHON_DIR = REPO / "python"
 if str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 
+
+
+def _import_upstream_cortex_m() -> bool:
+    """Upstream's cortex_m:: operators with their Python reference kernels, imported before
+    any slimtorch code defines cortex_m ops (slimtorch/quantize/ops.py then uses them, so the
+    lowered int8 graphs run through upstream's reference; the other order would make
+    upstream's `Library("cortex_m", "DEF")` clash with slimtorch's definitions)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import executorch.backends.cortex_m.passes  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+UPSTREAM_CORTEX_M = _import_upstream_cortex_m()
+
 from slimtorch import exporter  # noqa: E402
 from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
 from slimtorch.upstream import export_program as upstream_export  # noqa: E402,F401
