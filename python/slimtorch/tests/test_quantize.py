@@ -340,3 +340,23 @@ def test_io_dir_has_reference_outputs_and_tolerance(tmp_path: Path) -> None:
     # A float export into the same directory drops the stale tolerance.
     exporter.write_io_dir(loaded, str(io))
     assert not (io / "tolerance0.txt").exists()
+
+
+def test_same_program_with_slimtorchs_or_upstreams_op_definitions(tmp_path: Path) -> None:
+    """A fresh process, where slimtorch defines the cortex_m ops itself (FRAGMENT library,
+    fake kernels only), exports the same bytes as this one, where upstream's wheel defined
+    them first (conftest.py): the fake implementations agree with upstream's."""
+    path = _write(tmp_path, "small", _SMALL.format(middle="y * y + y"))
+    out = tmp_path / "fresh.pte"
+    script = ("import sys, torch\n"
+              "from slimtorch import exporter\n"
+              "from slimtorch.model_file import load_model_file\n"
+              "assert 'executorch.backends.cortex_m.passes' not in sys.modules\n"
+              f"emitted, _ = exporter.export_int8(load_model_file({str(path)!r}))\n"
+              "assert 'executorch.backends.cortex_m.passes' not in sys.modules\n"
+              f"open({str(out)!r}, 'wb').write(emitted.to_bytes())\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(REPO / "python"), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    emitted, _ = exporter.export_int8(load_model_file(path))
+    assert out.read_bytes() == emitted.to_bytes()
