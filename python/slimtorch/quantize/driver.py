@@ -15,14 +15,16 @@ from __future__ import annotations
 import copy
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.export import ExportedProgram
 from torch.fx import GraphModule, Node
 
 from slimtorch.model_file import LoadedModel, ModelFileError
-from slimtorch.quantize import lowering
+
+if TYPE_CHECKING:  # lowering.py needs torchao's quantized_decomposed ops: imported once checked
+    from slimtorch.quantize import lowering
 
 QUANTIZE_MODES = ("none", "int8")
 
@@ -63,6 +65,8 @@ def program_inputs(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _output_scales(gm: GraphModule) -> list[float | None]:
+    from slimtorch.quantize import lowering
+
     out = next(n for n in gm.graph.nodes if n.op == "output")
     scales: list[float | None] = []
     for a in torch.utils._pytree.tree_leaves(out.args[0]):
@@ -77,6 +81,7 @@ def quantize_int8(loaded: LoadedModel) -> QuantizedModel:
     try:
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
+        from slimtorch.quantize import lowering
         from slimtorch.quantize.quantizer import SlimtorchQuantizer
     except ImportError as e:
         raise QuantizeError(

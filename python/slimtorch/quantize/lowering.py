@@ -39,7 +39,7 @@ import torch
 from torch.fx import GraphModule, Node
 
 from slimtorch.quantize import ops, qparams
-from slimtorch.quantize.quantizer import (
+from slimtorch.quantize.patterns import (
     ADDS,
     CONVS,
     FUSED_ACTIVATIONS,

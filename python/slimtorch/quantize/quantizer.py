@@ -38,6 +38,16 @@ from torchao.quantization.pt2e.quantizer import (
     SharedQuantizationSpec,
 )
 
+from slimtorch.quantize.patterns import (
+    ADDS,
+    CATS,
+    CONVS,
+    FUSED_ACTIVATIONS,
+    LINEARS,
+    MULS,
+    SHARED_OUTPUT,
+)
+
 aten = torch.ops.aten
 
 ACTIVATION = QuantizationSpec(
@@ -53,24 +63,6 @@ LINEAR_WEIGHT = QuantizationSpec(
     observer_or_fake_quant_ctr=obs.MinMaxObserver.with_args(eps=2**-16),
 )
 
-CONVS = (aten.conv2d.default, aten.conv2d.padding)
-LINEARS = (aten.linear.default,)
-# Activations a convolution, linear or add absorbs as activation_min / activation_max.
-FUSED_ACTIVATIONS = (
-    aten.relu.default, aten.relu_.default, aten.relu6.default, aten.hardtanh.default,
-    aten.hardtanh_.default, aten.clamp.default,
-)
-ADDS = (aten.add.Tensor, aten.add_.Tensor)
-MULS = (aten.mul.Tensor, aten.mul_.Tensor)
-# Ops whose output has the quantization of their (first) input.
-SHARED_OUTPUT = (
-    aten.avg_pool2d.default, aten.adaptive_avg_pool2d.default, aten.mean.dim,
-    aten.max_pool2d.default, aten.flatten.using_ints, aten.view.default, aten.reshape.default,
-    aten.squeeze.dim, aten.squeeze.dims, aten.squeeze.default, aten.unsqueeze.default,
-    aten.dropout.default, aten.dropout_.default, aten.contiguous.default, aten.clone.default,
-    aten.permute.default, aten.transpose.int,
-)
-CATS = (aten.cat.default, aten.concat.default)
 
 
 def _bias_qparams(observers: list[obs.ObserverBase]) -> tuple[torch.Tensor, torch.Tensor]:

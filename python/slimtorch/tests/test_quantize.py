@@ -360,3 +360,18 @@ def test_same_program_with_slimtorchs_or_upstreams_op_definitions(tmp_path: Path
     assert result.returncode == 0, result.stderr[-2000:]
     emitted, _ = exporter.export_int8(load_model_file(path))
     assert out.read_bytes() == emitted.to_bytes()
+
+
+def test_missing_torchao_is_an_error_naming_the_fix(tmp_path: Path) -> None:
+    path = _write(tmp_path, "small", _SMALL.format(middle="y"))
+    script = ("import sys\n"
+              "sys.modules['torchao'] = None  # as if it were not installed\n"
+              "from slimtorch import cli\n"
+              f"sys.exit(cli.main(['export', {str(path)!r}, '--quantize', 'int8', '-o', "
+              f"{str(tmp_path / 'x.pte')!r}]))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(REPO / "python"), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "slimtorch export: error:" in result.stderr
+    assert "--quantize int8 needs torchao" in result.stderr
+    assert "pip install torchao" in result.stderr
