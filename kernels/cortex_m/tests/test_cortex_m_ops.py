@@ -668,3 +668,16 @@ def test_catalog_lists_every_kernel(lib: KernelLib) -> None:
     assert missing == {"cortex_m::quantized_transpose_conv2d.out",
                        "cortex_m::quantized_transpose_conv2d_nhwc.out"}, missing
 
+
+
+def test_every_kernel_refuses_wrong_arguments(lib: KernelLib) -> None:
+    """Any count of None arguments (wrong tags everywhere) or scalars where tensors belong is
+    an error code, never a crash."""
+    for name in lib.kernel_names():
+        if not name.startswith("cortex_m::"):
+            continue
+        for n in range(0, 18):
+            err, _, _ = lib.call(name, [None] * n)
+            assert err != 0, f"{name} accepted {n} None arguments"
+            err, _, _ = lib.call(name, [1] * n)
+            assert err != 0, f"{name} accepted {n} int arguments"
