@@ -1,0 +1,629 @@
+// Helium (Arm MVE) implementations of the int8 primitives of nn_s8.h, for
+// Armv8.1-M cores (Cortex-M55). Compiled only for platforms with Helium
+// (kernels/cortex_m/BUILD.bazel); every function gives the same bits as its
+// *_plain twin in nn_s8_plain.cc for every input (the QEMU test
+// kernels/cortex_m/tests:nn_s8_compare_test checks that).
+//
+// Exactness notes (int32 arithmetic wraps like the plain path's does):
+// - requantize, vectorised 4 lanes at a time, when every lane's shift is in
+//   [-31, 0] (or a left shift the caller proves cannot overflow 32 bits) and no
+//   multiplier is INT32_MIN: VQRDMULH is (2ab + 2^31) >> 32, i.e. the 64-bit
+//   (ab + 2^30) >> 31, saturating only for INT32_MIN * INT32_MIN; VRSHL rounds
+//   half up, so negative values are first lowered by one (saturating), which
+//   turns it into round half away from zero. Other lanes use the scalar
+//   requantize() of nn_s8.h.
+// - Degenerate clamps (activation_min > activation_max) run the plain path.
+#include <arm_mve.h>
+
+#include "kernels/cortex_m/nn_s8.h"
+
+namespace slimtorch {
+namespace cortex_m {
+namespace {
+
+constexpr int32_t kInt32Min = -2147483647 - 1;
+
+// Wrapping int32 arithmetic (the plain path's int32 sums wrap on every target).
+inline int32_t wadd(int32_t x, int32_t y) {
+  return static_cast<int32_t>(static_cast<uint32_t>(x) + static_cast<uint32_t>(y));
+}
+inline int32_t wmul(int32_t x, int32_t y) {
+  return static_cast<int32_t>(static_cast<uint32_t>(x) * static_cast<uint32_t>(y));
+}
+
+inline bool vector_shift_ok(int32_t multiplier, int32_t shift, int32_t max_left) {
+  return multiplier != kInt32Min && shift >= -31 && shift <= max_left;
+}
+
+inline bool offset_ok(int32_t offset) { return offset >= -128 && offset <= 128; }
+
+// requantize() of 4 lanes; `right` holds min(shift, 0) per lane.
+inline int32x4_t requantize_right(int32x4_t acc, int32x4_t mult, int32x4_t right) {
+  int32x4_t v = vqrdmulhq_s32(acc, mult);
+  const int32x4_t fix = vshrq_n_s32(vandq_s32(v, right), 31);  // -1 where v < 0 and right < 0
+  v = vqaddq_s32(v, fix);
+  return vrshlq_s32(v, right);
+}
+
+// requantize() of 4 lanes whose (acc << max(shift, 0)) fits in 32 bits.
+inline int32x4_t requantize_vec(int32x4_t acc, int32x4_t mult, int32x4_t shift) {
+  const int32x4_t zero = vdupq_n_s32(0);
+  acc = vshlq_s32(acc, vmaxq_s32(shift, zero));
+  return requantize_right(acc, mult, vminq_s32(shift, zero));
+}
+
+inline int32_t clamp_store_value(int32_t v, const Requant& rq) {
+  return clamp_i32(v, rq.activation_min, rq.activation_max);
+}
+
+// The output stage of 4 consecutive channels n0 .. n0 + 3 (the first `count` of them).
+struct OutputStage4 {
+  bool vector;
+  int32x4_t mult;
+  int32x4_t right;
+  int32_t mults[4];
+  int32_t shifts[4];
+};
+
+inline void prepare_output_stage(const Requant& rq, int32_t n0, int32_t count, OutputStage4* o) {
+  o->vector = true;
+  for (int32_t j = 0; j < 4; ++j) {
+    const int32_t i = rq.per_channel ? (j < count ? n0 + j : n0) : 0;
+    o->mults[j] = rq.multipliers[i];
+    o->shifts[j] = rq.shifts[i];
+    if (j < count && !vector_shift_ok(o->mults[j], o->shifts[j], 0)) o->vector = false;
+  }
+  o->mult = vldrwq_s32(o->mults);
+  o->right = vminq_s32(vldrwq_s32(o->shifts), vdupq_n_s32(0));
+}
+
+inline void output_stage4(int32x4_t acc, const OutputStage4& o, const Requant& rq, int32_t count,
+                          int8_t* dst) {
+  if (o.vector) {
+    int32x4_t v = requantize_right(acc, o.mult, o.right);
+    v = vaddq_n_s32(v, rq.output_offset);
+    v = vmaxq_s32(v, vdupq_n_s32(rq.activation_min));
+    v = vminq_s32(v, vdupq_n_s32(rq.activation_max));
+    if (count == 4) {
+      vstrbq_s32(dst, v);
+    } else {
+      vstrbq_p_s32(dst, v, vctp32q(count));
+    }
+    return;
+  }
+  int32_t lanes[4];
+  vstrwq_s32(lanes, acc);
+  for (int32_t j = 0; j < count; ++j) {
+    const int32_t v = wadd(requantize(lanes[j], o.mults[j], o.shifts[j]), rq.output_offset);
+    dst[j] = static_cast<int8_t>(clamp_store_value(v, rq));
+  }
+}
+
+// The output stage of 8 consecutive channels n0 .. n0 + 7 (the first `count`),
+// held as even (0, 2, 4, 6) and odd (1, 3, 5, 7) lanes.
+struct OutputStage8 {
+  bool vector;
+  int32x4_t mult[2];
+  int32x4_t right[2];
+  int32_t mults[8];
+  int32_t shifts[8];
+};
+
+inline void prepare_output_stage8(const Requant& rq, int32_t n0, int32_t count, OutputStage8* o) {
+  o->vector = true;
+  for (int32_t j = 0; j < 8; ++j) {
+    const int32_t i = rq.per_channel ? (j < count ? n0 + j : n0) : 0;
+    o->mults[j] = rq.multipliers[i];
+    o->shifts[j] = rq.shifts[i];
+    if (j < count && !vector_shift_ok(o->mults[j], o->shifts[j], 0)) o->vector = false;
+  }
+  const int32x4x2_t m = vld2q_s32(o->mults);
+  const int32x4x2_t s = vld2q_s32(o->shifts);
+  o->mult[0] = m.val[0];
+  o->mult[1] = m.val[1];
+  o->right[0] = vminq_s32(s.val[0], vdupq_n_s32(0));
+  o->right[1] = vminq_s32(s.val[1], vdupq_n_s32(0));
+}
+
+inline void output_stage8(int32x4_t even, int32x4_t odd, const OutputStage8& o, const Requant& rq,
+                          int32_t count, int8_t* dst) {
+  if (o.vector) {
+    const int32x4_t lo = vdupq_n_s32(rq.activation_min), hi = vdupq_n_s32(rq.activation_max);
+    even = vaddq_n_s32(requantize_right(even, o.mult[0], o.right[0]), rq.output_offset);
+    odd = vaddq_n_s32(requantize_right(odd, o.mult[1], o.right[1]), rq.output_offset);
+    even = vminq_s32(vmaxq_s32(even, lo), hi);
+    odd = vminq_s32(vmaxq_s32(odd, lo), hi);
+    // Truncating narrows, then a truncating byte store: the int8 cast of the plain path.
+    const int16x8_t r = vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), even), odd);
+    if (count == 8) {
+      vstrbq_s16(dst, r);
+    } else {
+      vstrbq_p_s16(dst, r, vctp16q(count));
+    }
+    return;
+  }
+  int32_t lanes[8];
+  int32x4x2_t pair;
+  pair.val[0] = even;
+  pair.val[1] = odd;
+  vst2q_s32(lanes, pair);
+  for (int32_t j = 0; j < count; ++j) {
+    const int32_t v = wadd(requantize(lanes[j], o.mults[j], o.shifts[j]), rq.output_offset);
+    dst[j] = static_cast<int8_t>(clamp_store_value(v, rq));
+  }
+}
+
+inline int32x4_t make4(int32_t a, int32_t b, int32_t c, int32_t d) {
+  int32x4_t v = vdupq_n_s32(a);
+  v = vsetq_lane_s32(b, v, 1);
+  v = vsetq_lane_s32(c, v, 2);
+  v = vsetq_lane_s32(d, v, 3);
+  return v;
+}
+
+// sum_k p[k] over depth bytes.
+inline int32_t sum_s8(const int8_t* p, int32_t depth) {
+  int32_t s = 0;
+  int32_t k = depth;
+  for (; k >= 16; k -= 16, p += 16) s = vaddvaq_s8(s, vld1q_s8(p));
+  if (k > 0) s = vaddvaq_s8(s, vldrbq_z_s8(p, vctp8q(k)));
+  return s;
+}
+
+// One row of lhs against 4 rhs columns: acc[j] = sum_k lhs[k] * rhs_j[k]; *lhs_sum = sum_k lhs[k]
+// when WithLhsSum.
+template <bool WithLhsSum>
+inline int32x4_t dot_1x4(const int8_t* lhs, const int8_t* r0, const int8_t* r1, const int8_t* r2,
+                         const int8_t* r3, int32_t depth, int32_t* lhs_sum) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0;
+  int32_t blocks = depth >> 4;
+  while (blocks-- > 0) {
+    const int8x16_t x = vld1q_s8(lhs);
+    lhs += 16;
+    a0 = vmladavaq_s8(a0, x, vld1q_s8(r0));
+    r0 += 16;
+    a1 = vmladavaq_s8(a1, x, vld1q_s8(r1));
+    r1 += 16;
+    a2 = vmladavaq_s8(a2, x, vld1q_s8(r2));
+    r2 += 16;
+    a3 = vmladavaq_s8(a3, x, vld1q_s8(r3));
+    r3 += 16;
+    if (WithLhsSum) s = vaddvaq_s8(s, x);
+  }
+  const int32_t tail = depth & 15;
+  if (tail != 0) {
+    const mve_pred16_t p = vctp8q(tail);
+    const int8x16_t x = vldrbq_z_s8(lhs, p);
+    a0 = vmladavaq_s8(a0, x, vldrbq_z_s8(r0, p));
+    a1 = vmladavaq_s8(a1, x, vldrbq_z_s8(r1, p));
+    a2 = vmladavaq_s8(a2, x, vldrbq_z_s8(r2, p));
+    a3 = vmladavaq_s8(a3, x, vldrbq_z_s8(r3, p));
+    if (WithLhsSum) s = vaddvaq_s8(s, x);
+  }
+  if (WithLhsSum) *lhs_sum = s;
+  return make4(a0, a1, a2, a3);
+}
+
+// Two rows of lhs against two rhs columns: c[0] = l0.ra, c[1] = l0.rb, c[2] = l1.ra,
+// c[3] = l1.rb; with WithLhsSum also s[0] = sum l0, s[1] = sum l1.
+template <bool WithLhsSum>
+inline void dot_2x2(const int8_t* x0p, const int8_t* x1p, const int8_t* ap, const int8_t* bp,
+                    int32_t depth, int32_t* c, int32_t* s) {
+  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0, s0 = 0, s1 = 0;
+  for (int32_t blocks = depth >> 4; blocks > 0; --blocks) {
+    const int8x16_t x0 = vld1q_s8(x0p);
+    x0p += 16;
+    const int8x16_t x1 = vld1q_s8(x1p);
+    x1p += 16;
+    const int8x16_t wa = vld1q_s8(ap);
+    ap += 16;
+    const int8x16_t wb = vld1q_s8(bp);
+    bp += 16;
+    a00 = vmladavaq_s8(a00, x0, wa);
+    a01 = vmladavaq_s8(a01, x0, wb);
+    a10 = vmladavaq_s8(a10, x1, wa);
+    a11 = vmladavaq_s8(a11, x1, wb);
+    if (WithLhsSum) {
+      s0 = vaddvaq_s8(s0, x0);
+      s1 = vaddvaq_s8(s1, x1);
+    }
+  }
+  const int32_t tail = depth & 15;
+  if (tail != 0) {
+    const mve_pred16_t p = vctp8q(tail);
+    const int8x16_t x0 = vldrbq_z_s8(x0p, p);
+    const int8x16_t x1 = vldrbq_z_s8(x1p, p);
+    const int8x16_t wa = vldrbq_z_s8(ap, p);
+    const int8x16_t wb = vldrbq_z_s8(bp, p);
+    a00 = vmladavaq_s8(a00, x0, wa);
+    a01 = vmladavaq_s8(a01, x0, wb);
+    a10 = vmladavaq_s8(a10, x1, wa);
+    a11 = vmladavaq_s8(a11, x1, wb);
+    if (WithLhsSum) {
+      s0 = vaddvaq_s8(s0, x0);
+      s1 = vaddvaq_s8(s1, x1);
+    }
+  }
+  c[0] = a00;
+  c[1] = a01;
+  c[2] = a10;
+  c[3] = a11;
+  if (WithLhsSum) {
+    s[0] = s0;
+    s[1] = s1;
+  }
+}
+
+// Two rows of lhs against 4 rhs columns (8 accumulators would not fit the even
+// registers VMLADAVA needs, so the 4 columns go as two pairs).
+template <bool WithLhsSum>
+inline void dot_2x4(const int8_t* l0, const int8_t* l1, const int8_t* const* r, int32_t depth,
+                    int32x4_t* acc0, int32x4_t* acc1, int32_t* sum0, int32_t* sum1) {
+  int32_t c01[4], c23[4], s[2];
+  dot_2x2<WithLhsSum>(l0, l1, r[0], r[1], depth, c01, s);
+  dot_2x2<false>(l0, l1, r[2], r[3], depth, c23, s);
+  *acc0 = make4(c01[0], c01[1], c23[0], c23[1]);
+  *acc1 = make4(c01[2], c01[3], c23[2], c23[3]);
+  if (WithLhsSum) {
+    *sum0 = s[0];
+    *sum1 = s[1];
+  }
+}
+
+template <bool WithLhsSum>
+void mat_mult_impl(const MatMulArgs& a) {
+  const int32_t depth = a.depth > 0 ? a.depth : 0;
+  // sum_k (l + lo)(r + ro) = sum l r + ro sum l + lo sum r + depth lo ro (mod 2^32).
+  const int32_t k_lo_ro = wmul(wmul(depth, a.lhs_offset), a.rhs_offset);
+  for (int32_t n0 = 0; n0 < a.cols; n0 += 4) {
+    const int32_t count = a.cols - n0 < 4 ? a.cols - n0 : 4;
+    // Missing columns (count < 4) alias the first: their lanes are never stored.
+    const int8_t* r[4];
+    int32_t col_term[4];
+    for (int32_t j = 0; j < 4; ++j) {
+      const int32_t n = j < count ? n0 + j : n0;
+      r[j] = a.rhs + static_cast<intptr_t>(n) * depth;
+      int32_t t = a.col_bias != nullptr ? a.col_bias[n] : 0;
+      t = wadd(t, k_lo_ro);
+      if (a.lhs_offset != 0) t = wadd(t, wmul(a.lhs_offset, sum_s8(r[j], depth)));
+      col_term[j] = t;
+    }
+    const int32x4_t cterm = vldrwq_s32(col_term);
+    OutputStage4 stage;
+    prepare_output_stage(a.rq, n0, count, &stage);
+    int32_t m = 0;
+    for (; m + 2 <= a.rows; m += 2) {
+      const int8_t* l0 = a.lhs + static_cast<intptr_t>(m) * a.lhs_stride;
+      const int8_t* l1 = l0 + a.lhs_stride;
+      int32x4_t acc0, acc1;
+      int32_t s0 = 0, s1 = 0;
+      dot_2x4<WithLhsSum>(l0, l1, r, depth, &acc0, &acc1, &s0, &s1);
+      acc0 = vaddq_s32(acc0, cterm);
+      acc1 = vaddq_s32(acc1, cterm);
+      if (WithLhsSum) {
+        acc0 = vaddq_n_s32(acc0, wmul(a.rhs_offset, s0));
+        acc1 = vaddq_n_s32(acc1, wmul(a.rhs_offset, s1));
+      }
+      int8_t* d0 = a.dst + static_cast<intptr_t>(m) * a.dst_stride + n0;
+      output_stage4(acc0, stage, a.rq, count, d0);
+      output_stage4(acc1, stage, a.rq, count, d0 + a.dst_stride);
+    }
+    for (; m < a.rows; ++m) {
+      const int8_t* lhs = a.lhs + static_cast<intptr_t>(m) * a.lhs_stride;
+      int32_t lsum = 0;
+      int32x4_t acc = dot_1x4<WithLhsSum>(lhs, r[0], r[1], r[2], r[3], depth, &lsum);
+      acc = vaddq_s32(acc, cterm);
+      if (WithLhsSum) acc = vaddq_n_s32(acc, wmul(a.rhs_offset, lsum));
+      output_stage4(acc, stage, a.rq, count, a.dst + static_cast<intptr_t>(m) * a.dst_stride + n0);
+    }
+  }
+}
+
+// ---- depthwise ----
+
+// Depth multiplier 1: 8 channels per pass. MVE has no vector-by-vector integer
+// multiply-accumulate, so inputs and weights are loaded widened to int16 and
+// VMULLB/VMULLT give the int32 products of the even and the odd channels, which
+// accumulate in two int32 vectors (even: channels 0, 2, 4, 6; odd: 1, 3, 5, 7).
+void depthwise_mult1(const DepthwiseArgs& a) {
+  const int32_t c_total = a.in_c;
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
+  const intptr_t dx_step = static_cast<intptr_t>(a.dilation_w) * c_total;
+  const intptr_t dy_step = static_cast<intptr_t>(a.dilation_h) * in_row;
+  const intptr_t wrow = static_cast<intptr_t>(a.kw) * c_total;
+  const int32_t taps = a.kh * a.kw;
+  // The unchecked interior loop walks the window forwards from its first tap.
+  const bool dilation_ok = a.dilation_h >= 1 && a.dilation_w >= 1;
+  const int16x8_t offset16 = vdupq_n_s16(static_cast<int16_t>(a.input_offset));
+  const bool offset_fits = offset_ok(a.input_offset);  // x + offset fits int16
+  for (int32_t c0 = 0; c0 < c_total; c0 += 8) {
+    const int32_t count = c_total - c0 < 8 ? c_total - c0 : 8;
+    const mve_pred16_t pred = vctp16q(count);
+    int32_t bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (a.bias != nullptr) {
+      for (int32_t j = 0; j < count; ++j) bias8[j] = a.bias[c0 + j];
+    }
+    const int32x4x2_t bias = vld2q_s32(bias8);
+    // Interior pixels: bias + input_offset * (sum of all taps' weights).
+    int32x4_t wsum_even = vdupq_n_s32(0), wsum_odd = vdupq_n_s32(0);
+    for (int32_t t = 0; t < taps; ++t) {
+      const int16x8_t w = vldrbq_z_s16(a.w + static_cast<intptr_t>(t) * c_total + c0, pred);
+      wsum_even = vaddq_s32(wsum_even, vmovlbq_s16(w));
+      wsum_odd = vaddq_s32(wsum_odd, vmovltq_s16(w));
+    }
+    const int32x4_t full_even = vmlaq_n_s32(bias.val[0], wsum_even, a.input_offset);
+    const int32x4_t full_odd = vmlaq_n_s32(bias.val[1], wsum_odd, a.input_offset);
+    OutputStage8 stage;
+    prepare_output_stage8(a.rq, c0, count, &stage);
+    for (int32_t oy = 0; oy < a.out_h; ++oy) {
+      const int32_t iy0 = oy * a.stride_h - a.pad_top;
+      const bool rows_inside = iy0 >= 0 && iy0 + (a.kh - 1) * a.dilation_h < a.in_h;
+      for (int32_t ox = 0; ox < a.out_w; ++ox) {
+        const int32_t ix0 = ox * a.stride_w - a.pad_left;
+        int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total + c0;
+        int32x4_t even, odd;
+        if (rows_inside && dilation_ok && ix0 >= 0 &&
+            ix0 + (a.kw - 1) * a.dilation_w < a.in_w) {
+          even = full_even;
+          odd = full_odd;
+          const int8_t* in_r = a.in + iy0 * in_row + static_cast<intptr_t>(ix0) * c_total + c0;
+          const int8_t* w_r = a.w + c0;
+          for (int32_t ky = 0; ky < a.kh; ++ky, in_r += dy_step, w_r += wrow) {
+            const int8_t* ip = in_r;
+            const int8_t* wp = w_r;
+            for (int32_t kx = 0; kx < a.kw; ++kx, ip += dx_step, wp += c_total) {
+              const int16x8_t x = vldrbq_z_s16(ip, pred);
+              const int16x8_t w = vldrbq_z_s16(wp, pred);
+              even = vaddq_s32(even, vmullbq_int_s16(x, w));
+              odd = vaddq_s32(odd, vmulltq_int_s16(x, w));
+            }
+          }
+        } else {
+          even = bias.val[0];
+          odd = bias.val[1];
+          for (int32_t ky = 0; ky < a.kh; ++ky) {
+            const int32_t iy = iy0 + ky * a.dilation_h;
+            if (iy < 0 || iy >= a.in_h) continue;
+            for (int32_t kx = 0; kx < a.kw; ++kx) {
+              const int32_t ix = ix0 + kx * a.dilation_w;
+              if (ix < 0 || ix >= a.in_w) continue;
+              const int8_t* ip = a.in + iy * in_row + static_cast<intptr_t>(ix) * c_total + c0;
+              const int16x8_t x = vldrbq_z_s16(ip, pred);
+              const int16x8_t w =
+                  vldrbq_z_s16(a.w + static_cast<intptr_t>(ky) * wrow + kx * c_total + c0, pred);
+              if (offset_fits) {
+                const int16x8_t xo = vaddq_s16(x, offset16);
+                even = vaddq_s32(even, vmullbq_int_s16(xo, w));
+                odd = vaddq_s32(odd, vmulltq_int_s16(xo, w));
+              } else {
+                even = vaddq_s32(even, vmullbq_int_s16(x, w));
+                odd = vaddq_s32(odd, vmulltq_int_s16(x, w));
+                even = vmlaq_n_s32(even, vmovlbq_s16(w), a.input_offset);
+                odd = vmlaq_n_s32(odd, vmovltq_s16(w), a.input_offset);
+              }
+            }
+          }
+        }
+        output_stage8(even, odd, stage, a.rq, count, out);
+      }
+    }
+  }
+}
+
+// Depth multiplier > 1: per input channel, its `mult` outputs 4 at a time (one
+// scalar input times a vector of weights).
+void depthwise_multn(const DepthwiseArgs& a) {
+  const int32_t out_c = a.in_c * a.mult;
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.in_c;
+  const intptr_t wrow = static_cast<intptr_t>(a.kw) * out_c;
+  for (int32_t c = 0; c < a.in_c; ++c) {
+    for (int32_t j0 = 0; j0 < a.mult; j0 += 4) {
+      const int32_t oc0 = c * a.mult + j0;
+      const int32_t count = a.mult - j0 < 4 ? a.mult - j0 : 4;
+      const mve_pred16_t pred = vctp32q(count);
+      const int32x4_t bias =
+          a.bias != nullptr ? vldrwq_z_s32(a.bias + oc0, pred) : vdupq_n_s32(0);
+      OutputStage4 stage;
+      prepare_output_stage(a.rq, oc0, count, &stage);
+      for (int32_t oy = 0; oy < a.out_h; ++oy) {
+        const int32_t iy0 = oy * a.stride_h - a.pad_top;
+        for (int32_t ox = 0; ox < a.out_w; ++ox) {
+          const int32_t ix0 = ox * a.stride_w - a.pad_left;
+          int32x4_t acc = bias;
+          for (int32_t ky = 0; ky < a.kh; ++ky) {
+            const int32_t iy = iy0 + ky * a.dilation_h;
+            if (iy < 0 || iy >= a.in_h) continue;
+            const int8_t* in_r = a.in + iy * in_row + c;
+            const int8_t* w_r = a.w + ky * wrow + oc0;
+            for (int32_t kx = 0; kx < a.kw; ++kx) {
+              const int32_t ix = ix0 + kx * a.dilation_w;
+              if (ix < 0 || ix >= a.in_w) continue;
+              const int32_t x = in_r[static_cast<intptr_t>(ix) * a.in_c] + a.input_offset;
+              acc = vmlaq_n_s32(acc, vldrbq_z_s32(w_r + static_cast<intptr_t>(kx) * out_c, pred), x);
+            }
+          }
+          output_stage4(acc, stage, a.rq,
+                        count, a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * out_c + oc0);
+        }
+      }
+    }
+  }
+}
+
+// ---- pooling ----
+
+template <typename F>
+inline void for_each_window(const PoolArgs& a, F f) {
+  for (int32_t oy = 0; oy < a.out_h; ++oy) {
+    int32_t y0 = oy * a.stride_h - a.pad_top;
+    int32_t y1 = y0 + a.kh;
+    if (y0 < 0) y0 = 0;
+    if (y1 > a.in_h) y1 = a.in_h;
+    for (int32_t ox = 0; ox < a.out_w; ++ox) {
+      int32_t x0 = ox * a.stride_w - a.pad_left;
+      int32_t x1 = x0 + a.kw;
+      if (x0 < 0) x0 = 0;
+      if (x1 > a.in_w) x1 = a.in_w;
+      f(oy, ox, y0, y1, x0, x1);
+    }
+  }
+}
+
+// q = trunc(sum / count) rounded half away from zero, for 4 lanes, count >= 2 with
+// count * (128 * count + count / 2) < 2^32: |sum| + count / 2 times ceil(2^32 / count),
+// high half, is the exact floor quotient.
+inline int32x4_t divide_rounded(int32x4_t sum, uint32_t magic, int32_t half) {
+  const uint32x4_t n = vreinterpretq_u32_s32(vaddq_n_s32(vabsq_s32(sum), half));
+  const int32x4_t q = vreinterpretq_s32_u32(vmulhq_u32(n, vdupq_n_u32(magic)));
+  return vpselq_s32(vnegq_s32(q), q, vcmpltq_n_s32(sum, 0));
+}
+
+}  // namespace
+
+void mat_mult_s8_helium(const MatMulArgs& a) {
+  if (a.rq.activation_min > a.rq.activation_max) {
+    mat_mult_s8_plain(a);
+    return;
+  }
+  if (a.rhs_offset != 0) {
+    mat_mult_impl<true>(a);
+  } else {
+    mat_mult_impl<false>(a);
+  }
+}
+
+void depthwise_s8_helium(const DepthwiseArgs& a) {
+  if (a.rq.activation_min > a.rq.activation_max) {
+    depthwise_s8_plain(a);
+    return;
+  }
+  if (a.mult == 1) {
+    depthwise_mult1(a);
+  } else if (a.mult > 1) {
+    depthwise_multn(a);
+  } else {
+    depthwise_s8_plain(a);
+  }
+}
+
+void add_s8_helium(const AddArgs& a) {
+  // With offsets in [-128, 128], (x + offset) << 20 is at most 2^28 in magnitude: input
+  // left shifts up to 2 fit 32 bits.
+  if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) || !vector_shift_ok(a.a_mult, a.a_shift, 2) ||
+      !vector_shift_ok(a.b_mult, a.b_shift, 2) || !vector_shift_ok(a.out_mult, a.out_shift, 0)) {
+    add_s8_plain(a);
+    return;
+  }
+  const int32x4_t am = vdupq_n_s32(a.a_mult), as = vdupq_n_s32(a.a_shift);
+  const int32x4_t bm = vdupq_n_s32(a.b_mult), bs = vdupq_n_s32(a.b_shift);
+  const int32x4_t om = vdupq_n_s32(a.out_mult);
+  const int32x4_t oright = vdupq_n_s32(a.out_shift);
+  const int32x4_t lo = vdupq_n_s32(a.act_min), hi = vdupq_n_s32(a.act_max);
+  for (int32_t i = 0; i < a.n; i += 4) {
+    const mve_pred16_t p = vctp32q(a.n - i);
+    int32x4_t x = vshlq_n_s32(vaddq_n_s32(vldrbq_z_s32(a.a + i, p), a.a_offset), 20);
+    int32x4_t y = vshlq_n_s32(vaddq_n_s32(vldrbq_z_s32(a.b + i, p), a.b_offset), 20);
+    x = requantize_vec(x, am, as);
+    y = requantize_vec(y, bm, bs);
+    int32x4_t v = requantize_right(vaddq_s32(x, y), om, oright);
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, a.out_offset), lo), hi);
+    vstrbq_p_s32(a.out + i, v, p);
+  }
+}
+
+void mul_s8_helium(const MulArgs& a) {
+  // With offsets in [-128, 128], |(x + a_offset) * (y + b_offset)| <= 2^16: left shifts up
+  // to 14 fit 32 bits.
+  if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) || !vector_shift_ok(a.out_mult, a.out_shift, 14)) {
+    mul_s8_plain(a);
+    return;
+  }
+  const int32x4_t om = vdupq_n_s32(a.out_mult), os = vdupq_n_s32(a.out_shift);
+  const int32x4_t lo = vdupq_n_s32(a.act_min), hi = vdupq_n_s32(a.act_max);
+  for (int32_t i = 0; i < a.n; i += 4) {
+    const mve_pred16_t p = vctp32q(a.n - i);
+    const int32x4_t x = vaddq_n_s32(vldrbq_z_s32(a.a + i, p), a.a_offset);
+    const int32x4_t y = vaddq_n_s32(vldrbq_z_s32(a.b + i, p), a.b_offset);
+    int32x4_t v = requantize_vec(vmulq_s32(x, y), om, os);
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, a.out_offset), lo), hi);
+    vstrbq_p_s32(a.out + i, v, p);
+  }
+}
+
+void max_pool_s8_helium(const PoolArgs& a) {
+  // The window maximum is in [-128, 127]: a clamp outside that range is a constant
+  // output, which the plain path produces.
+  if (a.act_min > a.act_max || a.act_max < -128 || a.act_min > 127) {
+    max_pool_s8_plain(a);
+    return;
+  }
+  const int8x16_t lo = vdupq_n_s8(static_cast<int8_t>(a.act_min < -128 ? -128 : a.act_min));
+  const int8x16_t hi = vdupq_n_s8(static_cast<int8_t>(a.act_max > 127 ? 127 : a.act_max));
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.c;
+  for_each_window(a, [&](int32_t oy, int32_t ox, int32_t y0, int32_t y1, int32_t x0, int32_t x1) {
+    int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * a.c;
+    for (int32_t c0 = 0; c0 < a.c; c0 += 16) {
+      const mve_pred16_t p = vctp8q(a.c - c0);
+      int8x16_t m = vdupq_n_s8(-128);
+      for (int32_t y = y0; y < y1; ++y) {
+        const int8_t* ip = a.in + y * in_row + static_cast<intptr_t>(x0) * a.c + c0;
+        for (int32_t x = x0; x < x1; ++x, ip += a.c) m = vmaxq_s8(m, vldrbq_z_s8(ip, p));
+      }
+      vstrbq_p_s8(out + c0, vmaxq_s8(vminq_s8(m, hi), lo), p);
+    }
+  });
+}
+
+void avg_pool_s8_helium(const PoolArgs& a) {
+  if (a.act_min > a.act_max) {
+    avg_pool_s8_plain(a);
+    return;
+  }
+  const int32x4_t lo = vdupq_n_s32(a.act_min), hi = vdupq_n_s32(a.act_max);
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.c;
+  for_each_window(a, [&](int32_t oy, int32_t ox, int32_t y0, int32_t y1, int32_t x0, int32_t x1) {
+    int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * a.c;
+    const int32_t count = (y1 - y0) * (x1 - x0);
+    if (count <= 0) {  // an empty window averages to 0 (then clamped)
+      const int8_t v = static_cast<int8_t>(clamp_i32(0, a.act_min, a.act_max));
+      for (int32_t c = 0; c < a.c; ++c) out[c] = v;
+      return;
+    }
+    if (count > 256) {  // int16 sums could overflow: the plain path's per-pixel loop
+      for (int32_t c = 0; c < a.c; ++c) {
+        int32_t sum = 0;
+        for (int32_t y = y0; y < y1; ++y) {
+          for (int32_t x = x0; x < x1; ++x) sum += a.in[y * in_row + static_cast<intptr_t>(x) * a.c + c];
+        }
+        const int32_t v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+        out[c] = static_cast<int8_t>(clamp_i32(v, a.act_min, a.act_max));
+      }
+      return;
+    }
+    // count <= 256: the sums fit int16 (-128 * 256 = -32768, 127 * 256 = 32512).
+    const uint32_t magic = count > 1 ? 0xFFFFFFFFu / static_cast<uint32_t>(count) + 1u : 0u;
+    const int32_t half = count / 2;
+    for (int32_t c0 = 0; c0 < a.c; c0 += 8) {
+      const mve_pred16_t p = vctp16q(a.c - c0);
+      int16x8_t s = vdupq_n_s16(0);
+      for (int32_t y = y0; y < y1; ++y) {
+        const int8_t* ip = a.in + y * in_row + static_cast<intptr_t>(x0) * a.c + c0;
+        for (int32_t x = x0; x < x1; ++x, ip += a.c) s = vaddq_s16(s, vldrbq_z_s16(ip, p));
+      }
+      int32x4_t even = vmovlbq_s16(s);
+      int32x4_t odd = vmovltq_s16(s);
+      if (count > 1) {
+        even = divide_rounded(even, magic, half);
+        odd = divide_rounded(odd, magic, half);
+      }
+      even = vminq_s32(vmaxq_s32(even, lo), hi);
+      odd = vminq_s32(vmaxq_s32(odd, lo), hi);
+      int16x8_t r = vmovnbq_s32(vdupq_n_s16(0), even);
+      r = vmovntq_s32(r, odd);
+      vstrbq_p_s16(out + c0, r, p);
+    }
+  });
+}
+
+}  // namespace cortex_m
+}  // namespace slimtorch
