@@ -321,10 +321,59 @@ void mat_mult_impl(const MatMulArgs& a) {
 
 // ---- depthwise ----
 
+// The taps t in [0, k) of one dimension that land inside the input, 0 <= i0 + t * d < n
+// (d >= 1): t in [*lo, *hi).
+inline void tap_range(int32_t i0, int32_t k, int32_t d, int32_t n, int32_t* lo, int32_t* hi) {
+  int32_t l = i0 >= 0 ? 0 : (d - 1 - i0) / d;
+  int32_t h = n - i0 <= 0 ? 0 : (n - i0 + d - 1) / d;
+  if (h > k) h = k;
+  if (l > h) l = h;
+  *lo = l;
+  *hi = h;
+}
+
+// How the input offset enters a depthwise window.
+enum OffsetMode {
+  kOffsetInBias,  // whole window: input_offset * sum of weights is in the starting value
+  kOffsetInt16,   // x + input_offset fits int16: added to every input
+  kOffsetSplit,   // otherwise: input_offset * w accumulated beside x * w
+};
+
+// even/odd += (x [+ offset]) * w over a window of ny x nx taps, 8 channels (Full: all
+// 8 present, unpredicated loads; KW > 0: nx == KW, unrolled). Out of line: inlined into
+// the pixel loop, GCC 12 runs out of registers and spills the loop's pointers.
+template <bool Full, int KW, OffsetMode Mode>
+__attribute__((noinline)) void dw8_window(const int8_t* in_r, const int8_t* w_r, int32_t ny, int32_t nx_runtime,
+                       intptr_t dx_step, intptr_t dy_step, intptr_t wx_step, intptr_t wy_step,
+                       mve_pred16_t pred, int32_t offset, int32x4_t* even, int32x4_t* odd) {
+  int32x4_t e = *even, o = *odd;
+  const int32_t nx = KW > 0 ? KW : nx_runtime;
+  const int16x8_t offset16 = vdupq_n_s16(static_cast<int16_t>(offset));
+  for (int32_t ky = 0; ky < ny; ++ky, in_r += dy_step, w_r += wy_step) {
+    const int8_t* ip = in_r;
+    const int8_t* wp = w_r;
+#pragma GCC unroll 4
+    for (int32_t kx = 0; kx < nx; ++kx, ip += dx_step, wp += wx_step) {
+      int16x8_t x = Full ? vldrbq_s16(ip) : vldrbq_z_s16(ip, pred);
+      const int16x8_t w = Full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, pred);
+      if (Mode == kOffsetInt16) x = vaddq_s16(x, offset16);
+      e = vaddq_s32(e, vmullbq_int_s16(x, w));
+      o = vaddq_s32(o, vmulltq_int_s16(x, w));
+      if (Mode == kOffsetSplit) {
+        e = vmlaq_n_s32(e, vmovlbq_s16(w), offset);
+        o = vmlaq_n_s32(o, vmovltq_s16(w), offset);
+      }
+    }
+  }
+  *even = e;
+  *odd = o;
+}
+
 // Depth multiplier 1: 8 channels per pass. MVE has no vector-by-vector integer
 // multiply-accumulate, so inputs and weights are loaded widened to int16 and
 // VMULLB/VMULLT give the int32 products of the even and the odd channels, which
 // accumulate in two int32 vectors (even: channels 0, 2, 4, 6; odd: 1, 3, 5, 7).
+// Each pixel's window is clipped to the input first, so no tap is tested.
 void depthwise_mult1(const DepthwiseArgs& a) {
   const int32_t c_total = a.in_c;
   const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
@@ -332,19 +381,17 @@ void depthwise_mult1(const DepthwiseArgs& a) {
   const intptr_t dy_step = static_cast<intptr_t>(a.dilation_h) * in_row;
   const intptr_t wrow = static_cast<intptr_t>(a.kw) * c_total;
   const int32_t taps = a.kh * a.kw;
-  // The unchecked interior loop walks the window forwards from its first tap.
-  const bool dilation_ok = a.dilation_h >= 1 && a.dilation_w >= 1;
-  const int16x8_t offset16 = vdupq_n_s16(static_cast<int16_t>(a.input_offset));
   const bool offset_fits = offset_ok(a.input_offset);  // x + offset fits int16
   for (int32_t c0 = 0; c0 < c_total; c0 += 8) {
     const int32_t count = c_total - c0 < 8 ? c_total - c0 : 8;
+    const bool full = count == 8;
     const mve_pred16_t pred = vctp16q(count);
     int32_t bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     if (a.bias != nullptr) {
       for (int32_t j = 0; j < count; ++j) bias8[j] = a.bias[c0 + j];
     }
     const int32x4x2_t bias = vld2q_s32(bias8);
-    // Interior pixels: bias + input_offset * (sum of all taps' weights).
+    // Whole windows: bias + input_offset * (sum of all taps' weights).
     int32x4_t wsum_even = vdupq_n_s32(0), wsum_odd = vdupq_n_s32(0);
     for (int32_t t = 0; t < taps; ++t) {
       const int16x8_t w = vldrbq_z_s16(a.w + static_cast<intptr_t>(t) * c_total + c0, pred);
@@ -357,94 +404,276 @@ void depthwise_mult1(const DepthwiseArgs& a) {
     prepare_output_stage8(a.rq, c0, count, &stage);
     for (int32_t oy = 0; oy < a.out_h; ++oy) {
       const int32_t iy0 = oy * a.stride_h - a.pad_top;
-      const bool rows_inside = iy0 >= 0 && iy0 + (a.kh - 1) * a.dilation_h < a.in_h;
+      int32_t ky0, ky1;
+      tap_range(iy0, a.kh, a.dilation_h, a.in_h, &ky0, &ky1);
       for (int32_t ox = 0; ox < a.out_w; ++ox) {
         const int32_t ix0 = ox * a.stride_w - a.pad_left;
-        int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total + c0;
+        int32_t kx0, kx1;
+        tap_range(ix0, a.kw, a.dilation_w, a.in_w, &kx0, &kx1);
+        const int32_t ny = ky1 - ky0, nx = kx1 - kx0;
+        const int8_t* in_r = a.in + (iy0 + ky0 * a.dilation_h) * in_row +
+                             static_cast<intptr_t>(ix0 + kx0 * a.dilation_w) * c_total + c0;
+        const int8_t* w_r = a.w + ky0 * wrow + static_cast<intptr_t>(kx0) * c_total + c0;
         int32x4_t even, odd;
-        if (rows_inside && dilation_ok && ix0 >= 0 &&
-            ix0 + (a.kw - 1) * a.dilation_w < a.in_w) {
+        if (ny == a.kh && nx == a.kw) {
           even = full_even;
           odd = full_odd;
-          const int8_t* in_r = a.in + iy0 * in_row + static_cast<intptr_t>(ix0) * c_total + c0;
-          const int8_t* w_r = a.w + c0;
-          for (int32_t ky = 0; ky < a.kh; ++ky, in_r += dy_step, w_r += wrow) {
-            const int8_t* ip = in_r;
-            const int8_t* wp = w_r;
-            for (int32_t kx = 0; kx < a.kw; ++kx, ip += dx_step, wp += c_total) {
-              const int16x8_t x = vldrbq_z_s16(ip, pred);
-              const int16x8_t w = vldrbq_z_s16(wp, pred);
-              even = vaddq_s32(even, vmullbq_int_s16(x, w));
-              odd = vaddq_s32(odd, vmulltq_int_s16(x, w));
-            }
+          if (full && nx == 3) {
+            dw8_window<true, 3, kOffsetInBias>(in_r, w_r, ny, nx, dx_step, dy_step, c_total, wrow,
+                                               pred, 0, &even, &odd);
+          } else if (full) {
+            dw8_window<true, 0, kOffsetInBias>(in_r, w_r, ny, nx, dx_step, dy_step, c_total, wrow,
+                                               pred, 0, &even, &odd);
+          } else {
+            dw8_window<false, 0, kOffsetInBias>(in_r, w_r, ny, nx, dx_step, dy_step, c_total,
+                                                wrow, pred, 0, &even, &odd);
           }
         } else {
           even = bias.val[0];
           odd = bias.val[1];
-          for (int32_t ky = 0; ky < a.kh; ++ky) {
-            const int32_t iy = iy0 + ky * a.dilation_h;
-            if (iy < 0 || iy >= a.in_h) continue;
-            for (int32_t kx = 0; kx < a.kw; ++kx) {
-              const int32_t ix = ix0 + kx * a.dilation_w;
-              if (ix < 0 || ix >= a.in_w) continue;
-              const int8_t* ip = a.in + iy * in_row + static_cast<intptr_t>(ix) * c_total + c0;
-              const int16x8_t x = vldrbq_z_s16(ip, pred);
-              const int16x8_t w =
-                  vldrbq_z_s16(a.w + static_cast<intptr_t>(ky) * wrow + kx * c_total + c0, pred);
-              if (offset_fits) {
-                const int16x8_t xo = vaddq_s16(x, offset16);
-                even = vaddq_s32(even, vmullbq_int_s16(xo, w));
-                odd = vaddq_s32(odd, vmulltq_int_s16(xo, w));
-              } else {
-                even = vaddq_s32(even, vmullbq_int_s16(x, w));
-                odd = vaddq_s32(odd, vmulltq_int_s16(x, w));
-                even = vmlaq_n_s32(even, vmovlbq_s16(w), a.input_offset);
-                odd = vmlaq_n_s32(odd, vmovltq_s16(w), a.input_offset);
-              }
-            }
+          if (offset_fits && full) {
+            dw8_window<true, 0, kOffsetInt16>(in_r, w_r, ny, nx, dx_step, dy_step, c_total, wrow,
+                                              pred, a.input_offset, &even, &odd);
+          } else if (offset_fits) {
+            dw8_window<false, 0, kOffsetInt16>(in_r, w_r, ny, nx, dx_step, dy_step, c_total,
+                                               wrow, pred, a.input_offset, &even, &odd);
+          } else {
+            dw8_window<false, 0, kOffsetSplit>(in_r, w_r, ny, nx, dx_step, dy_step, c_total,
+                                               wrow, pred, a.input_offset, &even, &odd);
           }
         }
-        output_stage8(even, odd, stage, a.rq, count, out);
+        output_stage8(even, odd, stage, a.rq, count,
+                      a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total + c0);
       }
     }
   }
 }
 
-// Depth multiplier > 1: per input channel, its `mult` outputs 4 at a time (one
-// scalar input times a vector of weights).
-void depthwise_multn(const DepthwiseArgs& a) {
+struct Dw8Taps {
+  const int8_t* in;
+  const int8_t* w;
+  int32_t ny, nx;
+  intptr_t dx_step, dy_step, wx_step, wy_step;
+  mve_pred16_t pred;
+};
+
+// even/odd += (x + offset) * w over one clipped window, 8 channels (Full: no
+// predication). Out of line: inlined into the pixel loop, GCC 12 runs out of
+// registers and keeps this loop's pointers on the stack.
+template <bool Full>
+__attribute__((noinline)) void dw8_taps(const Dw8Taps& t, int16x8_t offset16, int32x4_t* even,
+                                        int32x4_t* odd) {
+  int32x4_t e = *even, o = *odd;
+  const int8_t* in_r = t.in;
+  const int8_t* w_r = t.w;
+  const mve_pred16_t pred = t.pred;
+  for (int32_t ky = 0; ky < t.ny; ++ky, in_r += t.dy_step, w_r += t.wy_step) {
+    const int8_t* ip = in_r;
+    const int8_t* wp = w_r;
+    for (int32_t kx = 0; kx < t.nx; ++kx, ip += t.dx_step, wp += t.wx_step) {
+      const int16x8_t x = vaddq_s16(Full ? vldrbq_s16(ip) : vldrbq_z_s16(ip, pred), offset16);
+      const int16x8_t w = Full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, pred);
+      e = vaddq_s32(e, vmullbq_int_s16(x, w));
+      o = vaddq_s32(o, vmulltq_int_s16(x, w));
+    }
+  }
+  *even = e;
+  *odd = o;
+}
+
+// Depth multiplier 1, the common case (every channel's requantization vectorisable,
+// x + input_offset fits int16): pixel by pixel, so each window is clipped once for
+// all channels, then 8 channels at a time with their bias and requantization
+// parameters loaded de-interleaved (VLD2) straight from the caller's arrays.
+template <bool PerChannel>
+void depthwise_mult1_by_pixel(const DepthwiseArgs& a) {
+  const int32_t c_total = a.in_c;
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
+  const intptr_t dx_step = static_cast<intptr_t>(a.dilation_w) * c_total;
+  const intptr_t dy_step = static_cast<intptr_t>(a.dilation_h) * in_row;
+  const intptr_t wrow = static_cast<intptr_t>(a.kw) * c_total;
+  const int16x8_t offset16 = vdupq_n_s16(static_cast<int16_t>(a.input_offset));
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int32x4_t lo = vdupq_n_s32(a.rq.activation_min), hi = vdupq_n_s32(a.rq.activation_max);
+  const int32x4_t mult_all = vdupq_n_s32(a.rq.multipliers[0]);
+  const int32x4_t right_all = vminq_s32(vdupq_n_s32(a.rq.shifts[0]), zero);
+  const int32_t full_blocks = c_total / 8;
+  const int32_t tail = c_total - 8 * full_blocks;
+  for (int32_t oy = 0; oy < a.out_h; ++oy) {
+    const int32_t iy0 = oy * a.stride_h - a.pad_top;
+    int32_t ky0, ky1;
+    tap_range(iy0, a.kh, a.dilation_h, a.in_h, &ky0, &ky1);
+    const int32_t ny = ky1 - ky0;
+    for (int32_t ox = 0; ox < a.out_w; ++ox) {
+      const int32_t ix0 = ox * a.stride_w - a.pad_left;
+      int32_t kx0, kx1;
+      tap_range(ix0, a.kw, a.dilation_w, a.in_w, &kx0, &kx1);
+      const int32_t nx = kx1 - kx0;
+      const int8_t* in_p = a.in + (iy0 + ky0 * a.dilation_h) * in_row +
+                           static_cast<intptr_t>(ix0 + kx0 * a.dilation_w) * c_total;
+      const int8_t* w_p = a.w + ky0 * wrow + static_cast<intptr_t>(kx0) * c_total;
+      int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total;
+      for (int32_t b = 0; b <= full_blocks; ++b) {
+        const int32_t c0 = 8 * b;
+        const bool full = b < full_blocks;
+        if (!full && tail == 0) break;
+        const mve_pred16_t pred = vctp16q(full ? 8 : tail);
+        int32x4x2_t acc;
+        int32x4x2_t mult;
+        int32x4x2_t shift;
+        if (full) {
+          acc = a.bias != nullptr ? vld2q_s32(a.bias + c0) : int32x4x2_t{{zero, zero}};
+          if (PerChannel) {
+            mult = vld2q_s32(a.rq.multipliers + c0);
+            shift = vld2q_s32(a.rq.shifts + c0);
+          }
+        } else {
+          int32_t tmp[3][8] = {};
+          for (int32_t j = 0; j < tail; ++j) {
+            tmp[0][j] = a.bias != nullptr ? a.bias[c0 + j] : 0;
+            if (PerChannel) {
+              tmp[1][j] = a.rq.multipliers[c0 + j];
+              tmp[2][j] = a.rq.shifts[c0 + j];
+            }
+          }
+          acc = vld2q_s32(tmp[0]);
+          mult = vld2q_s32(tmp[1]);
+          shift = vld2q_s32(tmp[2]);
+        }
+        int32x4_t even = acc.val[0], odd = acc.val[1];
+        Dw8Taps taps{in_p + c0, w_p + c0, ny, nx, dx_step, dy_step, c_total, wrow, pred};
+        if (full) {
+          dw8_taps<true>(taps, offset16, &even, &odd);
+        } else {
+          dw8_taps<false>(taps, offset16, &even, &odd);
+        }
+        if (PerChannel) {
+          even = requantize_right(even, mult.val[0], vminq_s32(shift.val[0], zero));
+          odd = requantize_right(odd, mult.val[1], vminq_s32(shift.val[1], zero));
+        } else {
+          even = requantize_right(even, mult_all, right_all);
+          odd = requantize_right(odd, mult_all, right_all);
+        }
+        even = vminq_s32(vmaxq_s32(vaddq_n_s32(even, a.rq.output_offset), lo), hi);
+        odd = vminq_s32(vmaxq_s32(vaddq_n_s32(odd, a.rq.output_offset), lo), hi);
+        const int16x8_t r = vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), even), odd);
+        vstrbq_p_s16(out + c0, r, pred);
+      }
+    }
+  }
+}
+
+// True when every channel's (multiplier, shift) requantizes exactly in vector lanes.
+inline bool all_vector_shifts(const Requant& rq, int32_t channels) {
+  const int32_t n = rq.per_channel ? channels : 1;
+  for (int32_t i = 0; i < n; ++i) {
+    if (!vector_shift_ok(rq.multipliers[i], rq.shifts[i], 0)) return false;
+  }
+  return true;
+}
+
+// Depth multiplier > 1: per input channel, its `mult` outputs 16 at a time in
+// four int32 vectors, each tap one scalar input times 16 weights (VMLA by scalar).
+// Full: all 16 outputs present (unpredicated loads).
+struct DwnWindow {
+  const int8_t* in;
+  const int8_t* w;
+  int32_t ny, nx;
+  intptr_t dx_step, dy_step, wx_step, wy_step;
+  int32_t offset;
+  mve_pred16_t pred[4];
+};
+
+// acc[0..3] += (x + offset) * w over one clipped window. Out of line: inlined into
+// the pixel loop, GCC 12 spills the weight pointers of this loop to the stack.
+template <bool Full>
+__attribute__((noinline)) void dwn_window(const DwnWindow& win, int32x4_t* acc) {
+  int32x4_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const mve_pred16_t p0 = win.pred[0], p1 = win.pred[1], p2 = win.pred[2], p3 = win.pred[3];
+  const int32_t offset = win.offset;
+  const int8_t* in_r = win.in;
+  const int8_t* w_r = win.w;
+  for (int32_t ky = 0; ky < win.ny; ++ky, in_r += win.dy_step, w_r += win.wy_step) {
+    const int8_t* ip = in_r;
+    const int8_t* wp = w_r;
+    for (int32_t kx = 0; kx < win.nx; ++kx, ip += win.dx_step, wp += win.wx_step) {
+      const int32_t x = *ip + offset;
+      if (Full) {
+        a0 = vmlaq_n_s32(a0, vldrbq_s32(wp), x);
+        a1 = vmlaq_n_s32(a1, vldrbq_s32(wp + 4), x);
+        a2 = vmlaq_n_s32(a2, vldrbq_s32(wp + 8), x);
+        a3 = vmlaq_n_s32(a3, vldrbq_s32(wp + 12), x);
+      } else {
+        a0 = vmlaq_n_s32(a0, vldrbq_z_s32(wp, p0), x);
+        a1 = vmlaq_n_s32(a1, vldrbq_z_s32(wp + 4, p1), x);
+        a2 = vmlaq_n_s32(a2, vldrbq_z_s32(wp + 8, p2), x);
+        a3 = vmlaq_n_s32(a3, vldrbq_z_s32(wp + 12, p3), x);
+      }
+    }
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+template <bool Full>
+void depthwise_multn_block(const DepthwiseArgs& a, int32_t c, int32_t oc0, int32_t count,
+                           const OutputStage4* stage) {
   const int32_t out_c = a.in_c * a.mult;
   const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.in_c;
   const intptr_t wrow = static_cast<intptr_t>(a.kw) * out_c;
+  const intptr_t dx_step = static_cast<intptr_t>(a.dilation_w) * a.in_c;
+  const intptr_t dy_step = static_cast<intptr_t>(a.dilation_h) * in_row;
+  const intptr_t wx_step = out_c;
+  const int32_t offset = a.input_offset;
+  mve_pred16_t pred[4];
+  int32x4_t bias[4];
+  for (int32_t q = 0; q < 4; ++q) {
+    const int32_t left = count - 4 * q;
+    pred[q] = left > 0 ? vctp32q(left) : static_cast<mve_pred16_t>(0);
+    bias[q] = a.bias != nullptr ? vldrwq_z_s32(a.bias + oc0 + 4 * q, pred[q]) : vdupq_n_s32(0);
+  }
+  const mve_pred16_t p0 = pred[0], p1 = pred[1], p2 = pred[2], p3 = pred[3];
+  for (int32_t oy = 0; oy < a.out_h; ++oy) {
+    const int32_t iy0 = oy * a.stride_h - a.pad_top;
+    int32_t ky0, ky1;
+    tap_range(iy0, a.kh, a.dilation_h, a.in_h, &ky0, &ky1);
+    for (int32_t ox = 0; ox < a.out_w; ++ox) {
+      const int32_t ix0 = ox * a.stride_w - a.pad_left;
+      int32_t kx0, kx1;
+      tap_range(ix0, a.kw, a.dilation_w, a.in_w, &kx0, &kx1);
+      const int32_t ny = ky1 - ky0, nx = kx1 - kx0;
+      int32x4_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      const int8_t* in_r = a.in + (iy0 + ky0 * a.dilation_h) * in_row +
+                           static_cast<intptr_t>(ix0 + kx0 * a.dilation_w) * a.in_c + c;
+      const int8_t* w_r = a.w + ky0 * wrow + static_cast<intptr_t>(kx0) * out_c + oc0;
+      DwnWindow win{in_r, w_r, ny, nx, dx_step, dy_step, wx_step, wrow, offset, {p0, p1, p2, p3}};
+      dwn_window<Full>(win, acc);
+      int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * out_c + oc0;
+      for (int32_t q = 0; q < 4; ++q) {
+        const int32_t left = count - 4 * q;
+        if (left <= 0) break;
+        output_stage4(acc[q], stage[q], a.rq, left < 4 ? left : 4, out + 4 * q);
+      }
+    }
+  }
+}
+
+void depthwise_multn(const DepthwiseArgs& a) {
   for (int32_t c = 0; c < a.in_c; ++c) {
-    for (int32_t j0 = 0; j0 < a.mult; j0 += 4) {
+    for (int32_t j0 = 0; j0 < a.mult; j0 += 16) {
       const int32_t oc0 = c * a.mult + j0;
-      const int32_t count = a.mult - j0 < 4 ? a.mult - j0 : 4;
-      const mve_pred16_t pred = vctp32q(count);
-      const int32x4_t bias =
-          a.bias != nullptr ? vldrwq_z_s32(a.bias + oc0, pred) : vdupq_n_s32(0);
-      OutputStage4 stage;
-      prepare_output_stage(a.rq, oc0, count, &stage);
-      for (int32_t oy = 0; oy < a.out_h; ++oy) {
-        const int32_t iy0 = oy * a.stride_h - a.pad_top;
-        for (int32_t ox = 0; ox < a.out_w; ++ox) {
-          const int32_t ix0 = ox * a.stride_w - a.pad_left;
-          int32x4_t acc = bias;
-          for (int32_t ky = 0; ky < a.kh; ++ky) {
-            const int32_t iy = iy0 + ky * a.dilation_h;
-            if (iy < 0 || iy >= a.in_h) continue;
-            const int8_t* in_r = a.in + iy * in_row + c;
-            const int8_t* w_r = a.w + ky * wrow + oc0;
-            for (int32_t kx = 0; kx < a.kw; ++kx) {
-              const int32_t ix = ix0 + kx * a.dilation_w;
-              if (ix < 0 || ix >= a.in_w) continue;
-              const int32_t x = in_r[static_cast<intptr_t>(ix) * a.in_c] + a.input_offset;
-              acc = vmlaq_n_s32(acc, vldrbq_z_s32(w_r + static_cast<intptr_t>(kx) * out_c, pred), x);
-            }
-          }
-          output_stage4(acc, stage, a.rq,
-                        count, a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * out_c + oc0);
-        }
+      const int32_t count = a.mult - j0 < 16 ? a.mult - j0 : 16;
+      OutputStage4 stage[4];
+      for (int32_t q = 0; q < 4 && 4 * q < count; ++q) {
+        const int32_t left = count - 4 * q;
+        prepare_output_stage(a.rq, oc0 + 4 * q, left < 4 ? left : 4, &stage[q]);
+      }
+      if (count == 16) {
+        depthwise_multn_block<true>(a, c, oc0, count, stage);
+      } else {
+        depthwise_multn_block<false>(a, c, oc0, count, stage);
       }
     }
   }
@@ -497,7 +726,15 @@ void depthwise_s8_helium(const DepthwiseArgs& a) {
     depthwise_s8_plain(a);
     return;
   }
-  if (a.mult == 1) {
+  if (a.dilation_h < 1 || a.dilation_w < 1) {  // the windows are clipped for d >= 1
+    depthwise_s8_plain(a);
+  } else if (a.mult == 1 && offset_ok(a.input_offset) && all_vector_shifts(a.rq, a.in_c)) {
+    if (a.rq.per_channel) {
+      depthwise_mult1_by_pixel<true>(a);
+    } else {
+      depthwise_mult1_by_pixel<false>(a);
+    }
+  } else if (a.mult == 1) {
     depthwise_mult1(a);
   } else if (a.mult > 1) {
     depthwise_multn(a);

@@ -11,27 +11,14 @@
 #include <stdint.h>
 
 #include "kernels/cortex_m/nn_s8.h"
-#include "platforms/arm_m55/semihosting.h"
+#include "kernels/cortex_m/tests/print.h"
 
 namespace cm = slimtorch::cortex_m;
 
 namespace {
 
-// ---- output ----
-void put(const char* s) { st_semihost_write0(s); }
-void put_int(int64_t v) {
-  char buf[24];
-  int i = 23;
-  buf[i] = 0;
-  const bool neg = v < 0;
-  uint64_t u = neg ? static_cast<uint64_t>(-(v + 1)) + 1 : static_cast<uint64_t>(v);
-  do {
-    buf[--i] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  if (neg) buf[--i] = '-';
-  put(buf + i);
-}
+using nn_s8_test::put;
+using nn_s8_test::put_int;
 
 // ---- fixed-seed pseudo-random numbers ----
 struct Lcg {
