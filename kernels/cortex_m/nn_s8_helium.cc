@@ -271,7 +271,8 @@ inline void dot_2x4(const int8_t* l0, const int8_t* l1, const int8_t* const* r, 
 }
 
 template <bool WithLhsSum>
-void mat_mult_impl(const MatMulArgs& a) {
+void mat_mult_impl(const MatMulArgs& args) {
+  const MatMulArgs a = args;  // a local copy: the int8 stores below cannot alias it
   const int32_t depth = a.depth > 0 ? a.depth : 0;
   // sum_k (l + lo)(r + ro) = sum l r + ro sum l + lo sum r + depth lo ro (mod 2^32).
   const int32_t k_lo_ro = wmul(wmul(depth, a.lhs_offset), a.rhs_offset);
@@ -374,7 +375,8 @@ __attribute__((noinline)) void dw8_window(const int8_t* in_r, const int8_t* w_r,
 // VMULLB/VMULLT give the int32 products of the even and the odd channels, which
 // accumulate in two int32 vectors (even: channels 0, 2, 4, 6; odd: 1, 3, 5, 7).
 // Each pixel's window is clipped to the input first, so no tap is tested.
-void depthwise_mult1(const DepthwiseArgs& a) {
+void depthwise_mult1(const DepthwiseArgs& args) {
+  const DepthwiseArgs a = args;  // a local copy: the int8 stores below cannot alias it
   const int32_t c_total = a.in_c;
   const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
   const intptr_t dx_step = static_cast<intptr_t>(a.dilation_w) * c_total;
@@ -481,12 +483,93 @@ __attribute__((noinline)) void dw8_taps(const Dw8Taps& t, int16x8_t offset16, in
   *odd = o;
 }
 
+// dw8_taps<true> as one inline-assembly loop nest: GCC 12's code for it spends as
+// much on loop and pointer bookkeeping as on the multiply-accumulates. Per tap: two
+// widening loads, the offset add, VMULLB/VMULLT and two adds (rows >= 1; in_next and
+// w_next step from the end of a row of nx taps to the start of the next).
+inline void dw8_window_full(const int8_t* ip, const int8_t* wp, int32_t rows, int32_t nx,
+                            intptr_t dx, intptr_t wx, intptr_t in_next, intptr_t w_next,
+                            int16x8_t offset16, int32x4_t* even, int32x4_t* odd) {
+  int32x4_t e = *even, o = *odd;
+  __asm__ volatile(
+      "1:\n"
+      "  wls lr, %[nx], 3f\n"
+      "2:\n"
+      "  vldrb.s16 q0, [%[ip]]\n"
+      "  vldrb.s16 q1, [%[wp]]\n"
+      "  add %[ip], %[dx]\n"
+      "  add %[wp], %[wx]\n"
+      "  vadd.i16 q0, q0, %q[off]\n"
+      "  vmullb.s16 q2, q0, q1\n"
+      "  vmullt.s16 q3, q0, q1\n"
+      "  vadd.i32 %q[e], %q[e], q2\n"
+      "  vadd.i32 %q[o], %q[o], q3\n"
+      "  le lr, 2b\n"
+      "3:\n"
+      "  add %[ip], %[in_next]\n"
+      "  add %[wp], %[w_next]\n"
+      "  subs %[rows], #1\n"
+      "  bgt 1b\n"
+      : [ip] "+r"(ip), [wp] "+r"(wp), [rows] "+r"(rows), [e] "+w"(e), [o] "+w"(o)
+      : [nx] "r"(nx), [dx] "r"(dx), [wx] "r"(wx), [in_next] "r"(in_next),
+        [w_next] "r"(w_next), [off] "w"(offset16)
+      : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
+  *even = e;
+  *odd = o;
+}
+
+// The output stage of 8 channels held as even/odd int32 lanes, every lane's
+// requantization vectorisable: multipliers and shifts loaded de-interleaved from
+// mult[0..7] / shift[0..7], the rounding fix-up, offset, clamp, then VMOVNT puts the
+// odd results in the top halves of the even lanes' 16-bit halves and one truncating
+// byte store writes the 8 bytes in channel order. Inline assembly for the same reason
+// as dw8_window_full.
+struct OutParams {
+  int32_t offset, lo, hi;
+};
+
+inline void dw8_output_full(int32x4_t e, int32x4_t o, const int32_t* mult, const int32_t* shift,
+                            const OutParams& p, int8_t* out) {
+  __asm__ volatile(
+      "  vld20.32 {q0, q1}, [%[mult]]\n"
+      "  vld21.32 {q0, q1}, [%[mult]]\n"
+      "  vqrdmulh.s32 %q[e], %q[e], q0\n"
+      "  vqrdmulh.s32 %q[o], %q[o], q1\n"
+      "  vld20.32 {q2, q3}, [%[shift]]\n"
+      "  vld21.32 {q2, q3}, [%[shift]]\n"
+      "  vmov.i32 q0, #0\n"
+      "  vmin.s32 q2, q2, q0\n"
+      "  vmin.s32 q3, q3, q0\n"
+      "  vand q0, %q[e], q2\n"
+      "  vand q1, %q[o], q3\n"
+      "  vshr.s32 q0, q0, #31\n"
+      "  vshr.s32 q1, q1, #31\n"
+      "  vqadd.s32 %q[e], %q[e], q0\n"
+      "  vqadd.s32 %q[o], %q[o], q1\n"
+      "  vrshl.s32 %q[e], %q[e], q2\n"
+      "  vrshl.s32 %q[o], %q[o], q3\n"
+      "  vadd.i32 %q[e], %q[e], %[off]\n"
+      "  vadd.i32 %q[o], %q[o], %[off]\n"
+      "  vdup.32 q0, %[lo]\n"
+      "  vdup.32 q1, %[hi]\n"
+      "  vmax.s32 %q[e], %q[e], q0\n"
+      "  vmax.s32 %q[o], %q[o], q0\n"
+      "  vmin.s32 %q[e], %q[e], q1\n"
+      "  vmin.s32 %q[o], %q[o], q1\n"
+      "  vmovnt.i32 %q[e], %q[o]\n"
+      "  vstrb.16 %q[e], [%[out]]\n"
+      : [e] "+w"(e), [o] "+w"(o)
+      : [mult] "r"(mult), [shift] "r"(shift), [off] "r"(p.offset), [lo] "r"(p.lo),
+        [hi] "r"(p.hi), [out] "r"(out)
+      : "q0", "q1", "q2", "q3", "memory");
+}
+
 // Depth multiplier 1, the common case (every channel's requantization vectorisable,
 // x + input_offset fits int16): pixel by pixel, so each window is clipped once for
 // all channels, then 8 channels at a time with their bias and requantization
 // parameters loaded de-interleaved (VLD2) straight from the caller's arrays.
-template <bool PerChannel>
-void depthwise_mult1_by_pixel(const DepthwiseArgs& a) {
+void depthwise_mult1_by_pixel(const DepthwiseArgs& args) {
+  const DepthwiseArgs a = args;  // a local copy: the int8 stores below cannot alias it
   const int32_t c_total = a.in_c;
   const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
   const intptr_t dx_step = static_cast<intptr_t>(a.dilation_w) * c_total;
@@ -494,9 +577,13 @@ void depthwise_mult1_by_pixel(const DepthwiseArgs& a) {
   const intptr_t wrow = static_cast<intptr_t>(a.kw) * c_total;
   const int16x8_t offset16 = vdupq_n_s16(static_cast<int16_t>(a.input_offset));
   const int32x4_t zero = vdupq_n_s32(0);
-  const int32x4_t lo = vdupq_n_s32(a.rq.activation_min), hi = vdupq_n_s32(a.rq.activation_max);
-  const int32x4_t mult_all = vdupq_n_s32(a.rq.multipliers[0]);
-  const int32x4_t right_all = vminq_s32(vdupq_n_s32(a.rq.shifts[0]), zero);
+  const OutParams params{a.rq.output_offset, a.rq.activation_min, a.rq.activation_max};
+  // Per-tensor parameters, repeated for 8 lanes; per-channel ones are read in place.
+  int32_t mult_all[8], shift_all[8];
+  for (int32_t j = 0; j < 8; ++j) {
+    mult_all[j] = a.rq.multipliers[0];
+    shift_all[j] = a.rq.shifts[0];
+  }
   const int32_t full_blocks = c_total / 8;
   const int32_t tail = c_total - 8 * full_blocks;
   for (int32_t oy = 0; oy < a.out_h; ++oy) {
@@ -513,49 +600,43 @@ void depthwise_mult1_by_pixel(const DepthwiseArgs& a) {
                            static_cast<intptr_t>(ix0 + kx0 * a.dilation_w) * c_total;
       const int8_t* w_p = a.w + ky0 * wrow + static_cast<intptr_t>(kx0) * c_total;
       int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total;
-      for (int32_t b = 0; b <= full_blocks; ++b) {
-        const int32_t c0 = 8 * b;
-        const bool full = b < full_blocks;
-        if (!full && tail == 0) break;
-        const mve_pred16_t pred = vctp16q(full ? 8 : tail);
-        int32x4x2_t acc;
-        int32x4x2_t mult;
-        int32x4x2_t shift;
-        if (full) {
-          acc = a.bias != nullptr ? vld2q_s32(a.bias + c0) : int32x4x2_t{{zero, zero}};
-          if (PerChannel) {
-            mult = vld2q_s32(a.rq.multipliers + c0);
-            shift = vld2q_s32(a.rq.shifts + c0);
-          }
-        } else {
-          int32_t tmp[3][8] = {};
-          for (int32_t j = 0; j < tail; ++j) {
-            tmp[0][j] = a.bias != nullptr ? a.bias[c0 + j] : 0;
-            if (PerChannel) {
-              tmp[1][j] = a.rq.multipliers[c0 + j];
-              tmp[2][j] = a.rq.shifts[c0 + j];
-            }
-          }
-          acc = vld2q_s32(tmp[0]);
-          mult = vld2q_s32(tmp[1]);
-          shift = vld2q_s32(tmp[2]);
+      const intptr_t in_next = dy_step - nx * dx_step;
+      const intptr_t w_next = wrow - nx * static_cast<intptr_t>(c_total);
+      for (int32_t c0 = 0; c0 < 8 * full_blocks; c0 += 8) {
+        int32x4_t even = zero, odd = zero;
+        if (a.bias != nullptr) {
+          const int32x4x2_t b = vld2q_s32(a.bias + c0);
+          even = b.val[0];
+          odd = b.val[1];
         }
+        if (ny > 0) {
+          dw8_window_full(in_p + c0, w_p + c0, ny, nx, dx_step, c_total, in_next, w_next, offset16,
+                          &even, &odd);
+        }
+        const bool per_channel = a.rq.per_channel;
+        dw8_output_full(even, odd, per_channel ? a.rq.multipliers + c0 : mult_all,
+                        per_channel ? a.rq.shifts + c0 : shift_all, params, out + c0);
+      }
+      if (tail != 0) {
+        const int32_t c0 = 8 * full_blocks;
+        const mve_pred16_t pred = vctp16q(tail);
+        int32_t tmp[3][8] = {};
+        for (int32_t j = 0; j < tail; ++j) {
+          tmp[0][j] = a.bias != nullptr ? a.bias[c0 + j] : 0;
+          tmp[1][j] = a.rq.multipliers[a.rq.per_channel ? c0 + j : 0];
+          tmp[2][j] = a.rq.shifts[a.rq.per_channel ? c0 + j : 0];
+        }
+        const int32x4x2_t acc = vld2q_s32(tmp[0]);
+        const int32x4x2_t mult = vld2q_s32(tmp[1]);
+        const int32x4x2_t shift = vld2q_s32(tmp[2]);
         int32x4_t even = acc.val[0], odd = acc.val[1];
-        Dw8Taps taps{in_p + c0, w_p + c0, ny, nx, dx_step, dy_step, c_total, wrow, pred};
-        if (full) {
-          dw8_taps<true>(taps, offset16, &even, &odd);
-        } else {
-          dw8_taps<false>(taps, offset16, &even, &odd);
-        }
-        if (PerChannel) {
-          even = requantize_right(even, mult.val[0], vminq_s32(shift.val[0], zero));
-          odd = requantize_right(odd, mult.val[1], vminq_s32(shift.val[1], zero));
-        } else {
-          even = requantize_right(even, mult_all, right_all);
-          odd = requantize_right(odd, mult_all, right_all);
-        }
-        even = vminq_s32(vmaxq_s32(vaddq_n_s32(even, a.rq.output_offset), lo), hi);
-        odd = vminq_s32(vmaxq_s32(vaddq_n_s32(odd, a.rq.output_offset), lo), hi);
+        const Dw8Taps taps{in_p + c0, w_p + c0, ny, nx, dx_step, dy_step, c_total, wrow, pred};
+        dw8_taps<false>(taps, offset16, &even, &odd);
+        even = requantize_right(even, mult.val[0], vminq_s32(shift.val[0], zero));
+        odd = requantize_right(odd, mult.val[1], vminq_s32(shift.val[1], zero));
+        const int32x4_t lo = vdupq_n_s32(params.lo), hi = vdupq_n_s32(params.hi);
+        even = vminq_s32(vmaxq_s32(vaddq_n_s32(even, params.offset), lo), hi);
+        odd = vminq_s32(vmaxq_s32(vaddq_n_s32(odd, params.offset), lo), hi);
         const int16x8_t r = vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), even), odd);
         vstrbq_p_s16(out + c0, r, pred);
       }
@@ -618,8 +699,9 @@ __attribute__((noinline)) void dwn_window(const DwnWindow& win, int32x4_t* acc) 
 }
 
 template <bool Full>
-void depthwise_multn_block(const DepthwiseArgs& a, int32_t c, int32_t oc0, int32_t count,
+void depthwise_multn_block(const DepthwiseArgs& args, int32_t c, int32_t oc0, int32_t count,
                            const OutputStage4* stage) {
+  const DepthwiseArgs a = args;  // a local copy: the int8 stores below cannot alias it
   const int32_t out_c = a.in_c * a.mult;
   const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.in_c;
   const intptr_t wrow = static_cast<intptr_t>(a.kw) * out_c;
@@ -729,11 +811,7 @@ void depthwise_s8_helium(const DepthwiseArgs& a) {
   if (a.dilation_h < 1 || a.dilation_w < 1) {  // the windows are clipped for d >= 1
     depthwise_s8_plain(a);
   } else if (a.mult == 1 && offset_ok(a.input_offset) && all_vector_shifts(a.rq, a.in_c)) {
-    if (a.rq.per_channel) {
-      depthwise_mult1_by_pixel<true>(a);
-    } else {
-      depthwise_mult1_by_pixel<false>(a);
-    }
+    depthwise_mult1_by_pixel(a);
   } else if (a.mult == 1) {
     depthwise_mult1(a);
   } else if (a.mult > 1) {
@@ -743,7 +821,8 @@ void depthwise_s8_helium(const DepthwiseArgs& a) {
   }
 }
 
-void add_s8_helium(const AddArgs& a) {
+void add_s8_helium(const AddArgs& args) {
+  const AddArgs a = args;  // a local copy: the int8 stores below cannot alias it
   // With offsets in [-128, 128], (x + offset) << 20 is at most 2^28 in magnitude: input
   // left shifts up to 2 fit 32 bits.
   if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) || !vector_shift_ok(a.a_mult, a.a_shift, 2) ||
@@ -768,7 +847,8 @@ void add_s8_helium(const AddArgs& a) {
   }
 }
 
-void mul_s8_helium(const MulArgs& a) {
+void mul_s8_helium(const MulArgs& args) {
+  const MulArgs a = args;  // a local copy: the int8 stores below cannot alias it
   // With offsets in [-128, 128], |(x + a_offset) * (y + b_offset)| <= 2^16: left shifts up
   // to 14 fit 32 bits.
   if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) || !vector_shift_ok(a.out_mult, a.out_shift, 14)) {
@@ -787,7 +867,8 @@ void mul_s8_helium(const MulArgs& a) {
   }
 }
 
-void max_pool_s8_helium(const PoolArgs& a) {
+void max_pool_s8_helium(const PoolArgs& args) {
+  const PoolArgs a = args;  // a local copy: the int8 stores below cannot alias it
   // The window maximum is in [-128, 127]: a clamp outside that range is a constant
   // output, which the plain path produces.
   if (a.act_min > a.act_max || a.act_max < -128 || a.act_min > 127) {
@@ -811,7 +892,8 @@ void max_pool_s8_helium(const PoolArgs& a) {
   });
 }
 
-void avg_pool_s8_helium(const PoolArgs& a) {
+void avg_pool_s8_helium(const PoolArgs& args) {
+  const PoolArgs a = args;  // a local copy: the int8 stores below cannot alias it
   if (a.act_min > a.act_max) {
     avg_pool_s8_plain(a);
     return;
