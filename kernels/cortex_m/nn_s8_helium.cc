@@ -66,15 +66,23 @@ struct OutputStage4 {
 };
 
 inline void prepare_output_stage(const Requant& rq, int32_t n0, int32_t count, OutputStage4* o) {
-  o->vector = true;
-  for (int32_t j = 0; j < 4; ++j) {
-    const int32_t i = rq.per_channel ? (j < count ? n0 + j : n0) : 0;
-    o->mults[j] = rq.multipliers[i];
-    o->shifts[j] = rq.shifts[i];
-    if (j < count && !vector_shift_ok(o->mults[j], o->shifts[j], 0)) o->vector = false;
+  const mve_pred16_t lanes = vctp32q(count);
+  int32x4_t m, sh;
+  if (rq.per_channel) {
+    m = vldrwq_z_s32(rq.multipliers + n0, lanes);
+    sh = vldrwq_z_s32(rq.shifts + n0, lanes);
+  } else {
+    m = vdupq_n_s32(rq.multipliers[0]);
+    sh = vdupq_n_s32(rq.shifts[0]);
   }
-  o->mult = vldrwq_s32(o->mults);
-  o->right = vminq_s32(vldrwq_s32(o->shifts), vdupq_n_s32(0));
+  vstrwq_s32(o->mults, m);
+  vstrwq_s32(o->shifts, sh);
+  // vector_shift_ok(m, sh, 0) in every present lane.
+  const mve_pred16_t ok = vcmpneq_m_n_s32(m, kInt32Min,
+                                          vcmpleq_m_n_s32(sh, 0, vcmpgeq_n_s32(sh, -31)));
+  o->vector = (ok & lanes) == lanes;
+  o->mult = m;
+  o->right = vminq_s32(sh, vdupq_n_s32(0));
 }
 
 inline void output_stage4(int32x4_t acc, const OutputStage4& o, const Requant& rq, int32_t count,
@@ -280,16 +288,17 @@ void mat_mult_impl(const MatMulArgs& args) {
     const int32_t count = a.cols - n0 < 4 ? a.cols - n0 : 4;
     // Missing columns (count < 4) alias the first: their lanes are never stored.
     const int8_t* r[4];
-    int32_t col_term[4];
     for (int32_t j = 0; j < 4; ++j) {
-      const int32_t n = j < count ? n0 + j : n0;
-      r[j] = a.rhs + static_cast<intptr_t>(n) * depth;
-      int32_t t = a.col_bias != nullptr ? a.col_bias[n] : 0;
-      t = wadd(t, k_lo_ro);
-      if (a.lhs_offset != 0) t = wadd(t, wmul(a.lhs_offset, sum_s8(r[j], depth)));
-      col_term[j] = t;
+      r[j] = a.rhs + static_cast<intptr_t>(j < count ? n0 + j : n0) * depth;
     }
-    const int32x4_t cterm = vldrwq_s32(col_term);
+    int32x4_t cterm = a.col_bias != nullptr ? vldrwq_z_s32(a.col_bias + n0, vctp32q(count))
+                                            : vdupq_n_s32(0);
+    cterm = vaddq_n_s32(cterm, k_lo_ro);
+    if (a.lhs_offset != 0) {
+      const int32x4_t sums = make4(sum_s8(r[0], depth), sum_s8(r[1], depth), sum_s8(r[2], depth),
+                                   sum_s8(r[3], depth));
+      cterm = vmlaq_n_s32(cterm, sums, a.lhs_offset);
+    }
     OutputStage4 stage;
     prepare_output_stage(a.rq, n0, count, &stage);
     int32_t m = 0;
