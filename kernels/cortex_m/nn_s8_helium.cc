@@ -217,8 +217,30 @@ inline int32x4_t dot_1x4(const int8_t* lhs, const int8_t* r0, const int8_t* r1, 
 template <bool WithLhsSum>
 inline void dot_2x2(const int8_t* x0p, const int8_t* x1p, const int8_t* ap, const int8_t* bp,
                     int32_t depth, int32_t* c, int32_t* s) {
-  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0, s0 = 0, s1 = 0;
-  for (int32_t blocks = depth >> 4; blocks > 0; --blocks) {
+  int32_t s0 = 0, s1 = 0;
+  // VMLADAVA accumulates into even core registers (constraint "Te").
+  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+  const int32_t blocks16 = depth >> 4;
+  if (!WithLhsSum) {
+    __asm__ volatile(
+        "  wls lr, %[n], 2f\n"
+        "1:\n"
+        "  vldrb.u8 q0, [%[x0]], #16\n"
+        "  vldrb.u8 q1, [%[x1]], #16\n"
+        "  vldrb.u8 q2, [%[wa]], #16\n"
+        "  vldrb.u8 q3, [%[wb]], #16\n"
+        "  vmladava.s8 %[a00], q0, q2\n"
+        "  vmladava.s8 %[a01], q0, q3\n"
+        "  vmladava.s8 %[a10], q1, q2\n"
+        "  vmladava.s8 %[a11], q1, q3\n"
+        "  le lr, 1b\n"
+        "2:\n"
+        : [a00] "+Te"(a00), [a01] "+Te"(a01), [a10] "+Te"(a10), [a11] "+Te"(a11), [x0] "+r"(x0p),
+          [x1] "+r"(x1p), [wa] "+r"(ap), [wb] "+r"(bp)
+        : [n] "r"(blocks16)
+        : "lr", "q0", "q1", "q2", "q3", "memory");
+  }
+  for (int32_t blocks = WithLhsSum ? blocks16 : 0; blocks > 0; --blocks) {
     const int8x16_t x0 = vld1q_s8(x0p);
     x0p += 16;
     const int8x16_t x1 = vld1q_s8(x1p);
@@ -237,7 +259,23 @@ inline void dot_2x2(const int8_t* x0p, const int8_t* x1p, const int8_t* ap, cons
     }
   }
   const int32_t tail = depth & 15;
-  if (tail != 0) {
+  if (!WithLhsSum && tail != 0) {
+    // The last depth % 16 bytes: one VPT block of four predicated loads.
+    __asm__ volatile(
+        "  vctp.8 %[t]\n"
+        "  vpstttt\n"
+        "  vldrbt.u8 q0, [%[x0]]\n"
+        "  vldrbt.u8 q1, [%[x1]]\n"
+        "  vldrbt.u8 q2, [%[wa]]\n"
+        "  vldrbt.u8 q3, [%[wb]]\n"
+        "  vmladava.s8 %[a00], q0, q2\n"
+        "  vmladava.s8 %[a01], q0, q3\n"
+        "  vmladava.s8 %[a10], q1, q2\n"
+        "  vmladava.s8 %[a11], q1, q3\n"
+        : [a00] "+Te"(a00), [a01] "+Te"(a01), [a10] "+Te"(a10), [a11] "+Te"(a11)
+        : [x0] "r"(x0p), [x1] "r"(x1p), [wa] "r"(ap), [wb] "r"(bp), [t] "r"(tail)
+        : "q0", "q1", "q2", "q3", "memory");
+  } else if (tail != 0) {
     const mve_pred16_t p = vctp8q(tail);
     const int8x16_t x0 = vldrbq_z_s8(x0p, p);
     const int8x16_t x1 = vldrbq_z_s8(x1p, p);
