@@ -530,7 +530,8 @@ __attribute__((noinline)) void dw8_taps(const Dw8Taps& t, int16x8_t offset16, in
   *odd = o;
 }
 
-// dw8_taps<true> as one inline-assembly loop nest: GCC 12's code for it spends as
+// dw8_taps<true> as one inline-assembly loop nest (the widening loads take a low
+// base register: constraint "l"): GCC 12's code for it spends as
 // much on loop and pointer bookkeeping as on the multiply-accumulates. Per tap: two
 // widening loads, the offset add, VMULLB/VMULLT and two adds (rows >= 1; in_next and
 // w_next step from the end of a row of nx taps to the start of the next).
@@ -557,7 +558,7 @@ inline void dw8_window_full(const int8_t* ip, const int8_t* wp, int32_t rows, in
       "  add %[wp], %[w_next]\n"
       "  subs %[rows], #1\n"
       "  bgt 1b\n"
-      : [ip] "+r"(ip), [wp] "+r"(wp), [rows] "+r"(rows), [e] "+w"(e), [o] "+w"(o)
+      : [ip] "+l"(ip), [wp] "+l"(wp), [rows] "+r"(rows), [e] "+w"(e), [o] "+w"(o)
       : [nx] "r"(nx), [dx] "r"(dx), [wx] "r"(wx), [in_next] "r"(in_next),
         [w_next] "r"(w_next), [off] "w"(offset16)
       : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
@@ -569,7 +570,7 @@ inline void dw8_window_full(const int8_t* ip, const int8_t* wp, int32_t rows, in
 // requantization vectorisable: multipliers and shifts loaded de-interleaved from
 // mult[0..7] / shift[0..7], the rounding fix-up, offset, clamp, then VMOVNT puts the
 // odd results in the top halves of the even lanes' 16-bit halves and one truncating
-// byte store writes the 8 bytes in channel order. Inline assembly for the same reason
+// byte store (low base register, "l") writes the 8 bytes in channel order. Inline assembly for the same reason
 // as dw8_window_full.
 struct OutParams {
   int32_t offset, lo, hi;
@@ -607,7 +608,7 @@ inline void dw8_output_full(int32x4_t e, int32x4_t o, const int32_t* mult, const
       "  vstrb.16 %q[e], [%[out]]\n"
       : [e] "+w"(e), [o] "+w"(o)
       : [mult] "r"(mult), [shift] "r"(shift), [off] "r"(p.offset), [lo] "r"(p.lo),
-        [hi] "r"(p.hi), [out] "r"(out)
+        [hi] "r"(p.hi), [out] "l"(out)
       : "q0", "q1", "q2", "q3", "memory");
 }
 
