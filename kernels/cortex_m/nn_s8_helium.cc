@@ -746,6 +746,48 @@ __attribute__((noinline)) void dwn_window(const DwnWindow& win, int32x4_t* acc) 
   acc[3] = a3;
 }
 
+// dwn_window<true> as one inline-assembly loop nest (rows >= 1; in_next / w_next step
+// from the end of a row of nx taps to the start of the next; the widening loads
+// take a low base register): per tap one scalar input plus offset, four weight
+// vectors, four VMLA by scalar.
+inline void dwn_window_full(const int8_t* ip, const int8_t* wp, int32_t rows, int32_t nx,
+                            intptr_t dx, intptr_t wx, intptr_t in_next, intptr_t w_next,
+                            int32_t offset, int32x4_t* acc) {
+  int32x4_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  int32_t x;
+  __asm__ volatile(
+      "1:\n"
+      "  wls lr, %[nx], 3f\n"
+      "2:\n"
+      "  ldrsb %[x], [%[ip]]\n"
+      "  vldrb.s32 q0, [%[wp]]\n"
+      "  vldrb.s32 q1, [%[wp], #4]\n"
+      "  vldrb.s32 q2, [%[wp], #8]\n"
+      "  vldrb.s32 q3, [%[wp], #12]\n"
+      "  add %[x], %[off]\n"
+      "  add %[ip], %[dx]\n"
+      "  add %[wp], %[wx]\n"
+      "  vmla.s32 %q[a0], q0, %[x]\n"
+      "  vmla.s32 %q[a1], q1, %[x]\n"
+      "  vmla.s32 %q[a2], q2, %[x]\n"
+      "  vmla.s32 %q[a3], q3, %[x]\n"
+      "  le lr, 2b\n"
+      "3:\n"
+      "  add %[ip], %[in_next]\n"
+      "  add %[wp], %[w_next]\n"
+      "  subs %[rows], #1\n"
+      "  bgt 1b\n"
+      : [ip] "+r"(ip), [wp] "+l"(wp), [rows] "+r"(rows), [x] "=&r"(x), [a0] "+w"(a0),
+        [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3)
+      : [nx] "r"(nx), [dx] "r"(dx), [wx] "r"(wx), [in_next] "r"(in_next), [w_next] "r"(w_next),
+        [off] "r"(offset)
+      : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 template <bool Full>
 void depthwise_multn_block(const DepthwiseArgs& args, int32_t c, int32_t oc0, int32_t count,
                            const OutputStage4* stage) {
@@ -778,8 +820,16 @@ void depthwise_multn_block(const DepthwiseArgs& args, int32_t c, int32_t oc0, in
       const int8_t* in_r = a.in + (iy0 + ky0 * a.dilation_h) * in_row +
                            static_cast<intptr_t>(ix0 + kx0 * a.dilation_w) * a.in_c + c;
       const int8_t* w_r = a.w + ky0 * wrow + static_cast<intptr_t>(kx0) * out_c + oc0;
-      DwnWindow win{in_r, w_r, ny, nx, dx_step, dy_step, wx_step, wrow, offset, {p0, p1, p2, p3}};
-      dwn_window<Full>(win, acc);
+      if (Full) {
+        if (ny > 0) {
+          dwn_window_full(in_r, w_r, ny, nx, dx_step, wx_step, dy_step - nx * dx_step,
+                          wrow - nx * wx_step, offset, acc);
+        }
+      } else {
+        const DwnWindow win{in_r, w_r, ny, nx,     dx_step,           dy_step,
+                            wx_step, wrow, offset, {p0, p1, p2, p3}};
+        dwn_window<false>(win, acc);
+      }
       int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * out_c + oc0;
       for (int32_t q = 0; q < 4; ++q) {
         const int32_t left = count - 4 * q;
