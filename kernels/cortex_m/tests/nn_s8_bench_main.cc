@@ -22,7 +22,7 @@ using nn_s8_test::put_milli;
 
 namespace {
 
-alignas(16) int8_t g_lhs[96 * 96 * 8];
+alignas(16) int8_t g_lhs[1024 * 160];  // the largest im2col matrix: 1024 x 144
 alignas(16) int8_t g_rhs[640 * 128];
 alignas(16) int8_t g_out[48 * 48 * 16];
 int32_t g_bias[640];
@@ -58,6 +58,24 @@ int64_t count(F f) {
 }
 
 int64_t g_total_macs = 0, g_total_plain = 0, g_total_helium = 0;
+
+void begin_model() { g_total_macs = g_total_plain = g_total_helium = 0; }
+
+// The model's primitives alone: no im2col copies, no framework, no quantize/copy ops.
+void end_model(const char* name) {
+  put(name);
+  put(" total (primitives only): MACs ");
+  put_int(g_total_macs);
+  put(", plain ");
+  put_int(g_total_plain);
+  put(" instructions (");
+  put_milli(g_total_macs * 1000 / g_total_plain);
+  put(" MACs/instruction), helium ");
+  put_int(g_total_helium);
+  put(" (");
+  put_milli(g_total_macs * 1000 / g_total_helium);
+  put(" MACs/instruction)\n");
+}
 
 void report(const char* name, int64_t macs, int64_t plain, int64_t helium) {
   g_total_macs += macs;
@@ -133,6 +151,8 @@ void bench_elementwise(const char* name, int32_t n) {
                 -2, 1835008000, -20, -128, 127};
   const int64_t plain = count([&] { cm::add_s8_plain(a); });
   const int64_t helium = count([&] { cm::add_s8_helium(a); });
+  g_total_plain += plain;
+  g_total_helium += helium;
   put(name);
   put(": ");
   put_int(n);
@@ -150,6 +170,8 @@ void bench_pool(const char* name, bool average, int32_t in_h, int32_t in_w, int3
       count([&] { average ? cm::avg_pool_s8_plain(a) : cm::max_pool_s8_plain(a); });
   const int64_t helium =
       count([&] { average ? cm::avg_pool_s8_helium(a) : cm::max_pool_s8_helium(a); });
+  g_total_plain += plain;
+  g_total_helium += helium;
   put(name);
   put(": plain ");
   put_int(plain);
@@ -183,33 +205,64 @@ int main() {
   }
 #endif
   put("instructions per call measured under -icount shift=0 (resolution 31 instructions)\n");
-  bench_mat_mult("resnet8 conv3x3 16->16 @32x32 (im2col matmul 1024x16x144)", 1024, 16, 144);
-  bench_mat_mult("resnet8 conv3x3 3->16 @32x32 (im2col matmul 1024x16x27)", 1024, 16, 27);
-  bench_mat_mult("resnet8 conv3x3 32->32 @16x16 (im2col matmul 256x32x288)", 256, 32, 288);
-  bench_depthwise("ds_cnn conv 10x4 s2 1->64 @49x10 (depthwise mult 64)", 49, 10, 1, 64, 10, 4, 2,
-                  4, 1, 25, 5);
-  bench_depthwise("ds_cnn depthwise 3x3 64ch @25x5", 25, 5, 64, 1, 3, 3, 1, 1, 1, 25, 5);
-  bench_mat_mult("ds_cnn pointwise 1x1 64->64 @25x5 (matmul 125x64x64)", 125, 64, 64);
-  bench_mat_mult("ds_cnn fully connected 64->12 (kernel_sum)", 1, 12, 64, 0);
-  bench_mat_mult("mobilenet conv3x3 s2 3->8 @96x96 (im2col matmul 2304x8x27)", 2304, 8, 27);
-  bench_depthwise("mobilenet depthwise 3x3 8ch @48x48", 48, 48, 8, 1, 3, 3, 1, 1, 1, 48, 48);
-  bench_mat_mult("mobilenet pointwise 1x1 8->16 @48x48 (matmul 2304x16x8)", 2304, 16, 8);
-  bench_depthwise("mobilenet depthwise 3x3 s2 32ch @24x24", 24, 24, 32, 1, 3, 3, 2, 0, 0, 12, 12);
-  bench_mat_mult("mobilenet pointwise 1x1 32->64 @12x12 (matmul 144x64x32)", 144, 64, 32);
-  bench_depthwise("mobilenet depthwise 3x3 128ch @6x6", 6, 6, 128, 1, 3, 3, 1, 1, 1, 6, 6);
-  bench_mat_mult("mobilenet pointwise 1x1 128->128 @6x6 (matmul 36x128x128)", 36, 128, 128);
-  bench_mat_mult("autoencoder fully connected 640->128 (kernel_sum)", 1, 128, 640, 0);
-  bench_mat_mult("autoencoder fully connected 128->128 (kernel_sum)", 1, 128, 128, 0);
-  put("all layers above: MACs ");
-  put_int(g_total_macs);
-  put(", plain ");
-  put_milli(g_total_macs * 1000 / g_total_plain);
-  put(" MACs/instruction, helium ");
-  put_milli(g_total_macs * 1000 / g_total_helium);
-  put(" MACs/instruction\n");
-  bench_elementwise("resnet8 add 16x32x32", 16 * 32 * 32);
-  bench_pool("ds_cnn avg pool 25x5 64ch (global)", true, 25, 5, 64, 25, 5, 1, 1, 1);
-  bench_pool("resnet8 avg pool 8x8 64ch (global)", true, 8, 8, 64, 8, 8, 1, 1, 1);
+  put("-- ds_cnn (input 49x10x1) --\n");
+  begin_model();
+  bench_depthwise("conv 10x4 s2 1->64 @49x10 (depthwise mult 64)", 49, 10, 1, 64, 10, 4, 2, 4, 1,
+                  25, 5);
+  for (int i = 0; i < 4; ++i) {
+    bench_depthwise("depthwise 3x3 64ch @25x5", 25, 5, 64, 1, 3, 3, 1, 1, 1, 25, 5);
+    bench_mat_mult("pointwise 64->64 @25x5 (matmul 125x64x64)", 125, 64, 64);
+  }
+  bench_pool("avg pool 25x5 64ch (global)", true, 25, 5, 64, 25, 5, 1, 1, 1);
+  bench_mat_mult("fully connected 64->12 (kernel_sum)", 1, 12, 64, 0);
+  end_model("ds_cnn");
+
+  put("-- resnet8 (input 32x32x3) --\n");
+  begin_model();
+  bench_mat_mult("conv3x3 3->16 @32x32 (im2col matmul 1024x16x27)", 1024, 16, 27);
+  for (int i = 0; i < 2; ++i) {
+    bench_mat_mult("conv3x3 16->16 @32x32 (im2col matmul 1024x16x144)", 1024, 16, 144);
+  }
+  bench_elementwise("add 16x32x32", 16 * 32 * 32);
+  bench_mat_mult("conv3x3 s2 16->32 @16x16 (im2col matmul 256x32x144)", 256, 32, 144);
+  bench_mat_mult("conv3x3 32->32 @16x16 (im2col matmul 256x32x288)", 256, 32, 288);
+  bench_mat_mult("conv1x1 s2 16->32 @16x16 (matmul 256x32x16)", 256, 32, 16);
+  bench_elementwise("add 32x16x16", 32 * 16 * 16);
+  bench_mat_mult("conv3x3 s2 32->64 @8x8 (im2col matmul 64x64x288)", 64, 64, 288);
+  bench_mat_mult("conv3x3 64->64 @8x8 (im2col matmul 64x64x576)", 64, 64, 576);
+  bench_mat_mult("conv1x1 s2 32->64 @8x8 (matmul 64x64x32)", 64, 64, 32);
+  bench_elementwise("add 64x8x8", 64 * 8 * 8);
+  bench_pool("avg pool 8x8 64ch (global)", true, 8, 8, 64, 8, 8, 1, 1, 1);
+  bench_mat_mult("fully connected 64->10 (kernel_sum)", 1, 10, 64, 0);
+  end_model("resnet8");
+
+  put("-- mobilenet_v1_025 (input 96x96x3) --\n");
+  begin_model();
+  bench_mat_mult("conv3x3 s2 3->8 @48x48 (im2col matmul 2304x8x27)", 2304, 8, 27);
+  struct Block {
+    int32_t in_hw, c_in, stride, c_out;
+  };
+  const Block blocks[] = {{48, 8, 1, 16},  {48, 16, 2, 32}, {24, 32, 1, 32},  {24, 32, 2, 64},
+                          {12, 64, 1, 64}, {12, 64, 2, 128}, {6, 128, 1, 128}, {6, 128, 1, 128},
+                          {6, 128, 1, 128}, {6, 128, 1, 128}, {6, 128, 1, 128}, {6, 128, 2, 256},
+                          {3, 256, 1, 256}};
+  for (const Block& b : blocks) {
+    const int32_t out_hw = b.stride == 1 ? b.in_hw : b.in_hw / 2;
+    bench_depthwise(b.stride == 1 ? "depthwise 3x3" : "depthwise 3x3 s2", b.in_hw, b.in_hw,
+                    b.c_in, 1, 3, 3, b.stride, 1, 1, out_hw, out_hw);
+    bench_mat_mult("pointwise", out_hw * out_hw, b.c_out, b.c_in);
+  }
+  bench_pool("avg pool 3x3 256ch (global)", true, 3, 3, 256, 3, 3, 1, 1, 1);
+  bench_mat_mult("fully connected 256->2 (kernel_sum)", 1, 2, 256, 0);
+  end_model("mobilenet_v1_025");
+
+  put("-- deep_autoencoder (input 640) --\n");
+  begin_model();
+  const int32_t fc[][2] = {{640, 128}, {128, 128}, {128, 128}, {128, 128}, {128, 8},
+                           {8, 128},   {128, 128}, {128, 128}, {128, 128}, {128, 640}};
+  for (const auto& f : fc) bench_mat_mult("fully connected (kernel_sum)", 1, f[1], f[0], 0);
+  end_model("deep_autoencoder");
+  put("other primitives:\n");
   bench_pool("max pool 2x2 s2 16ch @32x32", false, 32, 32, 16, 2, 2, 2, 16, 16);
   return 0;
 }
