@@ -380,124 +380,6 @@ inline void tap_range(int32_t i0, int32_t k, int32_t d, int32_t n, int32_t* lo, 
   *hi = h;
 }
 
-// How the input offset enters a depthwise window.
-enum OffsetMode {
-  kOffsetInBias,  // whole window: input_offset * sum of weights is in the starting value
-  kOffsetInt16,   // x + input_offset fits int16: added to every input
-  kOffsetSplit,   // otherwise: input_offset * w accumulated beside x * w
-};
-
-// even/odd += (x [+ offset]) * w over a window of ny x nx taps, 8 channels (Full: all
-// 8 present, unpredicated loads; KW > 0: nx == KW, unrolled). Out of line: inlined into
-// the pixel loop, GCC 12 runs out of registers and spills the loop's pointers.
-template <bool Full, int KW, OffsetMode Mode>
-__attribute__((noinline)) void dw8_window(const int8_t* in_r, const int8_t* w_r, int32_t ny, int32_t nx_runtime,
-                       intptr_t dx_step, intptr_t dy_step, intptr_t wx_step, intptr_t wy_step,
-                       mve_pred16_t pred, int32_t offset, int32x4_t* even, int32x4_t* odd) {
-  int32x4_t e = *even, o = *odd;
-  const int32_t nx = KW > 0 ? KW : nx_runtime;
-  const int16x8_t offset16 = vdupq_n_s16(static_cast<int16_t>(offset));
-  for (int32_t ky = 0; ky < ny; ++ky, in_r += dy_step, w_r += wy_step) {
-    const int8_t* ip = in_r;
-    const int8_t* wp = w_r;
-#pragma GCC unroll 4
-    for (int32_t kx = 0; kx < nx; ++kx, ip += dx_step, wp += wx_step) {
-      int16x8_t x = Full ? vldrbq_s16(ip) : vldrbq_z_s16(ip, pred);
-      const int16x8_t w = Full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, pred);
-      if (Mode == kOffsetInt16) x = vaddq_s16(x, offset16);
-      e = vaddq_s32(e, vmullbq_int_s16(x, w));
-      o = vaddq_s32(o, vmulltq_int_s16(x, w));
-      if (Mode == kOffsetSplit) {
-        e = vmlaq_n_s32(e, vmovlbq_s16(w), offset);
-        o = vmlaq_n_s32(o, vmovltq_s16(w), offset);
-      }
-    }
-  }
-  *even = e;
-  *odd = o;
-}
-
-// Depth multiplier 1: 8 channels per pass. MVE has no vector-by-vector integer
-// multiply-accumulate, so inputs and weights are loaded widened to int16 and
-// VMULLB/VMULLT give the int32 products of the even and the odd channels, which
-// accumulate in two int32 vectors (even: channels 0, 2, 4, 6; odd: 1, 3, 5, 7).
-// Each pixel's window is clipped to the input first, so no tap is tested.
-void depthwise_mult1(const DepthwiseArgs& args) {
-  const DepthwiseArgs a = args;  // a local copy: the int8 stores below cannot alias it
-  const int32_t c_total = a.in_c;
-  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
-  const intptr_t dx_step = static_cast<intptr_t>(a.dilation_w) * c_total;
-  const intptr_t dy_step = static_cast<intptr_t>(a.dilation_h) * in_row;
-  const intptr_t wrow = static_cast<intptr_t>(a.kw) * c_total;
-  const int32_t taps = a.kh * a.kw;
-  const bool offset_fits = offset_ok(a.input_offset);  // x + offset fits int16
-  for (int32_t c0 = 0; c0 < c_total; c0 += 8) {
-    const int32_t count = c_total - c0 < 8 ? c_total - c0 : 8;
-    const bool full = count == 8;
-    const mve_pred16_t pred = vctp16q(count);
-    int32_t bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    if (a.bias != nullptr) {
-      for (int32_t j = 0; j < count; ++j) bias8[j] = a.bias[c0 + j];
-    }
-    const int32x4x2_t bias = vld2q_s32(bias8);
-    // Whole windows: bias + input_offset * (sum of all taps' weights).
-    int32x4_t wsum_even = vdupq_n_s32(0), wsum_odd = vdupq_n_s32(0);
-    for (int32_t t = 0; t < taps; ++t) {
-      const int16x8_t w = vldrbq_z_s16(a.w + static_cast<intptr_t>(t) * c_total + c0, pred);
-      wsum_even = vaddq_s32(wsum_even, vmovlbq_s16(w));
-      wsum_odd = vaddq_s32(wsum_odd, vmovltq_s16(w));
-    }
-    const int32x4_t full_even = vmlaq_n_s32(bias.val[0], wsum_even, a.input_offset);
-    const int32x4_t full_odd = vmlaq_n_s32(bias.val[1], wsum_odd, a.input_offset);
-    OutputStage8 stage;
-    prepare_output_stage8(a.rq, c0, count, &stage);
-    for (int32_t oy = 0; oy < a.out_h; ++oy) {
-      const int32_t iy0 = oy * a.stride_h - a.pad_top;
-      int32_t ky0, ky1;
-      tap_range(iy0, a.kh, a.dilation_h, a.in_h, &ky0, &ky1);
-      for (int32_t ox = 0; ox < a.out_w; ++ox) {
-        const int32_t ix0 = ox * a.stride_w - a.pad_left;
-        int32_t kx0, kx1;
-        tap_range(ix0, a.kw, a.dilation_w, a.in_w, &kx0, &kx1);
-        const int32_t ny = ky1 - ky0, nx = kx1 - kx0;
-        const int8_t* in_r = a.in + (iy0 + ky0 * a.dilation_h) * in_row +
-                             static_cast<intptr_t>(ix0 + kx0 * a.dilation_w) * c_total + c0;
-        const int8_t* w_r = a.w + ky0 * wrow + static_cast<intptr_t>(kx0) * c_total + c0;
-        int32x4_t even, odd;
-        if (ny == a.kh && nx == a.kw) {
-          even = full_even;
-          odd = full_odd;
-          if (full && nx == 3) {
-            dw8_window<true, 3, kOffsetInBias>(in_r, w_r, ny, nx, dx_step, dy_step, c_total, wrow,
-                                               pred, 0, &even, &odd);
-          } else if (full) {
-            dw8_window<true, 0, kOffsetInBias>(in_r, w_r, ny, nx, dx_step, dy_step, c_total, wrow,
-                                               pred, 0, &even, &odd);
-          } else {
-            dw8_window<false, 0, kOffsetInBias>(in_r, w_r, ny, nx, dx_step, dy_step, c_total,
-                                                wrow, pred, 0, &even, &odd);
-          }
-        } else {
-          even = bias.val[0];
-          odd = bias.val[1];
-          if (offset_fits && full) {
-            dw8_window<true, 0, kOffsetInt16>(in_r, w_r, ny, nx, dx_step, dy_step, c_total, wrow,
-                                              pred, a.input_offset, &even, &odd);
-          } else if (offset_fits) {
-            dw8_window<false, 0, kOffsetInt16>(in_r, w_r, ny, nx, dx_step, dy_step, c_total,
-                                               wrow, pred, a.input_offset, &even, &odd);
-          } else {
-            dw8_window<false, 0, kOffsetSplit>(in_r, w_r, ny, nx, dx_step, dy_step, c_total,
-                                               wrow, pred, a.input_offset, &even, &odd);
-          }
-        }
-        output_stage8(even, odd, stage, a.rq, count,
-                      a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total + c0);
-      }
-    }
-  }
-}
-
 struct Dw8Taps {
   const int8_t* in;
   const int8_t* w;
@@ -506,10 +388,10 @@ struct Dw8Taps {
   mve_pred16_t pred;
 };
 
-// even/odd += (x + offset) * w over one clipped window, 8 channels (Full: no
-// predication). Out of line: inlined into the pixel loop, GCC 12 runs out of
-// registers and keeps this loop's pointers on the stack.
-template <bool Full>
+// even/odd += (x + offset) * w over one clipped window, the first channels of 8 that
+// `pred` selects (the last block of a channel count that is not a multiple of 8).
+// Out of line: inlined into the pixel loop, GCC 12 runs out of registers and keeps
+// this loop's pointers on the stack.
 __attribute__((noinline)) void dw8_taps(const Dw8Taps& t, int16x8_t offset16, int32x4_t* even,
                                         int32x4_t* odd) {
   int32x4_t e = *even, o = *odd;
@@ -520,8 +402,8 @@ __attribute__((noinline)) void dw8_taps(const Dw8Taps& t, int16x8_t offset16, in
     const int8_t* ip = in_r;
     const int8_t* wp = w_r;
     for (int32_t kx = 0; kx < t.nx; ++kx, ip += t.dx_step, wp += t.wx_step) {
-      const int16x8_t x = vaddq_s16(Full ? vldrbq_s16(ip) : vldrbq_z_s16(ip, pred), offset16);
-      const int16x8_t w = Full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, pred);
+      const int16x8_t x = vaddq_s16(vldrbq_z_s16(ip, pred), offset16);
+      const int16x8_t w = vldrbq_z_s16(wp, pred);
       e = vaddq_s32(e, vmullbq_int_s16(x, w));
       o = vaddq_s32(o, vmulltq_int_s16(x, w));
     }
@@ -530,7 +412,7 @@ __attribute__((noinline)) void dw8_taps(const Dw8Taps& t, int16x8_t offset16, in
   *odd = o;
 }
 
-// dw8_taps<true> as one inline-assembly loop nest (the widening loads take a low
+// dw8_taps for all 8 channels as one inline-assembly loop nest (the widening loads take a low
 // base register: constraint "l"): GCC 12's code for it spends as
 // much on loop and pointer bookkeeping as on the multiply-accumulates. Per tap: two
 // widening loads, the offset add, VMULLB/VMULLT and two adds (rows >= 1; in_next and
@@ -612,11 +494,16 @@ inline void dw8_output_full(int32x4_t e, int32x4_t o, const int32_t* mult, const
       : "q0", "q1", "q2", "q3", "memory");
 }
 
-// Depth multiplier 1, the common case (every channel's requantization vectorisable,
-// x + input_offset fits int16): pixel by pixel, so each window is clipped once for
-// all channels, then 8 channels at a time with their bias and requantization
-// parameters loaded de-interleaved (VLD2) straight from the caller's arrays.
-void depthwise_mult1_by_pixel(const DepthwiseArgs& args) {
+// Depth multiplier 1 (x + input_offset fits int16: every valid int8 zero point):
+// pixel by pixel, so each window is clipped to the input once for all channels,
+// then 8 channels at a time. MVE has no vector-by-vector integer multiply-
+// accumulate, so inputs and weights are loaded widened to int16 and VMULLB/VMULLT
+// give the int32 products of the even and the odd channels, which accumulate in
+// two int32 vectors (even: channels 0, 2, 4, 6; odd: 1, 3, 5, 7); bias and
+// requantization parameters load de-interleaved (VLD2) from the caller's arrays.
+// all_vector: every channel requantizes exactly in vector lanes (else the output
+// stage goes through OutputStage8, scalar where needed).
+void depthwise_mult1_by_pixel(const DepthwiseArgs& args, bool all_vector) {
   const DepthwiseArgs a = args;  // a local copy: the int8 stores below cannot alias it
   const int32_t c_total = a.in_c;
   const intptr_t in_row = static_cast<intptr_t>(a.in_w) * c_total;
@@ -661,32 +548,31 @@ void depthwise_mult1_by_pixel(const DepthwiseArgs& args) {
           dw8_window_full(in_p + c0, w_p + c0, ny, nx, dx_step, c_total, in_next, w_next, offset16,
                           &even, &odd);
         }
-        const bool per_channel = a.rq.per_channel;
-        dw8_output_full(even, odd, per_channel ? a.rq.multipliers + c0 : mult_all,
-                        per_channel ? a.rq.shifts + c0 : shift_all, params, out + c0);
+        if (all_vector) {
+          const bool per_channel = a.rq.per_channel;
+          dw8_output_full(even, odd, per_channel ? a.rq.multipliers + c0 : mult_all,
+                          per_channel ? a.rq.shifts + c0 : shift_all, params, out + c0);
+        } else {
+          OutputStage8 stage;
+          prepare_output_stage8(a.rq, c0, 8, &stage);
+          output_stage8(even, odd, stage, a.rq, 8, out + c0);
+        }
       }
       if (tail != 0) {
         const int32_t c0 = 8 * full_blocks;
-        const mve_pred16_t pred = vctp16q(tail);
-        int32_t tmp[3][8] = {};
-        for (int32_t j = 0; j < tail; ++j) {
-          tmp[0][j] = a.bias != nullptr ? a.bias[c0 + j] : 0;
-          tmp[1][j] = a.rq.multipliers[a.rq.per_channel ? c0 + j : 0];
-          tmp[2][j] = a.rq.shifts[a.rq.per_channel ? c0 + j : 0];
+        int32_t bias8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        if (a.bias != nullptr) {
+          for (int32_t j = 0; j < tail; ++j) bias8[j] = a.bias[c0 + j];
         }
-        const int32x4x2_t acc = vld2q_s32(tmp[0]);
-        const int32x4x2_t mult = vld2q_s32(tmp[1]);
-        const int32x4x2_t shift = vld2q_s32(tmp[2]);
+        const int32x4x2_t acc = vld2q_s32(bias8);
         int32x4_t even = acc.val[0], odd = acc.val[1];
-        const Dw8Taps taps{in_p + c0, w_p + c0, ny, nx, dx_step, dy_step, c_total, wrow, pred};
-        dw8_taps<false>(taps, offset16, &even, &odd);
-        even = requantize_right(even, mult.val[0], vminq_s32(shift.val[0], zero));
-        odd = requantize_right(odd, mult.val[1], vminq_s32(shift.val[1], zero));
-        const int32x4_t lo = vdupq_n_s32(params.lo), hi = vdupq_n_s32(params.hi);
-        even = vminq_s32(vmaxq_s32(vaddq_n_s32(even, params.offset), lo), hi);
-        odd = vminq_s32(vmaxq_s32(vaddq_n_s32(odd, params.offset), lo), hi);
-        const int16x8_t r = vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), even), odd);
-        vstrbq_p_s16(out + c0, r, pred);
+        const Dw8Taps taps{in_p + c0, w_p + c0,  ny,   nx,
+                           dx_step,   dy_step,   c_total, wrow,
+                           vctp16q(tail)};
+        dw8_taps(taps, offset16, &even, &odd);
+        OutputStage8 stage;
+        prepare_output_stage8(a.rq, c0, tail, &stage);
+        output_stage8(even, odd, stage, a.rq, tail, out + c0);
       }
     }
   }
@@ -713,9 +599,9 @@ struct DwnWindow {
   mve_pred16_t pred[4];
 };
 
-// acc[0..3] += (x + offset) * w over one clipped window. Out of line: inlined into
+// acc[0..3] += (x + offset) * w over one clipped window, the outputs `pred` selects (the
+// last block of a multiplier that is not a multiple of 16). Out of line: inlined into
 // the pixel loop, GCC 12 spills the weight pointers of this loop to the stack.
-template <bool Full>
 __attribute__((noinline)) void dwn_window(const DwnWindow& win, int32x4_t* acc) {
   int32x4_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const mve_pred16_t p0 = win.pred[0], p1 = win.pred[1], p2 = win.pred[2], p3 = win.pred[3];
@@ -727,17 +613,10 @@ __attribute__((noinline)) void dwn_window(const DwnWindow& win, int32x4_t* acc) 
     const int8_t* wp = w_r;
     for (int32_t kx = 0; kx < win.nx; ++kx, ip += win.dx_step, wp += win.wx_step) {
       const int32_t x = *ip + offset;
-      if (Full) {
-        a0 = vmlaq_n_s32(a0, vldrbq_s32(wp), x);
-        a1 = vmlaq_n_s32(a1, vldrbq_s32(wp + 4), x);
-        a2 = vmlaq_n_s32(a2, vldrbq_s32(wp + 8), x);
-        a3 = vmlaq_n_s32(a3, vldrbq_s32(wp + 12), x);
-      } else {
-        a0 = vmlaq_n_s32(a0, vldrbq_z_s32(wp, p0), x);
-        a1 = vmlaq_n_s32(a1, vldrbq_z_s32(wp + 4, p1), x);
-        a2 = vmlaq_n_s32(a2, vldrbq_z_s32(wp + 8, p2), x);
-        a3 = vmlaq_n_s32(a3, vldrbq_z_s32(wp + 12, p3), x);
-      }
+      a0 = vmlaq_n_s32(a0, vldrbq_z_s32(wp, p0), x);
+      a1 = vmlaq_n_s32(a1, vldrbq_z_s32(wp + 4, p1), x);
+      a2 = vmlaq_n_s32(a2, vldrbq_z_s32(wp + 8, p2), x);
+      a3 = vmlaq_n_s32(a3, vldrbq_z_s32(wp + 12, p3), x);
     }
   }
   acc[0] = a0;
@@ -746,7 +625,7 @@ __attribute__((noinline)) void dwn_window(const DwnWindow& win, int32x4_t* acc) 
   acc[3] = a3;
 }
 
-// dwn_window<true> as one inline-assembly loop nest (rows >= 1; in_next / w_next step
+// dwn_window for all 16 outputs as one inline-assembly loop nest (rows >= 1; in_next / w_next step
 // from the end of a row of nx taps to the start of the next; the widening loads
 // take a low base register): per tap one scalar input plus offset, four weight
 // vectors, four VMLA by scalar.
@@ -828,7 +707,7 @@ void depthwise_multn_block(const DepthwiseArgs& args, int32_t c, int32_t oc0, in
       } else {
         const DwnWindow win{in_r, w_r, ny, nx,     dx_step,           dy_step,
                             wx_step, wrow, offset, {p0, p1, p2, p3}};
-        dwn_window<false>(win, acc);
+        dwn_window(win, acc);
       }
       int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * out_c + oc0;
       for (int32_t q = 0; q < 4; ++q) {
@@ -908,10 +787,8 @@ void depthwise_s8_helium(const DepthwiseArgs& a) {
   }
   if (a.dilation_h < 1 || a.dilation_w < 1) {  // the windows are clipped for d >= 1
     depthwise_s8_plain(a);
-  } else if (a.mult == 1 && offset_ok(a.input_offset) && all_vector_shifts(a.rq, a.in_c)) {
-    depthwise_mult1_by_pixel(a);
-  } else if (a.mult == 1) {
-    depthwise_mult1(a);
+  } else if (a.mult == 1 && offset_ok(a.input_offset)) {
+    depthwise_mult1_by_pixel(a, all_vector_shifts(a.rq, a.in_c));
   } else if (a.mult > 1) {
     depthwise_multn(a);
   } else {
