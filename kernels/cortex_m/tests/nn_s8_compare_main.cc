@@ -177,6 +177,9 @@ bool test_depthwise(Lcg& r, int32_t cases) {
     if (r.chance(10)) {  // a convolution with one input channel, upstream's way
       a.in_c = 1;
       a.mult = r.range(4, 64);
+    } else if (r.chance(15)) {  // 16-channel multiples: the whole-window path
+      a.in_c = 16 * r.range(1, 3);
+      a.mult = 1;
     }
     a.kh = r.range(1, 4);
     a.kw = r.range(1, 4);
