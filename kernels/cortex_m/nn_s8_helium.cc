@@ -300,11 +300,111 @@ inline void dot_2x2(const int8_t* x0p, const int8_t* x1p, const int8_t* ap, cons
   }
 }
 
+// dot_2x4 without the row sums as one asm block: the two column pairs one after the
+// other through the same four even-register accumulators, their results moved
+// straight into the lanes of acc0 (row 0) and acc1 (row 1). The loop count and the
+// row starts come from memory, leaving registers for the rest.
+inline void dot_2x4_asm(const int8_t* l0, const int8_t* l1, const int8_t* const* r,
+                        int32_t depth, int32x4_t* acc0, int32x4_t* acc1) {
+  const int8_t* x0 = l0;
+  const int8_t* x1 = l1;
+  const int8_t* w0 = r[0];
+  const int8_t* w1 = r[1];
+  const int8_t* w2 = r[2];
+  const int8_t* w3 = r[3];
+  const int32_t n = depth >> 4;
+  const int32_t t = depth & 15;
+  int32_t a00, a01, a10, a11;
+  int32x4_t o0, o1;
+  __asm__ volatile(
+      "  movs %[a00], #0\n"
+      "  movs %[a01], #0\n"
+      "  movs %[a10], #0\n"
+      "  movs %[a11], #0\n"
+      "  ldr lr, %[n]\n"
+      "  wls lr, lr, 2f\n"
+      "1:\n"
+      "  vldrb.u8 q0, [%[x0]], #16\n"
+      "  vldrb.u8 q1, [%[x1]], #16\n"
+      "  vldrb.u8 q2, [%[w0]], #16\n"
+      "  vldrb.u8 q3, [%[w1]], #16\n"
+      "  vmladava.s8 %[a00], q0, q2\n"
+      "  vmladava.s8 %[a01], q0, q3\n"
+      "  vmladava.s8 %[a10], q1, q2\n"
+      "  vmladava.s8 %[a11], q1, q3\n"
+      "  le lr, 1b\n"
+      "2:\n"
+      "  cmp %[t], #0\n"
+      "  beq 3f\n"
+      "  vctp.8 %[t]\n"
+      "  vpstttt\n"
+      "  vldrbt.u8 q0, [%[x0]]\n"
+      "  vldrbt.u8 q1, [%[x1]]\n"
+      "  vldrbt.u8 q2, [%[w0]]\n"
+      "  vldrbt.u8 q3, [%[w1]]\n"
+      "  vmladava.s8 %[a00], q0, q2\n"
+      "  vmladava.s8 %[a01], q0, q3\n"
+      "  vmladava.s8 %[a10], q1, q2\n"
+      "  vmladava.s8 %[a11], q1, q3\n"
+      "3:\n"
+      "  vmov %q[o0][2], %q[o0][0], %[a00], %[a00]\n"
+      "  vmov %q[o0][3], %q[o0][1], %[a01], %[a01]\n"
+      "  vmov %q[o1][2], %q[o1][0], %[a10], %[a10]\n"
+      "  vmov %q[o1][3], %q[o1][1], %[a11], %[a11]\n"
+      "  ldr %[x0], %[l0]\n"
+      "  ldr %[x1], %[l1]\n"
+      "  movs %[a00], #0\n"
+      "  movs %[a01], #0\n"
+      "  movs %[a10], #0\n"
+      "  movs %[a11], #0\n"
+      "  ldr lr, %[n]\n"
+      "  wls lr, lr, 5f\n"
+      "4:\n"
+      "  vldrb.u8 q0, [%[x0]], #16\n"
+      "  vldrb.u8 q1, [%[x1]], #16\n"
+      "  vldrb.u8 q2, [%[w2]], #16\n"
+      "  vldrb.u8 q3, [%[w3]], #16\n"
+      "  vmladava.s8 %[a00], q0, q2\n"
+      "  vmladava.s8 %[a01], q0, q3\n"
+      "  vmladava.s8 %[a10], q1, q2\n"
+      "  vmladava.s8 %[a11], q1, q3\n"
+      "  le lr, 4b\n"
+      "5:\n"
+      "  cmp %[t], #0\n"
+      "  beq 6f\n"
+      "  vctp.8 %[t]\n"
+      "  vpstttt\n"
+      "  vldrbt.u8 q0, [%[x0]]\n"
+      "  vldrbt.u8 q1, [%[x1]]\n"
+      "  vldrbt.u8 q2, [%[w2]]\n"
+      "  vldrbt.u8 q3, [%[w3]]\n"
+      "  vmladava.s8 %[a00], q0, q2\n"
+      "  vmladava.s8 %[a01], q0, q3\n"
+      "  vmladava.s8 %[a10], q1, q2\n"
+      "  vmladava.s8 %[a11], q1, q3\n"
+      "6:\n"
+      "  vmov.32 %q[o0][2], %[a00]\n"
+      "  vmov.32 %q[o0][3], %[a01]\n"
+      "  vmov.32 %q[o1][2], %[a10]\n"
+      "  vmov.32 %q[o1][3], %[a11]\n"
+      : [a00] "=&Te"(a00), [a01] "=&Te"(a01), [a10] "=&Te"(a10), [a11] "=&Te"(a11),
+        [o0] "=&w"(o0), [o1] "=&w"(o1), [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0),
+        [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
+      : [n] "m"(n), [t] "r"(t), [l0] "m"(l0), [l1] "m"(l1)
+      : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
+  *acc0 = o0;
+  *acc1 = o1;
+}
+
 // Two rows of lhs against 4 rhs columns (8 accumulators would not fit the even
 // registers VMLADAVA needs, so the 4 columns go as two pairs).
 template <bool WithLhsSum>
 inline void dot_2x4(const int8_t* l0, const int8_t* l1, const int8_t* const* r, int32_t depth,
                     int32x4_t* acc0, int32x4_t* acc1, int32_t* sum0, int32_t* sum1) {
+  if (!WithLhsSum) {
+    dot_2x4_asm(l0, l1, r, depth, acc0, acc1);
+    return;
+  }
   int32_t c01[4], c23[4], s[2];
   dot_2x2<WithLhsSum>(l0, l1, r[0], r[1], depth, c01, s);
   dot_2x2<false>(l0, l1, r[2], r[3], depth, c23, s);
