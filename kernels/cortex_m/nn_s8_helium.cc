@@ -602,7 +602,7 @@ inline void dw8_output_full(int32x4_t e, int32x4_t o, const int32_t* mult, const
 // {0,4,8,12}, {1,5,9,13}, {2,6,10,14}, {3,7,11,15}: the lanes VLD4 loads base[]
 // into (val[0..3]) and VST4 stores back in channel order (to tmp[16]). Per tap 14 instructions
 // for 16 MACs, against 2 x 10 for two 8-channel passes.
-constexpr int32_t kWideChannels = 256;
+constexpr int32_t kWideChannels = 128;  // 1 KB of stack for base[] and rights[]
 
 inline void dw16_whole_window(const int8_t* ip, const int8_t* wp, int32_t rows, int32_t nx,
                               intptr_t dx, intptr_t wx, intptr_t in_next, intptr_t w_next,

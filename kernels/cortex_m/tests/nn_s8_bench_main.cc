@@ -193,8 +193,8 @@ int main() {
   g_overhead = count([] {});
 #ifdef NN_S8_BENCH_PROFILE  // one call of the Helium path alone, for QEMU's -d exec traces
   {
-    cm::DepthwiseArgs a{g_lhs, 25, 5, 64, g_rhs, 3, 3, 1, 1, 1, 1, 1, 1, 1, g_bias, 127, requant(),
-                        g_out, 25, 5};
+    cm::DepthwiseArgs a{g_lhs, 48, 48, 8, g_rhs, 3, 3, 1, 1, 1, 1, 1, 1, 1, g_bias, 127, requant(),
+                        g_out, 48, 48};
     cm::depthwise_s8_helium(a);
     cm::MatMulArgs m{g_lhs, 64, 125, g_rhs, 64, 64, 127, 0, g_bias, requant(), g_out, 64};
     cm::mat_mult_s8_helium(m);
