@@ -14,6 +14,7 @@
 //   requantize() of nn_s8.h.
 // - Degenerate clamps (activation_min > activation_max) run the plain path.
 #include <arm_mve.h>
+#include <stddef.h>
 
 #include "kernels/cortex_m/nn_s8.h"
 
@@ -178,11 +179,64 @@ inline int32_t sum_s8(const int8_t* p, int32_t depth) {
   return s;
 }
 
+// dot_1x4 without the row sum as one asm block (fully connected layers: one row):
+// per 16 bytes one input load shared by four weight loads and VMLADAVAs.
+inline int32x4_t dot_1x4_asm(const int8_t* x, const int8_t* w0, const int8_t* w1,
+                             const int8_t* w2, const int8_t* w3, int32_t depth) {
+  const int32_t n = depth >> 4;
+  const int32_t t = depth & 15;
+  int32_t a0, a1, a2, a3;
+  int32x4_t o;
+  __asm__ volatile(
+      "  movs %[a0], #0\n"
+      "  movs %[a1], #0\n"
+      "  movs %[a2], #0\n"
+      "  movs %[a3], #0\n"
+      "  ldr lr, %[n]\n"
+      "  wls lr, lr, 2f\n"
+      "1:\n"
+      "  vldrb.u8 q0, [%[x]], #16\n"
+      "  vldrb.u8 q1, [%[w0]], #16\n"
+      "  vldrb.u8 q2, [%[w1]], #16\n"
+      "  vldrb.u8 q3, [%[w2]], #16\n"
+      "  vmladava.s8 %[a0], q0, q1\n"
+      "  vldrb.u8 q1, [%[w3]], #16\n"
+      "  vmladava.s8 %[a1], q0, q2\n"
+      "  vmladava.s8 %[a2], q0, q3\n"
+      "  vmladava.s8 %[a3], q0, q1\n"
+      "  le lr, 1b\n"
+      "2:\n"
+      "  ldr lr, %[t]\n"
+      "  cmp lr, #0\n"
+      "  beq 3f\n"
+      "  vctp.8 lr\n"
+      "  vpstttt\n"
+      "  vldrbt.u8 q0, [%[x]]\n"
+      "  vldrbt.u8 q1, [%[w0]]\n"
+      "  vldrbt.u8 q2, [%[w1]]\n"
+      "  vldrbt.u8 q3, [%[w2]]\n"
+      "  vmladava.s8 %[a0], q0, q1\n"
+      "  vmladava.s8 %[a1], q0, q2\n"
+      "  vmladava.s8 %[a2], q0, q3\n"
+      "  vpst\n"
+      "  vldrbt.u8 q1, [%[w3]]\n"
+      "  vmladava.s8 %[a3], q0, q1\n"
+      "3:\n"
+      "  vmov %q[o][2], %q[o][0], %[a0], %[a2]\n"
+      "  vmov %q[o][3], %q[o][1], %[a1], %[a3]\n"
+      : [a0] "=&Te"(a0), [a1] "=&Te"(a1), [a2] "=&Te"(a2), [a3] "=&Te"(a3), [o] "=&w"(o),
+        [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
+      : [n] "m"(n), [t] "m"(t)
+      : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
+  return o;
+}
+
 // One row of lhs against 4 rhs columns: acc[j] = sum_k lhs[k] * rhs_j[k]; *lhs_sum = sum_k lhs[k]
 // when WithLhsSum.
 template <bool WithLhsSum>
 inline int32x4_t dot_1x4(const int8_t* lhs, const int8_t* r0, const int8_t* r1, const int8_t* r2,
                          const int8_t* r3, int32_t depth, int32_t* lhs_sum) {
+  if (!WithLhsSum) return dot_1x4_asm(lhs, r0, r1, r2, r3, depth);
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0;
   int32_t blocks = depth >> 4;
   while (blocks-- > 0) {
@@ -300,10 +354,80 @@ inline void dot_2x2(const int8_t* x0p, const int8_t* x1p, const int8_t* ap, cons
   }
 }
 
+// The two column-pair loops of dot_2x4_asm and mm_2x4_store (same operand names).
+#define ST_DOT_2X4_LOOPS \
+  "  movs %[a00], #0\n" \
+  "  movs %[a01], #0\n" \
+  "  movs %[a10], #0\n" \
+  "  movs %[a11], #0\n" \
+  "  ldr lr, %[n]\n" \
+  "  wls lr, lr, 2f\n" \
+  "1:\n" \
+  "  vldrb.u8 q0, [%[x0]], #16\n" \
+  "  vldrb.u8 q1, [%[x1]], #16\n" \
+  "  vldrb.u8 q2, [%[w0]], #16\n" \
+  "  vldrb.u8 q3, [%[w1]], #16\n" \
+  "  vmladava.s8 %[a00], q0, q2\n" \
+  "  vmladava.s8 %[a01], q0, q3\n" \
+  "  vmladava.s8 %[a10], q1, q2\n" \
+  "  vmladava.s8 %[a11], q1, q3\n" \
+  "  le lr, 1b\n" \
+  "2:\n" \
+  "  ldr lr, %[t]\n" \
+  "  cmp lr, #0\n" \
+  "  beq 3f\n" \
+  "  vctp.8 lr\n" \
+  "  vpstttt\n" \
+  "  vldrbt.u8 q0, [%[x0]]\n" \
+  "  vldrbt.u8 q1, [%[x1]]\n" \
+  "  vldrbt.u8 q2, [%[w0]]\n" \
+  "  vldrbt.u8 q3, [%[w1]]\n" \
+  "  vmladava.s8 %[a00], q0, q2\n" \
+  "  vmladava.s8 %[a01], q0, q3\n" \
+  "  vmladava.s8 %[a10], q1, q2\n" \
+  "  vmladava.s8 %[a11], q1, q3\n" \
+  "3:\n" \
+  "  vmov %q[o0][2], %q[o0][0], %[a00], %[a00]\n" \
+  "  vmov %q[o0][3], %q[o0][1], %[a01], %[a01]\n" \
+  "  vmov %q[o1][2], %q[o1][0], %[a10], %[a10]\n" \
+  "  vmov %q[o1][3], %q[o1][1], %[a11], %[a11]\n" \
+  "  ldr %[x0], %[l0]\n" \
+  "  ldr %[x1], %[l1]\n" \
+  "  movs %[a00], #0\n" \
+  "  movs %[a01], #0\n" \
+  "  movs %[a10], #0\n" \
+  "  movs %[a11], #0\n" \
+  "  ldr lr, %[n]\n" \
+  "  wls lr, lr, 5f\n" \
+  "4:\n" \
+  "  vldrb.u8 q0, [%[x0]], #16\n" \
+  "  vldrb.u8 q1, [%[x1]], #16\n" \
+  "  vldrb.u8 q2, [%[w2]], #16\n" \
+  "  vldrb.u8 q3, [%[w3]], #16\n" \
+  "  vmladava.s8 %[a00], q0, q2\n" \
+  "  vmladava.s8 %[a01], q0, q3\n" \
+  "  vmladava.s8 %[a10], q1, q2\n" \
+  "  vmladava.s8 %[a11], q1, q3\n" \
+  "  le lr, 4b\n" \
+  "5:\n" \
+  "  ldr lr, %[t]\n" \
+  "  cmp lr, #0\n" \
+  "  beq 6f\n" \
+  "  vctp.8 lr\n" \
+  "  vpstttt\n" \
+  "  vldrbt.u8 q0, [%[x0]]\n" \
+  "  vldrbt.u8 q1, [%[x1]]\n" \
+  "  vldrbt.u8 q2, [%[w2]]\n" \
+  "  vldrbt.u8 q3, [%[w3]]\n" \
+  "  vmladava.s8 %[a00], q0, q2\n" \
+  "  vmladava.s8 %[a01], q0, q3\n" \
+  "  vmladava.s8 %[a10], q1, q2\n" \
+  "  vmladava.s8 %[a11], q1, q3\n"
+
 // dot_2x4 without the row sums as one asm block: the two column pairs one after the
 // other through the same four even-register accumulators, their results moved
 // straight into the lanes of acc0 (row 0) and acc1 (row 1). The loop count and the
-// row starts come from memory, leaving registers for the rest.
+// row starts and the tail length come from memory, leaving registers for the rest.
 inline void dot_2x4_asm(const int8_t* l0, const int8_t* l1, const int8_t* const* r,
                         int32_t depth, int32x4_t* acc0, int32x4_t* acc1) {
   const int8_t* x0 = l0;
@@ -317,71 +441,7 @@ inline void dot_2x4_asm(const int8_t* l0, const int8_t* l1, const int8_t* const*
   int32_t a00, a01, a10, a11;
   int32x4_t o0, o1;
   __asm__ volatile(
-      "  movs %[a00], #0\n"
-      "  movs %[a01], #0\n"
-      "  movs %[a10], #0\n"
-      "  movs %[a11], #0\n"
-      "  ldr lr, %[n]\n"
-      "  wls lr, lr, 2f\n"
-      "1:\n"
-      "  vldrb.u8 q0, [%[x0]], #16\n"
-      "  vldrb.u8 q1, [%[x1]], #16\n"
-      "  vldrb.u8 q2, [%[w0]], #16\n"
-      "  vldrb.u8 q3, [%[w1]], #16\n"
-      "  vmladava.s8 %[a00], q0, q2\n"
-      "  vmladava.s8 %[a01], q0, q3\n"
-      "  vmladava.s8 %[a10], q1, q2\n"
-      "  vmladava.s8 %[a11], q1, q3\n"
-      "  le lr, 1b\n"
-      "2:\n"
-      "  cmp %[t], #0\n"
-      "  beq 3f\n"
-      "  vctp.8 %[t]\n"
-      "  vpstttt\n"
-      "  vldrbt.u8 q0, [%[x0]]\n"
-      "  vldrbt.u8 q1, [%[x1]]\n"
-      "  vldrbt.u8 q2, [%[w0]]\n"
-      "  vldrbt.u8 q3, [%[w1]]\n"
-      "  vmladava.s8 %[a00], q0, q2\n"
-      "  vmladava.s8 %[a01], q0, q3\n"
-      "  vmladava.s8 %[a10], q1, q2\n"
-      "  vmladava.s8 %[a11], q1, q3\n"
-      "3:\n"
-      "  vmov %q[o0][2], %q[o0][0], %[a00], %[a00]\n"
-      "  vmov %q[o0][3], %q[o0][1], %[a01], %[a01]\n"
-      "  vmov %q[o1][2], %q[o1][0], %[a10], %[a10]\n"
-      "  vmov %q[o1][3], %q[o1][1], %[a11], %[a11]\n"
-      "  ldr %[x0], %[l0]\n"
-      "  ldr %[x1], %[l1]\n"
-      "  movs %[a00], #0\n"
-      "  movs %[a01], #0\n"
-      "  movs %[a10], #0\n"
-      "  movs %[a11], #0\n"
-      "  ldr lr, %[n]\n"
-      "  wls lr, lr, 5f\n"
-      "4:\n"
-      "  vldrb.u8 q0, [%[x0]], #16\n"
-      "  vldrb.u8 q1, [%[x1]], #16\n"
-      "  vldrb.u8 q2, [%[w2]], #16\n"
-      "  vldrb.u8 q3, [%[w3]], #16\n"
-      "  vmladava.s8 %[a00], q0, q2\n"
-      "  vmladava.s8 %[a01], q0, q3\n"
-      "  vmladava.s8 %[a10], q1, q2\n"
-      "  vmladava.s8 %[a11], q1, q3\n"
-      "  le lr, 4b\n"
-      "5:\n"
-      "  cmp %[t], #0\n"
-      "  beq 6f\n"
-      "  vctp.8 %[t]\n"
-      "  vpstttt\n"
-      "  vldrbt.u8 q0, [%[x0]]\n"
-      "  vldrbt.u8 q1, [%[x1]]\n"
-      "  vldrbt.u8 q2, [%[w2]]\n"
-      "  vldrbt.u8 q3, [%[w3]]\n"
-      "  vmladava.s8 %[a00], q0, q2\n"
-      "  vmladava.s8 %[a01], q0, q3\n"
-      "  vmladava.s8 %[a10], q1, q2\n"
-      "  vmladava.s8 %[a11], q1, q3\n"
+      ST_DOT_2X4_LOOPS
       "6:\n"
       "  vmov.32 %q[o0][2], %[a00]\n"
       "  vmov.32 %q[o0][3], %[a01]\n"
@@ -390,10 +450,85 @@ inline void dot_2x4_asm(const int8_t* l0, const int8_t* l1, const int8_t* const*
       : [a00] "=&Te"(a00), [a01] "=&Te"(a01), [a10] "=&Te"(a10), [a11] "=&Te"(a11),
         [o0] "=&w"(o0), [o1] "=&w"(o1), [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0),
         [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
-      : [n] "m"(n), [t] "r"(t), [l0] "m"(l0), [l1] "m"(l1)
+      : [n] "m"(n), [t] "m"(t), [l0] "m"(l0), [l1] "m"(l1)
       : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
   *acc0 = o0;
   *acc1 = o1;
+}
+
+// What mm_2x4_store needs besides the operands: the column terms, the output stage
+// (every lane vectorisable) and the two destination rows.
+struct MmOut {
+  int32_t cterm[4];
+  int32_t mult[4];
+  int32_t right[4];  // min(shift, 0)
+  int32_t offset, lo, hi;
+  int8_t* dst0;
+  int8_t* dst1;
+};
+static_assert(offsetof(MmOut, mult) == 16 && offsetof(MmOut, right) == 32 &&
+                  offsetof(MmOut, offset) == 48 && offsetof(MmOut, lo) == 52 &&
+                  offsetof(MmOut, hi) == 56 && offsetof(MmOut, dst0) == 60 &&
+                  offsetof(MmOut, dst1) == 64,
+              "mm_2x4_store's asm reads MmOut at these offsets");
+
+// dot_2x4_asm followed by the output stage of both rows in the same asm block:
+// + column terms, requantize with the rounding fix-up, offset, clamp, truncating
+// byte stores (the narrowing store takes low base registers: x0/x1 are "l").
+inline void mm_2x4_store(const int8_t* l0, const int8_t* l1, const int8_t* const* r,
+                         int32_t depth, const MmOut* ctx) {
+  const int8_t* x0 = l0;
+  const int8_t* x1 = l1;
+  const int8_t* w0 = r[0];
+  const int8_t* w1 = r[1];
+  const int8_t* w2 = r[2];
+  const int8_t* w3 = r[3];
+  const int32_t n = depth >> 4;
+  const int32_t t = depth & 15;
+  int32_t a00, a01, a10, a11;
+  int32x4_t o0, o1;
+  __asm__ volatile(
+      ST_DOT_2X4_LOOPS
+      "6:\n"
+      "  vmov.32 %q[o0][2], %[a00]\n"
+      "  vmov.32 %q[o0][3], %[a01]\n"
+      "  vmov.32 %q[o1][2], %[a10]\n"
+      "  vmov.32 %q[o1][3], %[a11]\n"
+      "  vldrw.u32 q0, [%[ctx]]\n"
+      "  vadd.i32 %q[o0], %q[o0], q0\n"
+      "  vadd.i32 %q[o1], %q[o1], q0\n"
+      "  vldrw.u32 q1, [%[ctx], #16]\n"
+      "  vqrdmulh.s32 %q[o0], %q[o0], q1\n"
+      "  vqrdmulh.s32 %q[o1], %q[o1], q1\n"
+      "  vldrw.u32 q2, [%[ctx], #32]\n"
+      "  vand q0, %q[o0], q2\n"
+      "  vand q1, %q[o1], q2\n"
+      "  vshr.s32 q0, q0, #31\n"
+      "  vshr.s32 q1, q1, #31\n"
+      "  vqadd.s32 %q[o0], %q[o0], q0\n"
+      "  vqadd.s32 %q[o1], %q[o1], q1\n"
+      "  vrshl.s32 %q[o0], %q[o0], q2\n"
+      "  vrshl.s32 %q[o1], %q[o1], q2\n"
+      "  ldr %[a00], [%[ctx], #48]\n"
+      "  ldr %[a01], [%[ctx], #52]\n"
+      "  ldr %[a10], [%[ctx], #56]\n"
+      "  vadd.i32 %q[o0], %q[o0], %[a00]\n"
+      "  vadd.i32 %q[o1], %q[o1], %[a00]\n"
+      "  vdup.32 q0, %[a01]\n"
+      "  vdup.32 q1, %[a10]\n"
+      "  vmax.s32 %q[o0], %q[o0], q0\n"
+      "  vmax.s32 %q[o1], %q[o1], q0\n"
+      "  vmin.s32 %q[o0], %q[o0], q1\n"
+      "  vmin.s32 %q[o1], %q[o1], q1\n"
+      "  ldr %[x0], [%[ctx], #60]\n"
+      "  ldr %[x1], [%[ctx], #64]\n"
+      "  vstrb.32 %q[o0], [%[x0]]\n"
+      "  vstrb.32 %q[o1], [%[x1]]\n"
+      : [a00] "=&Te"(a00), [a01] "=&Te"(a01), [a10] "=&Te"(a10), [a11] "=&Te"(a11),
+        [o0] "=&w"(o0), [o1] "=&w"(o1), [x0] "+l"(x0), [x1] "+l"(x1), [w0] "+r"(w0),
+        [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
+      : [n] "m"(n), [t] "m"(t), [l0] "m"(l0), [l1] "m"(l1), [ctx] "r"(ctx)
+      : "lr", "q0", "q1", "q2", "q3", "cc", "memory");
 }
 
 // Two rows of lhs against 4 rhs columns (8 accumulators would not fit the even
@@ -440,6 +575,21 @@ void mat_mult_impl(const MatMulArgs& args) {
     OutputStage4 stage;
     prepare_output_stage(a.rq, n0, count, &stage);
     int32_t m = 0;
+    if (!WithLhsSum && stage.vector && count == 4 && a.rows >= 2) {
+      MmOut out;
+      vstrwq_s32(out.cterm, cterm);
+      vstrwq_s32(out.mult, stage.mult);
+      vstrwq_s32(out.right, stage.right);
+      out.offset = a.rq.output_offset;
+      out.lo = a.rq.activation_min;
+      out.hi = a.rq.activation_max;
+      for (; m + 2 <= a.rows; m += 2) {
+        const int8_t* l0 = a.lhs + static_cast<intptr_t>(m) * a.lhs_stride;
+        out.dst0 = a.dst + static_cast<intptr_t>(m) * a.dst_stride + n0;
+        out.dst1 = out.dst0 + a.dst_stride;
+        mm_2x4_store(l0, l0 + a.lhs_stride, r, depth, &out);
+      }
+    }
     for (; m + 2 <= a.rows; m += 2) {
       const int8_t* l0 = a.lhs + static_cast<intptr_t>(m) * a.lhs_stride;
       const int8_t* l1 = l0 + a.lhs_stride;
