@@ -13,6 +13,25 @@
 //   turns it into round half away from zero. Other lanes use the scalar
 //   requantize() of nn_s8.h.
 // - Degenerate clamps (activation_min > activation_max) run the plain path.
+//
+// Shape of the code:
+// - mat_mult_s8: blocks of 2 rows x 4 columns, 16-byte loads and VMLADAVA
+//   (16 MACs per instruction) with a predicated tail for depth % 16; the
+//   offsets enter through column sums (lhs_offset * sum of a column's weights,
+//   once per column block) and, only when rhs_offset != 0, row sums.
+// - depthwise_s8: multiplier 1 pixel by pixel (each window clipped to the input
+//   once), 8 channels per pass through int16 widening loads, or 16 per pass
+//   for whole windows when the channel count is a multiple of 16; multiplier
+//   > 1 (upstream's convolution with one input channel) 16 outputs per tap by
+//   VMLA with the scalar input.
+// - add/mul 4 lanes, max pool 16 channels, avg pool 8 channels (int16 sums,
+//   an exact reciprocal-multiply division).
+// The innermost loops and output stages are small inline-assembly blocks: GCC 12
+// compiles the same loops from intrinsics with their pointers and constants
+// spilled to the stack and vectors moved through core registers, about twice
+// the instructions (measured with tests:nn_s8_bench). VMLADAVA accumulates into
+// even core registers (constraint "Te"); widening loads and narrowing stores
+// take a low base register ("l").
 #include <arm_mve.h>
 #include <stddef.h>
 
