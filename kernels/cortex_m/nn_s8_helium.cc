@@ -20,16 +20,17 @@
 //   offsets enter through column sums (lhs_offset * sum of a column's weights,
 //   once per column block) and, only when rhs_offset != 0, row sums.
 // - depthwise_s8: multiplier 1 pixel by pixel (each window clipped to the input
-//   once), 8 channels per pass through int16 widening loads, or 16 per pass
-//   for whole windows when the channel count is a multiple of 16; multiplier
+//   once), 8 channels per pass through int16 widening loads, or 16 lanes per pass
+//   for whole windows when the channel count is a multiple of 16 (or 8 channels
+//   of two neighbouring pixels at stride 1); multiplier
 //   > 1 (upstream's convolution with one input channel) 16 outputs per tap by
 //   VMLA with the scalar input.
 // - add/mul 4 lanes, max pool 16 channels, avg pool 8 channels (int16 sums,
 //   an exact reciprocal-multiply division).
 // The innermost loops and output stages are small inline-assembly blocks: GCC 12
 // compiles the same loops from intrinsics with their pointers and constants
-// spilled to the stack and vectors moved through core registers, about twice
-// the instructions (measured with tests:nn_s8_bench). VMLADAVA accumulates into
+// spilled to the stack and vectors moved through core registers: 1.5 to 2 times
+// the instructions in those loops (measured with tests:nn_s8_bench). VMLADAVA accumulates into
 // even core registers (constraint "Te"); widening loads and narrowing stores
 // take a low base register ("l").
 #include <arm_mve.h>
@@ -887,6 +888,26 @@ void depthwise_mult1_by_pixel(const DepthwiseArgs& args, bool all_vector) {
     }
     for (int32_t j = 0; j < 16; ++j) mult16[j] = a.rq.multipliers[0];
   }
+  // 8 channels, stride 1: two neighbouring pixels' inputs are 16 contiguous bytes,
+  // so whole windows go two pixels at a time through the same 16-lane kernel, with
+  // the weights, base and parameters repeated for the second pixel's 8 lanes.
+  const int32_t taps_all = a.kh * a.kw;
+  const bool pairs = all_vector && c_total == 8 && a.stride_w == 1 && taps_all <= 16;
+  alignas(16) int8_t w_pair[16 * 16];
+  if (pairs) {
+    for (int32_t c = 0; c < 8; ++c) {
+      int32_t wsum = 0;
+      for (int32_t t = 0; t < taps_all; ++t) {
+        const int8_t w = a.w[t * 8 + c];
+        wsum += w;
+        w_pair[t * 16 + c] = w_pair[t * 16 + 8 + c] = w;
+      }
+      base[c] = base[c + 8] = wadd(a.bias != nullptr ? a.bias[c] : 0, wmul(a.input_offset, wsum));
+      const int32_t i = a.rq.per_channel ? c : 0;
+      rights[c] = rights[c + 8] = a.rq.shifts[i] < 0 ? a.rq.shifts[i] : 0;
+      mult16[c] = mult16[c + 8] = a.rq.multipliers[i];
+    }
+  }
   for (int32_t oy = 0; oy < a.out_h; ++oy) {
     const int32_t iy0 = oy * a.stride_h - a.pad_top;
     int32_t ky0, ky1;
@@ -903,6 +924,13 @@ void depthwise_mult1_by_pixel(const DepthwiseArgs& args, bool all_vector) {
       int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * c_total;
       const intptr_t in_next = dy_step - nx * dx_step;
       const intptr_t w_next = wrow - nx * static_cast<intptr_t>(c_total);
+      if (pairs && ny == a.kh && nx == a.kw && ny > 0 && ox + 1 < a.out_w &&
+          ix0 + 1 + (a.kw - 1) * a.dilation_w < a.in_w) {
+        dw16_whole_window(in_p, w_pair, ny, nx, dx_step, 16, in_next, 0, base, acc16);
+        dw16_output(acc16, mult16, rights, params, out);
+        ++ox;  // the next pixel is done too
+        continue;
+      }
       if (wide && ny == a.kh && nx == a.kw && ny > 0) {
         for (int32_t c0 = 0; c0 < c_total; c0 += 16) {
           dw16_whole_window(in_p + c0, w_p + c0, ny, nx, dx_step, c_total, in_next, w_next,

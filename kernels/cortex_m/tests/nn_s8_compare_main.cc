@@ -177,8 +177,8 @@ bool test_depthwise(Lcg& r, int32_t cases) {
     if (r.chance(10)) {  // a convolution with one input channel, upstream's way
       a.in_c = 1;
       a.mult = r.range(4, 64);
-    } else if (r.chance(15)) {  // 16-channel multiples: the whole-window path
-      a.in_c = 16 * r.range(1, 3);
+    } else if (r.chance(20)) {  // 8 and multiples of 16: the 16-lane whole-window paths
+      a.in_c = r.chance(35) ? 8 : 16 * r.range(1, 3);
       a.mult = 1;
     }
     a.kh = r.range(1, 4);
