@@ -1089,6 +1089,15 @@ void depthwise_multn_block(const DepthwiseArgs& args, int32_t c, int32_t oc0, in
     bias[q] = a.bias != nullptr ? vldrwq_z_s32(a.bias + oc0 + 4 * q, pred[q]) : vdupq_n_s32(0);
   }
   const mve_pred16_t p0 = pred[0], p1 = pred[1], p2 = pred[2], p3 = pred[3];
+  // All 16 outputs vectorisable: dw16_output from these arrays.
+  const OutParams params{a.rq.output_offset, a.rq.activation_min, a.rq.activation_max};
+  bool vector16 = Full;
+  alignas(16) int32_t mult16[16], right16[16];
+  for (int32_t q = 0; Full && q < 4; ++q) {
+    vector16 = vector16 && stage[q].vector;
+    vstrwq_s32(mult16 + 4 * q, stage[q].mult);
+    vstrwq_s32(right16 + 4 * q, stage[q].right);
+  }
   for (int32_t oy = 0; oy < a.out_h; ++oy) {
     const int32_t iy0 = oy * a.stride_h - a.pad_top;
     int32_t ky0, ky1;
@@ -1113,6 +1122,12 @@ void depthwise_multn_block(const DepthwiseArgs& args, int32_t c, int32_t oc0, in
         dwn_window(win, acc);
       }
       int8_t* out = a.out + (static_cast<intptr_t>(oy) * a.out_w + ox) * out_c + oc0;
+      if (Full && vector16) {
+        alignas(16) int32_t acc16[16];
+        for (int32_t q = 0; q < 4; ++q) vstrwq_s32(acc16 + 4 * q, acc[q]);
+        dw16_output(acc16, mult16, right16, params, out);
+        continue;
+      }
       for (int32_t q = 0; q < 4; ++q) {
         const int32_t left = count - 4 * q;
         if (left <= 0) break;
