@@ -1218,23 +1218,26 @@ void add_s8_helium(const AddArgs& args) {
   const AddArgs a = args;  // a local copy: the int8 stores below cannot alias it
   // With offsets in [-128, 128], (x + offset) << 20 is at most 2^28 in magnitude: input
   // left shifts up to 2 fit 32 bits.
-  if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) || !vector_shift_ok(a.a_mult, a.a_shift, 2) ||
-      !vector_shift_ok(a.b_mult, a.b_shift, 2) || !vector_shift_ok(a.out_mult, a.out_shift, 0)) {
+  if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) ||
+      !vector_shift_ok(a.a_mult, a.a_shift, 2) || !vector_shift_ok(a.b_mult, a.b_shift, 2) ||
+      !vector_shift_ok(a.out_mult, a.out_shift, 0)) {
     add_s8_plain(a);
     return;
   }
-  const int32x4_t am = vdupq_n_s32(a.a_mult), as = vdupq_n_s32(a.a_shift);
-  const int32x4_t bm = vdupq_n_s32(a.b_mult), bs = vdupq_n_s32(a.b_shift);
-  const int32x4_t om = vdupq_n_s32(a.out_mult);
-  const int32x4_t oright = vdupq_n_s32(a.out_shift);
+  // The input headroom shift (20) and each input's left shift in one VSHL.
+  const int32_t a_left = 20 + (a.a_shift > 0 ? a.a_shift : 0);
+  const int32_t b_left = 20 + (a.b_shift > 0 ? a.b_shift : 0);
+  const int32x4_t am = vdupq_n_s32(a.a_mult), ar = vdupq_n_s32(a.a_shift < 0 ? a.a_shift : 0);
+  const int32x4_t bm = vdupq_n_s32(a.b_mult), br = vdupq_n_s32(a.b_shift < 0 ? a.b_shift : 0);
+  const int32x4_t om = vdupq_n_s32(a.out_mult), orr = vdupq_n_s32(a.out_shift);
   const int32x4_t lo = vdupq_n_s32(a.act_min), hi = vdupq_n_s32(a.act_max);
   for (int32_t i = 0; i < a.n; i += 4) {
     const mve_pred16_t p = vctp32q(a.n - i);
-    int32x4_t x = vshlq_n_s32(vaddq_n_s32(vldrbq_z_s32(a.a + i, p), a.a_offset), 20);
-    int32x4_t y = vshlq_n_s32(vaddq_n_s32(vldrbq_z_s32(a.b + i, p), a.b_offset), 20);
-    x = requantize_vec(x, am, as);
-    y = requantize_vec(y, bm, bs);
-    int32x4_t v = requantize_right(vaddq_s32(x, y), om, oright);
+    int32x4_t x = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a.a + i, p), a.a_offset), a_left);
+    int32x4_t y = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a.b + i, p), a.b_offset), b_left);
+    x = requantize_right(x, am, ar);
+    y = requantize_right(y, bm, br);
+    int32x4_t v = requantize_right(vaddq_s32(x, y), om, orr);
     v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, a.out_offset), lo), hi);
     vstrbq_p_s32(a.out + i, v, p);
   }
