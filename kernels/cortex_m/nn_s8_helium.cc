@@ -722,7 +722,8 @@ inline void dw8_window_full(const int8_t* ip, const int8_t* wp, int32_t rows, in
 // requantization vectorisable: multipliers and shifts loaded de-interleaved from
 // mult[0..7] / shift[0..7], the rounding fix-up, offset, clamp, then VMOVNT puts the
 // odd results in the top halves of the even lanes' 16-bit halves and one truncating
-// byte store (low base register, "l") writes the 8 bytes in channel order. Inline assembly for the same reason
+// byte store (low base register, "l") writes the 8 bytes in channel order. Inline
+// assembly for the same reason
 // as dw8_window_full.
 struct OutParams {
   int32_t offset, lo, hi;
@@ -1247,7 +1248,8 @@ void mul_s8_helium(const MulArgs& args) {
   const MulArgs a = args;  // a local copy: the int8 stores below cannot alias it
   // With offsets in [-128, 128], |(x + a_offset) * (y + b_offset)| <= 2^16: left shifts up
   // to 14 fit 32 bits.
-  if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) || !vector_shift_ok(a.out_mult, a.out_shift, 14)) {
+  if (a.act_min > a.act_max || !offset_ok(a.a_offset) || !offset_ok(a.b_offset) ||
+      !vector_shift_ok(a.out_mult, a.out_shift, 14)) {
     mul_s8_plain(a);
     return;
   }
@@ -1308,7 +1310,9 @@ void avg_pool_s8_helium(const PoolArgs& args) {
       for (int32_t c = 0; c < a.c; ++c) {
         int32_t sum = 0;
         for (int32_t y = y0; y < y1; ++y) {
-          for (int32_t x = x0; x < x1; ++x) sum += a.in[y * in_row + static_cast<intptr_t>(x) * a.c + c];
+          for (int32_t x = x0; x < x1; ++x) {
+            sum += a.in[y * in_row + static_cast<intptr_t>(x) * a.c + c];
+          }
         }
         const int32_t v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
         out[c] = static_cast<int8_t>(clamp_i32(v, a.act_min, a.act_max));

@@ -5,7 +5,8 @@
 // 32 MHz: a resolution of 31.25 instructions) counts instructions:
 //   bazel build --config=arm_m55 //kernels/cortex_m/tests:nn_s8_bench
 //   qemu-system-arm -M mps3-an547 -nographic -icount shift=0
-//       -semihosting-config enable=on,target=native -kernel bazel-bin/kernels/cortex_m/tests/nn_s8_bench
+//       -semihosting-config enable=on,target=native
+//       -kernel bazel-bin/kernels/cortex_m/tests/nn_s8_bench   (one command line)
 // MACs are nominal (output elements x taps, padding taps included) as MLPerf counts them.
 // Matrix multiplies stand for 1x1 convolutions, im2col convolutions (the im2col copy
 // itself is the operator's and not counted) and fully connected layers.
@@ -165,7 +166,8 @@ void bench_elementwise(const char* name, int32_t n) {
 
 void bench_pool(const char* name, bool average, int32_t in_h, int32_t in_w, int32_t c, int32_t kh,
                 int32_t kw, int32_t stride, int32_t out_h, int32_t out_w) {
-  cm::PoolArgs a{g_lhs, in_h, in_w, c, kh, kw, stride, stride, 0, 0, g_out, out_h, out_w, -128, 127};
+  cm::PoolArgs a{g_lhs, in_h,  in_w,  c,     kh,    kw,   stride, stride,
+                 0,     0,     g_out, out_h, out_w, -128, 127};
   const int64_t plain =
       count([&] { average ? cm::avg_pool_s8_plain(a) : cm::max_pool_s8_plain(a); });
   const int64_t helium =
@@ -198,8 +200,8 @@ int main() {
     cm::depthwise_s8_helium(a);
     cm::MatMulArgs m{g_lhs, 64, 125, g_rhs, 64, 64, 127, 0, g_bias, requant(), g_out, 64};
     cm::mat_mult_s8_helium(m);
-    cm::DepthwiseArgs d{g_lhs, 49, 10, 1, g_rhs, 10, 4, 64, 2, 2, 4, 1, 1, 1, g_bias, 127, requant(),
-                        g_out, 25, 5};
+    cm::DepthwiseArgs d{g_lhs, 49, 10, 1, g_rhs, 10,  4,         64,    2, 2,
+                        4,     1,  1,  1, g_bias, 127, requant(), g_out, 25, 5};
     cm::depthwise_s8_helium(d);
     return 0;
   }
