@@ -56,10 +56,11 @@ DQ_CHANNEL = (qd.dequantize_per_channel.default,)
 
 # im2col scratch: rows of kH*kW*Cin int8 bytes, as many output pixels as fit in this many
 # bytes (at least SCRATCH_MIN_ROWS rows, at most one per output pixel). More rows per matrix
-# multiply save call overhead only: ResNet-8 on the M55 (plain kernels, QEMU -icount) ran
-# 136.97 M instructions with a 16 KB cap, 136.71 M with 4 KB and 136.72 M with 1 KB, while
-# 16 KB of scratch made its planned RAM 33% of the float program's instead of 26%.
-SCRATCH_CAP_BYTES = 4 * 1024
+# multiply are faster with Helium, and cost RAM: ResNet-8 on the M55 (QEMU -icount, Helium
+# kernels) ran 6.00 M instructions with a 1 KB cap, 5.28 M with 4 KB, 5.11 M with 8 KB and
+# 5.03 M with 16 KB, its planned RAM 29% of the float program's at 8 KB, 33% at 16 KB
+# (MobileNetV1 and DS-CNN: within 0.6% across those caps).
+SCRATCH_CAP_BYTES = 8 * 1024
 SCRATCH_MIN_ROWS = 4
 
 # Ops whose int8 result is the int8 input reinterpreted (shape ops sharing qparams).

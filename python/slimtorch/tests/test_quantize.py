@@ -143,12 +143,13 @@ def test_ds_cnn_program_layout_and_sizes() -> None:
 
 def test_scratch_bytes() -> None:
     assert lowering.scratch_bytes(1, 1, 64, 125, (1, 1), (0, 0)) == 0
-    # 3x3x16 rows of 144 bytes: 4 KB holds 28 rows, fewer than the 1024 output pixels.
-    assert lowering.scratch_bytes(3, 3, 16, 1024, (1, 1), (1, 1)) == 144 * 28
+    # 3x3x16 rows of 144 bytes: 8 KB holds 56 rows, fewer than the 1024 output pixels.
+    assert lowering.scratch_bytes(3, 3, 16, 1024, (1, 1), (1, 1)) == 144 * 56
     # A small map: one row per output pixel is all a kernel can use.
     assert lowering.scratch_bytes(3, 3, 8, 2, (1, 1), (1, 1)) == 72 * 2
     # Rows larger than the cap: still at least 4 of them.
     assert lowering.scratch_bytes(3, 3, 1024, 100, (1, 1), (1, 1)) == 4 * 9216
+    assert lowering.SCRATCH_CAP_BYTES == 8 * 1024
     # A strided 1x1 convolution gathers its rows too.
     assert lowering.scratch_bytes(1, 1, 16, 64, (2, 2), (0, 0)) == 16 * 64
 
