@@ -41,10 +41,21 @@ pytestmark = pytest.mark.skipif(
 MODELS = ["ds_cnn", "resnet8", "mobilenet_v1_025", "autoencoder", "mobilenet_v2"]
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", [*MODELS, "small", "small_float_op"])
 def test_int8_program_matches_upstream_reference(pte_runner: Path, tmp_path: Path,
                                                  name: str) -> None:
-    loaded = load_model_file(REPO / "models" / f"{name}.py")
+    """The models, and a small one with what they lack: a strided padded conv, relu6, mul,
+    max pool, a flatten of a channels-last 2x2 map (a dim-order copy first), and one with a
+    sigmoid left in float between dequantize and quantize (portable kernel)."""
+    if name.startswith("small"):
+        from slimtorch.tests.test_quantize import _SMALL
+
+        middle = "torch.sigmoid(y) * y + y" if name == "small_float_op" else "y * y + y"
+        path = tmp_path / f"{name}.py"
+        path.write_text(_SMALL.format(middle=middle))
+    else:
+        path = REPO / "models" / f"{name}.py"
+    loaded = load_model_file(path)
     emitted, quantized = exporter.export_int8(loaded)
     program = tmp_path / f"{name}_int8.pte"
     program.write_bytes(emitted.to_bytes())

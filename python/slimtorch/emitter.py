@@ -448,13 +448,15 @@ class _Emitter:
     def _emit_dim_order_copy(self, node: Node, op: tuple[str, str]) -> None:
         """_to_copy / clone as upstream emits them: [self, non_blocking, dim_order, out, out]."""
         memory_format = node.kwargs.get("memory_format")
-        if memory_format not in (None, torch.contiguous_format, torch.preserve_format):
-            raise self._error(f"memory format {memory_format} is not supported",
-                              "Use torch.contiguous_format")
         val = node.meta.get("val")
+        if memory_format not in (None, torch.contiguous_format, torch.preserve_format) and not (
+                memory_format == torch.channels_last and val.dim() == 4):
+            raise self._error(f"memory format {memory_format} is not supported",
+                              "Use torch.contiguous_format (or channels_last for 4-D tensors)")
         out = self._tensor_value(val)
         self.node_values[node] = out
-        order = self._add(schema.IntList([self._int_value(d) for d in range(val.dim())]))
+        # The dim order of the result (out's, as the dim-order copy kernels require).
+        order = self._add(schema.IntList([self._int_value(d) for d in _dim_order(val)]))
         args = [self._node_tensor(node.args[0]),
                 self._add(schema.Bool(bool(node.kwargs.get("non_blocking", False)))),
                 order, out, out]

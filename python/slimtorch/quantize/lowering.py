@@ -120,7 +120,7 @@ class _Lowering:
         self.graph = gm.graph
         self.model_file = model_file
         self.report = LoweringReport()
-        self.channels_last: set[Node] = set()  # int8 nodes in channels-last layout
+        self.contiguous: set[Node] = set()  # 4-D int8 nodes in the contiguous layout
         self.shapes: dict[Node, tuple[int, ...]] = {}
         self.counter = 0
 
@@ -138,13 +138,28 @@ class _Lowering:
         return None
 
     def _is_channels_last(self, n: Node) -> bool:
-        """True for int8 results in channels-last layout: the spatial cortex_m ops', and the
-        quantized program input when it is 4-D (exported channels-last)."""
-        if n in self.channels_last:
-            return True
-        src = n.args[0] if n.op == "call_function" and n.target in Q else None
-        return isinstance(src, Node) and src.op == "placeholder" and len(
-            self._shape(src) or ()) == 4
+        """True for 4-D int8 activations: the lowered program keeps every one channels-last
+        (the spatial cortex_m ops' results; the program input, exported channels-last; the
+        quantized results of float ops, copied to channels-last in _finish_quant_nodes),
+        except the views the reshape lowering makes (self.contiguous)."""
+        shape = self._shape(n)
+        return shape is not None and len(shape) == 4 and n not in self.contiguous
+
+    @staticmethod
+    def _layouts_differ(shape: tuple[int, ...] | None) -> bool:
+        """Whether channels-last and contiguous memory differ for a tensor of `shape`."""
+        return shape is not None and len(shape) == 4 and shape[1] > 1 and shape[2] * shape[3] > 1
+
+    def _clone(self, n: Node, memory_format: torch.memory_format) -> Node:
+        """A layout copy (emitted as dim_order_ops::_clone_dim_order)."""
+        c = self.graph.call_function(aten.clone.default, (n,), {"memory_format": memory_format})
+        shape = self._shape(n)
+        if shape is not None:
+            self.shapes[c] = shape
+        if memory_format == torch.contiguous_format:
+            self.contiguous.add(c)
+        self.report.lowered["layout copies"] = self.report.lowered.get("layout copies", 0) + 1
+        return c
 
     def _constant(self, n: Any) -> torch.Tensor | None:
         if isinstance(n, Node) and n.op == "get_attr":
@@ -229,8 +244,8 @@ class _Lowering:
         self.report.lowered[name] = self.report.lowered.get(name, 0) + 1
         if shape is not None:
             self.shapes[new] = shape
-        if channels_last:
-            self.channels_last.add(new)
+        if not channels_last and shape is not None and len(shape) == 4:
+            self.contiguous.add(new)
         return new
 
     def _scratch(self, nbytes: int) -> Node:
@@ -421,7 +436,7 @@ class _Lowering:
                 pre = post = [0, padding[0], padding[1], 0]
                 src = self.graph.call_function(ops.op("pad"), (xin, pre, post, xq.zero_point))
                 self.report.lowered["pad"] = self.report.lowered.get("pad", 0) + 1
-                self.channels_last.add(src)
+                self.shapes[src] = (shape[0], shape[1], h + 2 * padding[0], w + 2 * padding[1])
                 padding = (0, 0)
             scratch = self._scratch(0)
         new = self._replace(q, ops.op("quantized_avg_pool2d"),
@@ -470,14 +485,15 @@ class _Lowering:
             return True
         src = xin
         with self.graph.inserting_before(q):
-            if self._is_channels_last(xin) and len(shape) == 4 and shape[2] * shape[3] > 1 \
-                    and shape[1] > 1:
+            if self._is_channels_last(xin) and self._layouts_differ(shape):
                 # The int8 bytes are NHWC: a view needs the logical (contiguous) order first.
-                src = self.graph.call_function(
-                    aten.clone.default, (xin,), {"memory_format": torch.contiguous_format})
+                src = self._clone(xin, torch.contiguous_format)
             new = self.graph.call_function(aten.view.default, (src, list(out_shape)))
+            self.shapes[new] = out_shape
+            self.contiguous.add(new)
+            if self._layouts_differ(out_shape):  # 4-D again: back to channels-last
+                new = self._clone(new, torch.channels_last)
         q.replace_all_uses_with(new)
-        self.shapes[new] = out_shape
         return True
 
     # ------------------------------------------------------------ driver
@@ -527,13 +543,25 @@ class _Lowering:
                     raise LoweringError(f"{n.name}: only int8 activations are supported, got "
                                         f"{n.args[5]}")
                 name = "quantize_per_tensor" if n.target in Q else "dequantize_per_tensor"
+                src = n.args[0]
+                assert isinstance(src, Node)
+                args = tuple(n.args)
+                shape = self._shape(src)
+                # Float ops (portable kernels) take contiguous tensors, the int8 ops
+                # channels-last ones: copy the int8 side across where the layouts differ.
+                to_float_op = n.target in DQ and any(u.op != "output" for u in n.users)
+                if to_float_op and self._is_channels_last(src) and self._layouts_differ(shape):
+                    with self.graph.inserting_before(n):
+                        args = (self._clone(src, torch.contiguous_format), *args[1:])
                 with self.graph.inserting_before(n):
-                    new = self.graph.call_function(ops.op(name), tuple(n.args))
+                    new = self.graph.call_function(ops.op(name), args)
                 n.replace_all_uses_with(new)
-                if n.target in Q and isinstance(n.args[0], Node):
-                    src_shape = self._shape(n.args[0])
-                    if src_shape is not None:
-                        self.shapes[new] = src_shape
+                if shape is not None:
+                    self.shapes[new] = shape
+                if n.target in Q and src.op != "placeholder" and self._layouts_differ(shape):
+                    with self.graph.inserting_after(new):
+                        cl = self._clone(new, torch.channels_last)
+                    new.replace_all_uses_with(cl, delete_user_cb=lambda u, cl=cl: u is not cl)
                 self.report.lowered[name] = self.report.lowered.get(name, 0) + 1
             elif n.target in DQ_CHANNEL:
                 raise LoweringError(f"{n.name}: per-channel dequantize of a non-constant")
