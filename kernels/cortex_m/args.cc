@@ -42,6 +42,7 @@ bool broadcast_strides(const Tensor& in, int out_dim, int32_t* strides) {
 bool contiguous_memory(const Tensor& t) {
   int32_t s[kMaxTensorDim];
   if (!memory_strides(t, s)) return false;
+  if (t.numel == 0) return true;
   int64_t want = 1;
   for (int d = t.dim - 1; d >= 0; --d) {
     if (t.sizes[d] != 1 && s[d] != want) return false;
@@ -90,6 +91,7 @@ Error shift_arg(KernelContext& ctx, const EValue* v, int32_t* out, const char* w
 static bool is_nhwc_memory(const Tensor& t, int dn, int dh, int dw, int dc) {
   int32_t s[kMaxTensorDim];
   if (!memory_strides(t, s)) return false;
+  if (t.numel == 0) return true;  // an empty tensor has every layout
   const int32_t c = t.sizes[dc], w = t.sizes[dw], h = t.sizes[dh];
   const int dims[4] = {dn, dh, dw, dc};
   const int32_t want[4] = {h * w * c, w * c, c, 1};
