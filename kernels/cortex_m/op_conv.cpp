@@ -71,10 +71,12 @@ Error read_common(KernelContext& ctx, EValue** args, int dil, int first, ConvArg
   ST_TRY(pair_arg(ctx, args[3], 1, c->stride, "stride: expected 1 or 2 ints >= 1"));
   ST_TRY(pair_arg(ctx, args[4], 0, c->pad, "padding: expected 1 or 2 ints >= 0"));
   ST_TRY(pair_arg(ctx, args[dil], 1, c->dilation, "dilation: expected 1 or 2 ints >= 1"));
-  // The offsets are negated zero points, so -input_offset is an int8 (the padding value).
-  ST_TRY(int_arg(ctx, args[first], -127, 128, &c->input_offset, "input_offset: expected an int in [-127, 128]"));
-  ST_TRY(int_arg(ctx, args[first + 1], -128, 127, &c->rq.output_offset,
-                 "output_offset: expected an int in [-128, 127]"));
+  // The offsets are negated zero points (int8 ones, or beyond where upstream folds a
+  // constant into them).
+  ST_TRY(int_arg(ctx, args[first], -32768, 32767, &c->input_offset,
+                 "input_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[first + 1], -32768, 32767, &c->rq.output_offset,
+                 "output_offset: expected an int in [-32768, 32767]"));
   ST_TRY(activation_range(ctx, args[first + 4], args[first + 5], &c->rq.activation_min, &c->rq.activation_max));
   Tensor* scratch = nullptr;
   ST_TRY(any_tensor_arg(ctx, args[first + 6], &scratch, "scratch: expected a tensor"));
@@ -159,7 +161,11 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
 
   const int32_t depth = c.kh * c.kw * cig;
   const size_t fit = c.scratch_bytes / static_cast<size_t>(depth);
-  if (fit >= 1) {
+  // im2col fills padded taps with the zero point, which must then be an int8; a padded
+  // convolution with another zero point takes the direct loop.
+  const bool pads = c.transposed || c.pad[0] > 0 || c.pad[1] > 0;
+  const bool zero_point_fits = c.input_offset >= -127 && c.input_offset <= 128;
+  if (fit >= 1 && (zero_point_fits || !pads)) {
     const int8_t pad_value = static_cast<int8_t>(-c.input_offset);
     const int32_t pixels = oh * ow;
     const int32_t batch = fit < static_cast<size_t>(pixels) ? static_cast<int32_t>(fit) : pixels;

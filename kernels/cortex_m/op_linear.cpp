@@ -42,9 +42,10 @@ Error quantized_linear_out(KernelContext& ctx, EValue** args, size_t nargs) {
   }
   int32_t input_offset = 0, filter_offset = 0;
   MatMulArgs m;
-  ST_TRY(int_arg(ctx, args[4], -255, 255, &input_offset, "input_offset: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[5], -255, 255, &filter_offset, "filter_offset: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[6], -128, 127, &m.rq.output_offset, "output_offset: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[4], -32768, 32767, &input_offset, "input_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[5], -32768, 32767, &filter_offset, "filter_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[6], -32768, 32767, &m.rq.output_offset,
+                 "output_offset: expected an int in [-32768, 32767]"));
   if (!args[7]->is_int_list() || args[7]->v.il.size < 1) {
     return ctx.fail("requantize_multipliers: expected a non-empty int list", Error::InvalidArgument);
   }
@@ -107,9 +108,10 @@ Error quantized_batch_matmul_out(KernelContext& ctx, EValue** args, size_t nargs
   }
   MatMulArgs m;
   int32_t mult = 0, shift = 0;
-  ST_TRY(int_arg(ctx, args[1], -255, 255, &m.lhs_offset, "lhs_zero_point: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[3], -255, 255, &m.rhs_offset, "rhs_zero_point: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[4], -128, 127, &m.rq.output_offset, "output_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[1], -32768, 32767, &m.lhs_offset, "lhs_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[3], -32768, 32767, &m.rhs_offset, "rhs_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[4], -32768, 32767, &m.rq.output_offset,
+                 "output_zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(multiplier_arg(ctx, args[5], &mult, "output_multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[6], &shift, "output_shift: expected an int in [-62, 31]"));
   ST_TRY(any_tensor_arg(ctx, args[7], &scratch, "scratch: expected a tensor"));

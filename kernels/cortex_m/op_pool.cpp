@@ -75,7 +75,7 @@ Error avg_pool(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc) {
                              "expected 11 args: input, kernel_size, stride, padding, ceil_mode, zero_point, "
                              "multiplier, shift, scratch, out, return value"));
   int32_t zp = 0, mult = 0, shift = 0;
-  ST_TRY(int_arg(ctx, args[5], -128, 127, &zp, "zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[5], -32768, 32767, &zp, "zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(multiplier_arg(ctx, args[6], &mult, "multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[7], &shift, "shift: expected an int in [-62, 31]"));
   Tensor* scratch = nullptr;
@@ -98,8 +98,8 @@ Error max_pool(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc) {
   ST_TRY(pair_arg(ctx, args[4], 1, dilation, "dilation: expected 1 or 2 ints >= 1"));
   if (dilation[0] != 1 || dilation[1] != 1) return ctx.fail("dilation: only 1 is supported", Error::NotSupported);
   int32_t zin = 0, zout = 0;
-  ST_TRY(int_arg(ctx, args[6], -128, 127, &zin, "input_zero_point: expected an int in [-128, 127]"));
-  ST_TRY(int_arg(ctx, args[7], -128, 127, &zout, "output_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[6], -32768, 32767, &zin, "input_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[7], -32768, 32767, &zout, "output_zero_point: expected an int in [-32768, 32767]"));
   if (zin != zout) return ctx.fail("output_zero_point: must equal input_zero_point", Error::InvalidArgument);
   PoolArgs p;
   ST_TRY(activation_range(ctx, args[8], args[9], &p.act_min, &p.act_max));

@@ -28,7 +28,7 @@ Error read_qparams(KernelContext& ctx, EValue** args, size_t nargs, QParams* q) 
     return ctx.fail("scale: expected a positive finite float", Error::InvalidArgument);
   }
   q->scale = args[1]->to_double();
-  ST_TRY(int_arg(ctx, args[2], -128, 127, &q->zero_point, "zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[2], -32768, 32767, &q->zero_point, "zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(int_arg(ctx, args[3], -128, 127, &q->qmin, "quant_min: expected an int in [-128, 127]"));
   ST_TRY(int_arg(ctx, args[4], -128, 127, &q->qmax, "quant_max: expected an int in [-128, 127]"));
   if (q->qmin > q->qmax) return ctx.fail("quant_min: must not exceed quant_max", Error::InvalidArgument);

@@ -26,7 +26,7 @@ Error softmax_out(KernelContext& ctx, EValue** args, size_t nargs) {
     return ctx.fail("dim: out of range for input", Error::InvalidArgument);
   }
   int32_t zin = 0, zout = 0, mult = 0, shift = 0, diff_min = 0;
-  ST_TRY(int_arg(ctx, args[2], -128, 127, &zin, "input_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[2], -32768, 32767, &zin, "input_zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(int_arg(ctx, args[3], -128, 127, &zout, "output_zero_point: expected an int in [-128, 127]"));
   if (zout != -128) return ctx.fail("output_zero_point: must be -128 (output scale 1/256)", Error::InvalidArgument);
   ST_TRY(multiplier_arg(ctx, args[4], &mult, "input_multiplier: expected an int32"));

@@ -115,6 +115,29 @@ class Softmax(torch.nn.Module):
         return torch.softmax(self.fc(x), dim=-1)
 
 
+class MulSigmoid(torch.nn.Module):
+    """quantized_mul, and sigmoid as a lookup table (quantized_activation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Conv2d(4, 8, 1)
+        self.b = torch.nn.Conv2d(4, 8, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a(x) * torch.sigmoid(self.b(x))
+
+
+class HardSwish(torch.nn.Module):
+    """Upstream decomposes hardswish into minimum and quantized_mul."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(4, 8, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.hardswish(self.conv(x))
+
+
 def _mlperf(module: str, cls: str) -> Callable[[], torch.nn.Module]:
     def make() -> torch.nn.Module:
         import importlib
@@ -143,6 +166,8 @@ CASES: dict[str, Case] = {
     "max_pool": Case(MaxPool, (1, 3, 10, 9)),
     "avg_pool": Case(AvgPool, (1, 3, 10, 9)),
     "softmax": Case(Softmax, (2, 12)),
+    "mul_sigmoid": Case(MulSigmoid, (1, 4, 6, 5)),
+    "hardswish": Case(HardSwish, (1, 4, 6, 5)),
 }
 
 
@@ -271,6 +296,8 @@ EXPECTED_OPS = {
     "max_pool": {"quantized_max_pool2d"},
     "avg_pool": {"quantized_avg_pool2d"},
     "softmax": {"softmax"},
+    "mul_sigmoid": {"quantized_mul", "quantized_activation"},
+    "hardswish": {"minimum", "quantized_mul"},
 }
 
 
