@@ -77,7 +77,8 @@ Error read_common(KernelContext& ctx, EValue** args, int dil, int first, ConvArg
                  "input_offset: expected an int in [-32768, 32767]"));
   ST_TRY(int_arg(ctx, args[first + 1], -32768, 32767, &c->rq.output_offset,
                  "output_offset: expected an int in [-32768, 32767]"));
-  ST_TRY(activation_range(ctx, args[first + 4], args[first + 5], &c->rq.activation_min, &c->rq.activation_max));
+  ST_TRY(activation_range(ctx, args[first + 4], args[first + 5], &c->rq.activation_min,
+                          &c->rq.activation_max));
   Tensor* scratch = nullptr;
   ST_TRY(any_tensor_arg(ctx, args[first + 6], &scratch, "scratch: expected a tensor"));
   c->scratch = scratch->data_as<uint8_t>();
@@ -99,13 +100,15 @@ Error read_bias(KernelContext& ctx, const EValue* v, int32_t channels, const int
 // out's extent along one axis of a transposed convolution:
 // (in - 1) stride - 2 pad + dilation (k - 1) + output_padding + 1 (0 gives an empty out,
 // as PyTorch); -1 when negative.
-int32_t transposed_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation, int32_t out_pad) {
+int32_t transposed_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation,
+                       int32_t out_pad) {
   const int64_t o = (static_cast<int64_t>(in) - 1) * stride - 2 * static_cast<int64_t>(pad) +
                     static_cast<int64_t>(dilation) * (k - 1) + out_pad + 1;
   return in > 0 && o >= 0 && o <= INT32_MAX ? static_cast<int32_t>(o) : -1;
 }
 
-Error read_out(KernelContext& ctx, EValue* v, bool nhwc, int32_t cout, const int32_t* out_pad, ConvArgs* c) {
+Error read_out(KernelContext& ctx, EValue* v, bool nhwc, int32_t cout, const int32_t* out_pad,
+               ConvArgs* c) {
   int32_t oh, ow;
   if (c->transposed) {
     oh = transposed_out(c->in.h, c->kh, c->stride[0], c->pad[0], c->dilation[0], out_pad[0]);
@@ -114,8 +117,12 @@ Error read_out(KernelContext& ctx, EValue* v, bool nhwc, int32_t cout, const int
     oh = window_out(c->in.h, c->kh, c->stride[0], c->pad[0], c->dilation[0], false);
     ow = window_out(c->in.w, c->kw, c->stride[1], c->pad[1], c->dilation[1], false);
   }
-  if (oh < 0 || ow < 0) return ctx.fail("input: smaller than the dilated kernel plus padding", Error::InvalidArgument);
-  if (v == nullptr || !v->is_tensor()) return ctx.fail("out: expected a tensor", Error::InvalidArgument);
+  if (oh < 0 || ow < 0) {
+    return ctx.fail("input: smaller than the dilated kernel plus padding", Error::InvalidArgument);
+  }
+  if (v == nullptr || !v->is_tensor()) {
+    return ctx.fail("out: expected a tensor", Error::InvalidArgument);
+  }
   return nhwc_out(ctx, v->to_tensor(), nhwc, c->in.n, oh, ow, cout, &c->out);
 }
 
@@ -126,7 +133,8 @@ inline int8_t output_stage(int32_t acc, const Requant& rq, int32_t channel) {
 
 // One group of one batch: output channels [g * cog, (g + 1) * cog) from input channels
 // [g * cig, (g + 1) * cig).
-void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int32_t cig, int32_t cog) {
+void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int32_t cig,
+                int32_t cog) {
   const int32_t cin = c.in.c, cout = c.out.c, oh = c.out.h, ow = c.out.w;
   MatMulArgs m;
   m.rhs = c.w + static_cast<intptr_t>(g) * cog * c.kh * c.kw * cig;
@@ -186,7 +194,8 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
             if (iy < 0 || ix < 0) {
               memset(t, pad_value, static_cast<size_t>(cig));
             } else {
-              memcpy(t, in + (static_cast<intptr_t>(iy) * c.in.w + ix) * cin + g * cig, static_cast<size_t>(cig));
+              memcpy(t, in + (static_cast<intptr_t>(iy) * c.in.w + ix) * cin + g * cig,
+                     static_cast<size_t>(cig));
             }
           }
         }
@@ -245,16 +254,27 @@ Error conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc, bool tr
   Tensor* w = nullptr;
   ST_TRY(tensor_arg(ctx, args[1], ScalarType::Char, &w, "weight: expected an int8 tensor"));
   if (w->dim != 4 || !is_contiguous(*w)) {
-    return ctx.fail("weight: expected a contiguous 4-D tensor [Cout, kH, kW, Cin / groups]", Error::InvalidArgument);
+    return ctx.fail("weight: expected a contiguous 4-D tensor [Cout, kH, kW, Cin / groups]",
+                    Error::InvalidArgument);
   }
   const int32_t cout = w->sizes[0], cig = w->sizes[3];
   c.kh = w->sizes[1];
   c.kw = w->sizes[2];
-  if (cout <= 0 || c.kh <= 0 || c.kw <= 0 || cig <= 0) return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
-  if (c.in.c % cig != 0) return ctx.fail("weight: its input channels must divide the input's channels", Error::InvalidArgument);
+  if (cout <= 0 || c.kh <= 0 || c.kw <= 0 || cig <= 0) {
+    return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
+  }
+  if (c.in.c % cig != 0) {
+    return ctx.fail("weight: its input channels must divide the input's channels",
+                    Error::InvalidArgument);
+  }
   const int32_t groups = c.in.c / cig;
-  if (cout % groups != 0) return ctx.fail("weight: output channels must be a multiple of the groups", Error::InvalidArgument);
-  if (transposed && groups != 1) return ctx.fail("weight: its input channels must equal the input's", Error::NotSupported);
+  if (cout % groups != 0) {
+    return ctx.fail("weight: output channels must be a multiple of the groups",
+                    Error::InvalidArgument);
+  }
+  if (transposed && groups != 1) {
+    return ctx.fail("weight: its input channels must equal the input's", Error::NotSupported);
+  }
   c.w = w->data_as<int8_t>();
   ST_TRY(read_bias(ctx, args[2], cout, &c.bias));
   ST_TRY(read_common(ctx, args, 5 + shift, 6 + shift, &c));
@@ -263,13 +283,15 @@ Error conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc, bool tr
     ST_TRY(pair_arg(ctx, args[5], 0, out_pad, "output_padding: expected 1 or 2 ints >= 0"));
     for (int a = 0; a < 2; ++a) {
       if (out_pad[a] >= c.stride[a] && out_pad[a] >= c.dilation[a]) {
-        return ctx.fail("output_padding: must be smaller than stride or dilation", Error::InvalidArgument);
+        return ctx.fail("output_padding: must be smaller than stride or dilation",
+                        Error::InvalidArgument);
       }
     }
     Tensor* output_scratch = nullptr;
     ST_TRY(any_tensor_arg(ctx, args[14], &output_scratch, "output_scratch: expected a tensor"));
   }
-  ST_TRY(requant_tensors(ctx, args[8 + shift], args[9 + shift], cout, &c.rq.multipliers, &c.rq.shifts));
+  ST_TRY(requant_tensors(ctx, args[8 + shift], args[9 + shift], cout, &c.rq.multipliers,
+                         &c.rq.shifts));
   ST_TRY(read_out(ctx, args[nargs - 2], nhwc, cout, out_pad, &c));
   const intptr_t in_batch = static_cast<intptr_t>(c.in.h) * c.in.w * c.in.c;
   const intptr_t out_batch = static_cast<intptr_t>(c.out.h) * c.out.w * c.out.c;
@@ -295,12 +317,15 @@ Error depthwise_conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhw
   Tensor* w = nullptr;
   ST_TRY(tensor_arg(ctx, args[1], ScalarType::Char, &w, "weight: expected an int8 tensor"));
   if (w->dim != 4 || !is_contiguous(*w) || w->sizes[0] != 1) {
-    return ctx.fail("weight: expected a contiguous 4-D tensor [1, kH, kW, Cout]", Error::InvalidArgument);
+    return ctx.fail("weight: expected a contiguous 4-D tensor [1, kH, kW, Cout]",
+                    Error::InvalidArgument);
   }
   c.kh = w->sizes[1];
   c.kw = w->sizes[2];
   const int32_t cout = w->sizes[3];
-  if (c.kh <= 0 || c.kw <= 0 || cout <= 0) return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
+  if (c.kh <= 0 || c.kw <= 0 || cout <= 0) {
+    return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
+  }
   int32_t mult = 0;
   ST_TRY(int_arg(ctx, args[6], 1, 65535, &mult, "depth_multiplier: expected an int >= 1"));
   if (static_cast<int64_t>(c.in.c) * mult != cout) {
