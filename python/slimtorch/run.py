@@ -40,13 +40,15 @@ BOARD = "mps3-an547"
 
 # Where the firmware puts what (platforms/arm_m55/mps3_an547.ld): program bytes in DDR,
 # inputs (read-only data) with the code in ITCM, planned buffers in SRAM; the runtime's
-# bookkeeping arena, .data/.bss and the stack in DTCM.
-FLASH_REGIONS = ("ITCM", "DDR")  # loaded by QEMU from the image: the board's flash
-REGION_ROLE = {
-    "ITCM": "flash: code and inputs",
-    "DDR": "flash: program bytes",
-    "DTCM": "RAM: runtime bookkeeping, stack, static data",
-    "SRAM": "RAM: planned buffers (activations)",
+# bookkeeping arena, .data/.bss and the stack in DTCM. ITCM and DDR hold what the image
+# loads (the board's flash); DTCM and SRAM are its RAM.
+REGION_KIND = {"ITCM": "flash", "DDR": "flash", "DTCM": "RAM", "SRAM": "RAM"}
+_INT8 = "int8 (slimtorch export --quantize int8) takes a quarter of float32's bytes"
+REGION_FIX = {
+    "DDR": f"fewer or smaller weights: a smaller model, or {_INT8}",
+    "SRAM": f"smaller activations: narrower layers or smaller inputs, or {_INT8}",
+    "ITCM": "smaller inputs, or fewer operators (code) in the program",
+    "DTCM": "fewer values and instructions in the program (the runtime's bookkeeping)",
 }
 
 
@@ -102,12 +104,11 @@ def board_regions(linker_script: Path = REPO / LINKER_SCRIPT) -> dict[str, int]:
 
 
 def _too_big(program: Path, region: str, needed: int, available: int, what: str) -> RunError:
-    role = REGION_ROLE.get(region, "memory")
+    kind = REGION_KIND.get(region, "memory")
     return RunError(
-        f"{program} does not fit the {BOARD}: {what} needs {needed:,} bytes of {region} "
-        f"({role}), {available:,} available; fix: make the model smaller (fewer or narrower "
-        "layers, int8: slimtorch export --quantize int8), or plan its activations into less "
-        "memory (slimtorch export --memory)")
+        f"{program} does not fit the {BOARD}: {what} needs {needed:,} bytes of {kind} "
+        f"(region {region}), {available:,} available; fix: "
+        f"{REGION_FIX.get(region, 'a smaller model')}")
 
 
 def check_fits(program_path: Path, program: pte.PteFile, input_bytes: int) -> None:
