@@ -30,6 +30,13 @@ def slimtorch(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
                           env=env, capture_output=True, text=True)
 
 
+def export(model: Path, program: Path, io_dir: Path) -> None:
+    """`slimtorch export` in this process (torch is imported already)."""
+    from slimtorch import cli
+
+    assert cli.main(["export", str(model), "-o", str(program), "--io-dir", str(io_dir)]) == 0
+
+
 def run(platform: str, program: Path, *inputs: Path, count: bool = False
         ) -> subprocess.CompletedProcess[str]:
     args: list[str | Path] = ["run", "--platform", platform, program]
@@ -51,8 +58,7 @@ def error_of(proc: subprocess.CompletedProcess[str]) -> str:
 def mlp(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(mlp.pte, its io dir: input0.npy and PyTorch eager's expected0.npy)."""
     work = tmp_path_factory.mktemp("mlp")
-    proc = slimtorch("export", MLP, "-o", work / "mlp.pte", "--io-dir", work / "io")
-    assert proc.returncode == 0, proc.stderr
+    export(MLP, work / "mlp.pte", work / "io")
     return work / "mlp.pte", work / "io"
 
 
@@ -221,19 +227,19 @@ def model():
 def example_inputs():
     return (torch.randn{shape},)
 """)
-    proc = slimtorch("export", model, "-o", tmp_path / "program.pte", "--io-dir", tmp_path / "io")
-    assert proc.returncode == 0, proc.stderr
+    export(model, tmp_path / "program.pte", tmp_path / "io")
     return tmp_path / "program.pte", tmp_path / "io" / "input0.npy"
 
 
 def test_too_big_before_building(tmp_path: Path, no_new_package: object) -> None:
     """4 MB of activations (a 1000 x 1000 outer product) against the board's 2 MiB SRAM."""
     program, x = _export(tmp_path, "x.unsqueeze(1) * x.unsqueeze(0)", (1000,))
-    err = error_of(run("arm_m55", program, x))
+    proc = run("arm_m55", program, x)
+    err = error_of(proc)
     assert re.search(r"program.pte does not fit the mps3-an547: its planned memory "
                      r"\(activations\) needs 4,00\d,\d\d\d bytes of RAM \(region SRAM\), "
                      r"2,097,152 available; fix: smaller activations", err), err
-    assert "building firmware" not in run("arm_m55", program, x).stderr
+    assert "building firmware" not in proc.stderr
 
 
 def test_linker_overflow_gives_the_same_message(tmp_path: Path, no_new_package: object) -> None:
