@@ -200,7 +200,28 @@ double element_as_double(const Tensor& t, size_t i) {
   }
 }
 
+// Copies row-major `src` into tensor `t`'s memory, laid out in t's dim order.
+void copy_to_dim_order(const Tensor& t, const void* src) {
+  const size_t es = slimtorch::element_size(t.dtype);
+  const uint8_t* from = static_cast<const uint8_t*>(src);
+  uint8_t* to = static_cast<uint8_t*>(t.data);
+  for (uint32_t k = 0; k < t.numel; ++k) {
+    __builtin_memcpy(to + memory_index(t, k) * es, from + static_cast<size_t>(k) * es, es);
+  }
+}
+
 }  // namespace
+
+size_t memory_index(const Tensor& t, uint32_t k) {
+  if (slimtorch::is_contiguous(t)) return k;
+  size_t index = 0;
+  for (int d = t.dim - 1; d >= 0; --d) {
+    const uint32_t size = static_cast<uint32_t>(t.sizes[d]);
+    index += static_cast<size_t>(k % size) * slimtorch::dim_order_stride(t, d);
+    k /= size;
+  }
+  return index;
+}
 
 Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method) {
   slimtorch::MemoryConfig memory;
@@ -218,7 +239,9 @@ Error run_method(const slimtorch::Program& program, const RunRequest& request, s
       if (in.shape != nullptr && method->input(i).is_tensor()) {
         ST_TRY(method->set_input_shape(i, in.shape, in.ndim));
       }
-      ST_TRY(method->set_input(i, in.data, in.nbytes));
+      ST_TRY(method->set_input(i, in.data, in.nbytes));  // checks the size, copies as is
+      const EValue& v = method->input(i);
+      if (v.is_tensor() && !slimtorch::is_contiguous(v.to_tensor())) copy_to_dim_order(v.to_tensor(), in.data);
     }
     ST_TRY(method->execute());
     if (request.exec_ns != nullptr) request.exec_ns[run] = slimtorch::st_time_ns() - t0;
@@ -246,10 +269,11 @@ void print_outputs(const slimtorch::Method& method, WriteFn write) {
       const bool floating = is_floating(t.dtype);
       for (uint32_t k = 0; k < t.numel; ++k) {
         put_str(write, " ");
+        const size_t m = memory_index(t, k);
         if (floating) {
-          put(write, num, format_g9(element_as_double(t, k), num));
+          put(write, num, format_g9(element_as_double(t, m), num));
         } else {
-          put_int(write, element_as_int(t, k));
+          put_int(write, element_as_int(t, m));
         }
       }
     } else {

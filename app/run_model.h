@@ -23,7 +23,9 @@ namespace slimtorch_app {
 using WriteFn = void (*)(const char* text);
 
 struct RunInput {
-  const void* data;       // raw little-endian elements, row-major
+  const void* data;       // raw little-endian elements, row-major over the logical shape
+                          // (as numpy and PyTorch print them); run_method lays them out in
+                          // the dim order the program declares (e.g. channels last)
   size_t nbytes;
   const int32_t* shape;   // null: keep the program's shape
   size_t ndim;
@@ -43,7 +45,12 @@ struct RunRequest {
 // inputs (shape first, for dynamic-shape inputs) and executes.
 slimtorch::Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method);
 
-// Prints every output of `method` in the contract format.
+// Where logical element `k` (row-major over t's sizes) of `t` is in its memory (in
+// elements), following t's dim order: k itself for a contiguous tensor.
+size_t memory_index(const slimtorch::Tensor& t, uint32_t k);
+
+// Prints every output of `method` in the contract format, elements in logical
+// (row-major) order whatever the tensor's dim order.
 void print_outputs(const slimtorch::Method& method, WriteFn write);
 
 // Prints "error: <last runtime message>" (or the error name) and a newline.

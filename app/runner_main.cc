@@ -37,7 +37,9 @@ const char kHelp[] =
     "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
     "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
     "With no PROGRAM, runs the program embedded in this binary on its embedded inputs.\n"
-    "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order)\n"
+    "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order, in the\n"
+    "                    logical NCHW order PyTorch prints; laid out in the dim order the program\n"
+    "                    declares, e.g. channels last)\n"
     "  --output-dir DIR  also write output<i>.npy files into DIR\n"
     "  --iterations N    execute the method N times on the same inputs (state carries over),\n"
     "                    print the last run's outputs, then the medians over N repetitions of:\n"
@@ -144,8 +146,14 @@ bool write_npy(const std::string& path, const slimtorch::Tensor& t) {
   if (f == nullptr) return false;
   const uint8_t pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xFF),
                            static_cast<uint8_t>(header.size() >> 8)};
+  // Elements in logical (row-major) order, whatever the tensor's dim order.
+  const size_t es = slimtorch::element_size(t.dtype);
+  std::vector<uint8_t> data(t.nbytes());
+  for (uint32_t k = 0; k < t.numel; ++k) {
+    memcpy(data.data() + k * es, static_cast<const uint8_t*>(t.data) + slimtorch_app::memory_index(t, k) * es, es);
+  }
   bool ok = fwrite(pre, 1, 10, f) == 10 && fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            fwrite(t.data, 1, t.nbytes(), f) == t.nbytes();
+            fwrite(data.data(), 1, data.size(), f) == data.size();
   ok = fclose(f) == 0 && ok;
   return ok;
 }

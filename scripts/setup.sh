@@ -61,8 +61,10 @@ extra=""
 ((want_test)) && extra="[test]"
 stamp=".venv/.slimtorch-installed${extra}"
 fingerprinted=(pyproject.toml scripts/setup.sh)
-zoo_requirements=tests/zoo/requirements.txt  # torchvision, timm, transformers for tests/zoo
-((want_test)) && fingerprinted+=("$zoo_requirements")
+# --no-deps requirement files: torchvision, timm, transformers for tests/zoo; tosa-tools for
+# upstream's Cortex-M flow (tests/upstream_requirements.txt).
+nodeps_requirements=(tests/zoo/requirements.txt tests/upstream_requirements.txt)
+((want_test)) && fingerprinted+=("${nodeps_requirements[@]}")
 fingerprint=$(cat "${fingerprinted[@]}" | sha256sum | cut -d' ' -f1)
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   say "installing Python packages into .venv (torch==2.13.0 CPU${extra:+, test tools})"
@@ -72,10 +74,12 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$fingerprint" ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" -e ".${extra}" \
     2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   if ((want_test)); then
-    # --no-deps: exact pins, and nothing of the zoo's may move torch, numpy or executorch.
-    say "installing the model zoo's libraries ($zoo_requirements)"
-    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
-      -r "$zoo_requirements" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    # --no-deps: exact pins, and nothing of these may move torch, numpy or executorch.
+    for r in "${nodeps_requirements[@]}"; do
+      say "installing $r (--no-deps)"
+      .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+        -r "$r" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    done
   fi
   echo "$fingerprint" > "$stamp"
 fi

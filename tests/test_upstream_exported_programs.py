@@ -1,9 +1,9 @@
 """Programs that upstream ExecuTorch 1.5.1 exported, of kinds that needed kernels slimtorch lacked:
-a `scan` loop (upstream emits `aten::full.out` for the carry and `executorch_prim::et_copy_index`
-for each step's slice), integer arithmetic (`remainder.Scalar_out`, `argmax.out`, floor division,
-bitwise ops), masks and casts. Each runs on slimtorch's //app:pte_runner and is compared with
-PyTorch eager (not with upstream's runtime: upstream's int64 remainder differs from PyTorch's for
-negative operands, FORMAT.md).
+channels-last inputs and outputs, a `scan` loop (upstream emits `aten::full.out` for the carry
+and `executorch_prim::et_copy_index` for each step's slice), integer arithmetic
+(`remainder.Scalar_out`, `argmax.out`, floor division, bitwise ops), masks and casts. Each runs on
+slimtorch's //app:pte_runner and is compared with PyTorch eager (not with upstream's runtime:
+upstream's int64 remainder differs from PyTorch's for negative operands, FORMAT.md).
 """
 
 from __future__ import annotations
@@ -58,6 +58,21 @@ class MasksAndCasts(torch.nn.Module):
         return pos, torch.softmax(scores.amax(-1).clamp(min=-1e4), dim=-1).to(torch.float16)
 
 
+class ChannelsLast(torch.nn.Module):
+    """A channels-last input and output (as upstream's Cortex-M programs take and give them):
+    the runner lays the logical NCHW .npy out in the declared dim order and prints outputs in
+    logical order; `_clone_dim_order` converts between the layouts."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = x.contiguous() * 2 + 1
+        return y, (y - 3).to(memory_format=torch.channels_last)
+
+
+def _channels_last_inputs() -> tuple[torch.Tensor, ...]:
+    g = torch.Generator().manual_seed(3)
+    return (torch.randn(2, 3, 4, 5, generator=g).to(memory_format=torch.channels_last),)
+
+
 def _int_inputs() -> tuple[torch.Tensor, ...]:
     g = torch.Generator().manual_seed(0)
     return tuple(torch.randint(-50, 50, (4, 6), generator=g) for _ in range(2))
@@ -71,6 +86,7 @@ def _mask_inputs() -> tuple[torch.Tensor, ...]:
 
 
 CASES = {
+    "channels_last": (ChannelsLast, _channels_last_inputs),
     "scan": (Scan, lambda: (torch.randn(5, 3, generator=torch.Generator().manual_seed(2)),)),
     "integer_ops": (IntegerOps, _int_inputs),
     "masks_and_casts": (MasksAndCasts, _mask_inputs),

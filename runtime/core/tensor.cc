@@ -1,5 +1,5 @@
-// resize_tensor() and is_contiguous(): the only Tensor operations kernels need
-// from the runtime. Neither allocates: a tensor's storage is fixed at method
+// resize_tensor(), is_contiguous() and dim_order_stride(): the only Tensor operations
+// kernels need from the runtime. Neither allocates: a tensor's storage is fixed at method
 // init, so a resize only changes the shape within capacity_bytes.
 #include "runtime/core/tensor.h"
 
@@ -44,6 +44,14 @@ bool is_contiguous(const Tensor& t) {
     }
   }
   return true;
+}
+
+uint32_t dim_order_stride(const Tensor& t, int d) {
+  uint32_t stride = 1;
+  for (int k = t.dim - 1; k >= 0 && t.dim_order[k] != d; --k) {
+    stride *= static_cast<uint32_t>(t.sizes[t.dim_order[k]]);
+  }
+  return stride;
 }
 
 }  // namespace slimtorch

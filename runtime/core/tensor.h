@@ -45,4 +45,9 @@ Error resize_tensor(Tensor& t, const int32_t* new_sizes, size_t ndim);
 // True when dim_order is the identity permutation (row-major contiguous).
 bool is_contiguous(const Tensor& t);
 
+// The element stride of dimension d (0 <= d < t.dim) in t's memory layout: the product of
+// the sizes of the dims its dim order lays out inside d. Channels-last NCHW ([0,2,3,1]):
+// C has stride 1, W stride C, H stride W*C, N stride H*W*C.
+uint32_t dim_order_stride(const Tensor& t, int d);
+
 }  // namespace slimtorch

@@ -189,11 +189,7 @@ Error sym_stride_int(KernelContext& ctx, EValue** args, size_t nargs) {
   if (e != Error::Ok) {
     return e;
   }
-  int64_t stride = 1;
-  for (int k = t->dim - 1; k >= 0 && t->dim_order[k] != d; --k) {
-    stride *= t->sizes[t->dim_order[k]];
-  }
-  return store(ctx, *args[2], Num{true, stride, 0.0});
+  return store(ctx, *args[2], Num{true, static_cast<int64_t>(dim_order_stride(*t, d)), 0.0});
 }
 
 // aten::_local_scalar_dense(Tensor self) -> Scalar: the value of a one-element tensor

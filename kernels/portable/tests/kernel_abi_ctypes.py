@@ -99,6 +99,7 @@ class Out:
     shape: tuple[int, ...]  # initial shape
     dynamic: bool = False
     capacity_elems: int = 0  # dynamic: elements available (>= result numel)
+    dim_order: list[int] | None = None  # None: contiguous
 
 
 @dataclass
@@ -247,7 +248,7 @@ class KernelLib:
                     buf = np.zeros(max(1, n), dtype=arg.dtype)
                     if buf.dtype.kind == "f":
                         buf[:] = np.nan  # unwritten elements show up as NaN
-                    shape, array, order = arg.shape, buf, None
+                    shape, array, order = arg.shape, buf, arg.dim_order
                     s.dynamism = 1 if arg.dynamic else 0
                     s.capacity_bytes = n * buf.itemsize
                 else:

@@ -961,14 +961,8 @@ def test_unknown_op_is_not_found(lib: KernelLib) -> None:
         (
             "dim_order_ops::_to_dim_order_copy.out",
             [np.zeros((2, 3), np.float32), False, IntList([1, 0])],
-            NOT_SUPPORTED,
-            "dim_order",
-        ),
-        (
-            "dim_order_ops::_clone_dim_order.out",
-            [Strided(np.zeros((2, 3), np.float32), [1, 0]), False, None],
-            NOT_SUPPORTED,
-            "self: must be contiguous",
+            INVALID_ARGUMENT,
+            "dim_order: must be out's dim order",
         ),
         (
             "aten::add.out",
@@ -1109,3 +1103,41 @@ def test_dynamic_out_over_capacity_is_rejected(lib: KernelLib) -> None:
         "aten::relu.out", [x, Out(np.dtype(np.float32), (1, 1), True, 8), ("alias", 1)]
     )
     assert err == INVALID_ARGUMENT and msg.startswith("out:")
+
+
+# ---- dim orders: the dim-order copies between layouts (channels last, ...) ----------
+
+def _memory_of(logical: np.ndarray, order: list[int]) -> np.ndarray:
+    """The bytes a tensor with dim order `order` holds for `logical` (its memory, flat)."""
+    return np.ascontiguousarray(logical.transpose(order)).reshape(-1)
+
+
+def _logical_of(memory: np.ndarray, shape: tuple[int, ...], order: list[int]) -> np.ndarray:
+    """Inverse of _memory_of."""
+    permuted = memory.reshape([shape[d] for d in order])
+    return permuted.transpose(np.argsort(order))
+
+
+@pytest.mark.parametrize("clone", [True, False])
+def test_dim_order_copy_between_layouts(lib: KernelLib, clone: bool) -> None:
+    """Every pair of layouts of a 4-D tensor (contiguous, channels last, another order), by
+    logical position, against the values PyTorch gives (clone: same dtype; to_copy: int8 to
+    float32, the Cortex-M programs' boundary)."""
+    op = "dim_order_ops::_clone_dim_order.out" if clone else "dim_order_ops::_to_dim_order_copy.out"
+    rng = np.random.default_rng(0)
+    shape = (2, 3, 4, 5)
+    orders = [[0, 1, 2, 3], [0, 2, 3, 1], [0, 3, 1, 2], [3, 2, 1, 0]]
+    x = rng.integers(-128, 128, size=shape).astype(np.int8)
+    dst = np.int8 if clone else np.float32
+    expected = t(x).to(torch.int8 if clone else torch.float32).numpy()
+    for src_order in orders:
+        for out_order in orders:
+            shaped = _memory_of(x, src_order).reshape(shape)  # memory, with the logical shape
+            out = Out(np.dtype(dst), shape, dim_order=out_order)
+            err, msg, results = lib.call(op, [Strided(shaped, src_order), False,
+                                              IntList(out_order), out, ("alias", 3)])
+            assert err == 0, f"{src_order} -> {out_order}: {msg}"
+            got = results[3]
+            assert got is not None
+            np.testing.assert_array_equal(_logical_of(got.reshape(-1), shape, out_order),
+                                          expected, err_msg=f"{src_order} -> {out_order}")
