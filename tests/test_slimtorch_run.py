@@ -250,3 +250,63 @@ def test_linker_overflow_gives_the_same_message(tmp_path: Path, no_new_package: 
     assert re.search(r"program.pte does not fit the mps3-an547: the firmware image needs "
                      r"5\d\d,\d\d\d bytes of flash \(region ITCM\), 524,288 available; fix: "
                      "smaller inputs", err), err
+
+
+# ---- int8: a program of upstream's Cortex-M flow ------------------------------------------
+
+
+class Int8Net(torch.nn.Module):
+    """Convolution, depthwise convolution, linear: the cortex_m:: kernels' main operators."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.convs = torch.nn.ModuleList([torch.nn.Conv2d(3, 8, 3, padding=1),
+                                          torch.nn.Conv2d(8, 8, 3, stride=2, groups=8)])
+        self.norms = torch.nn.ModuleList([torch.nn.BatchNorm2d(8), torch.nn.BatchNorm2d(8)])
+        self.fc = torch.nn.Linear(8 * 3 * 3, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            x = torch.relu(norm(conv(x)))
+        return self.fc(x.flatten(1))
+
+
+@pytest.fixture(scope="session")
+def int8_program(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, np.ndarray, float]:
+    """(program, input .npy, upstream's reference output, output quantization step)."""
+    pytest.importorskip("executorch.backends.cortex_m", reason="needs upstream executorch==1.5.1")
+    pytest.importorskip("tosa_serializer", reason="upstream's Cortex-M flow imports tosa-tools")
+    from slimtorch.upstream import export_cortex_m_program
+
+    torch.manual_seed(0)
+    net = Int8Net().eval()
+    cl = torch.channels_last
+    x = torch.rand(1, 3, 8, 8).to(memory_format=cl) * 2 - 1
+    calibration = [((torch.rand(1, 3, 8, 8) * 2 - 1).to(memory_format=cl),) for _ in range(8)]
+    data, reference = export_cortex_m_program(net, (x,), calibration)
+    work = tmp_path_factory.mktemp("int8")
+    (work / "int8_upstream.pte").write_bytes(data)
+    np.save(work / "x.npy", x.contiguous().numpy())  # logical (NCHW) order
+    with torch.no_grad():
+        expected = reference(x)
+    expected = expected[0] if isinstance(expected, (tuple, list)) else expected
+    # The output's quantization step: the scale of the dequantize that makes the output.
+    output_node = next(n for n in reference.graph.nodes if n.op == "output")
+    dequantize = output_node.args[0][0] if isinstance(output_node.args[0], (tuple, list)) \
+        else output_node.args[0]
+    step = float(dequantize.args[1])
+    return work / "int8_upstream.pte", work / "x.npy", expected.numpy(), step
+
+
+@pytest.mark.parametrize("platform", ["host", "arm_m55"])
+def test_upstream_int8_program(int8_program: tuple[Path, Path, np.ndarray, float],
+                               platform: str) -> None:
+    program, x, expected, step = int8_program
+    proc = run(platform, program, x)
+    if proc.returncode != 0 and "no kernel for: cortex_m::" in proc.stderr:
+        pytest.skip("this tree has no cortex_m:: kernels yet (the kernels branch adds them)")
+    assert proc.returncode == 0, proc.stderr
+    (tmp := program.parent / f"expected_{platform}").mkdir(exist_ok=True)
+    np.save(tmp / "expected0.npy", expected)
+    # Within one quantization step of upstream's reference kernels (issue 13's tolerance).
+    assert_matches(proc.stdout, tmp, rtol=0.0, atol=step * 1.001)
