@@ -118,10 +118,16 @@ def m55_table(names: list[str]) -> None:
     query = subprocess.run(["bazel", "query", 'attr(name, "_int8_count$", //models:*)'],
                            cwd=REPO, capture_output=True, text=True, env=env)
     int8 = {ln.rsplit(":", 1)[1][: -len("_int8_count")] for ln in query.stdout.split()}
-    targets = [f"//models:{n}_count" for n in names]
-    targets += [f"//models:{n}_int8_count" for n in names if n in int8]
     bazel = ["bazel", "build", "--config=arm_m55", "--nosandbox_debug"]
-    subprocess.run(bazel + targets, cwd=REPO, check=True, env=env)
+    subprocess.run(bazel + [f"//models:{n}_count" for n in names], cwd=REPO, check=True, env=env)
+    why_not: dict[str, str] = {}  # int8 images that exist but do not build (e.g. no kernels)
+    for n in sorted(int8 & set(names)):
+        built = subprocess.run(bazel + ["--noshow_progress", f"//models:{n}_int8_count"],
+                               cwd=REPO, capture_output=True, text=True, env=env)
+        if built.returncode != 0:
+            errors = [ln for ln in built.stderr.splitlines() if "ERROR" in ln or "error" in ln]
+            why_not[n] = (errors[-1] if errors else built.stderr.strip()[-200:])[:200]
+            int8.discard(n)
     info = ["bazel", "info", "--config=arm_m55", "bazel-bin"]
     out = subprocess.run(info, cwd=REPO, check=True, capture_output=True, text=True, env=env)
     bin_dir = Path(out.stdout.strip()) / "models"
@@ -153,9 +159,10 @@ def m55_table(names: list[str]) -> None:
                                    "instructions needed)"))
         else:
             row += f"{'no int8 image':>25}"
-            if target is not None:
-                verdicts.append(f"  {name}: no int8 image (//models:{name}_int8_count), "
-                                f"target {target} MACs/instruction")
+            why = (f"does not build: {why_not[name]}" if name in why_not
+                   else "does not exist")
+            verdicts.append(f"  {name}: no int8 image (//models:{name}_int8_count {why})"
+                            + (f", target {target} MACs/instruction" if target else ""))
         row += f"{'yes' if same else 'NO':>8}{target if target is not None else '-':>8}"
         print(row, flush=True)
     for line in verdicts:
