@@ -303,7 +303,8 @@ def test_upstream_int8_program(int8_program: tuple[Path, Path, np.ndarray, float
                                platform: str) -> None:
     program, x, expected, step = int8_program
     proc = run(platform, program, x)
-    if proc.returncode != 0 and "no kernel for: cortex_m::" in proc.stderr:
+    if not (REPO / "kernels" / "cortex_m" / "functions.yaml").is_file():
+        assert "no kernel for: cortex_m::" in proc.stderr, proc.stderr
         pytest.skip("this tree has no cortex_m:: kernels yet (the kernels branch adds them)")
     assert proc.returncode == 0, proc.stderr
     (tmp := program.parent / f"expected_{platform}").mkdir(exist_ok=True)

@@ -82,9 +82,10 @@ def _read_program(path: Path) -> pte.PteFile:
     return program
 
 
-def _check_inputs(program: pte.PteFile, paths: list[Path]) -> None:
+def _input_bytes(program: pte.PteFile, paths: list[Path]) -> int:
+    """Checks the inputs against the program (number, dtype, shape); their total bytes."""
     try:
-        embed.load_inputs(program, [str(p) for p in paths])
+        return sum(len(data) for _, data in embed.load_inputs(program, [str(p) for p in paths]))
     except embed.EmbedError as e:
         raise RunError(str(e)) from None
 
@@ -223,11 +224,11 @@ def _emit(program: Path, text: str, status: int, who: str, out: TextIO,
     lines = [ln for ln in text.splitlines() if ln.startswith("output ")]
     count = None
     if execute_ns:
-        m = re.search(r"^execute_ns ([0-9]+)$", text, re.M)
-        if m is None:
+        ns = qemu.execute_ns(text)
+        if ns is None:
             raise RunError(f"{program}: {who} printed no execute_ns line (the count image is "
                            "built with SLIMTORCH_PRINT_EXECUTE_TIME, app/firmware_main.cc)")
-        count = qemu.instructions(int(m.group(1)))
+        count = qemu.instructions(ns)
     for line in lines:
         print(line, file=out)
     if count is not None:
@@ -302,8 +303,8 @@ def write_package(req: Request) -> tuple[Path, str]:
     return directory, f"{RUN_PACKAGES}/{key}"
 
 
-def run_arm_m55(req: Request, program: pte.PteFile, out: TextIO, log: TextIO) -> None:
-    input_bytes = sum(len(b) for _, b in embed.load_inputs(program, [str(p) for p in req.inputs]))
+def run_arm_m55(req: Request, program: pte.PteFile, input_bytes: int, out: TextIO,
+                log: TextIO) -> None:
     check_fits(req.program, program, input_bytes)
     directory, package = write_package(req)
     target = f"//{package}:{'firmware_count' if req.count_instructions else 'firmware'}"
@@ -337,10 +338,10 @@ def run(req: Request, out: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Non
         raise RunError("--count-instructions needs --platform arm_m55 (instructions are counted "
                        "on the emulated Cortex-M55, under QEMU -icount)")
     program = _read_program(req.program)
-    _check_inputs(program, req.inputs)
+    input_bytes = _input_bytes(program, req.inputs)
     if req.platform == "host":
         run_host(req, out, log)
     elif req.platform == "arm_m55":
-        run_arm_m55(req, program, out, log)
+        run_arm_m55(req, program, input_bytes, out, log)
     else:
         raise RunError(f"unknown platform {req.platform!r}; use host or arm_m55")

@@ -101,14 +101,14 @@ def count_instructions(elf: Path, label: str) -> tuple[int, bool]:
     counts = []
     for _ in range(2):
         run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT)
-        m = re.search(r"^execute_ns ([0-9]+)$", run.output, re.M)
-        if run.status != 0 or m is None:
+        ns = qemu.execute_ns(run.output)
+        if run.status != 0 or ns is None:
             raise SystemExit(
                 f"error: {label} under QEMU printed no `execute_ns` line (status {run.status}): "
                 f"{(run.output + run.qemu_messages)[-400:]}; it is built with "
                 "SLIMTORCH_PRINT_EXECUTE_TIME (models/model_test.bzl, app/firmware_main.cc)"
             )
-        counts.append(qemu.instructions(int(m.group(1))))
+        counts.append(qemu.instructions(ns))
     return counts[0], counts[0] == counts[1]
 
 
