@@ -306,9 +306,13 @@ def write_package(req: Request) -> tuple[Path, str]:
 def run_arm_m55(req: Request, program: pte.PteFile, input_bytes: int, out: TextIO,
                 log: TextIO) -> None:
     check_fits(req.program, program, input_bytes)
+    if shutil.which(qemu.QEMU) is None:
+        raise RunError(f"{qemu.QEMU} is not on PATH; install Debian's qemu-system-arm "
+                       "(scripts/setup.sh)")
     directory, package = write_package(req)
     target = f"//{package}:{'firmware_count' if req.count_instructions else 'firmware'}"
-    _log(log, f"building firmware {target} ...")
+    _log(log, f"building firmware {target} ... (a new program takes a minute or two; the same "
+         "program and inputs again, a second)")
     try:
         elf = _build(target, ["--config=arm_m55"], req.program)
     except RunError:
