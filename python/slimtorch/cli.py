@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "run", help="run a .pte on the host or on the emulated Cortex-M55 (QEMU)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run method 0 of any ExecuTorch program (slimtorch's or upstream's) on "
-        "its inputs and print one line per output, as the runners do:\n"
+        description="Run method 0 of any ExecuTorch program (slimtorch's or upstream's, float "
+        "or int8)\non its inputs and print one line per output, as the runners do:\n"
         "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n\n"
         "--platform host      builds //app:pte_runner (every kernel) with Bazel, runs it.\n"
         "--platform arm_m55   builds a Cortex-M55 firmware that embeds the program, the inputs\n"
@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  slimtorch export models/mlp.py -o mlp.pte --io-dir io\n"
         "  slimtorch run --platform host mlp.pte --input io/input0.npy\n"
         "  slimtorch run --platform arm_m55 mlp.pte --input io/input0.npy --count-instructions")
-    r.add_argument("program", metavar="PROGRAM.pte")
+    r.add_argument("program", metavar="PROGRAM.pte", help="the program to run")
     r.add_argument("--platform", required=True, choices=["host", "arm_m55"],
                    help="where to run: this machine, or the Cortex-M55 of QEMU's mps3-an547")
     r.add_argument("--input", action="append", metavar="X.npy",
@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "the dtype and shape the program declares (slimtorch inspect lists them)")
     r.add_argument("--count-instructions", action="store_true",
                    help="arm_m55: also print `instructions <N>`, the guest instructions of one "
-                   "Method::execute() (QEMU -icount: exact, the same every run)")
+                   "Method::execute() (QEMU -icount: exact, the same every run); the outputs "
+                   "printed are that execution's")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",
