@@ -180,6 +180,18 @@ slimtorch_embed = rule(
 
 _PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
 
+# Every kernel catalog of the project and the libraries defining their kernels: a
+# manifest selects from all of them (a float model's registry names no cortex_m::
+# kernel, so its image links none).
+_KERNEL_CATALOGS = [
+    "//kernels/portable:functions.yaml",
+    "//kernels/cortex_m:functions.yaml",
+]
+_KERNEL_LIBS = [
+    "//kernels/portable",
+    "//kernels/cortex_m",
+]
+
 # Kernel sources written for dtype selection (runtime/kernel/dtype_selection.h).
 _DTYPE_SELECTIVE_KERNELS = [
     "//kernels/portable:op_binary.cpp",
@@ -257,7 +269,7 @@ def kernel_registry(
         out,
         manifests = [],
         all_kernels = False,
-        kernel_catalogs = ["//kernels/portable:functions.yaml"],
+        kernel_catalogs = _KERNEL_CATALOGS,
         dtype_header = None,
         **kwargs):
     """Generates a kernel registry source with codegen/gen_registry.py.
@@ -304,8 +316,8 @@ def executorch_model(
         name,
         src,
         data = [],
-        kernel_catalogs = ["//kernels/portable:functions.yaml"],
-        kernel_libs = ["//kernels/portable"],
+        kernel_catalogs = _KERNEL_CATALOGS,
+        kernel_libs = _KERNEL_LIBS,
         embedded_model_hdr = "//app:embedded_model",
         dtype_selective = True,
         memories = [],

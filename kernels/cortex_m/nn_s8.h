@@ -28,8 +28,11 @@ namespace cortex_m {
 inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
   const int left = shift > 0 ? shift : 0;
   const int right = shift < 0 ? -shift : 0;
-  const int64_t value = static_cast<int64_t>(acc) * (int64_t{1} << left);
-  int64_t result = (value * multiplier + (int64_t{1} << 30)) >> 31;
+  const int64_t value = static_cast<int64_t>(acc) * (int64_t{1} << left);  // |value| <= 2^62
+  // The product wraps modulo 2^64 like the reference's int64 tensors (a left shift of a large
+  // accumulator can overflow it); unsigned arithmetic makes that defined behaviour.
+  const uint64_t product = static_cast<uint64_t>(value) * static_cast<uint64_t>(static_cast<int64_t>(multiplier));
+  int64_t result = static_cast<int64_t>(product + (uint64_t{1} << 30)) >> 31;
   if (right > 0) {
     const int64_t mask = (int64_t{1} << right) - 1;
     const int64_t remainder = result & mask;

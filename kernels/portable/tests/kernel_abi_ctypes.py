@@ -131,30 +131,34 @@ class Strided:
     dim_order: list[int]
 
 
-def build_library() -> Path:
-    """Path of libkernel_abi.so: $SLIMTORCH_KERNEL_ABI_LIB, or built now with Bazel."""
-    override = os.environ.get("SLIMTORCH_KERNEL_ABI_LIB")
+def build_library(target: str = TARGET, env_var: str = "SLIMTORCH_KERNEL_ABI_LIB") -> Path:
+    """Path of a kernel-ABI library: $env_var, or `target` built now with Bazel.
+
+    The default is the portable kernels' library; kernels/cortex_m/tests pass
+    //kernels/cortex_m/testing:libkernel_abi_cortex_m.so.
+    """
+    override = os.environ.get(env_var)
     if override:
         return Path(override)
     bazel = shutil.which("bazel")
     if bazel is None:
         raise RuntimeError(
             "bazel is not on PATH, so the kernel test library cannot be built; install Debian's "
-            f"bazel-bootstrap, or build {TARGET} elsewhere and set SLIMTORCH_KERNEL_ABI_LIB to it"
+            f"bazel-bootstrap, or build {target} elsewhere and set {env_var} to it"
         )
     proc = subprocess.run(
-        [bazel, "build", "--nosandbox_debug", TARGET],
+        [bazel, "build", "--nosandbox_debug", target],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=600,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"bazel build {TARGET} failed:\n{proc.stderr[-4000:]}")
+        raise RuntimeError(f"bazel build {target} failed:\n{proc.stderr[-4000:]}")
     info = subprocess.run(
         [bazel, "info", "bazel-bin"], cwd=REPO, capture_output=True, text=True, timeout=120
     )
-    return Path(info.stdout.strip()) / "kernels/portable/testing/libkernel_abi.so"
+    return Path(info.stdout.strip()) / target.lstrip("/").replace(":", "/")
 
 
 class KernelLib:

@@ -1,0 +1,273 @@
+"""Int8 programs exported by UPSTREAM's Cortex-M flow (CortexMQuantizer, CortexMPassManager;
+executorch 1.5.1) run on slimtorch's host runner (//app:pte_runner, which has the cortex_m
+kernels), compared with the lowered graph run through upstream's Python reference kernels
+(`exported_program().module()` after CortexMPassManager) within one quantization step of the
+output (the programs end in a dequantize: atol = the output scale).
+
+The models: the MLPerf Tiny ports upstream ships (DS-CNN, ResNet-8, MobileNetV1 0.25, the deep
+autoencoder) with random weights and batch-norm statistics calibrated on seeded data (untouched
+statistics make activations fade with depth), and small single-op models. Everything is
+exported in this session (nothing is cached in the repository); inputs are given in logical
+(NCHW) order and the runner lays them out in the program's declared dim order.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("executorch.backends.cortex_m.passes",
+                    reason="needs upstream executorch==1.5.1")
+pytest.importorskip("tosa_serializer", reason="upstream's Cortex-M flow imports tosa-tools")
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def build_runner() -> Path:
+    subprocess.run(["bazel", "build", "--noshow_progress", "//app:pte_runner"], cwd=REPO,
+                   check=True)
+    bin_dir = subprocess.run(["bazel", "info", "bazel-bin"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return Path(bin_dir) / "app" / "pte_runner"
+
+
+@pytest.fixture(scope="session")
+def cortex_m_runner() -> Path:
+    return build_runner()
+
+
+# ---- models -------------------------------------------------------------------------------
+
+class ConvPadStride(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 6, (3, 2), stride=(1, 2), padding=(2, 0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv2(torch.relu(self.conv(x)))
+
+
+class Depthwise(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dw = torch.nn.Conv2d(6, 12, 3, padding=1, groups=6)
+        self.pw = torch.nn.Conv2d(12, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pw(torch.relu(self.dw(x)))
+
+
+class Linear(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = torch.nn.Linear(20, 16)
+        self.fc2 = torch.nn.Linear(16, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+class AddRelu(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Conv2d(4, 8, 1)
+        self.b = torch.nn.Conv2d(4, 8, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.a(x) + self.b(x))
+
+
+class MaxPool(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.max_pool2d(self.conv(x), 2, stride=2)
+
+
+class AvgPool(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.avg_pool2d(self.conv(x), 3, stride=2, padding=1)
+
+
+class Softmax(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = torch.nn.Linear(12, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.fc(x), dim=-1)
+
+
+def _mlperf(module: str, cls: str) -> Callable[[], torch.nn.Module]:
+    def make() -> torch.nn.Module:
+        import importlib
+
+        mod = importlib.import_module(f"executorch.examples.models.mlperf_tiny.{module}")
+        return getattr(mod, cls)()
+
+    return make
+
+
+@dataclass(frozen=True)
+class Case:
+    make: Callable[[], torch.nn.Module]
+    shape: tuple[int, ...]
+
+
+CASES: dict[str, Case] = {
+    "ds_cnn": Case(_mlperf("ds_cnn", "DSCNNKWS"), (1, 1, 49, 10)),
+    "resnet8": Case(_mlperf("resnet8", "ResNet8"), (1, 3, 32, 32)),
+    "mobilenet_v1_025": Case(_mlperf("mobilenet_v1_025", "MobileNetV1025"), (1, 3, 96, 96)),
+    "deep_autoencoder": Case(_mlperf("deep_autoencoder", "DeepAutoEncoder"), (1, 640)),
+    "conv_pad_stride": Case(ConvPadStride, (1, 3, 11, 10)),
+    "depthwise": Case(Depthwise, (1, 6, 9, 7)),
+    "linear": Case(Linear, (3, 20)),
+    "add_relu": Case(AddRelu, (1, 4, 6, 5)),
+    "max_pool": Case(MaxPool, (1, 3, 10, 9)),
+    "avg_pool": Case(AvgPool, (1, 3, 10, 9)),
+    "softmax": Case(Softmax, (2, 12)),
+}
+
+
+def seeded(shape: tuple[int, ...], seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(*shape, generator=g) * 2 - 1
+    return x.to(memory_format=torch.channels_last) if x.dim() == 4 else x
+
+
+def calibrate_batch_norm(model: torch.nn.Module, shape: tuple[int, ...]) -> None:
+    """Running statistics of every BatchNorm from seeded data (cumulative average)."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = None
+    model.train()
+    batch = (16, *shape[1:])
+    with torch.no_grad():
+        for i in range(8):
+            model(seeded(batch, 100 + i))
+    model.eval()
+
+
+@dataclass
+class Exported:
+    program: bytes
+    reference: Callable[[torch.Tensor], torch.Tensor]
+    output_scale: float
+    ops: set[str]
+
+
+def export_upstream(case: Case) -> Exported:
+    """Upstream's flow, as /work/briefs/up_export_example.py and upstream's tests run it."""
+    warnings.filterwarnings("ignore")
+    from executorch.backends.cortex_m.edge_compile_config import cortex_m_edge_compile_config
+    from executorch.backends.cortex_m.passes.cortex_m_pass_manager import CortexMPassManager
+    from executorch.backends.cortex_m.quantizer.quantizer import CortexMQuantizer
+    from executorch.exir import EdgeProgramManager, to_edge
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    torch.manual_seed(0)
+    model = case.make().eval()
+    calibrate_batch_norm(model, case.shape)
+    example = (seeded(case.shape, 0),)
+    gm = torch.export.export(model, example, strict=True).module(check_guards=False)
+    prepared = prepare_pt2e(gm, CortexMQuantizer())
+    for i in range(8):
+        prepared(seeded(case.shape, 200 + i))
+    converted = convert_pt2e(prepared)
+    ep = torch.export.export(converted, example)
+    edge = to_edge(ep, compile_config=cortex_m_edge_compile_config())
+    lowered = CortexMPassManager(edge.exported_program()).transform()
+    # The reference before to_executorch(), which rewrites the graph to out variants.
+    module = copy.deepcopy(lowered.module())
+    program = EdgeProgramManager({"forward": lowered},
+                                 compile_config=cortex_m_edge_compile_config()).to_executorch()
+    ops: set[str] = set()
+    output_scale = 0.0
+    outputs = {a for n in lowered.graph.nodes if n.op == "output" for a in n.args[0]}
+    for node in lowered.graph.nodes:
+        if node.op != "call_function":
+            continue
+        target = str(node.target)  # "cortex_m.quantized_conv2d.default"
+        ops.add(target.split(".")[-2] if target.count(".") >= 2 else target)
+        if "dequantize_per_tensor" in str(node.target) and node in outputs:
+            output_scale = max(output_scale, float(node.args[1]))
+    return Exported(program.buffer, lambda x: module(x), output_scale, ops)
+
+
+@pytest.fixture(scope="session")
+def exported() -> dict[str, Exported]:
+    """Every case exported once per session (about 20 s for each MLPerf Tiny model)."""
+    return {name: export_upstream(case) for name, case in CASES.items()}
+
+
+def run_runner(runner: Path, program: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
+    tmp.mkdir(parents=True)
+    np.save(tmp / "in0.npy", x)
+    out_dir = tmp / "out"
+    out_dir.mkdir()
+    proc = subprocess.run([str(runner), str(program), "--input", str(tmp / "in0.npy"),
+                           "--output-dir", str(out_dir)], capture_output=True, text=True)
+    assert proc.returncode == 0, f"runner failed:\n{proc.stdout}\n{proc.stderr}"
+    outputs = sorted(out_dir.glob("output*.npy"))
+    assert len(outputs) == 1
+    return np.load(outputs[0])
+
+
+# Each model's lowered graph must hold these operators (so the test covers what it says).
+EXPECTED_OPS = {
+    "ds_cnn": {"quantized_depthwise_conv2d", "quantized_conv2d", "quantized_avg_pool2d",
+               "quantized_linear", "pad"},
+    "resnet8": {"quantized_conv2d", "quantized_add", "quantized_avg_pool2d", "quantized_linear"},
+    "mobilenet_v1_025": {"quantized_depthwise_conv2d", "quantized_conv2d", "quantized_linear"},
+    "deep_autoencoder": {"quantized_linear"},
+    "conv_pad_stride": {"quantized_conv2d"},
+    "depthwise": {"quantized_depthwise_conv2d", "quantized_conv2d"},
+    "linear": {"quantized_linear"},
+    "add_relu": {"quantized_add"},
+    "max_pool": {"quantized_max_pool2d"},
+    "avg_pool": {"quantized_avg_pool2d"},
+    "softmax": {"softmax"},
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_upstream_int8_program_matches_reference(
+    cortex_m_runner: Path, exported: dict[str, Exported], tmp_path: Path, name: str
+) -> None:
+    e = exported[name]
+    missing = EXPECTED_OPS[name] - e.ops
+    assert not missing, f"{name}: upstream did not lower to {missing} (graph has {e.ops})"
+    assert e.output_scale > 0, f"{name}: the program does not end in a dequantize"
+    program = tmp_path / f"{name}_up.pte"
+    program.write_bytes(e.program)
+    for seed in (1, 2):
+        x = seeded(CASES[name].shape, seed)
+        with torch.no_grad():
+            want = e.reference(x).contiguous().numpy()
+        got = run_runner(cortex_m_runner, program, x.contiguous().numpy(), tmp_path / f"s{seed}")
+        assert got.shape == want.shape and got.dtype == want.dtype
+        steps = np.abs(got - want) / e.output_scale
+        assert steps.max() <= 1.0 + 1e-3, (
+            f"{name} seed {seed}: {steps.max():.2f} steps off "
+            f"({(steps > 0.5).sum()} of {steps.size} outputs differ)")
+        # A meaningful comparison: the outputs vary (not one saturated or constant value).
+        assert len(np.unique(np.round(want / e.output_scale))) >= min(3, want.size), (
+            f"{name}: the reference output is (nearly) constant: {np.unique(want)[:5]}")
