@@ -20,7 +20,11 @@ makes, in the calling package:
 | `:mlp_embedded` | cc_library of it |
 | `:mlp_sizes` | cc_library of `model_sizes.h`: bytes to reserve (planned buffers, bookkeeping arena) on the target platform |
 
-A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime`.
+A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime` (model_image()).
+
+`pte_model(name, program, inputs = [...])` makes the same targets (but the export's) for a
+program that exists already, any `.pte`, upstream's too; executorch_model() is the export
+followed by pte_model().
 Every Python step runs `PYTHONPATH=python <interpreter> -m slimtorch ...`
 from the source tree with @slimtorch_python//:python (tools/python.bzl).
 """
@@ -104,13 +108,25 @@ _export = rule(
 def _embed_impl(ctx):
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
     inputs = ctx.files._slimtorch_srcs
-    if ctx.file.program and not ctx.file.io_dir:
+    if ctx.file.io_dir and ctx.files.inputs:
+        fail("{}: give io_dir or inputs, not both".format(ctx.label))
+    if ctx.file.program and not ctx.file.io_dir and not ctx.files.inputs:
         # A program whose method takes no inputs (//app:size_test's).
         inputs = inputs + [ctx.file.program]
         command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
             pythonpath,
             ctx.executable._python.path,
             ctx.file.program.path,
+            " ".join(["--memory " + m for m in ctx.attr.memories]),
+            ctx.outputs.out.path,
+        )
+    elif ctx.file.program and ctx.files.inputs:
+        inputs = inputs + [ctx.file.program] + ctx.files.inputs
+        command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed {} {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
+            pythonpath,
+            ctx.executable._python.path,
+            ctx.file.program.path,
+            " ".join(["--input " + f.path for f in ctx.files.inputs]),
             " ".join(["--memory " + m for m in ctx.attr.memories]),
             ctx.outputs.out.path,
         )
@@ -155,7 +171,8 @@ PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" {me
 slimtorch_embed = rule(
     implementation = _embed_impl,
     attrs = {
-        "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy (unset: no inputs)"),
+        "inputs": attr.label_list(allow_files = [".npy"], doc = "the inputs, in method input order (or io_dir)"),
+        "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy (or inputs; neither: no inputs)"),
         "memories": attr.string_list(doc = "NAME:BYTES the program was planned for, in order"),
         "out": attr.output(mandatory = True),
         "program": attr.label(allow_single_file = [".pte"], doc = "unset: `slimtorch embed --none`"),
@@ -314,6 +331,9 @@ def executorch_model(
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
 
+    `slimtorch export`, then pte_model() on the program it wrote (with the export's
+    manifest and example inputs).
+
     Args:
       name: prefix of every target made (see the module docstring).
       src: the model file: defines model() and example_inputs(), optionally dynamic_shapes().
@@ -354,11 +374,99 @@ def executorch_model(
         visibility = visibility,
         tags = tags,
     )
+    pte_model(
+        name = name,
+        program = ":" + name + ".pte",
+        manifest = ":" + name + ".ops.yaml",
+        io_dir = ":" + name + "_io",
+        kernel_catalogs = kernel_catalogs,
+        kernel_libs = kernel_libs,
+        embedded_model_hdr = embedded_model_hdr,
+        dtype_selective = dtype_selective,
+        memories = memories,
+        visibility = visibility,
+        tags = tags,
+    )
+
+def _manifest_impl(ctx):
+    pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
+    command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch ops {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
+        pythonpath,
+        ctx.executable._python.path,
+        ctx.file.program.path,
+        ctx.outputs.out.path,
+    )
+    ctx.actions.run_shell(
+        command = command,
+        inputs = ctx.files._slimtorch_srcs + [ctx.file.program],
+        outputs = [ctx.outputs.out],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run],
+        mnemonic = "SlimtorchOps",
+        progress_message = "Writing the operator manifest of {}".format(ctx.file.program.short_path),
+        use_default_shell_env = True,
+    )
+
+_manifest = rule(
+    implementation = _manifest_impl,
+    attrs = {
+        "out": attr.output(mandatory = True),
+        "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "Runs `slimtorch ops`: the operator manifest of a program.",
+)
+
+def pte_model(
+        name,
+        program,
+        manifest = None,
+        io_dir = None,
+        inputs = [],
+        kernel_catalogs = _KERNEL_CATALOGS,
+        kernel_libs = _KERNEL_LIBS,
+        embedded_model_hdr = "//app:embedded_model",
+        dtype_selective = True,
+        memories = [],
+        visibility = None,
+        tags = []):
+    """The kernel library and image data of a program that exists already (any `.pte`).
+
+    Makes `:<name>.ops.yaml` (unless `manifest` is given), `:<name>_registry.cc`,
+    `:<name>_kernels`, `:<name>_kernels_all_dtypes`, `:<name>_embedded.cc`,
+    `:<name>_embedded` and `:<name>_sizes` as executorch_model() does (module docstring);
+    model_image() turns them into a host runner or Cortex-M55 firmware. `slimtorch run
+    --platform arm_m55` builds every program this way (python/slimtorch/run.py).
+
+    Args:
+      name: prefix of every target made.
+      program: the `.pte` (a file or a rule's output).
+      manifest: its operator manifest; default: written with `slimtorch ops`.
+      io_dir: directory with input<i>.npy to embed (executorch_model's `<name>_io`).
+      inputs: or the input .npy files, in method input order.
+      kernel_catalogs: kernel catalogs (functions.yaml, custom_ops.yaml) to select from.
+      kernel_libs: cc_library targets defining the catalogs' kernels.
+      embedded_model_hdr: cc_library providing app/embedded_model.h.
+      dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
+      memories: [(name, bytes), ...] the program was planned for (executorch_model).
+      visibility: of every target made.
+      tags: of every target made.
+    """
+    memory_specs = ["{}:{}".format(m[0], m[1]) for m in memories]
+    if manifest == None:
+        manifest = ":" + name + ".ops.yaml"
+        _manifest(
+            name = name + "_manifest",
+            program = program,
+            out = name + ".ops.yaml",
+            visibility = visibility,
+            tags = tags,
+        )
 
     kernel_registry(
         name = name + "_registry",
         out = name + "_registry.cc",
-        manifests = [":" + name + ".ops.yaml"],
+        manifests = [manifest],
         kernel_catalogs = kernel_catalogs,
         dtype_header = name + "_selected_dtypes.h",
         visibility = visibility,
@@ -397,8 +505,9 @@ def executorch_model(
 
     slimtorch_embed(
         name = name + "_embed",
-        program = ":" + name + ".pte",
-        io_dir = ":" + name + "_io",
+        program = program,
+        io_dir = io_dir,
+        inputs = inputs,
         memories = memory_specs,
         out = name + "_embedded.cc",
         visibility = visibility,
@@ -444,7 +553,7 @@ def executorch_model(
     )
     _sizes_header(
         name = name + "_sizes_header",
-        program = ":" + name + ".pte",
+        program = program,
         probe = ":" + name + "_bookkeeping_probe",
         memories = memory_specs,
         run_under_qemu = select({

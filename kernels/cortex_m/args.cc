@@ -42,6 +42,7 @@ bool broadcast_strides(const Tensor& in, int out_dim, int32_t* strides) {
 bool contiguous_memory(const Tensor& t) {
   int32_t s[kMaxTensorDim];
   if (!memory_strides(t, s)) return false;
+  if (t.numel == 0) return true;
   int64_t want = 1;
   for (int d = t.dim - 1; d >= 0; --d) {
     if (t.sizes[d] != 1 && s[d] != want) return false;
@@ -50,13 +51,17 @@ bool contiguous_memory(const Tensor& t) {
   return true;
 }
 
-Error tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out, const char* why) {
-  if (v == nullptr || !v->is_tensor() || v->to_tensor().dtype != dtype) return ctx.fail(why, Error::InvalidArgument);
+Error tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out,
+                 const char* why) {
+  if (v == nullptr || !v->is_tensor() || v->to_tensor().dtype != dtype) {
+    return ctx.fail(why, Error::InvalidArgument);
+  }
   *out = &v->to_tensor();
   return Error::Ok;
 }
 
-Error opt_tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out, const char* why) {
+Error opt_tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out,
+                     const char* why) {
   if (v != nullptr && v->is_none()) {
     *out = nullptr;
     return Error::Ok;
@@ -70,7 +75,8 @@ Error any_tensor_arg(KernelContext& ctx, const EValue* v, Tensor** out, const ch
   return Error::Ok;
 }
 
-Error int_arg(KernelContext& ctx, const EValue* v, int64_t lo, int64_t hi, int32_t* out, const char* why) {
+Error int_arg(KernelContext& ctx, const EValue* v, int64_t lo, int64_t hi, int32_t* out,
+              const char* why) {
   if (v == nullptr || !v->is_int() || v->to_int() < lo || v->to_int() > hi) {
     return ctx.fail(why, Error::InvalidArgument);
   }
@@ -90,6 +96,7 @@ Error shift_arg(KernelContext& ctx, const EValue* v, int32_t* out, const char* w
 static bool is_nhwc_memory(const Tensor& t, int dn, int dh, int dw, int dc) {
   int32_t s[kMaxTensorDim];
   if (!memory_strides(t, s)) return false;
+  if (t.numel == 0) return true;  // an empty tensor has every layout
   const int32_t c = t.sizes[dc], w = t.sizes[dw], h = t.sizes[dh];
   const int dims[4] = {dn, dh, dw, dc};
   const int32_t want[4] = {h * w * c, w * c, c, 1};
@@ -114,7 +121,8 @@ Error nhwc_view(KernelContext& ctx, Tensor& t, bool nhwc_sizes, Nhwc* out, const
   return Error::Ok;
 }
 
-Error nhwc_out(KernelContext& ctx, Tensor& out, bool nhwc_sizes, int32_t n, int32_t h, int32_t w, int32_t c,
+Error nhwc_out(KernelContext& ctx, Tensor& out, bool nhwc_sizes, int32_t n, int32_t h, int32_t w,
+               int32_t c,
                Nhwc* view) {
   if (out.dtype != ScalarType::Char) return ctx.fail("out: must be int8", Error::InvalidArgument);
   const int32_t nchw[4] = {n, c, h, w};
@@ -128,37 +136,49 @@ Error requant_tensors(KernelContext& ctx, const EValue* mult, const EValue* shif
                       const int32_t** mults, const int32_t** shifts) {
   Tensor* m = nullptr;
   Tensor* s = nullptr;
-  ST_TRY(tensor_arg(ctx, mult, ScalarType::Int, &m, "requantize_multipliers: expected an int32 tensor"));
-  ST_TRY(tensor_arg(ctx, shift, ScalarType::Int, &s, "requantize_shifts: expected an int32 tensor"));
+  ST_TRY(tensor_arg(ctx, mult, ScalarType::Int, &m,
+                    "requantize_multipliers: expected an int32 tensor"));
+  ST_TRY(tensor_arg(ctx, shift, ScalarType::Int, &s,
+                    "requantize_shifts: expected an int32 tensor"));
   if (static_cast<int64_t>(m->numel) != channels) {
-    return ctx.fail("requantize_multipliers: must have one entry per output channel", Error::InvalidArgument);
+    return ctx.fail("requantize_multipliers: must have one entry per output channel",
+                    Error::InvalidArgument);
   }
   if (static_cast<int64_t>(s->numel) != channels) {
-    return ctx.fail("requantize_shifts: must have one entry per output channel", Error::InvalidArgument);
+    return ctx.fail("requantize_shifts: must have one entry per output channel",
+                    Error::InvalidArgument);
   }
   for (int32_t i = 0; i < channels; ++i) {
     const int32_t v = s->data_as<int32_t>()[i];
-    if (v < -62 || v > 31) return ctx.fail("requantize_shifts: each shift must be in [-62, 31]", Error::InvalidArgument);
+    if (v < -62 || v > 31) {
+      return ctx.fail("requantize_shifts: each shift must be in [-62, 31]", Error::InvalidArgument);
+    }
   }
   *mults = m->data_as<int32_t>();
   *shifts = s->data_as<int32_t>();
   return Error::Ok;
 }
 
-Error activation_range(KernelContext& ctx, const EValue* lo, const EValue* hi, int32_t* min, int32_t* max) {
+Error activation_range(KernelContext& ctx, const EValue* lo, const EValue* hi, int32_t* min,
+                       int32_t* max) {
   ST_TRY(int_arg(ctx, lo, -128, 127, min, "activation_min: expected an int in [-128, 127]"));
   ST_TRY(int_arg(ctx, hi, -128, 127, max, "activation_max: expected an int in [-128, 127]"));
-  if (*min > *max) return ctx.fail("activation_min: must not exceed activation_max", Error::InvalidArgument);
+  if (*min > *max) {
+    return ctx.fail("activation_min: must not exceed activation_max", Error::InvalidArgument);
+  }
   return Error::Ok;
 }
 
 Error pair_arg(KernelContext& ctx, const EValue* v, int32_t lo, int32_t* out, const char* why) {
   ST_TRY(native::int_list_n(ctx, v, 2, nullptr, out, why));
-  if (out[0] < lo || out[1] < lo || out[0] > 65535 || out[1] > 65535) return ctx.fail(why, Error::InvalidArgument);
+  if (out[0] < lo || out[1] < lo || out[0] > 65535 || out[1] > 65535) {
+    return ctx.fail(why, Error::InvalidArgument);
+  }
   return Error::Ok;
 }
 
-int32_t window_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation, bool ceil_mode) {
+int32_t window_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation,
+                   bool ceil_mode) {
   if (stride <= 0) return -1;
   const int64_t span = static_cast<int64_t>(in) + 2 * static_cast<int64_t>(pad) -
                        static_cast<int64_t>(dilation) * (k - 1) - 1;

@@ -30,14 +30,17 @@ bool same_layout(const Tensor& a, const Tensor& b);
 bool contiguous_memory(const Tensor& t);
 
 // A tensor argument of dtype `dtype`: fails with `why` (InvalidArgument) otherwise.
-Error tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out, const char* why);
+Error tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out,
+                 const char* why);
 // An optional tensor (None gives *out = nullptr).
-Error opt_tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out, const char* why);
+Error opt_tensor_arg(KernelContext& ctx, const EValue* v, ScalarType dtype, Tensor** out,
+                     const char* why);
 // Any tensor (scratch buffers: their bytes are all that matter).
 Error any_tensor_arg(KernelContext& ctx, const EValue* v, Tensor** out, const char* why);
 
 // An Int argument within [lo, hi].
-Error int_arg(KernelContext& ctx, const EValue* v, int64_t lo, int64_t hi, int32_t* out, const char* why);
+Error int_arg(KernelContext& ctx, const EValue* v, int64_t lo, int64_t hi, int32_t* out,
+              const char* why);
 
 // A requantization multiplier (int32) and shift ([-62, 31]) given as Int arguments.
 Error multiplier_arg(KernelContext& ctx, const EValue* v, int32_t* out, const char* why);
@@ -57,7 +60,8 @@ Error nhwc_view(KernelContext& ctx, Tensor& t, bool nhwc_sizes, Nhwc* out, const
 // Resizes `out` to the activation n x h x w x c (sizes [N, H, W, C] when nhwc_sizes,
 // else [N, C, H, W]) and views it as NHWC memory; fails when its declared layout is
 // not NHWC memory.
-Error nhwc_out(KernelContext& ctx, Tensor& out, bool nhwc_sizes, int32_t n, int32_t h, int32_t w, int32_t c,
+Error nhwc_out(KernelContext& ctx, Tensor& out, bool nhwc_sizes, int32_t n, int32_t h, int32_t w,
+               int32_t c,
                Nhwc* view);
 
 // Per-channel requantization parameters: int32 tensors of exactly `channels` elements.
@@ -65,7 +69,8 @@ Error requant_tensors(KernelContext& ctx, const EValue* mult, const EValue* shif
                       const int32_t** mults, const int32_t** shifts);
 
 // activation_min <= activation_max, both in [-128, 127].
-Error activation_range(KernelContext& ctx, const EValue* lo, const EValue* hi, int32_t* min, int32_t* max);
+Error activation_range(KernelContext& ctx, const EValue* lo, const EValue* hi, int32_t* min,
+                       int32_t* max);
 
 // Two entries (height, width) of an int list of 1 or 2 entries, each >= lo.
 Error pair_arg(KernelContext& ctx, const EValue* v, int32_t lo, int32_t* out, const char* why);
@@ -73,7 +78,8 @@ Error pair_arg(KernelContext& ctx, const EValue* v, int32_t lo, int32_t* out, co
 // Output extent of a window sweep: (in + 2 pad - dilation (k - 1) - 1) / stride + 1,
 // floored (ceil_mode: rounded up, as PyTorch's pooling does, never starting a window
 // in the right padding). -1 when it is not positive or does not fit int32.
-int32_t window_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation, bool ceil_mode);
+int32_t window_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation,
+                   bool ceil_mode);
 
 // Memory strides of `in` read at the coordinates of an output of out_dim dims
 // (aligned from the last dim; a size-1 or missing dim repeats: stride 0). The caller

@@ -4,6 +4,10 @@
 //       Tensor requantize_multipliers, Tensor requantize_shifts, int activation_min,
 //       int activation_max, Tensor scratch, *, Tensor(a!) out) -> Tensor(a!)
 //   cortex_m::quantized_depthwise_conv2d.out(the same with int depth_multiplier after dilation)
+//   cortex_m::quantized_transpose_conv2d.out(Tensor input, Tensor weight, Tensor? bias,
+//       int[] stride, int[] padding, int[] output_padding, int[] dilation, int input_offset,
+//       int output_offset, Tensor requantize_multipliers, Tensor requantize_shifts,
+//       int activation_min, int activation_max, Tensor scratch, Tensor output_scratch, *, out)
 // and their `_nhwc` variants (input and out sized [N, H, W, C] instead of NCHW-sized
 // channels-last tensors). Weights are OHWI ([Cout, kH, kW, Cin / groups]) for conv and
 // [1, kH, kW, Cout] for depthwise; bias and the per-channel multipliers/shifts are int32.
@@ -18,6 +22,10 @@
 //    then one mat_mult per batch of pixels;
 //  - when even one patch does not fit (upstream plans 0 bytes for some convolutions), a
 //    direct loop that needs no scratch.
+// A transposed convolution is the same gather seen from the output: output pixel oy takes
+// tap ky from input row (oy + pad - ky * dilation) / stride when that divides exactly, so its
+// patches go through the same im2col rows (OHWI weights, groups 1, as upstream's reference
+// reads them); output_scratch is not needed.
 // args: [the schema's arguments..., out, return value].
 #include <string.h>
 
@@ -41,19 +49,36 @@ struct ConvArgs {
   uint8_t* scratch;
   size_t scratch_bytes;
   Nhwc out;
+  bool transposed;
 };
 
-// Reads everything but the weight (whose shape differs) and out; `first` is the index
-// of the first argument after dilation (depthwise has depth_multiplier there).
-Error read_common(KernelContext& ctx, EValue** args, int first, ConvArgs* c) {
+// The input row (or column) that tap k of output position o reads, or -1 (padding, or a
+// position between a transposed convolution's strided input samples).
+inline int32_t tap(const ConvArgs& c, int32_t o, int32_t k, int axis, int32_t in_extent) {
+  if (!c.transposed) {
+    const int32_t i = o * c.stride[axis] - c.pad[axis] + k * c.dilation[axis];
+    return i >= 0 && i < in_extent ? i : -1;
+  }
+  const int32_t num = o + c.pad[axis] - k * c.dilation[axis];
+  if (num < 0 || num % c.stride[axis] != 0) return -1;
+  const int32_t i = num / c.stride[axis];
+  return i < in_extent ? i : -1;
+}
+
+// Reads everything but the weight (whose shape differs) and out: stride and padding are
+// args 3 and 4, dilation args[dil]; `first` is the index of input_offset.
+Error read_common(KernelContext& ctx, EValue** args, int dil, int first, ConvArgs* c) {
   ST_TRY(pair_arg(ctx, args[3], 1, c->stride, "stride: expected 1 or 2 ints >= 1"));
   ST_TRY(pair_arg(ctx, args[4], 0, c->pad, "padding: expected 1 or 2 ints >= 0"));
-  ST_TRY(pair_arg(ctx, args[5], 1, c->dilation, "dilation: expected 1 or 2 ints >= 1"));
-  // The offsets are negated zero points, so -input_offset is an int8 (the padding value).
-  ST_TRY(int_arg(ctx, args[first], -127, 128, &c->input_offset, "input_offset: expected an int in [-127, 128]"));
-  ST_TRY(int_arg(ctx, args[first + 1], -128, 127, &c->rq.output_offset,
-                 "output_offset: expected an int in [-128, 127]"));
-  ST_TRY(activation_range(ctx, args[first + 4], args[first + 5], &c->rq.activation_min, &c->rq.activation_max));
+  ST_TRY(pair_arg(ctx, args[dil], 1, c->dilation, "dilation: expected 1 or 2 ints >= 1"));
+  // The offsets are negated zero points (int8 ones, or beyond where upstream folds a
+  // constant into them).
+  ST_TRY(int_arg(ctx, args[first], -32768, 32767, &c->input_offset,
+                 "input_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[first + 1], -32768, 32767, &c->rq.output_offset,
+                 "output_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(activation_range(ctx, args[first + 4], args[first + 5], &c->rq.activation_min,
+                          &c->rq.activation_max));
   Tensor* scratch = nullptr;
   ST_TRY(any_tensor_arg(ctx, args[first + 6], &scratch, "scratch: expected a tensor"));
   c->scratch = scratch->data_as<uint8_t>();
@@ -72,11 +97,32 @@ Error read_bias(KernelContext& ctx, const EValue* v, int32_t channels, const int
   return Error::Ok;
 }
 
-Error read_out(KernelContext& ctx, EValue* v, bool nhwc, int32_t cout, ConvArgs* c) {
-  const int32_t oh = window_out(c->in.h, c->kh, c->stride[0], c->pad[0], c->dilation[0], false);
-  const int32_t ow = window_out(c->in.w, c->kw, c->stride[1], c->pad[1], c->dilation[1], false);
-  if (oh < 0 || ow < 0) return ctx.fail("input: smaller than the dilated kernel plus padding", Error::InvalidArgument);
-  if (v == nullptr || !v->is_tensor()) return ctx.fail("out: expected a tensor", Error::InvalidArgument);
+// out's extent along one axis of a transposed convolution:
+// (in - 1) stride - 2 pad + dilation (k - 1) + output_padding + 1 (0 gives an empty out,
+// as PyTorch); -1 when negative.
+int32_t transposed_out(int32_t in, int32_t k, int32_t stride, int32_t pad, int32_t dilation,
+                       int32_t out_pad) {
+  const int64_t o = (static_cast<int64_t>(in) - 1) * stride - 2 * static_cast<int64_t>(pad) +
+                    static_cast<int64_t>(dilation) * (k - 1) + out_pad + 1;
+  return in > 0 && o >= 0 && o <= INT32_MAX ? static_cast<int32_t>(o) : -1;
+}
+
+Error read_out(KernelContext& ctx, EValue* v, bool nhwc, int32_t cout, const int32_t* out_pad,
+               ConvArgs* c) {
+  int32_t oh, ow;
+  if (c->transposed) {
+    oh = transposed_out(c->in.h, c->kh, c->stride[0], c->pad[0], c->dilation[0], out_pad[0]);
+    ow = transposed_out(c->in.w, c->kw, c->stride[1], c->pad[1], c->dilation[1], out_pad[1]);
+  } else {
+    oh = window_out(c->in.h, c->kh, c->stride[0], c->pad[0], c->dilation[0], false);
+    ow = window_out(c->in.w, c->kw, c->stride[1], c->pad[1], c->dilation[1], false);
+  }
+  if (oh < 0 || ow < 0) {
+    return ctx.fail("input: smaller than the dilated kernel plus padding", Error::InvalidArgument);
+  }
+  if (v == nullptr || !v->is_tensor()) {
+    return ctx.fail("out: expected a tensor", Error::InvalidArgument);
+  }
   return nhwc_out(ctx, v->to_tensor(), nhwc, c->in.n, oh, ow, cout, &c->out);
 }
 
@@ -87,7 +133,8 @@ inline int8_t output_stage(int32_t acc, const Requant& rq, int32_t channel) {
 
 // One group of one batch: output channels [g * cog, (g + 1) * cog) from input channels
 // [g * cig, (g + 1) * cig).
-void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int32_t cig, int32_t cog) {
+void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int32_t cig,
+                int32_t cog) {
   const int32_t cin = c.in.c, cout = c.out.c, oh = c.out.h, ow = c.out.w;
   MatMulArgs m;
   m.rhs = c.w + static_cast<intptr_t>(g) * cog * c.kh * c.kw * cig;
@@ -100,7 +147,7 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
   m.rq.shifts += g * cog;
   m.dst_stride = cout;
 
-  if (c.kh == 1 && c.kw == 1 && c.pad[0] == 0 && c.pad[1] == 0) {
+  if (!c.transposed && c.kh == 1 && c.kw == 1 && c.pad[0] == 0 && c.pad[1] == 0) {
     m.depth = cig;
     if (c.stride[0] == 1 && c.stride[1] == 1) {  // every input pixel is an output pixel
       m.lhs = in + g * cig;
@@ -122,7 +169,11 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
 
   const int32_t depth = c.kh * c.kw * cig;
   const size_t fit = c.scratch_bytes / static_cast<size_t>(depth);
-  if (fit >= 1) {
+  // im2col fills padded taps with the zero point, which must then be an int8; a padded
+  // convolution with another zero point takes the direct loop.
+  const bool pads = c.transposed || c.pad[0] > 0 || c.pad[1] > 0;
+  const bool zero_point_fits = c.input_offset >= -127 && c.input_offset <= 128;
+  if (fit >= 1 && (zero_point_fits || !pads)) {
     const int8_t pad_value = static_cast<int8_t>(-c.input_offset);
     const int32_t pixels = oh * ow;
     const int32_t batch = fit < static_cast<size_t>(pixels) ? static_cast<int32_t>(fit) : pixels;
@@ -136,14 +187,15 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
         const int32_t oy = (p0 + r) / ow, ox = (p0 + r) % ow;
         int8_t* row = rows + static_cast<intptr_t>(r) * depth;
         for (int32_t ky = 0; ky < c.kh; ++ky) {
-          const int32_t iy = oy * c.stride[0] - c.pad[0] + ky * c.dilation[0];
+          const int32_t iy = tap(c, oy, ky, 0, c.in.h);
           for (int32_t kx = 0; kx < c.kw; ++kx) {
-            const int32_t ix = ox * c.stride[1] - c.pad[1] + kx * c.dilation[1];
-            int8_t* tap = row + (ky * c.kw + kx) * cig;
-            if (iy < 0 || iy >= c.in.h || ix < 0 || ix >= c.in.w) {
-              memset(tap, pad_value, static_cast<size_t>(cig));
+            const int32_t ix = tap(c, ox, kx, 1, c.in.w);
+            int8_t* t = row + (ky * c.kw + kx) * cig;
+            if (iy < 0 || ix < 0) {
+              memset(t, pad_value, static_cast<size_t>(cig));
             } else {
-              memcpy(tap, in + (static_cast<intptr_t>(iy) * c.in.w + ix) * cin + g * cig, static_cast<size_t>(cig));
+              memcpy(t, in + (static_cast<intptr_t>(iy) * c.in.w + ix) * cin + g * cig,
+                     static_cast<size_t>(cig));
             }
           }
         }
@@ -163,11 +215,11 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
         const int8_t* w = m.rhs + static_cast<intptr_t>(o) * depth;
         int32_t acc = m.col_bias != nullptr ? m.col_bias[o] : 0;
         for (int32_t ky = 0; ky < c.kh; ++ky) {
-          const int32_t iy = oy * c.stride[0] - c.pad[0] + ky * c.dilation[0];
-          if (iy < 0 || iy >= c.in.h) continue;
+          const int32_t iy = tap(c, oy, ky, 0, c.in.h);
+          if (iy < 0) continue;
           for (int32_t kx = 0; kx < c.kw; ++kx) {
-            const int32_t ix = ox * c.stride[1] - c.pad[1] + kx * c.dilation[1];
-            if (ix < 0 || ix >= c.in.w) continue;
+            const int32_t ix = tap(c, ox, kx, 1, c.in.w);
+            if (ix < 0) continue;
             const int8_t* x = in + (static_cast<intptr_t>(iy) * c.in.w + ix) * cin + g * cig;
             const int8_t* wk = w + (ky * c.kw + kx) * cig;
             for (int32_t i = 0; i < cig; ++i) acc += (x[i] + c.input_offset) * wk[i];
@@ -179,12 +231,21 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
   }
 }
 
-Error conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc) {
-  ST_TRY(native::check_nargs(ctx, nargs, 15,
-                             "expected 15 args: input, weight, bias, stride, padding, dilation, input_offset, "
-                             "output_offset, requantize_multipliers, requantize_shifts, activation_min, "
-                             "activation_max, scratch, out, return value"));
+Error conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc, bool transposed) {
+  if (transposed) {
+    ST_TRY(native::check_nargs(ctx, nargs, 17,
+                               "expected 17 args: input, weight, bias, stride, padding, output_padding, dilation, "
+                               "input_offset, output_offset, requantize_multipliers, requantize_shifts, "
+                               "activation_min, activation_max, scratch, output_scratch, out, return value"));
+  } else {
+    ST_TRY(native::check_nargs(ctx, nargs, 15,
+                               "expected 15 args: input, weight, bias, stride, padding, dilation, input_offset, "
+                               "output_offset, requantize_multipliers, requantize_shifts, activation_min, "
+                               "activation_max, scratch, out, return value"));
+  }
+  const int shift = transposed ? 1 : 0;  // the transposed schema has output_padding at 5
   ConvArgs c;
+  c.transposed = transposed;
   Tensor* input = nullptr;
   ST_TRY(any_tensor_arg(ctx, args[0], &input, "input: expected a tensor"));
   ST_TRY(nhwc_view(ctx, *input, nhwc, &c.in,
@@ -193,20 +254,45 @@ Error conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc) {
   Tensor* w = nullptr;
   ST_TRY(tensor_arg(ctx, args[1], ScalarType::Char, &w, "weight: expected an int8 tensor"));
   if (w->dim != 4 || !is_contiguous(*w)) {
-    return ctx.fail("weight: expected a contiguous 4-D tensor [Cout, kH, kW, Cin / groups]", Error::InvalidArgument);
+    return ctx.fail("weight: expected a contiguous 4-D tensor [Cout, kH, kW, Cin / groups]",
+                    Error::InvalidArgument);
   }
   const int32_t cout = w->sizes[0], cig = w->sizes[3];
   c.kh = w->sizes[1];
   c.kw = w->sizes[2];
-  if (cout <= 0 || c.kh <= 0 || c.kw <= 0 || cig <= 0) return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
-  if (c.in.c % cig != 0) return ctx.fail("weight: its input channels must divide the input's channels", Error::InvalidArgument);
+  if (cout <= 0 || c.kh <= 0 || c.kw <= 0 || cig <= 0) {
+    return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
+  }
+  if (c.in.c % cig != 0) {
+    return ctx.fail("weight: its input channels must divide the input's channels",
+                    Error::InvalidArgument);
+  }
   const int32_t groups = c.in.c / cig;
-  if (cout % groups != 0) return ctx.fail("weight: output channels must be a multiple of the groups", Error::InvalidArgument);
+  if (cout % groups != 0) {
+    return ctx.fail("weight: output channels must be a multiple of the groups",
+                    Error::InvalidArgument);
+  }
+  if (transposed && groups != 1) {
+    return ctx.fail("weight: its input channels must equal the input's", Error::NotSupported);
+  }
   c.w = w->data_as<int8_t>();
   ST_TRY(read_bias(ctx, args[2], cout, &c.bias));
-  ST_TRY(read_common(ctx, args, 6, &c));
-  ST_TRY(requant_tensors(ctx, args[8], args[9], cout, &c.rq.multipliers, &c.rq.shifts));
-  ST_TRY(read_out(ctx, args[13], nhwc, cout, &c));
+  ST_TRY(read_common(ctx, args, 5 + shift, 6 + shift, &c));
+  int32_t out_pad[2] = {0, 0};
+  if (transposed) {
+    ST_TRY(pair_arg(ctx, args[5], 0, out_pad, "output_padding: expected 1 or 2 ints >= 0"));
+    for (int a = 0; a < 2; ++a) {
+      if (out_pad[a] >= c.stride[a] && out_pad[a] >= c.dilation[a]) {
+        return ctx.fail("output_padding: must be smaller than stride or dilation",
+                        Error::InvalidArgument);
+      }
+    }
+    Tensor* output_scratch = nullptr;
+    ST_TRY(any_tensor_arg(ctx, args[14], &output_scratch, "output_scratch: expected a tensor"));
+  }
+  ST_TRY(requant_tensors(ctx, args[8 + shift], args[9 + shift], cout, &c.rq.multipliers,
+                         &c.rq.shifts));
+  ST_TRY(read_out(ctx, args[nargs - 2], nhwc, cout, out_pad, &c));
   const intptr_t in_batch = static_cast<intptr_t>(c.in.h) * c.in.w * c.in.c;
   const intptr_t out_batch = static_cast<intptr_t>(c.out.h) * c.out.w * c.out.c;
   for (int32_t b = 0; b < c.in.n; ++b) {
@@ -231,12 +317,15 @@ Error depthwise_conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhw
   Tensor* w = nullptr;
   ST_TRY(tensor_arg(ctx, args[1], ScalarType::Char, &w, "weight: expected an int8 tensor"));
   if (w->dim != 4 || !is_contiguous(*w) || w->sizes[0] != 1) {
-    return ctx.fail("weight: expected a contiguous 4-D tensor [1, kH, kW, Cout]", Error::InvalidArgument);
+    return ctx.fail("weight: expected a contiguous 4-D tensor [1, kH, kW, Cout]",
+                    Error::InvalidArgument);
   }
   c.kh = w->sizes[1];
   c.kw = w->sizes[2];
   const int32_t cout = w->sizes[3];
-  if (c.kh <= 0 || c.kw <= 0 || cout <= 0) return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
+  if (c.kh <= 0 || c.kw <= 0 || cout <= 0) {
+    return ctx.fail("weight: every size must be positive", Error::InvalidArgument);
+  }
   int32_t mult = 0;
   ST_TRY(int_arg(ctx, args[6], 1, 65535, &mult, "depth_multiplier: expected an int >= 1"));
   if (static_cast<int64_t>(c.in.c) * mult != cout) {
@@ -245,9 +334,11 @@ Error depthwise_conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhw
   }
   c.w = w->data_as<int8_t>();
   ST_TRY(read_bias(ctx, args[2], cout, &c.bias));
-  ST_TRY(read_common(ctx, args, 7, &c));
+  c.transposed = false;
+  ST_TRY(read_common(ctx, args, 5, 7, &c));
   ST_TRY(requant_tensors(ctx, args[9], args[10], cout, &c.rq.multipliers, &c.rq.shifts));
-  ST_TRY(read_out(ctx, args[14], nhwc, cout, &c));
+  const int32_t no_out_pad[2] = {0, 0};
+  ST_TRY(read_out(ctx, args[14], nhwc, cout, no_out_pad, &c));
   DepthwiseArgs d;
   d.in_h = c.in.h;
   d.in_w = c.in.w;
@@ -280,10 +371,16 @@ Error depthwise_conv2d(KernelContext& ctx, EValue** args, size_t nargs, bool nhw
 }  // namespace
 
 Error quantized_conv2d_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return conv2d(ctx, args, nargs, /*nhwc=*/false);
+  return conv2d(ctx, args, nargs, /*nhwc=*/false, /*transposed=*/false);
 }
 Error quantized_conv2d_nhwc_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  return conv2d(ctx, args, nargs, /*nhwc=*/true);
+  return conv2d(ctx, args, nargs, /*nhwc=*/true, /*transposed=*/false);
+}
+Error quantized_transpose_conv2d_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return conv2d(ctx, args, nargs, /*nhwc=*/false, /*transposed=*/true);
+}
+Error quantized_transpose_conv2d_nhwc_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return conv2d(ctx, args, nargs, /*nhwc=*/true, /*transposed=*/true);
 }
 Error quantized_depthwise_conv2d_out(KernelContext& ctx, EValue** args, size_t nargs) {
   return depthwise_conv2d(ctx, args, nargs, /*nhwc=*/false);

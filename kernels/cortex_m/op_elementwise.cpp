@@ -34,7 +34,8 @@ struct Binary {
   int32_t b_strides[kMaxTensorDim];
 };
 
-Error prepare_binary(KernelContext& ctx, const EValue* a, const EValue* b, EValue* out, ScalarType dtype,
+Error prepare_binary(KernelContext& ctx, const EValue* a, const EValue* b, EValue* out,
+                     ScalarType dtype,
                      Binary* bin) {
   ST_TRY(tensor_arg(ctx, a, dtype, &bin->a, "self: expected an int8 tensor"));
   ST_TRY(tensor_arg(ctx, b, dtype, &bin->b, "other: expected an int8 tensor"));
@@ -45,15 +46,19 @@ Error prepare_binary(KernelContext& ctx, const EValue* a, const EValue* b, EValu
     return ctx.fail("other: shape does not broadcast with self's", Error::InvalidArgument);
   }
   ST_TRY(native::resize_out(ctx, *bin->out, sizes, ndim));
-  if (!broadcast_strides(*bin->a, ndim, bin->a_strides) || !broadcast_strides(*bin->b, ndim, bin->b_strides)) {
+  if (!broadcast_strides(*bin->a, ndim, bin->a_strides) || !broadcast_strides(*bin->b, ndim,
+                                                                              bin->b_strides)) {
     return ctx.fail("self: invalid dim order", Error::InvalidArgument);
   }
   int32_t os[kMaxTensorDim];
-  if (!memory_strides(*bin->out, os)) return ctx.fail("out: invalid dim order", Error::InvalidArgument);
+  if (!memory_strides(*bin->out, os)) {
+    return ctx.fail("out: invalid dim order", Error::InvalidArgument);
+  }
   return Error::Ok;
 }
 
-Error prepare_unary(KernelContext& ctx, const EValue* in, EValue* out, ScalarType in_dtype, ScalarType out_dtype,
+Error prepare_unary(KernelContext& ctx, const EValue* in, EValue* out, ScalarType in_dtype,
+                    ScalarType out_dtype,
                     Tensor** x, Tensor** y, int32_t* strides, const char* why_in, const char* why_out) {
   ST_TRY(tensor_arg(ctx, in, in_dtype, x, why_in));
   ST_TRY(tensor_arg(ctx, out, out_dtype, y, why_out));
@@ -74,15 +79,20 @@ Error quantized_add_out(KernelContext& ctx, EValue** args, size_t nargs) {
                              "output_multiplier, output_shift, activation_min, activation_max, out, return value"));
   AddArgs p;
   int32_t zp = 0;
-  ST_TRY(int_arg(ctx, args[1], -128, 127, &zp, "self_zero_point: expected an int in [-128, 127]"));
+  // Zero points beyond int8 occur (upstream folds constant offsets into them); (x - zp) << 20
+  // must fit int32.
+  ST_TRY(int_arg(ctx, args[1], -1024, 1023, &zp,
+                 "self_zero_point: expected an int in [-1024, 1023]"));
   p.a_offset = -zp;
   ST_TRY(multiplier_arg(ctx, args[2], &p.a_mult, "self_multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[3], &p.a_shift, "self_shift: expected an int in [-62, 31]"));
-  ST_TRY(int_arg(ctx, args[5], -128, 127, &zp, "other_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[5], -1024, 1023, &zp,
+                 "other_zero_point: expected an int in [-1024, 1023]"));
   p.b_offset = -zp;
   ST_TRY(multiplier_arg(ctx, args[6], &p.b_mult, "other_multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[7], &p.b_shift, "other_shift: expected an int in [-62, 31]"));
-  ST_TRY(int_arg(ctx, args[8], -128, 127, &p.out_offset, "output_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[8], -32768, 32767, &p.out_offset,
+                 "output_zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(multiplier_arg(ctx, args[9], &p.out_mult, "output_multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[10], &p.out_shift, "output_shift: expected an int in [-62, 31]"));
   ST_TRY(activation_range(ctx, args[11], args[12], &p.act_min, &p.act_max));
@@ -91,7 +101,8 @@ Error quantized_add_out(KernelContext& ctx, EValue** args, size_t nargs) {
   const int8_t* a = bin.a->data_as<int8_t>();
   const int8_t* b = bin.b->data_as<int8_t>();
   int8_t* out = bin.out->data_as<int8_t>();
-  for_each_run(*bin.out, bin.a_strides, bin.b_strides, [&](size_t o, size_t ai, size_t bi, uint32_t n) {
+  for_each_run(*bin.out, bin.a_strides, bin.b_strides, [&](size_t o, size_t ai, size_t bi,
+                                                           uint32_t n) {
     AddArgs q = p;
     q.a = a + ai;
     q.b = b + bi;
@@ -108,11 +119,16 @@ Error quantized_mul_out(KernelContext& ctx, EValue** args, size_t nargs) {
                              "output_multiplier, output_shift, out, return value"));
   MulArgs p;
   int32_t zp = 0;
-  ST_TRY(int_arg(ctx, args[1], -128, 127, &zp, "self_zero_point: expected an int in [-128, 127]"));
+  // Zero points beyond int8 occur (upstream's hardswish folds its +3 into one); the product
+  // of two such differences fits int32.
+  ST_TRY(int_arg(ctx, args[1], -32768, 32767, &zp,
+                 "self_zero_point: expected an int in [-32768, 32767]"));
   p.a_offset = -zp;
-  ST_TRY(int_arg(ctx, args[3], -128, 127, &zp, "other_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[3], -32768, 32767, &zp,
+                 "other_zero_point: expected an int in [-32768, 32767]"));
   p.b_offset = -zp;
-  ST_TRY(int_arg(ctx, args[4], -128, 127, &p.out_offset, "output_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[4], -32768, 32767, &p.out_offset,
+                 "output_zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(multiplier_arg(ctx, args[5], &p.out_mult, "output_multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[6], &p.out_shift, "output_shift: expected an int in [-62, 31]"));
   p.act_min = -128;
@@ -122,7 +138,8 @@ Error quantized_mul_out(KernelContext& ctx, EValue** args, size_t nargs) {
   const int8_t* a = bin.a->data_as<int8_t>();
   const int8_t* b = bin.b->data_as<int8_t>();
   int8_t* out = bin.out->data_as<int8_t>();
-  for_each_run(*bin.out, bin.a_strides, bin.b_strides, [&](size_t o, size_t ai, size_t bi, uint32_t n) {
+  for_each_run(*bin.out, bin.a_strides, bin.b_strides, [&](size_t o, size_t ai, size_t bi,
+                                                           uint32_t n) {
     MulArgs q = p;
     q.a = a + ai;
     q.b = b + bi;
@@ -143,7 +160,8 @@ Error min_max(KernelContext& ctx, EValue** args, size_t nargs) {
   const int8_t* a = bin.a->data_as<int8_t>();
   const int8_t* b = bin.b->data_as<int8_t>();
   int8_t* out = bin.out->data_as<int8_t>();
-  for_each_run(*bin.out, bin.a_strides, bin.b_strides, [&](size_t o, size_t ai, size_t bi, uint32_t n) {
+  for_each_run(*bin.out, bin.a_strides, bin.b_strides, [&](size_t o, size_t ai, size_t bi,
+                                                           uint32_t n) {
     for (uint32_t i = 0; i < n; ++i) {
       const int8_t x = a[ai + i], y = b[bi + i];
       out[o + i] = kMax ? (x > y ? x : y) : (x < y ? x : y);
@@ -154,8 +172,12 @@ Error min_max(KernelContext& ctx, EValue** args, size_t nargs) {
 
 }  // namespace
 
-Error minimum_out(KernelContext& ctx, EValue** args, size_t nargs) { return min_max<false>(ctx, args, nargs); }
-Error maximum_out(KernelContext& ctx, EValue** args, size_t nargs) { return min_max<true>(ctx, args, nargs); }
+Error minimum_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return min_max<false>(ctx, args, nargs);
+}
+Error maximum_out(KernelContext& ctx, EValue** args, size_t nargs) {
+  return min_max<true>(ctx, args, nargs);
+}
 
 Error quantized_activation_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(native::check_nargs(ctx, nargs, 4, "expected 4 args: input, lut, out, return value"));
@@ -183,21 +205,30 @@ Error quantized_div_out(KernelContext& ctx, EValue** args, size_t nargs) {
                              "expected 8 args: self, self_zero_point, other, other_zero_point, output_zero_point, "
                              "output_scale, out, return value"));
   int32_t za = 0, zb = 0, zo = 0;
-  ST_TRY(int_arg(ctx, args[1], -128, 127, &za, "self_zero_point: expected an int in [-128, 127]"));
-  ST_TRY(int_arg(ctx, args[3], -128, 127, &zb, "other_zero_point: expected an int in [-128, 127]"));
-  ST_TRY(int_arg(ctx, args[4], -128, 127, &zo, "output_zero_point: expected an int in [-128, 127]"));
-  if (!args[5]->is_double()) return ctx.fail("output_scale: expected a float", Error::InvalidArgument);
+  ST_TRY(int_arg(ctx, args[1], -32768, 32767, &za,
+                 "self_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[3], -32768, 32767, &zb,
+                 "other_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[4], -32768, 32767, &zo,
+                 "output_zero_point: expected an int in [-32768, 32767]"));
+  if (!args[5]->is_double()) {
+    return ctx.fail("output_scale: expected a float", Error::InvalidArgument);
+  }
   const float scale = static_cast<float>(args[5]->to_double());
   Tensor* a = nullptr;
   Tensor* b = nullptr;
   Tensor* y = nullptr;
   ST_TRY(tensor_arg(ctx, args[0], ScalarType::Char, &a, "self: expected an int8 tensor"));
   ST_TRY(tensor_arg(ctx, args[2], ScalarType::Char, &b, "other: expected an int8 tensor"));
-  if (!native::same_shape(*a, *b)) return ctx.fail("other: must have self's shape (no broadcasting)", Error::InvalidArgument);
+  if (!native::same_shape(*a, *b)) {
+    return ctx.fail("other: must have self's shape (no broadcasting)", Error::InvalidArgument);
+  }
   ST_TRY(tensor_arg(ctx, args[6], ScalarType::Char, &y, "out: expected an int8 tensor"));
   ST_TRY(native::resize_out(ctx, *y, a->sizes, a->dim));
   int32_t sa[kMaxTensorDim], sb[kMaxTensorDim];
-  if (!memory_strides(*a, sa) || !memory_strides(*b, sb)) return ctx.fail("self: invalid dim order", Error::InvalidArgument);
+  if (!memory_strides(*a, sa) || !memory_strides(*b, sb)) {
+    return ctx.fail("self: invalid dim order", Error::InvalidArgument);
+  }
   int32_t so[kMaxTensorDim];
   if (!memory_strides(*y, so)) return ctx.fail("out: invalid dim order", Error::InvalidArgument);
   const int8_t* pa = a->data_as<int8_t>();

@@ -15,11 +15,14 @@ namespace slimtorch {
 namespace cortex_m {
 
 Error pad_out(KernelContext& ctx, EValue** args, size_t nargs) {
-  ST_TRY(native::check_nargs(ctx, nargs, 6, "expected 6 args: input, pre_pad, post_pad, pad_value, out, return value"));
+  ST_TRY(native::check_nargs(ctx, nargs, 6,
+                             "expected 6 args: input, pre_pad, post_pad, pad_value, out, return value"));
   Tensor* x = nullptr;
   Tensor* y = nullptr;
   ST_TRY(tensor_arg(ctx, args[0], ScalarType::Char, &x, "input: expected an int8 tensor"));
-  if (x->dim < 1 || x->dim > 4) return ctx.fail("input: expected rank 1 to 4", Error::InvalidArgument);
+  if (x->dim < 1 || x->dim > 4) {
+    return ctx.fail("input: expected rank 1 to 4", Error::InvalidArgument);
+  }
   int32_t pre_phys[4], post_phys[4];
   if (!args[1]->is_int_list() || args[1]->v.il.size != 4) {
     return ctx.fail("pre_pad: expected 4 ints", Error::InvalidArgument);
@@ -29,8 +32,12 @@ Error pad_out(KernelContext& ctx, EValue** args, size_t nargs) {
   }
   for (uint32_t i = 0; i < 4; ++i) {
     const int64_t a = args[1]->v.il.at(i), b = args[2]->v.il.at(i);
-    if (a < 0 || a > 65535) return ctx.fail("pre_pad: each pad must be in [0, 65535]", Error::InvalidArgument);
-    if (b < 0 || b > 65535) return ctx.fail("post_pad: each pad must be in [0, 65535]", Error::InvalidArgument);
+    if (a < 0 || a > 65535) {
+      return ctx.fail("pre_pad: each pad must be in [0, 65535]", Error::InvalidArgument);
+    }
+    if (b < 0 || b > 65535) {
+      return ctx.fail("post_pad: each pad must be in [0, 65535]", Error::InvalidArgument);
+    }
     pre_phys[i] = static_cast<int32_t>(a);
     post_phys[i] = static_cast<int32_t>(b);
   }
@@ -53,7 +60,9 @@ Error pad_out(KernelContext& ctx, EValue** args, size_t nargs) {
   }
   ST_TRY(native::resize_out(ctx, *y, sizes, nd));
   int32_t xs[kMaxTensorDim], ys[kMaxTensorDim];
-  if (!memory_strides(*x, xs) || !memory_strides(*y, ys)) return ctx.fail("input: invalid dim order", Error::InvalidArgument);
+  if (!memory_strides(*x, xs) || !memory_strides(*y, ys)) {
+    return ctx.fail("input: invalid dim order", Error::InvalidArgument);
+  }
   memset(y->data, value & 0xff, y->numel);
   if (x->numel == 0) return Error::Ok;
   size_t base = 0;
@@ -87,14 +96,18 @@ Error transpose_out(KernelContext& ctx, EValue** args, size_t nargs) {
   for (int d = 0; d < nd; ++d) {
     int64_t p = args[1]->v.il.at(static_cast<uint32_t>(d));
     if (p < 0) p += nd;
-    if (p < 0 || p >= nd || seen[p]) return ctx.fail("perm: must be a permutation of the input's dims", Error::InvalidArgument);
+    if (p < 0 || p >= nd || seen[p]) {
+      return ctx.fail("perm: must be a permutation of the input's dims", Error::InvalidArgument);
+    }
     seen[p] = true;
     perm[d] = static_cast<int>(p);
     sizes[d] = x.sizes[p];
   }
   ST_TRY(native::resize_out(ctx, y, sizes, nd));
   int32_t xs[kMaxTensorDim], ys[kMaxTensorDim];
-  if (!memory_strides(x, xs) || !memory_strides(y, ys)) return ctx.fail("input: invalid dim order", Error::InvalidArgument);
+  if (!memory_strides(x, xs) || !memory_strides(y, ys)) {
+    return ctx.fail("input: invalid dim order", Error::InvalidArgument);
+  }
   // Walk out's memory in order: its j-th memory dim is logical dim dim_order[j].
   int32_t walk_sizes[kMaxTensorDim], src_strides[kMaxTensorDim];
   for (int j = 0; j < nd; ++j) {

@@ -29,31 +29,49 @@ Error quantized_linear_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Tensor* bias = nullptr;
   Tensor* ksum = nullptr;
   ST_TRY(tensor_arg(ctx, args[0], ScalarType::Char, &x, "input: expected an int8 tensor"));
-  if (x->dim < 1 || !contiguous_memory(*x)) return ctx.fail("input: expected a contiguous tensor of rank >= 1", Error::InvalidArgument);
+  if (x->dim < 1 || !contiguous_memory(*x)) {
+    return ctx.fail("input: expected a contiguous tensor of rank >= 1", Error::InvalidArgument);
+  }
   ST_TRY(tensor_arg(ctx, args[1], ScalarType::Char, &w, "weights: expected an int8 tensor"));
-  if (w->dim != 2 || !contiguous_memory(*w)) return ctx.fail("weights: expected a contiguous 2-D tensor [N, K]", Error::InvalidArgument);
+  if (w->dim != 2 || !contiguous_memory(*w)) {
+    return ctx.fail("weights: expected a contiguous 2-D tensor [N, K]", Error::InvalidArgument);
+  }
   const int32_t cols = w->sizes[0], depth = w->sizes[1];
-  if (x->sizes[x->dim - 1] != depth) return ctx.fail("weights: K must equal the input's last dim", Error::InvalidArgument);
-  ST_TRY(opt_tensor_arg(ctx, args[2], ScalarType::Int, &bias, "bias: expected None or an int32 tensor"));
-  if (bias != nullptr && static_cast<int64_t>(bias->numel) != cols) return ctx.fail("bias: must have N entries", Error::InvalidArgument);
-  ST_TRY(opt_tensor_arg(ctx, args[3], ScalarType::Int, &ksum, "kernel_sum: expected None or an int32 tensor"));
+  if (x->sizes[x->dim - 1] != depth) {
+    return ctx.fail("weights: K must equal the input's last dim", Error::InvalidArgument);
+  }
+  ST_TRY(opt_tensor_arg(ctx, args[2], ScalarType::Int, &bias,
+                        "bias: expected None or an int32 tensor"));
+  if (bias != nullptr && static_cast<int64_t>(bias->numel) != cols) {
+    return ctx.fail("bias: must have N entries", Error::InvalidArgument);
+  }
+  ST_TRY(opt_tensor_arg(ctx, args[3], ScalarType::Int, &ksum,
+                        "kernel_sum: expected None or an int32 tensor"));
   if (ksum != nullptr && static_cast<int64_t>(ksum->numel) != cols) {
     return ctx.fail("kernel_sum: must have N entries", Error::InvalidArgument);
   }
   int32_t input_offset = 0, filter_offset = 0;
   MatMulArgs m;
-  ST_TRY(int_arg(ctx, args[4], -255, 255, &input_offset, "input_offset: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[5], -255, 255, &filter_offset, "filter_offset: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[6], -128, 127, &m.rq.output_offset, "output_offset: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[4], -32768, 32767, &input_offset,
+                 "input_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[5], -32768, 32767, &filter_offset,
+                 "filter_offset: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[6], -32768, 32767, &m.rq.output_offset,
+                 "output_offset: expected an int in [-32768, 32767]"));
   if (!args[7]->is_int_list() || args[7]->v.il.size < 1) {
-    return ctx.fail("requantize_multipliers: expected a non-empty int list", Error::InvalidArgument);
+    return ctx.fail("requantize_multipliers: expected a non-empty int list",
+                    Error::InvalidArgument);
   }
   if (!args[8]->is_int_list() || args[8]->v.il.size < 1) {
     return ctx.fail("requantize_shifts: expected a non-empty int list", Error::InvalidArgument);
   }
   const int64_t mult = args[7]->v.il.at(0), shift = args[8]->v.il.at(0);
-  if (mult < INT32_MIN || mult > INT32_MAX) return ctx.fail("requantize_multipliers: must be int32", Error::InvalidArgument);
-  if (shift < -62 || shift > 31) return ctx.fail("requantize_shifts: must be in [-62, 31]", Error::InvalidArgument);
+  if (mult < INT32_MIN || mult > INT32_MAX) {
+    return ctx.fail("requantize_multipliers: must be int32", Error::InvalidArgument);
+  }
+  if (shift < -62 || shift > 31) {
+    return ctx.fail("requantize_shifts: must be in [-62, 31]", Error::InvalidArgument);
+  }
   const int32_t mult32 = static_cast<int32_t>(mult), shift32 = static_cast<int32_t>(shift);
   // activation_max comes before activation_min in this schema.
   ST_TRY(activation_range(ctx, args[10], args[9], &m.rq.activation_min, &m.rq.activation_max));
@@ -97,19 +115,26 @@ Error quantized_batch_matmul_out(KernelContext& ctx, EValue** args, size_t nargs
   Tensor* rhs = nullptr;
   Tensor* scratch = nullptr;
   ST_TRY(tensor_arg(ctx, args[0], ScalarType::Char, &lhs, "lhs: expected an int8 tensor"));
-  ST_TRY(tensor_arg(ctx, args[2], ScalarType::Char, &rhs, "rhs_transposed: expected an int8 tensor"));
-  if (lhs->dim != 3 || !contiguous_memory(*lhs)) return ctx.fail("lhs: expected a contiguous 3-D tensor [B, M, K]", Error::InvalidArgument);
+  ST_TRY(tensor_arg(ctx, args[2], ScalarType::Char, &rhs,
+                    "rhs_transposed: expected an int8 tensor"));
+  if (lhs->dim != 3 || !contiguous_memory(*lhs)) {
+    return ctx.fail("lhs: expected a contiguous 3-D tensor [B, M, K]", Error::InvalidArgument);
+  }
   if (rhs->dim != 3 || !contiguous_memory(*rhs)) {
-    return ctx.fail("rhs_transposed: expected a contiguous 3-D tensor [B, N, K]", Error::InvalidArgument);
+    return ctx.fail("rhs_transposed: expected a contiguous 3-D tensor [B, N, K]",
+                    Error::InvalidArgument);
   }
   if (rhs->sizes[0] != lhs->sizes[0] || rhs->sizes[2] != lhs->sizes[2]) {
     return ctx.fail("rhs_transposed: batch and K must equal lhs's", Error::InvalidArgument);
   }
   MatMulArgs m;
   int32_t mult = 0, shift = 0;
-  ST_TRY(int_arg(ctx, args[1], -255, 255, &m.lhs_offset, "lhs_zero_point: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[3], -255, 255, &m.rhs_offset, "rhs_zero_point: expected an int in [-255, 255]"));
-  ST_TRY(int_arg(ctx, args[4], -128, 127, &m.rq.output_offset, "output_zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[1], -32768, 32767, &m.lhs_offset,
+                 "lhs_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[3], -32768, 32767, &m.rhs_offset,
+                 "rhs_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[4], -32768, 32767, &m.rq.output_offset,
+                 "output_zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(multiplier_arg(ctx, args[5], &mult, "output_multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[6], &shift, "output_shift: expected an int in [-62, 31]"));
   ST_TRY(any_tensor_arg(ctx, args[7], &scratch, "scratch: expected a tensor"));

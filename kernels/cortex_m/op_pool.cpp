@@ -20,7 +20,8 @@ namespace cortex_m {
 namespace {
 
 // Reads input, kernel_size, stride, padding (args 0..3), ceil_mode (args[ceil]) and sizes out.
-Error read_pool(KernelContext& ctx, EValue** args, int ceil, EValue* out_v, bool nhwc, PoolArgs* p, Nhwc* in,
+Error read_pool(KernelContext& ctx, EValue** args, int ceil, EValue* out_v, bool nhwc, PoolArgs* p,
+                Nhwc* in,
                 Nhwc* out) {
   Tensor* input = nullptr;
   ST_TRY(any_tensor_arg(ctx, args[0], &input, "input: expected a tensor"));
@@ -38,8 +39,12 @@ Error read_pool(KernelContext& ctx, EValue** args, int ceil, EValue* out_v, bool
   const bool ceil_mode = args[ceil]->to_bool();
   const int32_t oh = window_out(in->h, k[0], s[0], pad[0], 1, ceil_mode);
   const int32_t ow = window_out(in->w, k[1], s[1], pad[1], 1, ceil_mode);
-  if (oh < 0 || ow < 0) return ctx.fail("input: smaller than the kernel plus padding", Error::InvalidArgument);
-  if (out_v == nullptr || !out_v->is_tensor()) return ctx.fail("out: expected a tensor", Error::InvalidArgument);
+  if (oh < 0 || ow < 0) {
+    return ctx.fail("input: smaller than the kernel plus padding", Error::InvalidArgument);
+  }
+  if (out_v == nullptr || !out_v->is_tensor()) {
+    return ctx.fail("out: expected a tensor", Error::InvalidArgument);
+  }
   ST_TRY(nhwc_out(ctx, out_v->to_tensor(), nhwc, in->n, oh, ow, in->c, out));
   p->in_h = in->h;
   p->in_w = in->w;
@@ -75,7 +80,8 @@ Error avg_pool(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc) {
                              "expected 11 args: input, kernel_size, stride, padding, ceil_mode, zero_point, "
                              "multiplier, shift, scratch, out, return value"));
   int32_t zp = 0, mult = 0, shift = 0;
-  ST_TRY(int_arg(ctx, args[5], -128, 127, &zp, "zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[5], -32768, 32767, &zp,
+                 "zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(multiplier_arg(ctx, args[6], &mult, "multiplier: expected an int32"));
   ST_TRY(shift_arg(ctx, args[7], &shift, "shift: expected an int in [-62, 31]"));
   Tensor* scratch = nullptr;
@@ -96,11 +102,17 @@ Error max_pool(KernelContext& ctx, EValue** args, size_t nargs, bool nhwc) {
                              "return value"));
   int32_t dilation[2];
   ST_TRY(pair_arg(ctx, args[4], 1, dilation, "dilation: expected 1 or 2 ints >= 1"));
-  if (dilation[0] != 1 || dilation[1] != 1) return ctx.fail("dilation: only 1 is supported", Error::NotSupported);
+  if (dilation[0] != 1 || dilation[1] != 1) {
+    return ctx.fail("dilation: only 1 is supported", Error::NotSupported);
+  }
   int32_t zin = 0, zout = 0;
-  ST_TRY(int_arg(ctx, args[6], -128, 127, &zin, "input_zero_point: expected an int in [-128, 127]"));
-  ST_TRY(int_arg(ctx, args[7], -128, 127, &zout, "output_zero_point: expected an int in [-128, 127]"));
-  if (zin != zout) return ctx.fail("output_zero_point: must equal input_zero_point", Error::InvalidArgument);
+  ST_TRY(int_arg(ctx, args[6], -32768, 32767, &zin,
+                 "input_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[7], -32768, 32767, &zout,
+                 "output_zero_point: expected an int in [-32768, 32767]"));
+  if (zin != zout) {
+    return ctx.fail("output_zero_point: must equal input_zero_point", Error::InvalidArgument);
+  }
   PoolArgs p;
   ST_TRY(activation_range(ctx, args[8], args[9], &p.act_min, &p.act_max));
   Nhwc in, out;

@@ -28,10 +28,13 @@ Error read_qparams(KernelContext& ctx, EValue** args, size_t nargs, QParams* q) 
     return ctx.fail("scale: expected a positive finite float", Error::InvalidArgument);
   }
   q->scale = args[1]->to_double();
-  ST_TRY(int_arg(ctx, args[2], -128, 127, &q->zero_point, "zero_point: expected an int in [-128, 127]"));
+  ST_TRY(int_arg(ctx, args[2], -32768, 32767, &q->zero_point,
+                 "zero_point: expected an int in [-32768, 32767]"));
   ST_TRY(int_arg(ctx, args[3], -128, 127, &q->qmin, "quant_min: expected an int in [-128, 127]"));
   ST_TRY(int_arg(ctx, args[4], -128, 127, &q->qmax, "quant_max: expected an int in [-128, 127]"));
-  if (q->qmin > q->qmax) return ctx.fail("quant_min: must not exceed quant_max", Error::InvalidArgument);
+  if (q->qmin > q->qmax) {
+    return ctx.fail("quant_min: must not exceed quant_max", Error::InvalidArgument);
+  }
   if (!args[5]->is_int()) return ctx.fail("dtype: expected a ScalarType", Error::InvalidArgument);
   if (args[5]->to_int() != static_cast<int64_t>(ScalarType::Char)) {
     return ctx.fail("dtype: only int8 (Char) is supported", Error::NotSupported);
@@ -40,7 +43,8 @@ Error read_qparams(KernelContext& ctx, EValue** args, size_t nargs, QParams* q) 
 }
 
 // Validates input/out dtypes and shapes; strides of the input for for_each_run.
-Error prepare(KernelContext& ctx, EValue** args, ScalarType in_dtype, ScalarType out_dtype, Tensor** x, Tensor** y,
+Error prepare(KernelContext& ctx, EValue** args, ScalarType in_dtype, ScalarType out_dtype,
+              Tensor** x, Tensor** y,
               int32_t* strides) {
   ST_TRY(tensor_arg(ctx, args[0], in_dtype,
                     x, in_dtype == ScalarType::Float ? "input: expected a float32 tensor" : "input: expected an int8 tensor"));

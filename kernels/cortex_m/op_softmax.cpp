@@ -26,9 +26,13 @@ Error softmax_out(KernelContext& ctx, EValue** args, size_t nargs) {
     return ctx.fail("dim: out of range for input", Error::InvalidArgument);
   }
   int32_t zin = 0, zout = 0, mult = 0, shift = 0, diff_min = 0;
-  ST_TRY(int_arg(ctx, args[2], -128, 127, &zin, "input_zero_point: expected an int in [-128, 127]"));
-  ST_TRY(int_arg(ctx, args[3], -128, 127, &zout, "output_zero_point: expected an int in [-128, 127]"));
-  if (zout != -128) return ctx.fail("output_zero_point: must be -128 (output scale 1/256)", Error::InvalidArgument);
+  ST_TRY(int_arg(ctx, args[2], -32768, 32767, &zin,
+                 "input_zero_point: expected an int in [-32768, 32767]"));
+  ST_TRY(int_arg(ctx, args[3], -128, 127, &zout,
+                 "output_zero_point: expected an int in [-128, 127]"));
+  if (zout != -128) {
+    return ctx.fail("output_zero_point: must be -128 (output scale 1/256)", Error::InvalidArgument);
+  }
   ST_TRY(multiplier_arg(ctx, args[4], &mult, "input_multiplier: expected an int32"));
   if (mult <= 0) return ctx.fail("input_multiplier: must be positive", Error::InvalidArgument);
   ST_TRY(shift_arg(ctx, args[5], &shift, "input_shift: expected an int in [-62, 31]"));
@@ -36,7 +40,9 @@ Error softmax_out(KernelContext& ctx, EValue** args, size_t nargs) {
   ST_TRY(tensor_arg(ctx, args[7], ScalarType::Char, &y, "out: expected an int8 tensor"));
   ST_TRY(native::resize_out(ctx, *y, x->sizes, x->dim));
   int32_t xs[kMaxTensorDim], ys[kMaxTensorDim];
-  if (!memory_strides(*x, xs) || !memory_strides(*y, ys)) return ctx.fail("input: invalid dim order", Error::InvalidArgument);
+  if (!memory_strides(*x, xs) || !memory_strides(*y, ys)) {
+    return ctx.fail("input: invalid dim order", Error::InvalidArgument);
+  }
   if (x->numel == 0) return Error::Ok;
 
   double real = static_cast<double>(mult) / 2147483648.0;

@@ -1,4 +1,4 @@
-"""The `slimtorch` command line: export, inspect, ops, embed, compare, decode-errors."""
+"""The `slimtorch` command line: export, inspect, ops, embed, run, compare, decode-errors."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from slimtorch import memory_planning, pte
 
@@ -135,6 +136,15 @@ def cmd_sizes_header(args: argparse.Namespace) -> int:
     program = pte.read_pte_file(args.program)
     _write_text(args.output, embed.sizes_header(program, args.bookkeeping_bytes, names,
                                                 os.path.basename(args.program)))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from slimtorch import run
+
+    run.run(run.Request(platform=args.platform, program=Path(args.program).absolute(),
+                        inputs=[Path(p).absolute() for p in args.input or []],
+                        count_instructions=args.count_instructions))
     return 0
 
 
@@ -279,6 +289,37 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("-o", "--output", required=True, metavar="OUT.h")
     h.set_defaults(func=cmd_sizes_header)
 
+    r = sub.add_parser(
+        "run", help="run a .pte on the host or on the emulated Cortex-M55 (QEMU)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run method 0 of any ExecuTorch program (slimtorch's or upstream's, float "
+        "or int8)\non its inputs and print one line per output, as the runners do:\n"
+        "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n\n"
+        "--platform host      builds //app:pte_runner (every kernel) with Bazel, runs it.\n"
+        "--platform arm_m55   builds a Cortex-M55 firmware that embeds the program, the inputs\n"
+        "                     and only the kernels the program's manifest names (a generated\n"
+        "                     Bazel package build/run/<hash of program and inputs>/, so the\n"
+        "                     same program and inputs again rebuild nothing), and runs it on\n"
+        "                     QEMU's mps3-an547 (qemu-system-arm, semihosting).\n"
+        "Progress goes to stderr, the outputs to stdout. A program too big for the board, a\n"
+        "missing or malformed file, inputs of the wrong number, dtype or shape, and operators\n"
+        "with no kernel each fail with one `slimtorch run: error:` line and exit status 1.",
+        epilog="examples:\n"
+        "  slimtorch export models/mlp.py -o mlp.pte --io-dir io\n"
+        "  slimtorch run --platform host mlp.pte --input io/input0.npy\n"
+        "  slimtorch run --platform arm_m55 mlp.pte --input io/input0.npy --count-instructions")
+    r.add_argument("program", metavar="PROGRAM.pte", help="the program to run")
+    r.add_argument("--platform", required=True, choices=["host", "arm_m55"],
+                   help="where to run: this machine, or the Cortex-M55 of QEMU's mps3-an547")
+    r.add_argument("--input", action="append", metavar="X.npy",
+                   help="one .npy per method input, in order (repeat); logical (NCHW) order, "
+                   "the dtype and shape the program declares (slimtorch inspect lists them)")
+    r.add_argument("--count-instructions", action="store_true",
+                   help="arm_m55: also print `instructions <N>`, the guest instructions of one "
+                   "Method::execute() (QEMU -icount: exact, the same every run); the outputs "
+                   "printed are that execution's")
+    r.set_defaults(func=cmd_run)
+
     c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",
                        description="Parse `output <i> shape ... : values` lines and compare "
                        "each with expected<i>.npy; exit 1 on mismatch, missing output or an "
@@ -311,7 +352,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
                          ("slimtorch.quantize.lowering", "LoweringError"),
                          ("slimtorch.compare", "CompareError"),
-                         ("slimtorch.messages", "DecodeError")):
+                         ("slimtorch.messages", "DecodeError"),
+                         ("slimtorch.run", "RunError")):
         mod = sys.modules.get(module)
         if mod is not None:
             errors.append(getattr(mod, name))

@@ -41,7 +41,15 @@ def _byte_array(name: str, data: bytes, const: bool = True) -> str:
             f"{_hex_lines(data)}}};\n")
 
 
-def _check_input(pte: PteFile, k: int, arr: np.ndarray, path: str) -> bytes:
+def method_input_count(pte: PteFile) -> int:
+    """The number of inputs method 0 of `pte` takes."""
+    plans = pte.program.execution_plan
+    return len(plans[0].inputs) if plans else 0
+
+
+def check_input(pte: PteFile, k: int, arr: np.ndarray, path: str) -> bytes:
+    """The bytes of input `k` (little-endian, C order), after checking its dtype and shape
+    against what method 0 declares; EmbedError names the input, the file and the fix."""
     plan = pte.program.execution_plan[0]
     v = plan.values[plan.inputs[k]].val
     if isinstance(v, schema.Tensor):
@@ -51,8 +59,37 @@ def _check_input(pte: PteFile, k: int, arr: np.ndarray, path: str) -> bytes:
                              f"{scalar_type_name(v.scalar_type)}; save it with that dtype")
         if list(arr.shape) != list(v.sizes) and v.shape_dynamism == 0:
             raise EmbedError(f"input {k} ({path}) has shape {list(arr.shape)}, the program "
-                             f"expects {list(v.sizes)}")
+                             f"expects {list(v.sizes)}; save it with that shape")
     return np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+
+
+def load_inputs(pte: PteFile, paths: list[str]) -> list[tuple[np.ndarray, bytes]]:
+    """Each input file as (array, bytes to embed), checked against method 0: their number,
+    and each one's dtype and shape (EmbedError naming the cause and the fix)."""
+    n_inputs = method_input_count(pte)
+    if len(paths) != n_inputs:
+        raise EmbedError(f"{len(paths)} --input files given, the program's first method "
+                         f"takes {n_inputs} inputs; give one --input X.npy per input, in "
+                         "order (slimtorch inspect PROGRAM.pte lists them)")
+    loaded = []
+    for k, path in enumerate(paths):
+        if not os.path.isfile(path):
+            raise EmbedError(f"input {k}: file {path} does not exist; give the path of a "
+                             ".npy file (numpy.save writes one)")
+        with open(path, "rb") as f:
+            if f.read(6) != b"\x93NUMPY":
+                raise EmbedError(f"input {k} ({path}) is not a .npy file; write it with "
+                                 "numpy.save")
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
+            raise EmbedError(f"input {k} ({path}) is not a readable .npy file ({e}); write it "
+                             "with numpy.save") from None
+        if not isinstance(arr, np.ndarray):
+            raise EmbedError(f"input {k} ({path}) is an .npz archive, not one array; write "
+                             "each input with numpy.save")
+        loaded.append((arr, check_input(pte, k, arr, path)))
+    return loaded
 
 
 def embed_source(pte: PteFile | None, inputs: list[str], program_name: str = "",
@@ -66,15 +103,7 @@ def embed_source(pte: PteFile | None, inputs: list[str], program_name: str = "",
     out.append(_byte_array("kProgramData", program))
     input_entries: list[str] = []
     if pte is not None and inputs:
-        n_inputs = len(pte.program.execution_plan[0].inputs)
-        if len(inputs) != n_inputs:
-            raise EmbedError(f"{len(inputs)} --input files given, the program's first method "
-                             f"takes {n_inputs} inputs")
-        for k, path in enumerate(inputs):
-            if not os.path.isfile(path):
-                raise EmbedError(f"input file {path} does not exist")
-            arr = np.load(path, allow_pickle=False)
-            data = _check_input(pte, k, arr, path)
+        for k, (arr, data) in enumerate(load_inputs(pte, inputs)):
             out.append(_byte_array(f"kInput{k}", data))
             dims = ", ".join(str(int(d)) for d in arr.shape) or "0"
             out.append(f"const int32_t kShape{k}[{max(arr.ndim, 1)}] = {{{dims}}};\n")

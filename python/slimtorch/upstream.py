@@ -7,6 +7,7 @@ benchmark that compares with upstream makes upstream's programs the same way. It
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,31 @@ def load_method(program: bytes | Path, method: str = "forward") -> Any:
 def run_program(program: bytes | Path, inputs: list[Any]) -> list[torch.Tensor]:
     """Outputs of one execution of `program`'s forward on upstream's runtime."""
     return list(load_method(program).execute(inputs))
+
+
+def export_cortex_m_program(
+    module: torch.nn.Module,
+    inputs: tuple[Any, ...],
+    calibration: list[tuple[Any, ...]],
+) -> tuple[bytes, Any]:
+    """An int8 program of upstream's Cortex-M flow (CortexMQuantizer, PT2E, CortexMPassManager)
+    and its lowered graph module, whose cortex_m:: ops run upstream's Python reference kernels
+    (the reference for slimtorch's cortex_m kernels). Needs `tosa-tools` beside the wheel."""
+    from executorch.backends.cortex_m.edge_compile_config import cortex_m_edge_compile_config
+    from executorch.backends.cortex_m.passes.cortex_m_pass_manager import CortexMPassManager
+    from executorch.backends.cortex_m.quantizer.quantizer import CortexMQuantizer
+    from executorch.exir import EdgeProgramManager, to_edge
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    # check_guards=False: torch 2.13 otherwise inserts a guard module upstream's passes reject.
+    graph = torch.export.export(module, inputs, strict=True).module(check_guards=False)
+    prepared = prepare_pt2e(graph, CortexMQuantizer())
+    for sample in calibration:
+        prepared(*sample)
+    converted = convert_pt2e(prepared)
+    config = cortex_m_edge_compile_config()
+    edge = to_edge(torch.export.export(converted, inputs), compile_config=config)
+    lowered = CortexMPassManager(edge.exported_program()).transform()
+    reference = copy.deepcopy(lowered.module())  # to_executorch turns the ops into out variants
+    program = EdgeProgramManager({"forward": lowered}, compile_config=config).to_executorch()
+    return bytes(program.buffer), reference

@@ -43,10 +43,10 @@ sys.path.insert(0, str(ROOT / "python"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from add_chain import AddChain, inputs  # noqa: E402
-from qemu_m55 import QEMU_SHIFT, run_counted  # noqa: E402
 
 from slimtorch.exporter import export_model  # noqa: E402
 from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
+from slimtorch.qemu import QEMU_SHIFT, run_counted  # noqa: E402
 
 TARGETS = {"ns_per_instr": 10.0, "mlp_load_init_us": 4.0, "m55_dispatch_instr": 40.0}
 MODELS = {"MLP": "models/mlp.py", "DS-CNN (conv)": "models/ds_cnn.py"}  # load + init rows

@@ -1,7 +1,8 @@
-"""Host latency of the edge models: slimtorch vs upstream ExecuTorch 1.5.1 vs PyTorch eager.
+"""The edge models: host latency (slimtorch vs upstream ExecuTorch 1.5.1 vs PyTorch eager), and
+instructions per inference on the emulated Cortex-M55, float and int8, against MLPerf Tiny targets.
 
     PYTHONPATH=python .venv/bin/python tools/bench/models.py [--iterations 50] [--runner PATH]
-        [--models NAME ...] [--no-m55] [--zoo [NAME ...]]
+        [--models NAME ...] [--no-m55] [--no-host] [--zoo [NAME ...]]
 
 For each model in models/ (on the host MobileNetV2 at width 1.0, 224x224, 1000 classes, as
 SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
@@ -11,18 +12,24 @@ SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
   - upstream: the program upstream ExecuTorch exports from the same model file and
     weights, run by upstream's runtime (`executorch.runtime`, its portable kernels),
     median of N executions;
-  - eager: PyTorch eager on one thread, median of N calls;
-  - m55 instr: instructions of one inference on the emulated Cortex-M55: the firmware
-    `//models:<model>_count` (built with --config=arm_m55, -Os, the model's pruned kernels;
-    MobileNetV2 there is the tests' width 0.35 at 96x96) runs under `qemu-system-arm -M
-    mps3-an547 -icount shift=5`, where one instruction is 2^5 ns of emulated time, and
-    prints `execute_ns` of one Method::execute(). Run twice; `repeat` says whether both
-    runs gave the same count.
+  - eager: PyTorch eager on one thread, median of N calls.
+Then the Cortex-M55 table (unless --no-m55), per model of models/:
+  - float instr: instructions of one inference: the firmware `//models:<model>_count` (built
+    with --config=arm_m55, -Os, the model's pruned kernels; MobileNetV2 there is the tests'
+    width 0.35 at 96x96) runs under `qemu-system-arm -M mps3-an547 -icount shift=5`, where one
+    instruction is 2^5 ns of emulated time, and prints `execute_ns` of one Method::execute()
+    (python/slimtorch/qemu.py converts);
+  - int8 instr: the same for `//models:<model>_int8_count` (the model exported with
+    `--quantize int8`), or "no int8 image" where that target does not exist;
+  - MACs: computed from the program (python/slimtorch/macs.py: convolution, linear and matrix
+    product shapes, aten and cortex_m operators), and MACs per instruction of each;
+  - repeat: whether a second run of each image gave the same count;
+  - one line per model with the issue's target (MACs per instruction of int8): met or missed.
 With --zoo, rows follow for the model zoo of tests/zoo (torchvision, timm and transformers
 models at the tests' small sizes; all of them, or the NAMEs given), the same three columns (no
 m55 column: they are host models). A zoo model that one side cannot export or run gets `-` in
 that cell and the reason below the table (so does a model of models/); `--models` with no
-name leaves out models/.
+name leaves out models/. --no-host prints only the Cortex-M55 table.
 Prints one table row per model with the ratios upstream/slimtorch and eager/slimtorch
 (> 1: slimtorch is faster). A benchmark, not a test: it asserts nothing.
 """
@@ -42,7 +49,8 @@ from pathlib import Path
 from types import ModuleType
 
 import torch
-from qemu_m55 import QEMU_SHIFT, run_counted  # tools/bench/qemu_m55.py, beside this script
+
+from slimtorch import macs, pte, qemu
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = [
@@ -83,30 +91,82 @@ def build_runner() -> Path:
     return Path(out.stdout.strip()) / "app/pte_runner"
 
 
-def m55_instructions(names: list[str]) -> dict[str, tuple[int, bool]]:
-    """Per model: (instructions of one inference on the emulated Cortex-M55, repeatable)."""
-    targets = [f"//models:{n}_count" for n in names]
+# MACs per instruction of int8 on the M55: the best published MLPerf Tiny figures on a Helium
+# core (TFLM + CMSIS-NN, Cortex-M85, per cycle), the targets of issue 13.
+TARGETS = {"ds_cnn": 1.6, "resnet8": 3.0, "mobilenet_v1_025": 1.2, "autoencoder": 1.0}
+
+
+def count_instructions(elf: Path, label: str) -> tuple[int, bool]:
+    """(instructions of one Method::execute() of a `_count` image, same count on a second run)."""
+    counts = []
+    for _ in range(2):
+        run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT)
+        ns = qemu.execute_ns(run.output)
+        if run.status != 0 or ns is None:
+            raise SystemExit(
+                f"error: {label} under QEMU printed no `execute_ns` line (status {run.status}): "
+                f"{(run.output + run.qemu_messages)[-400:]}; it is built with "
+                "SLIMTORCH_PRINT_EXECUTE_TIME (models/model_test.bzl, app/firmware_main.cc)"
+            )
+        counts.append(qemu.instructions(ns))
+    return counts[0], counts[0] == counts[1]
+
+
+def m55_table(names: list[str]) -> None:
+    """Prints the Cortex-M55 table: float and int8 instructions, MACs, MACs per instruction."""
     env = {k: v for k, v in os.environ.items() if k not in BENCH_ENV}  # tests' model sizes
+    query = subprocess.run(["bazel", "query", 'attr(name, "_int8_count$", //models:*)'],
+                           cwd=REPO, capture_output=True, text=True, env=env)
+    int8 = {ln.rsplit(":", 1)[1][: -len("_int8_count")] for ln in query.stdout.split()}
     bazel = ["bazel", "build", "--config=arm_m55", "--nosandbox_debug"]
-    subprocess.run(bazel + targets, cwd=REPO, check=True, env=env)
+    subprocess.run(bazel + [f"//models:{n}_count" for n in names], cwd=REPO, check=True, env=env)
+    why_not: dict[str, str] = {}  # int8 images that exist but do not build (e.g. no kernels)
+    for n in sorted(int8 & set(names)):
+        built = subprocess.run(bazel + ["--noshow_progress", f"//models:{n}_int8_count"],
+                               cwd=REPO, capture_output=True, text=True, env=env)
+        if built.returncode != 0:
+            errors = [ln for ln in built.stderr.splitlines() if "ERROR" in ln or "error" in ln]
+            why_not[n] = (errors[-1] if errors else built.stderr.strip()[-200:])[:200]
+            int8.discard(n)
     info = ["bazel", "info", "--config=arm_m55", "bazel-bin"]
     out = subprocess.run(info, cwd=REPO, check=True, capture_output=True, text=True, env=env)
-    bin_dir = Path(out.stdout.strip())
-    result = {}
+    bin_dir = Path(out.stdout.strip()) / "models"
+    print(f"\nCortex-M55 (QEMU mps3-an547, -icount shift={qemu.QEMU_SHIFT}): instructions of one "
+          "inference")
+    print(f"{'model':<20}{'MACs':>12}{'float instr':>14}{'MACs/instr':>11}{'int8 instr':>14}"
+          f"{'MACs/instr':>11}{'repeat':>8}{'target':>8}")
+    verdicts = []
     for name in names:
-        counts = []
-        for _ in range(2):
-            status, text = run_counted(bin_dir / "models" / f"{name}_count")
-            m = re.search(r"^execute_ns ([0-9]+)$", text, re.M)
-            if status != 0 or m is None:
-                raise SystemExit(
-                    f"error: //models:{name}_count under QEMU printed no `execute_ns` line "
-                    f"(status {status}): {text[-400:]}; it is built with "
-                    "SLIMTORCH_PRINT_EXECUTE_TIME (models/model_test.bzl, app/firmware_main.cc)"
-                )
-            counts.append(round(int(m.group(1)) / 2**QEMU_SHIFT))
-        result[name] = (counts[0], counts[0] == counts[1])
-    return result
+        n_macs = macs.total_macs(pte.read_pte_file(str(bin_dir / f"{name}.pte")))
+        f_count, f_same = count_instructions(bin_dir / f"{name}_count", f"//models:{name}_count")
+        row = f"{name:<20}{n_macs:>12,}{f_count:>14,}{n_macs / f_count:>11.2f}"
+        same = f_same
+        target = TARGETS.get(name)
+        if name in int8:
+            label = f"//models:{name}_int8_count"
+            q_count, q_same = count_instructions(bin_dir / f"{name}_int8_count", label)
+            q_macs = macs.total_macs(pte.read_pte_file(str(bin_dir / f"{name}_int8.pte")))
+            if q_macs != n_macs:
+                verdicts.append(f"  {name}: the int8 program has {q_macs:,} MACs, the float "
+                                f"one {n_macs:,} (different layers?)")
+            ratio = q_macs / q_count
+            row += f"{q_count:>14,}{ratio:>11.2f}"
+            same = same and q_same
+            if target is not None:
+                verdicts.append(f"  {name}: int8 {ratio:.2f} MACs/instruction, target {target}: "
+                                + ("met" if ratio >= target else
+                                   f"missed ({target * q_count / q_macs:.1f}x fewer "
+                                   "instructions needed)"))
+        else:
+            row += f"{'no int8 image':>25}"
+            why = (f"does not build: {why_not[name]}" if name in why_not
+                   else "does not exist")
+            verdicts.append(f"  {name}: no int8 image (//models:{name}_int8_count {why})"
+                            + (f", target {target} MACs/instruction" if target else ""))
+        row += f"{'yes' if same else 'NO':>8}{target if target is not None else '-':>8}"
+        print(row, flush=True)
+    for line in verdicts:
+        print(line)
 
 
 def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) -> float:
@@ -170,7 +230,7 @@ def eager_us(model: torch.nn.Module, inputs: tuple, iterations: int) -> float:
     return statistics.median(times)
 
 
-def bench_row(label: str, model_file: Path, runner: Path, iterations: int, m55_cells: str) -> str:
+def bench_row(label: str, model_file: Path, runner: Path, iterations: int) -> str:
     """Measures and prints one table row; returns why a cell is `-` ("" when none is)."""
     module = load_model_file(model_file)
     model = module.model().eval()
@@ -204,8 +264,27 @@ def bench_row(label: str, model_file: Path, runner: Path, iterations: int, m55_c
         return f"{v / slim:>{width}.2f}" if v is not None and slim else f"{'-':>{width}}"
 
     print(f"{label:<20}{us(slim, 14)}{us(up, 14)}{us(eager, 12)}"
-          f"{ratio(up, 15)}{ratio(eager, 12)}{m55_cells}", flush=True)
+          f"{ratio(up, 15)}{ratio(eager, 12)}", flush=True)
     return "\n".join(reasons)
+
+
+def host_table(args: argparse.Namespace) -> None:
+    saved = dict(os.environ)
+    os.environ.update(BENCH_ENV)
+    runner = args.runner or build_runner()
+    print(
+        f"{'model':<20}{'slimtorch us':>14}{'upstream us':>14}{'eager us':>12}"
+        f"{'upstream/slim':>15}{'eager/slim':>12}"
+    )
+    rows = [(name, REPO / "models" / f"{name}.py") for name in args.models]
+    zoo = ZOO_MODELS if args.zoo == [] else (args.zoo or [])
+    rows += [(f"zoo/{name}", ZOO / f"{name}.py") for name in zoo]
+    failures = [bench_row(label, model_file, runner, args.iterations)
+                for label, model_file in rows]
+    for reason in filter(None, failures):
+        print(reason)
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def main(argv: list[str]) -> int:
@@ -217,29 +296,15 @@ def main(argv: list[str]) -> int:
         "--runner", type=Path, help="a pte_runner built with -c opt (default: build it)"
     )
     parser.add_argument("--models", nargs="*", default=MODELS)
-    parser.add_argument("--no-m55", action="store_true", help="skip the Cortex-M55 column")
+    parser.add_argument("--no-m55", action="store_true", help="skip the Cortex-M55 table")
+    parser.add_argument("--no-host", action="store_true", help="skip the host latency table")
     parser.add_argument("--zoo", nargs="*", metavar="NAME",
                         help="rows for the zoo models of tests/zoo too (all without a NAME)")
     args = parser.parse_args(argv)
-    m55 = {} if args.no_m55 else m55_instructions(args.models)
-    os.environ.update(BENCH_ENV)
-    runner = args.runner or build_runner()
-    print(
-        f"{'model':<20}{'slimtorch us':>14}{'upstream us':>14}{'eager us':>12}"
-        f"{'upstream/slim':>15}{'eager/slim':>12}{'m55 instr':>14}{'repeat':>8}"
-    )
-    rows = [(name, REPO / "models" / f"{name}.py") for name in args.models]
-    zoo = ZOO_MODELS if args.zoo == [] else (args.zoo or [])
-    rows += [(f"zoo/{name}", ZOO / f"{name}.py") for name in zoo]
-    failures = []
-    for label, model_file in rows:
-        m55_cells = f"{'-':>14}{'-':>8}"
-        if label in m55:
-            count, same = m55[label]
-            m55_cells = f"{count:>14,}{'yes' if same else 'NO':>8}"
-        failures.append(bench_row(label, model_file, runner, args.iterations, m55_cells))
-    for reason in filter(None, failures):
-        print(reason)
+    if not args.no_host:
+        host_table(args)
+    if not args.no_m55:
+        m55_table([n for n in args.models if (REPO / "models" / f"{n}.py").is_file()])
     return 0
 
 

@@ -16,7 +16,7 @@
 
 namespace {
 
-constexpr int kMaxArgs = 16;
+constexpr int kMaxArgs = 24;  // cortex_m::quantized_transpose_conv2d has 17
 constexpr int kMaxListItems = 16;
 
 enum ArgKind : int32_t {

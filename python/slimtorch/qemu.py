@@ -1,0 +1,76 @@
+"""Cortex-M55 firmware on QEMU's mps3-an547, with exact instruction counts under `-icount`.
+
+One place for how slimtorch runs firmware on the emulated board: `slimtorch run --platform
+arm_m55` (run.py) and the benchmarks (tools/bench/models.py, framework_tax.py) use it.
+
+Semihosting output (what the firmware prints) goes to its own chardev, a file, so QEMU's own
+messages (on its stderr) never mix with the program's lines (as tools/qemu_test.bzl does).
+
+With `-icount shift=N` the emulated clock follows the instruction count: one instruction takes
+2**N ns of emulated time, so times the firmware reads from the SSE-300 counter
+(`st_time_ns()`, e.g. the `execute_ns <n>` line of images built with
+SLIMTORCH_PRINT_EXECUTE_TIME, app/firmware_main.cc) are instruction counts, identical run
+after run: instructions = ns / 2**N.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+QEMU = "qemu-system-arm"
+MACHINE = "mps3-an547"
+QEMU_SHIFT = 5  # -icount shift: one instruction = 2**5 ns of emulated time
+
+
+@dataclass(frozen=True)
+class QemuRun:
+    status: int  # QEMU's exit status: the firmware's (SYS_EXIT_EXTENDED), 124 on timeout
+    output: str  # what the firmware printed over semihosting, without CRs
+    qemu_messages: str  # QEMU's own stderr
+
+
+def run_firmware(elf: Path, icount_shift: int | None = None, timeout: int = 600) -> QemuRun:
+    """Runs `elf` on mps3-an547 until it exits (or `timeout` seconds pass: status 124)."""
+    with tempfile.TemporaryDirectory(prefix="slimtorch-qemu-") as tmp:
+        out = Path(tmp) / "semihosting.txt"
+        cmd = [QEMU, "-M", MACHINE, "-nographic", "-monitor", "none", "-serial", "none",
+               "-chardev", f"file,id=semihost,path={out}",
+               "-semihosting-config", "enable=on,target=native,chardev=semihost"]
+        if icount_shift is not None:
+            cmd += ["-icount", f"shift={icount_shift}"]
+        cmd += ["-kernel", str(elf)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL)
+            status, messages = proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired:
+            status, messages = 124, f"timed out after {timeout} s"
+        text = out.read_text(errors="replace") if out.exists() else ""
+    return QemuRun(status, text.replace("\r", ""), messages.replace("\r", ""))
+
+
+def run_counted(elf: Path, timeout: int = 600) -> tuple[int, str]:
+    """(exit status, output) of `elf` under -icount shift=QEMU_SHIFT; the firmware's output
+    followed by QEMU's own messages."""
+    run = run_firmware(elf, icount_shift=QEMU_SHIFT, timeout=timeout)
+    return run.status, run.output + run.qemu_messages
+
+
+def instructions(execute_ns: int, shift: int = QEMU_SHIFT) -> int:
+    """Guest instructions in `execute_ns` of emulated time under -icount shift=`shift`."""
+    return round(execute_ns / 2**shift)
+
+
+_EXECUTE_NS = re.compile(r"^execute_ns (0x[0-9a-fA-F]+|[0-9]+)$", re.M)
+
+
+def execute_ns(output: str) -> int | None:
+    """The `execute_ns <n>` figure of a firmware's output (None without one). The runtime's
+    format_int prints values beyond 32 bits in hexadecimal (0x...): over 4.29 s of emulated
+    time, 134 M instructions at shift 5."""
+    m = _EXECUTE_NS.search(output)
+    return int(m.group(1), 0) if m else None

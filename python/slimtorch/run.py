@@ -1,0 +1,351 @@
+"""`slimtorch run`: any `.pte` on the host runner or on the emulated Cortex-M55, in one command.
+
+- host: builds `//app:pte_runner` (every kernel slimtorch has) with Bazel and runs it on the
+  program and the inputs.
+- arm_m55: writes a Bazel package `build/run/<key>/` in the workspace (git-ignored), where
+  <key> is the content hash of the program and the inputs: the program, the inputs, and a
+  BUILD file calling pte_model() (tools/executorch_model.bzl: the program's manifest, the
+  registry of only the kernels it names, the embedded program and inputs, the sizes the
+  image reserves) and model_image() (the firmware). `bazel build --config=arm_m55` builds it
+  (the same program and inputs again: nothing to rebuild), and QEMU's mps3-an547 runs it
+  (slimtorch/qemu.py).
+
+Both print the runners' lines (`output <i> shape ... : ...`); `--count-instructions` adds
+`instructions <N>`: the guest instructions of one Method::execute() under QEMU -icount.
+
+Everything that can be checked before building is checked first (program readable, inputs'
+number, dtype and shape, size against the board's memory regions), so a bad call fails in a
+second with one line naming the cause and the fix, and leaves no package behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from slimtorch import embed, pte, qemu
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_PACKAGES = "build/run"  # generated packages, relative to the workspace (git-ignored)
+LINKER_SCRIPT = "platforms/arm_m55/mps3_an547.ld"
+BOARD = "mps3-an547"
+
+# Where the firmware puts what (platforms/arm_m55/mps3_an547.ld): program bytes in DDR,
+# inputs (read-only data) with the code in ITCM, planned buffers in SRAM; the runtime's
+# bookkeeping arena, .data/.bss and the stack in DTCM. ITCM and DDR hold what the image
+# loads (the board's flash); DTCM and SRAM are its RAM.
+REGION_KIND = {"ITCM": "flash", "DDR": "flash", "DTCM": "RAM", "SRAM": "RAM"}
+_INT8 = "int8 (slimtorch export --quantize int8) takes a quarter of float32's bytes"
+REGION_FIX = {
+    "DDR": f"fewer or smaller weights: a smaller model, or {_INT8}",
+    "SRAM": f"smaller activations: narrower layers or smaller inputs, or {_INT8}",
+    "ITCM": "smaller inputs, or fewer operators (code) in the program",
+    "DTCM": "fewer values and instructions in the program (the runtime's bookkeeping)",
+}
+
+
+class RunError(Exception):
+    """A `slimtorch run` failure; the message names the cause and the fix."""
+
+
+@dataclass(frozen=True)
+class Request:
+    platform: str  # "host" or "arm_m55"
+    program: Path
+    inputs: list[Path]
+    count_instructions: bool = False
+
+
+def _log(stream: TextIO, text: str) -> None:
+    print(f"slimtorch run: {text}", file=stream, flush=True)
+
+
+def _read_program(path: Path) -> pte.PteFile:
+    if not path.is_file():
+        raise RunError(f"{path}: no such program file; give the path of a .pte "
+                       "(slimtorch export MODEL.py -o PROGRAM.pte writes one)")
+    try:
+        program = pte.read_pte_file(str(path))
+    except pte.PteError as e:
+        raise RunError(f"{path} is not a valid ExecuTorch program ({e}); re-export it, or "
+                       "check that the file was copied whole") from None
+    if not program.program.execution_plan:
+        raise RunError(f"{path} has no method to run; export a model into it")
+    return program
+
+
+def _input_bytes(program: pte.PteFile, paths: list[Path]) -> int:
+    """Checks the inputs against the program (number, dtype, shape); their total bytes."""
+    try:
+        return sum(len(data) for _, data in embed.load_inputs(program, [str(p) for p in paths]))
+    except embed.EmbedError as e:
+        raise RunError(str(e)) from None
+
+
+# ---- the board's memory ---------------------------------------------------------------
+
+_REGION_RE = re.compile(
+    r"^\s*(\w+)\s*\([rwx]+\)\s*:\s*ORIGIN\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*"
+    r"LENGTH\s*=\s*(\d+)\s*([KM]?)", re.M)
+
+
+def board_regions(linker_script: Path = REPO / LINKER_SCRIPT) -> dict[str, int]:
+    """Region name -> bytes, from the MEMORY block of the board's linker script."""
+    text = linker_script.read_text()
+    scale = {"": 1, "K": 1024, "M": 1024 * 1024}
+    return {m.group(1): int(m.group(3)) * scale[m.group(4)] for m in _REGION_RE.finditer(text)}
+
+
+def _too_big(program: Path, region: str, needed: int, available: int, what: str) -> RunError:
+    kind = REGION_KIND.get(region, "memory")
+    return RunError(
+        f"{program} does not fit the {BOARD}: {what} needs {needed:,} bytes of {kind} "
+        f"(region {region}), {available:,} available; fix: "
+        f"{REGION_FIX.get(region, 'a smaller model')}")
+
+
+def check_fits(program_path: Path, program: pte.PteFile, input_bytes: int) -> None:
+    """Fails when the program's own sizes exceed the board's regions (before any build)."""
+    regions = board_regions()
+    plan = program.program.execution_plan[0]
+    planned = sum(int(s) for s in plan.non_const_buffer_sizes[1:])
+    checks = [
+        ("DDR", len(program.data), "the program (weights included)"),
+        ("SRAM", planned, "its planned memory (activations)"),
+        ("ITCM", input_bytes, "its inputs"),
+    ]
+    for region, needed, what in checks:
+        available = regions.get(region)
+        if available is not None and needed > available:
+            raise _too_big(program_path, region, needed, available, what)
+
+
+_OVERFLOW_RE = re.compile(r"region [`'](\w+)' overflowed by (\d+) bytes")
+
+
+def linker_overflow(program: Path, build_log: str) -> RunError | None:
+    """The same error as check_fits for a link that ran out of a region (GNU ld's message)."""
+    m = _OVERFLOW_RE.search(build_log)
+    if m is None:
+        return None
+    regions = board_regions()
+    region, over = m.group(1), int(m.group(2))
+    available = regions.get(region, 0)
+    return _too_big(program, region, available + over, available, "the firmware image")
+
+
+_MISSING_FIX = ("; fix: export the model without them, or add kernels for them "
+                "(kernels/portable/functions.yaml, kernels/cortex_m/)")
+_RUNTIME_MISSING_RE = re.compile(r"no kernel in this build's registry, the first '([^']+)' "
+                                 r"\(called with ([^;)]*)")
+_MISSING_RE = re.compile(r"^\s+(\S+::\S+)\s+\((?:dtypes ([^;]*); )?needed by", re.M)
+
+
+def missing_kernels(program: Path, build_log: str) -> RunError | None:
+    """A one-line error for codegen's missing-kernel failure (codegen/gen_registry.py)."""
+    if "have no kernel in" not in build_log:
+        return None
+    ops = [f"{op} ({dtypes})" if dtypes else op for op, dtypes in _MISSING_RE.findall(build_log)]
+    return RunError(f"{program} uses operators slimtorch has no kernel for: "
+                    f"{', '.join(ops) or '?'}{_MISSING_FIX}")
+
+
+# ---- Bazel ----------------------------------------------------------------------------
+
+def _bazel(args: list[str]) -> subprocess.CompletedProcess[str]:
+    if shutil.which("bazel") is None:
+        raise RunError("bazel is not on PATH; install it (scripts/setup.sh)")
+    if not (REPO / "WORKSPACE").is_file():
+        raise RunError(f"no Bazel workspace at {REPO}: slimtorch run builds with the "
+                       "slimtorch source tree; run it from a checkout")
+    return subprocess.run(["bazel", *args], cwd=REPO, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+
+
+def _build(target: str, config: list[str], program: Path) -> Path:
+    """Builds `target`; its output file. Build failures become RunErrors."""
+    proc = _bazel(["build", "--noshow_progress", *config, target])
+    if proc.returncode != 0:
+        log = proc.stdout + proc.stderr
+        error = missing_kernels(program, log) or linker_overflow(program, log)
+        if error is not None:
+            raise error
+        lines = [ln for ln in log.splitlines() if ln.strip()]
+        tail = "\n".join(lines[-25:])
+        raise RunError(f"building {target} failed (bazel's last lines below); fix what they "
+                       f"name, or report it with the program\n{tail}")
+    info = _bazel(["info", *config, "bazel-bin"])
+    if info.returncode != 0:
+        raise RunError(f"bazel info bazel-bin failed: {info.stderr.strip()[-400:]}")
+    package, name = target.lstrip("/").split(":")
+    return Path(info.stdout.strip()) / package / name
+
+
+# ---- host -----------------------------------------------------------------------------
+
+def _error_line(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("error: "):
+            return line[len("error: "):]
+    return None
+
+
+def run_host(req: Request, out: TextIO, log: TextIO) -> None:
+    _log(log, "building //app:pte_runner ...")
+    runner = _build("//app:pte_runner", [], req.program)
+    _log(log, f"running {req.program.name} on the host ...")
+    cmd = [str(runner), str(req.program)]
+    for p in req.inputs:
+        cmd += ["--input", str(p)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    _emit(req.program, proc.stdout, proc.returncode, "the host runner", out)
+
+
+def _emit(program: Path, text: str, status: int, who: str, out: TextIO,
+          execute_ns: bool = False) -> None:
+    error = _error_line(text)
+    if error is not None:
+        m = _RUNTIME_MISSING_RE.search(error)
+        if m is not None:  # the runtime names the first missing operator
+            raise RunError(f"{program} uses operators slimtorch has no kernel for: {m.group(1)} "
+                           f"({m.group(2)}){_MISSING_FIX}")
+        raise RunError(f"{program}: {who} failed: {error}")
+    if status != 0:
+        raise RunError(f"{program}: {who} exited with status {status} and no error line:\n"
+                       f"{text[-400:]}")
+    lines = [ln for ln in text.splitlines() if ln.startswith("output ")]
+    count = None
+    if execute_ns:
+        ns = qemu.execute_ns(text)
+        if ns is None:
+            raise RunError(f"{program}: {who} printed no execute_ns line (the count image is "
+                           "built with SLIMTORCH_PRINT_EXECUTE_TIME, app/firmware_main.cc)")
+        count = qemu.instructions(ns)
+    for line in lines:
+        print(line, file=out)
+    if count is not None:
+        print(f"instructions {count}", file=out)
+    out.flush()
+
+
+# ---- arm_m55 --------------------------------------------------------------------------
+
+def package_key(program: Path, inputs: list[Path]) -> str:
+    """Content hash of the program and its inputs: the generated package's name."""
+    h = hashlib.sha256()
+    for path in [program, *inputs]:
+        data = path.read_bytes()
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:20]
+
+
+def build_file(program_name: str, n_inputs: int) -> str:
+    inputs = "".join(f'"input{i}.npy", ' for i in range(n_inputs))
+    return f'''# Generated by `slimtorch run --platform arm_m55` for {program_name}. Do not edit;
+# delete {RUN_PACKAGES}/ to clear these packages (python/slimtorch/run.py). Every target is
+# manual: `bazel test //...` leaves them alone.
+load("//tools:executorch_model.bzl", "model_image", "pte_model")
+
+pte_model(
+    name = "program",
+    program = "program.pte",
+    inputs = [{inputs}],
+    tags = ["manual"],
+)
+
+model_image(
+    name = "firmware",
+    model = "program",
+    tags = ["manual"],
+)
+
+model_image(
+    name = "firmware_count",
+    model = "program",
+    local_defines = ["SLIMTORCH_PRINT_EXECUTE_TIME"],
+    tags = ["manual"],
+)
+'''
+
+
+def write_package(req: Request) -> tuple[Path, str]:
+    """The generated package for the request (made once per program and inputs): its directory
+    and Bazel package name. Written into a temporary directory and renamed into place, so a
+    package is complete or absent."""
+    key = package_key(req.program, req.inputs)
+    root = REPO / RUN_PACKAGES
+    directory = root / key
+    if not (directory / "BUILD.bazel").is_file():
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        try:
+            shutil.copyfile(req.program, tmp / "program.pte")
+            for i, p in enumerate(req.inputs):
+                shutil.copyfile(p, tmp / f"input{i}.npy")
+            (tmp / "BUILD.bazel").write_text(build_file(req.program.name, len(req.inputs)))
+            if directory.exists():  # an incomplete leftover
+                shutil.rmtree(directory)
+            os.rename(tmp, directory)
+        except FileExistsError:  # another `slimtorch run` made it meanwhile
+            pass
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    return directory, f"{RUN_PACKAGES}/{key}"
+
+
+def run_arm_m55(req: Request, program: pte.PteFile, input_bytes: int, out: TextIO,
+                log: TextIO) -> None:
+    check_fits(req.program, program, input_bytes)
+    if shutil.which(qemu.QEMU) is None:
+        raise RunError(f"{qemu.QEMU} is not on PATH; install Debian's qemu-system-arm "
+                       "(scripts/setup.sh)")
+    directory, package = write_package(req)
+    target = f"//{package}:{'firmware_count' if req.count_instructions else 'firmware'}"
+    _log(log, f"building firmware {target} ... (a new program takes a minute or two; the same "
+         "program and inputs again, a second)")
+    try:
+        elf = _build(target, ["--config=arm_m55"], req.program)
+    except RunError:
+        shutil.rmtree(directory, ignore_errors=True)  # nothing half-made stays behind
+        raise
+    _log(log, f"running on QEMU {BOARD}{' (-icount)' if req.count_instructions else ''} ...")
+    run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT if req.count_instructions
+                            else None)
+    text = run.output
+    if "[msg " in text:  # token-mode error messages: their text is in the image
+        from slimtorch import messages
+
+        text = messages.decode_text(text, str(elf))
+    if run.status == 124:
+        raise RunError(f"{req.program}: the firmware did not finish on QEMU ({run.qemu_messages}"
+                       "); a hang or fault loop: run the host platform to compare")
+    if run.status != 0 and not text.strip():
+        raise RunError(f"{req.program}: QEMU exited with status {run.status} and the firmware "
+                       f"printed nothing: {run.qemu_messages.strip()[-400:]}")
+    _emit(req.program, text, run.status, "the firmware", out,
+          execute_ns=req.count_instructions)
+
+
+def run(req: Request, out: TextIO = sys.stdout, log: TextIO = sys.stderr) -> None:
+    """Runs the request; raises RunError (the CLI prints it as one error line)."""
+    if req.count_instructions and req.platform != "arm_m55":
+        raise RunError("--count-instructions needs --platform arm_m55 (instructions are counted "
+                       "on the emulated Cortex-M55, under QEMU -icount)")
+    program = _read_program(req.program)
+    input_bytes = _input_bytes(program, req.inputs)
+    if req.platform == "host":
+        run_host(req, out, log)
+    elif req.platform == "arm_m55":
+        run_arm_m55(req, program, input_bytes, out, log)
+    else:
+        raise RunError(f"unknown platform {req.platform!r}; use host or arm_m55")
