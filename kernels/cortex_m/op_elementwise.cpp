@@ -236,9 +236,13 @@ Error quantized_div_out(KernelContext& ctx, EValue** args, size_t nargs) {
   int8_t* out = y->data_as<int8_t>();
   for_each_run(*y, sa, sb, [&](size_t o, size_t ai, size_t bi, uint32_t n) {
     for (uint32_t k = 0; k < n; ++k) {
+      // Both conversions unconditional, the zero test on the integer: GCC 12 otherwise
+      // if-converts the int -> float conversion into a conditional VCVT, which the assembler
+      // rejects for MVE cores (the Cortex-M55 images failed to link).
+      const int32_t d = pb[bi + k] - zb;
       const float num = static_cast<float>(pa[ai + k] - za);
-      const float den = static_cast<float>(pb[bi + k] - zb);
-      const float q = den != 0.0f ? num / den : 0.0f;
+      const float den = static_cast<float>(d != 0 ? d : 1);
+      const float q = d != 0 ? num / den : 0.0f;
       out[o + k] = static_cast<int8_t>(round_clamp(round_half_even(q * scale) + static_cast<float>(zo), -128, 127));
     }
   });
