@@ -138,6 +138,13 @@ class HardSwish(torch.nn.Module):
         return torch.nn.functional.hardswish(self.conv(x))
 
 
+def _mobilenet_v2() -> torch.nn.Module:
+    """slimtorch's models/mobilenet_v2.py (width 0.35, 96x96): upstream exports it too."""
+    from slimtorch.model_file import load_model_file
+
+    return load_model_file(str(REPO / "models" / "mobilenet_v2.py")).module
+
+
 def _mlperf(module: str, cls: str) -> Callable[[], torch.nn.Module]:
     def make() -> torch.nn.Module:
         import importlib
@@ -159,6 +166,7 @@ CASES: dict[str, Case] = {
     "resnet8": Case(_mlperf("resnet8", "ResNet8"), (1, 3, 32, 32)),
     "mobilenet_v1_025": Case(_mlperf("mobilenet_v1_025", "MobileNetV1025"), (1, 3, 96, 96)),
     "deep_autoencoder": Case(_mlperf("deep_autoencoder", "DeepAutoEncoder"), (1, 640)),
+    "mobilenet_v2": Case(_mobilenet_v2, (1, 3, 96, 96)),
     "conv_pad_stride": Case(ConvPadStride, (1, 3, 11, 10)),
     "depthwise": Case(Depthwise, (1, 6, 9, 7)),
     "linear": Case(Linear, (3, 20)),
@@ -225,34 +233,21 @@ class Exported:
 
 
 def export_upstream(case: Case) -> Exported:
-    """Upstream's flow, as /work/briefs/up_export_example.py and upstream's tests run it."""
+    """Upstream's flow (slimtorch.upstream.export_cortex_m_program, as upstream's tests run it)."""
     warnings.filterwarnings("ignore")
-    from executorch.backends.cortex_m.edge_compile_config import cortex_m_edge_compile_config
-    from executorch.backends.cortex_m.passes.cortex_m_pass_manager import CortexMPassManager
-    from executorch.backends.cortex_m.quantizer.quantizer import CortexMQuantizer
-    from executorch.exir import EdgeProgramManager, to_edge
-    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    from slimtorch.upstream import export_cortex_m_program
 
     torch.manual_seed(0)
     model = case.make().eval()
     calibrate_batch_norm(model, case.shape)
     example = (seeded(case.shape, 0),)
-    gm = torch.export.export(model, example, strict=True).module(check_guards=False)
-    prepared = prepare_pt2e(gm, CortexMQuantizer())
-    for i in range(8):
-        prepared(seeded(case.shape, 200 + i))
-    converted = convert_pt2e(prepared)
-    ep = torch.export.export(converted, example)
-    edge = to_edge(ep, compile_config=cortex_m_edge_compile_config())
-    lowered = CortexMPassManager(edge.exported_program()).transform()
-    # The reference before to_executorch(), which rewrites the graph to out variants.
-    module = copy.deepcopy(lowered.module())
-    program = EdgeProgramManager({"forward": lowered},
-                                 compile_config=cortex_m_edge_compile_config()).to_executorch()
+    calibration = [(seeded(case.shape, 200 + i),) for i in range(8)]
+    program, module = export_cortex_m_program(model, example, calibration)
+    lowered = module.graph
     ops: set[str] = set()
     output_scale = 0.0
-    outputs = {a for n in lowered.graph.nodes if n.op == "output" for a in n.args[0]}
-    for node in lowered.graph.nodes:
+    outputs = {a for n in lowered.nodes if n.op == "output" for a in n.args[0]}
+    for node in lowered.nodes:
         if node.op != "call_function":
             continue
         target = str(node.target)  # "cortex_m.quantized_conv2d.default"
@@ -260,7 +255,7 @@ def export_upstream(case: Case) -> Exported:
         if "dequantize_per_tensor" in str(node.target) and node in outputs:
             output_scale = max(output_scale, float(node.args[1]))
     cmsis = with_cmsis_avg_pool(module)
-    return Exported(program.buffer, lambda x: module(x), lambda x: cmsis(x), output_scale, ops)
+    return Exported(program, lambda x: module(x), lambda x: cmsis(x), output_scale, ops)
 
 
 @pytest.fixture(scope="session")
@@ -289,6 +284,8 @@ EXPECTED_OPS = {
     "resnet8": {"quantized_conv2d", "quantized_add", "quantized_avg_pool2d", "quantized_linear"},
     "mobilenet_v1_025": {"quantized_depthwise_conv2d", "quantized_conv2d", "quantized_linear"},
     "deep_autoencoder": {"quantized_linear"},
+    "mobilenet_v2": {"quantized_depthwise_conv2d", "quantized_conv2d", "quantized_add",
+                     "quantized_linear"},
     "conv_pad_stride": {"quantized_conv2d"},
     "depthwise": {"quantized_depthwise_conv2d", "quantized_conv2d"},
     "linear": {"quantized_linear"},
