@@ -160,7 +160,29 @@ void max_pool_s8_helium(const PoolArgs& a);
 void avg_pool_s8_plain(const PoolArgs& a);
 void avg_pool_s8_helium(const PoolArgs& a);
 
+// ---- im2col: the patches of a batch of a convolution's output pixels, NHWC, one batch ----
+// For r < n, output pixel p = p0 + r (oy = p / out_w, ox = p % out_w), ky < kh, kx < kw,
+// i < cig:
+//   rows[r * kh * kw * cig + (ky * kw + kx) * cig + i] =
+//     in[(iy * in_w + ix) * in_c + c0 + i],  iy = oy * stride_h - pad_top + ky * dilation_h
+//                                            (likewise ix),
+//   or pad_value where iy or ix falls outside the input.
+// in: [in_h, in_w, in_c]; channels [c0, c0 + cig) are one group's; strides and dilations >= 1.
+struct Im2colArgs {
+  const int8_t* in;
+  int32_t in_h, in_w, in_c;
+  int32_t c0, cig;
+  int32_t kh, kw, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+  int32_t out_w;
+  int32_t p0, n;
+  int8_t pad_value;
+  int8_t* rows;
+};
+void im2col_s8_plain(const Im2colArgs& a);
+void im2col_s8_helium(const Im2colArgs& a);
+
 #if defined(SLIMTORCH_HELIUM)
+inline void im2col_s8(const Im2colArgs& a) { im2col_s8_helium(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_helium(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_helium(a); }
 inline void add_s8(const AddArgs& a) { add_s8_helium(a); }
@@ -168,6 +190,7 @@ inline void mul_s8(const MulArgs& a) { mul_s8_helium(a); }
 inline void max_pool_s8(const PoolArgs& a) { max_pool_s8_helium(a); }
 inline void avg_pool_s8(const PoolArgs& a) { avg_pool_s8_helium(a); }
 #else
+inline void im2col_s8(const Im2colArgs& a) { im2col_s8_plain(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_plain(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_plain(a); }
 inline void add_s8(const AddArgs& a) { add_s8_plain(a); }

@@ -1344,5 +1344,70 @@ void avg_pool_s8_helium(const PoolArgs& args) {
   });
 }
 
+namespace {
+
+// n bytes from src to dst, 16 per predicated load/store.
+inline void copy_s8(int8_t* dst, const int8_t* src, int32_t n) {
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q(n - i);
+    vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
+  }
+}
+
+inline void fill_s8(int8_t* dst, int8x16_t v, int32_t n) {
+  for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(dst + i, v, vctp8q(n - i));
+}
+
+}  // namespace
+
+// Output pixels walked in order (no division per pixel); per kernel row the taps that fall
+// inside the input are found once, and with dilation 1 and one group they are one
+// contiguous run of the input row: one copy per kernel row instead of one per tap.
+void im2col_s8_helium(const Im2colArgs& args) {
+  const Im2colArgs a = args;  // a local copy: the int8 stores below cannot alias it
+  if (a.n <= 0) return;
+  if (a.out_w <= 0 || a.dilation_w < 1 || a.dilation_h < 1 || a.stride_w < 1) {
+    im2col_s8_plain(a);
+    return;
+  }
+  const int32_t row_bytes = a.kw * a.cig, depth = a.kh * row_bytes;
+  const int8x16_t pad = vdupq_n_s8(a.pad_value);
+  const bool run = a.dilation_w == 1 && a.cig == a.in_c;
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.in_c;
+  const intptr_t tap_step = static_cast<intptr_t>(a.dilation_w) * a.in_c;
+  int32_t oy = a.p0 / a.out_w, ox = a.p0 % a.out_w;
+  int8_t* row = a.rows;
+  for (int32_t r = 0; r < a.n; ++r, row += depth) {
+    const int32_t x0 = ox * a.stride_w - a.pad_left;
+    // Taps kx in [lo, hi) read columns x0 + kx * dilation_w inside [0, in_w).
+    int32_t lo = x0 >= 0 ? 0 : (-x0 + a.dilation_w - 1) / a.dilation_w;
+    int32_t hi = a.in_w - 1 - x0 < 0 ? 0 : (a.in_w - 1 - x0) / a.dilation_w + 1;
+    if (hi > a.kw) hi = a.kw;
+    if (lo > hi) lo = hi;
+    const int32_t y0 = oy * a.stride_h - a.pad_top;
+    int8_t* t = row;
+    for (int32_t ky = 0; ky < a.kh; ++ky, t += row_bytes) {
+      const int32_t iy = y0 + ky * a.dilation_h;
+      if (iy < 0 || iy >= a.in_h || lo == hi) {
+        fill_s8(t, pad, row_bytes);
+        continue;
+      }
+      if (lo > 0) fill_s8(t, pad, lo * a.cig);
+      const int8_t* src = a.in + iy * in_row +
+                          static_cast<intptr_t>(x0 + lo * a.dilation_w) * a.in_c + a.c0;
+      if (run) {
+        copy_s8(t + lo * a.cig, src, (hi - lo) * a.cig);
+      } else {
+        for (int32_t kx = lo; kx < hi; ++kx, src += tap_step) copy_s8(t + kx * a.cig, src, a.cig);
+      }
+      if (hi < a.kw) fill_s8(t + hi * a.cig, pad, (a.kw - hi) * a.cig);
+    }
+    if (++ox == a.out_w) {
+      ox = 0;
+      ++oy;
+    }
+  }
+}
+
 }  // namespace cortex_m
 }  // namespace slimtorch

@@ -1,6 +1,8 @@
 // Portable C++ implementations of the int8 primitives of nn_s8.h: the
 // reference every other path is compared with, bit for bit, and the path of
 // every platform without Helium.
+#include <string.h>
+
 #include "kernels/cortex_m/nn_s8.h"
 
 namespace slimtorch {
@@ -118,6 +120,27 @@ void avg_pool_s8_plain(const PoolArgs& a) {
       out[c] = static_cast<int8_t>(clamp_i32(v, a.act_min, a.act_max));
     }
   });
+}
+
+void im2col_s8_plain(const Im2colArgs& a) {
+  const int32_t depth = a.kh * a.kw * a.cig;
+  for (int32_t r = 0; r < a.n; ++r) {
+    const int32_t oy = (a.p0 + r) / a.out_w, ox = (a.p0 + r) % a.out_w;
+    int8_t* row = a.rows + static_cast<intptr_t>(r) * depth;
+    for (int32_t ky = 0; ky < a.kh; ++ky) {
+      const int32_t iy = oy * a.stride_h - a.pad_top + ky * a.dilation_h;
+      for (int32_t kx = 0; kx < a.kw; ++kx) {
+        const int32_t ix = ox * a.stride_w - a.pad_left + kx * a.dilation_w;
+        int8_t* t = row + (ky * a.kw + kx) * a.cig;
+        if (iy < 0 || iy >= a.in_h || ix < 0 || ix >= a.in_w) {
+          memset(t, static_cast<uint8_t>(a.pad_value), static_cast<size_t>(a.cig));
+        } else {
+          memcpy(t, a.in + (static_cast<intptr_t>(iy) * a.in_w + ix) * a.in_c + a.c0,
+                 static_cast<size_t>(a.cig));
+        }
+      }
+    }
+  }
 }
 
 }  // namespace cortex_m

@@ -18,8 +18,8 @@
 //  - 1x1, unpadded: the NHWC input rows are the matrix (any stride: a row stride of
 //    stride_w * C along each output row); no scratch.
 //  - otherwise im2col: as many output pixels' patches as `scratch` holds are copied into
-//    it (taps in the padding are the input zero point, -input_offset, so they add zero),
-//    then one mat_mult per batch of pixels;
+//    it (im2col_s8; taps in the padding are the input zero point, -input_offset, so they
+//    add zero), then one mat_mult per batch of pixels;
 //  - when even one patch does not fit (upstream plans 0 bytes for some convolutions), a
 //    direct loop that needs no scratch.
 // A transposed convolution is the same gather seen from the output: output pixel oy takes
@@ -181,9 +181,32 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
     m.depth = depth;
     m.lhs = rows;
     m.lhs_stride = depth;
+    Im2colArgs ic;
+    ic.in = in;
+    ic.in_h = c.in.h;
+    ic.in_w = c.in.w;
+    ic.in_c = cin;
+    ic.c0 = g * cig;
+    ic.cig = cig;
+    ic.kh = c.kh;
+    ic.kw = c.kw;
+    ic.stride_h = c.stride[0];
+    ic.stride_w = c.stride[1];
+    ic.pad_top = c.pad[0];
+    ic.pad_left = c.pad[1];
+    ic.dilation_h = c.dilation[0];
+    ic.dilation_w = c.dilation[1];
+    ic.out_w = ow;
+    ic.pad_value = pad_value;
+    ic.rows = rows;
     for (int32_t p0 = 0; p0 < pixels; p0 += batch) {
       const int32_t n = pixels - p0 < batch ? pixels - p0 : batch;
-      for (int32_t r = 0; r < n; ++r) {
+      if (!c.transposed) {
+        ic.p0 = p0;
+        ic.n = n;
+        im2col_s8(ic);
+      }
+      for (int32_t r = 0; c.transposed && r < n; ++r) {
         const int32_t oy = (p0 + r) / ow, ox = (p0 + r) % ow;
         int8_t* row = rows + static_cast<intptr_t>(r) * depth;
         for (int32_t ky = 0; ky < c.kh; ++ky) {

@@ -313,6 +313,45 @@ bool test_pool(Lcg& r, int32_t cases, bool average) {
   return true;
 }
 
+bool test_im2col(Lcg& r, int32_t cases) {
+  for (int32_t t = 0; t < cases; ++t) {
+    cm::Im2colArgs a;
+    a.in_h = r.range(1, 12);
+    a.in_w = r.range(1, 12);
+    const int32_t groups = r.chance(20) ? r.range(2, 3) : 1;
+    a.cig = r.chance(30) ? r.range(1, 3) : r.range(1, 40);
+    a.in_c = a.cig * groups;
+    a.c0 = r.range(0, groups - 1) * a.cig;
+    a.kh = r.range(1, 5);
+    a.kw = r.range(1, 5);
+    a.stride_h = r.range(1, 3);
+    a.stride_w = r.range(1, 3);
+    a.dilation_h = r.chance(20) ? r.range(2, 3) : 1;
+    a.dilation_w = r.chance(20) ? r.range(2, 3) : 1;
+    a.pad_top = r.range(0, a.kh);
+    a.pad_left = r.range(0, a.kw);
+    const int32_t out_h = out_size(a.in_h, a.kh, a.stride_h, a.pad_top, r.range(0, a.kh), a.dilation_h);
+    a.out_w = out_size(a.in_w, a.kw, a.stride_w, a.pad_left, r.range(0, a.kw), a.dilation_w);
+    if (out_h <= 0 || a.out_w <= 0) continue;
+    const int32_t pixels = out_h * a.out_w;
+    const int32_t depth = a.kh * a.kw * a.cig;
+    a.p0 = r.range(0, pixels - 1);
+    a.n = r.range(1, pixels - a.p0);
+    if (a.n * depth + kGuard > kBig) a.n = (kBig - kGuard) / depth;
+    if (a.n <= 0 || a.in_h * a.in_w * a.in_c > kBig) continue;
+    fill_s8(r, g_a, a.in_h * a.in_w * a.in_c);
+    a.in = g_a;
+    a.pad_value = static_cast<int8_t>(r.range(-128, 127));
+    reset_outputs();
+    a.rows = g_out_plain;
+    cm::im2col_s8_plain(a);
+    a.rows = g_out_helium;
+    cm::im2col_s8_helium(a);
+    if (!same("im2col_s8", t, a.n * depth)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main() {
@@ -330,5 +369,7 @@ int main() {
   if (ok) put("max_pool_s8: same bytes\n");
   ok = ok && test_pool(r, n, true);
   if (ok) put("avg_pool_s8: same bytes\n");
+  ok = ok && test_im2col(r, n);
+  if (ok) put("im2col_s8: same bytes\n");
   return ok ? 0 : 1;
 }
