@@ -181,8 +181,44 @@ struct Im2colArgs {
 void im2col_s8_plain(const Im2colArgs& a);
 void im2col_s8_helium(const Im2colArgs& a);
 
+// round(x) with ties to even (torch.round), for |x| < 2^22; larger values pass through.
+inline float round_half_even(float x) {
+  const float big = 12582912.0f;  // 1.5 * 2^23: adding it leaves no fraction bits
+  if (!(x > -4194304.0f && x < 4194304.0f)) return x;
+  const float t = x + big;  // rounds to an integer (ties to even); exact without -ffast-math
+  return t - big;
+}
+
+// x rounded (ties to even) and clamped to [lo, hi]; NaN gives 0 clamped to [lo, hi].
+inline int32_t round_clamp(float x, int32_t lo, int32_t hi) {
+  if (x != x) return lo > 0 ? lo : (hi < 0 ? hi : 0);
+  const float r = round_half_even(x);
+  if (r <= static_cast<float>(lo)) return lo;
+  if (r >= static_cast<float>(hi)) return hi;
+  return static_cast<int32_t>(r);
+}
+
+// ---- quantize float32 -> int8 (upstream's quantize_per_tensor), n elements, strided ----
+// For k < n, in float32 arithmetic:
+//   out[k * out_stride] = round_clamp(round_half_even(in[k * in_stride] * inv_scale)
+//                                     + zero_point, qmin, qmax)
+// (rounded first, then the zero point added, as the reference does); qmin <= qmax, both
+// int8; strides >= 0.
+struct QuantizeArgs {
+  const float* in;
+  int32_t in_stride;
+  int8_t* out;
+  int32_t out_stride;
+  int32_t n;
+  float inv_scale;
+  int32_t zero_point, qmin, qmax;
+};
+void quantize_s8_plain(const QuantizeArgs& a);
+void quantize_s8_helium(const QuantizeArgs& a);
+
 #if defined(SLIMTORCH_HELIUM)
 inline void im2col_s8(const Im2colArgs& a) { im2col_s8_helium(a); }
+inline void quantize_s8(const QuantizeArgs& a) { quantize_s8_helium(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_helium(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_helium(a); }
 inline void add_s8(const AddArgs& a) { add_s8_helium(a); }
@@ -191,6 +227,7 @@ inline void max_pool_s8(const PoolArgs& a) { max_pool_s8_helium(a); }
 inline void avg_pool_s8(const PoolArgs& a) { avg_pool_s8_helium(a); }
 #else
 inline void im2col_s8(const Im2colArgs& a) { im2col_s8_plain(a); }
+inline void quantize_s8(const QuantizeArgs& a) { quantize_s8_plain(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_plain(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_plain(a); }
 inline void add_s8(const AddArgs& a) { add_s8_plain(a); }

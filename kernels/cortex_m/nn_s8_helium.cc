@@ -1409,5 +1409,39 @@ void im2col_s8_helium(const Im2colArgs& args) {
   }
 }
 
+// Four lanes: VRINTN is round_half_even (ties to even; values of 2^22 or more in magnitude,
+// which round_half_even passes through, clamp to qmin/qmax either way), the zero point is
+// added in float32 as the plain path does, and VCVT (toward zero, of an integer or of a value
+// that clamps anyway) saturates infinities and turns NaN into 0, which round_clamp also gives.
+void quantize_s8_helium(const QuantizeArgs& args) {
+  const QuantizeArgs a = args;  // a local copy: the int8 stores below cannot alias it
+  if (a.qmin > a.qmax || a.in_stride < 0 || a.out_stride < 0) {
+    quantize_s8_plain(a);
+    return;
+  }
+  const float32x4_t inv = vdupq_n_f32(a.inv_scale);
+  const float32x4_t zp = vdupq_n_f32(static_cast<float>(a.zero_point));
+  const int32x4_t lo = vdupq_n_s32(a.qmin), hi = vdupq_n_s32(a.qmax);
+  const uint32x4_t lane = vidupq_n_u32(0u, 1);
+  const uint32x4_t in_off = vmulq_n_u32(lane, static_cast<uint32_t>(a.in_stride) * 4u);
+  const uint32x4_t out_off = vmulq_n_u32(lane, static_cast<uint32_t>(a.out_stride));
+  const intptr_t in_step = static_cast<intptr_t>(a.in_stride) * 4;
+  const intptr_t out_step = static_cast<intptr_t>(a.out_stride) * 4;
+  const float* in = a.in;
+  int8_t* out = a.out;
+  for (int32_t i = 0; i < a.n; i += 4, in += in_step, out += out_step) {
+    const mve_pred16_t p = vctp32q(a.n - i);
+    const float32x4_t x = a.in_stride == 1 ? vldrwq_z_f32(in, p)
+                                           : vldrwq_gather_offset_z_f32(in, in_off, p);
+    const float32x4_t r = vaddq_f32(vrndnq_f32(vmulq_f32(x, inv)), zp);
+    const int32x4_t v = vminq_s32(vmaxq_s32(vcvtq_s32_f32(r), lo), hi);
+    if (a.out_stride == 1) {
+      vstrbq_p_s32(out, v, p);
+    } else {
+      vstrbq_scatter_offset_p_s32(out, out_off, v, p);
+    }
+  }
+}
+
 }  // namespace cortex_m
 }  // namespace slimtorch

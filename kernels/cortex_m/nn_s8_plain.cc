@@ -143,5 +143,14 @@ void im2col_s8_plain(const Im2colArgs& a) {
   }
 }
 
+void quantize_s8_plain(const QuantizeArgs& a) {
+  const float zp = static_cast<float>(a.zero_point);
+  for (int32_t k = 0; k < a.n; ++k) {
+    const float r = round_half_even(a.in[static_cast<intptr_t>(k) * a.in_stride] * a.inv_scale);
+    a.out[static_cast<intptr_t>(k) * a.out_stride] =
+        static_cast<int8_t>(round_clamp(r + zp, a.qmin, a.qmax));
+  }
+}
+
 }  // namespace cortex_m
 }  // namespace slimtorch

@@ -352,6 +352,45 @@ bool test_im2col(Lcg& r, int32_t cases) {
   return true;
 }
 
+float g_f[1024];
+
+float random_float(Lcg& r, float scale) {
+  const int32_t pick = r.range(0, 99);
+  if (pick < 5) {  // any bits: NaNs, infinities, denormals, huge values
+    uint32_t bits = (r.next() << 8) ^ r.next();
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  if (pick < 15) return static_cast<float>(r.range(-300, 300)) * 0.5f / scale;  // ties
+  return static_cast<float>(r.range(-2000000, 2000000)) * (1e-5f / scale);
+}
+
+bool test_quantize(Lcg& r, int32_t cases) {
+  for (int32_t t = 0; t < cases; ++t) {
+    cm::QuantizeArgs a;
+    const float scale = r.chance(10) ? 1e-6f * static_cast<float>(r.range(1, 1000))
+                                     : 0.001f * static_cast<float>(r.range(1, 200));
+    a.inv_scale = 1.0f / scale;
+    a.zero_point = r.chance(5) ? r.range(-32768, 32767) : r.range(-128, 127);
+    a.qmin = r.chance(70) ? -128 : r.range(-128, 127);
+    a.qmax = r.chance(70) ? 127 : r.range(a.qmin, 127);
+    a.n = r.chance(20) ? r.range(0, 7) : r.range(1, 300);
+    a.in_stride = r.chance(50) ? 1 : r.range(0, 3);
+    a.out_stride = r.chance(50) ? 1 : r.range(1, 4);
+    if ((a.n > 0 ? (a.n - 1) * a.in_stride + 1 : 0) > 1024) continue;
+    for (int32_t i = 0; i < 1024; ++i) g_f[i] = random_float(r, scale);
+    a.in = g_f;
+    reset_outputs();
+    a.out = g_out_plain;
+    cm::quantize_s8_plain(a);
+    a.out = g_out_helium;
+    cm::quantize_s8_helium(a);
+    if (!same("quantize_s8", t, a.n * a.out_stride)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main() {
@@ -371,5 +410,7 @@ int main() {
   if (ok) put("avg_pool_s8: same bytes\n");
   ok = ok && test_im2col(r, n);
   if (ok) put("im2col_s8: same bytes\n");
+  ok = ok && test_quantize(r, n);
+  if (ok) put("quantize_s8: same bytes\n");
   return ok ? 0 : 1;
 }
