@@ -85,6 +85,16 @@ struct MatMulArgs {
 void mat_mult_s8_plain(const MatMulArgs& a);
 void mat_mult_s8_helium(const MatMulArgs& a);
 
+// The input offset of mat_mult folded into its column bias, for callers that multiply the
+// same rhs many times: for n < cols (wrapping int32 arithmetic),
+//   dst[n] = (col_bias ? col_bias[n] : 0) + lhs_offset * sum_k rhs[n * depth + k],
+// so that mat_mult with lhs_offset 0 and col_bias = dst gives the accumulators of
+// lhs_offset and col_bias (mod 2^32, as they wrap).
+void fold_offset_s8_plain(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                          int32_t lhs_offset, int32_t* dst);
+void fold_offset_s8_helium(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst);
+
 // ---- depthwise convolution, NHWC, one batch ----
 // out[oy][ox][c * mult + j] = output stage of
 //   bias[oc] + sum_{ky,kx} (in[iy][ix][c] + input_offset) * w[ky][kx][oc],  oc = c * mult + j,
@@ -218,6 +228,10 @@ void quantize_s8_helium(const QuantizeArgs& a);
 
 #if defined(SLIMTORCH_HELIUM)
 inline void im2col_s8(const Im2colArgs& a) { im2col_s8_helium(a); }
+inline void fold_offset_s8(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst) {
+  fold_offset_s8_helium(rhs, cols, depth, col_bias, lhs_offset, dst);
+}
 inline void quantize_s8(const QuantizeArgs& a) { quantize_s8_helium(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_helium(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_helium(a); }
@@ -227,6 +241,10 @@ inline void max_pool_s8(const PoolArgs& a) { max_pool_s8_helium(a); }
 inline void avg_pool_s8(const PoolArgs& a) { avg_pool_s8_helium(a); }
 #else
 inline void im2col_s8(const Im2colArgs& a) { im2col_s8_plain(a); }
+inline void fold_offset_s8(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst) {
+  fold_offset_s8_plain(rhs, cols, depth, col_bias, lhs_offset, dst);
+}
 inline void quantize_s8(const QuantizeArgs& a) { quantize_s8_plain(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_plain(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_plain(a); }

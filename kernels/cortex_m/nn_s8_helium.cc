@@ -1363,6 +1363,15 @@ inline void fill_s8(int8_t* dst, int8x16_t v, int32_t n) {
 
 }  // namespace
 
+void fold_offset_s8_helium(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst) {
+  if (depth < 0) depth = 0;
+  for (int32_t n = 0; n < cols; ++n) {
+    const int32_t b = col_bias != nullptr ? col_bias[n] : 0;
+    dst[n] = wadd(b, wmul(sum_s8(rhs + static_cast<intptr_t>(n) * depth, depth), lhs_offset));
+  }
+}
+
 // Output pixels walked in order (no division per pixel); per kernel row the taps that fall
 // inside the input are found once, and with dilation 1 and one group they are one
 // contiguous run of the input row: one copy per kernel row instead of one per tap.

@@ -122,6 +122,18 @@ void avg_pool_s8_plain(const PoolArgs& a) {
   });
 }
 
+void fold_offset_s8_plain(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                          int32_t lhs_offset, int32_t* dst) {
+  for (int32_t n = 0; n < cols; ++n) {
+    uint32_t sum = 0;
+    for (int32_t k = 0; k < depth; ++k) {
+      sum += static_cast<uint32_t>(static_cast<int32_t>(rhs[static_cast<intptr_t>(n) * depth + k]));
+    }
+    const uint32_t b = col_bias != nullptr ? static_cast<uint32_t>(col_bias[n]) : 0u;
+    dst[n] = static_cast<int32_t>(b + sum * static_cast<uint32_t>(lhs_offset));
+  }
+}
+
 void im2col_s8_plain(const Im2colArgs& a) {
   const int32_t depth = a.kh * a.kw * a.cig;
   for (int32_t r = 0; r < a.n; ++r) {

@@ -391,6 +391,30 @@ bool test_quantize(Lcg& r, int32_t cases) {
   return true;
 }
 
+bool test_fold_offset(Lcg& r, int32_t cases) {
+  for (int32_t t = 0; t < cases; ++t) {
+    const int32_t cols = r.range(1, 64);
+    const int32_t depth = r.chance(10) ? r.range(0, 3) : r.range(1, 300);
+    if (cols * depth > kBig) continue;
+    fill_s8(r, g_a, cols * depth);
+    fill_bias(r, cols);
+    const bool bias = r.chance(80);
+    const int32_t off = r.chance(5) ? r.range(-32768, 32767) : offset(r);
+    int32_t plain[64], helium[64];
+    cm::fold_offset_s8_plain(g_a, cols, depth, bias ? g_bias : nullptr, off, plain);
+    cm::fold_offset_s8_helium(g_a, cols, depth, bias ? g_bias : nullptr, off, helium);
+    for (int32_t n = 0; n < cols; ++n) {
+      if (plain[n] != helium[n]) {
+        put("FAIL: fold_offset_s8 case ");
+        put_int(t);
+        put("\n");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int main() {
@@ -412,5 +436,7 @@ int main() {
   if (ok) put("im2col_s8: same bytes\n");
   ok = ok && test_quantize(r, n);
   if (ok) put("quantize_s8: same bytes\n");
+  ok = ok && test_fold_offset(r, n);
+  if (ok) put("fold_offset_s8: same sums\n");
   return ok ? 0 : 1;
 }
