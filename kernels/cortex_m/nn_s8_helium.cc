@@ -1225,22 +1225,36 @@ void add_s8_helium(const AddArgs& args) {
     add_s8_plain(a);
     return;
   }
-  // The input headroom shift (20) and each input's left shift in one VSHL.
+  // The input headroom shift (20) and each input's left shift in one VSHL. Every
+  // multiplier and shift is one scalar for all lanes: the scalar forms of VQRDMULH, VRSHL
+  // and VMUL keep them in core registers (with vector copies GCC runs out of the eight Q
+  // registers and reloads them from the stack every iteration). `fix` is requantize_right's
+  // lowering of negative values by one, needed only when the right shift is nonzero.
   const int32_t a_left = 20 + (a.a_shift > 0 ? a.a_shift : 0);
   const int32_t b_left = 20 + (a.b_shift > 0 ? a.b_shift : 0);
-  const int32x4_t am = vdupq_n_s32(a.a_mult), ar = vdupq_n_s32(a.a_shift < 0 ? a.a_shift : 0);
-  const int32x4_t bm = vdupq_n_s32(a.b_mult), br = vdupq_n_s32(a.b_shift < 0 ? a.b_shift : 0);
-  const int32x4_t om = vdupq_n_s32(a.out_mult), orr = vdupq_n_s32(a.out_shift);
+  const int32_t ar = a.a_shift < 0 ? a.a_shift : 0, br = a.b_shift < 0 ? a.b_shift : 0;
+  const int32_t orr = a.out_shift;
+  const int32_t a_fix = ar < 0 ? 1 : 0, b_fix = br < 0 ? 1 : 0, o_fix = orr < 0 ? 1 : 0;
   const int32x4_t lo = vdupq_n_s32(a.act_min), hi = vdupq_n_s32(a.act_max);
-  for (int32_t i = 0; i < a.n; i += 4) {
-    const mve_pred16_t p = vctp32q(a.n - i);
-    int32x4_t x = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a.a + i, p), a.a_offset), a_left);
-    int32x4_t y = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a.b + i, p), a.b_offset), b_left);
-    x = requantize_right(x, am, ar);
-    y = requantize_right(y, bm, br);
-    int32x4_t v = requantize_right(vaddq_s32(x, y), om, orr);
-    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, a.out_offset), lo), hi);
-    vstrbq_p_s32(a.out + i, v, p);
+  // (x + offset) << left as x << left + (offset << left): the offset term is a scalar add.
+  const int32_t a_term = static_cast<int32_t>(static_cast<uint32_t>(a.a_offset) << a_left);
+  const int32_t b_term = static_cast<int32_t>(static_cast<uint32_t>(a.b_offset) << b_left);
+  const int32_t am = a.a_mult, bm = a.b_mult, om = a.out_mult, oo = a.out_offset;
+  const int8_t* pa = a.a;
+  const int8_t* pb = a.b;
+  int8_t* po = a.out;
+  for (int32_t left = a.n; left > 0; left -= 4, pa += 4, pb += 4, po += 4) {
+    const mve_pred16_t p = vctp32q(left);
+    int32x4_t x = vaddq_n_s32(vshlq_r_s32(vldrbq_z_s32(pa, p), a_left), a_term);
+    int32x4_t y = vaddq_n_s32(vshlq_r_s32(vldrbq_z_s32(pb, p), b_left), b_term);
+    x = vqrdmulhq_n_s32(x, am);
+    y = vqrdmulhq_n_s32(y, bm);
+    x = vrshlq_n_s32(vqaddq_s32(x, vmulq_n_s32(vshrq_n_s32(x, 31), a_fix)), ar);
+    y = vrshlq_n_s32(vqaddq_s32(y, vmulq_n_s32(vshrq_n_s32(y, 31), b_fix)), br);
+    int32x4_t v = vqrdmulhq_n_s32(vaddq_s32(x, y), om);
+    v = vrshlq_n_s32(vqaddq_s32(v, vmulq_n_s32(vshrq_n_s32(v, 31), o_fix)), orr);
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, oo), lo), hi);
+    vstrbq_p_s32(po, v, p);
   }
 }
 
