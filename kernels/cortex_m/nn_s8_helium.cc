@@ -27,6 +27,9 @@
 //   VMLA with the scalar input.
 // - add/mul 4 lanes, max pool 16 channels, avg pool 8 channels (int16 sums,
 //   an exact reciprocal-multiply division).
+// - im2col_s8: per kernel row one contiguous copy of the taps inside the input (dilation 1,
+//   one group), whole 16-byte vectors plus a predicated tail; quantize_s8: 4 float lanes,
+//   VRINTN, gather loads / scatter stores for strides; fold_offset_s8: VADDVA row sums.
 // The innermost loops and output stages are small inline-assembly blocks: GCC 12
 // compiles the same loops from intrinsics with their pointers and constants
 // spilled to the stack and vectors moved through core registers: 1.5 to 2 times
