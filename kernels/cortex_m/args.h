@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/cortex_m/nn_s8.h"
 #include "kernels/portable/util.h"
 #include "runtime/core/evalue.h"
 #include "runtime/kernel/kernel.h"
@@ -134,23 +135,6 @@ bool for_each_run(const Tensor& out, const int32_t* a_strides, const int32_t* b_
     }
     if (k < 0) return true;
   }
-}
-
-// round(x) with ties to even (torch.round), for |x| < 2^22; larger values pass through.
-inline float round_half_even(float x) {
-  const float big = 12582912.0f;  // 1.5 * 2^23: adding it leaves no fraction bits
-  if (!(x > -4194304.0f && x < 4194304.0f)) return x;
-  const float t = x + big;  // rounds to an integer (ties to even); exact without -ffast-math
-  return t - big;
-}
-
-// x rounded (ties to even) and clamped to [lo, hi]; NaN gives 0 clamped to [lo, hi].
-inline int32_t round_clamp(float x, int32_t lo, int32_t hi) {
-  if (x != x) return lo > 0 ? lo : (hi < 0 ? hi : 0);
-  const float r = round_half_even(x);
-  if (r <= static_cast<float>(lo)) return lo;
-  if (r >= static_cast<float>(hi)) return hi;
-  return static_cast<int32_t>(r);
 }
 
 }  // namespace cortex_m

@@ -85,6 +85,16 @@ struct MatMulArgs {
 void mat_mult_s8_plain(const MatMulArgs& a);
 void mat_mult_s8_helium(const MatMulArgs& a);
 
+// The input offset of mat_mult folded into its column bias, for callers that multiply the
+// same rhs many times: for n < cols (wrapping int32 arithmetic),
+//   dst[n] = (col_bias ? col_bias[n] : 0) + lhs_offset * sum_k rhs[n * depth + k],
+// so that mat_mult with lhs_offset 0 and col_bias = dst gives the accumulators of
+// lhs_offset and col_bias (mod 2^32, as they wrap).
+void fold_offset_s8_plain(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                          int32_t lhs_offset, int32_t* dst);
+void fold_offset_s8_helium(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst);
+
 // ---- depthwise convolution, NHWC, one batch ----
 // out[oy][ox][c * mult + j] = output stage of
 //   bias[oc] + sum_{ky,kx} (in[iy][ix][c] + input_offset) * w[ky][kx][oc],  oc = c * mult + j,
@@ -160,7 +170,69 @@ void max_pool_s8_helium(const PoolArgs& a);
 void avg_pool_s8_plain(const PoolArgs& a);
 void avg_pool_s8_helium(const PoolArgs& a);
 
+// ---- im2col: the patches of a batch of a convolution's output pixels, NHWC, one batch ----
+// For r < n, output pixel p = p0 + r (oy = p / out_w, ox = p % out_w), ky < kh, kx < kw,
+// i < cig:
+//   rows[r * kh * kw * cig + (ky * kw + kx) * cig + i] =
+//     in[(iy * in_w + ix) * in_c + c0 + i],  iy = oy * stride_h - pad_top + ky * dilation_h
+//                                            (likewise ix),
+//   or pad_value where iy or ix falls outside the input.
+// in: [in_h, in_w, in_c]; channels [c0, c0 + cig) are one group's; strides and dilations >= 1.
+struct Im2colArgs {
+  const int8_t* in;
+  int32_t in_h, in_w, in_c;
+  int32_t c0, cig;
+  int32_t kh, kw, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+  int32_t out_w;
+  int32_t p0, n;
+  int8_t pad_value;
+  int8_t* rows;
+};
+void im2col_s8_plain(const Im2colArgs& a);
+void im2col_s8_helium(const Im2colArgs& a);
+
+// round(x) with ties to even (torch.round), for |x| < 2^22; larger values pass through.
+inline float round_half_even(float x) {
+  const float big = 12582912.0f;  // 1.5 * 2^23: adding it leaves no fraction bits
+  if (!(x > -4194304.0f && x < 4194304.0f)) return x;
+  const float t = x + big;  // rounds to an integer (ties to even); exact without -ffast-math
+  return t - big;
+}
+
+// x rounded (ties to even) and clamped to [lo, hi]; NaN gives 0 clamped to [lo, hi].
+inline int32_t round_clamp(float x, int32_t lo, int32_t hi) {
+  if (x != x) return lo > 0 ? lo : (hi < 0 ? hi : 0);
+  const float r = round_half_even(x);
+  if (r <= static_cast<float>(lo)) return lo;
+  if (r >= static_cast<float>(hi)) return hi;
+  return static_cast<int32_t>(r);
+}
+
+// ---- quantize float32 -> int8 (upstream's quantize_per_tensor), n elements, strided ----
+// For k < n, in float32 arithmetic:
+//   out[k * out_stride] = round_clamp(round_half_even(in[k * in_stride] * inv_scale)
+//                                     + zero_point, qmin, qmax)
+// (rounded first, then the zero point added, as the reference does); qmin <= qmax, both
+// int8; strides >= 0.
+struct QuantizeArgs {
+  const float* in;
+  int32_t in_stride;
+  int8_t* out;
+  int32_t out_stride;
+  int32_t n;
+  float inv_scale;
+  int32_t zero_point, qmin, qmax;
+};
+void quantize_s8_plain(const QuantizeArgs& a);
+void quantize_s8_helium(const QuantizeArgs& a);
+
 #if defined(SLIMTORCH_HELIUM)
+inline void im2col_s8(const Im2colArgs& a) { im2col_s8_helium(a); }
+inline void fold_offset_s8(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst) {
+  fold_offset_s8_helium(rhs, cols, depth, col_bias, lhs_offset, dst);
+}
+inline void quantize_s8(const QuantizeArgs& a) { quantize_s8_helium(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_helium(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_helium(a); }
 inline void add_s8(const AddArgs& a) { add_s8_helium(a); }
@@ -168,6 +240,12 @@ inline void mul_s8(const MulArgs& a) { mul_s8_helium(a); }
 inline void max_pool_s8(const PoolArgs& a) { max_pool_s8_helium(a); }
 inline void avg_pool_s8(const PoolArgs& a) { avg_pool_s8_helium(a); }
 #else
+inline void im2col_s8(const Im2colArgs& a) { im2col_s8_plain(a); }
+inline void fold_offset_s8(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst) {
+  fold_offset_s8_plain(rhs, cols, depth, col_bias, lhs_offset, dst);
+}
+inline void quantize_s8(const QuantizeArgs& a) { quantize_s8_plain(a); }
 inline void mat_mult_s8(const MatMulArgs& a) { mat_mult_s8_plain(a); }
 inline void depthwise_s8(const DepthwiseArgs& a) { depthwise_s8_plain(a); }
 inline void add_s8(const AddArgs& a) { add_s8_plain(a); }

@@ -27,6 +27,9 @@
 //   VMLA with the scalar input.
 // - add/mul 4 lanes, max pool 16 channels, avg pool 8 channels (int16 sums,
 //   an exact reciprocal-multiply division).
+// - im2col_s8: per kernel row one contiguous copy of the taps inside the input (dilation 1,
+//   one group), whole 16-byte vectors plus a predicated tail; quantize_s8: 4 float lanes,
+//   VRINTN, gather loads / scatter stores for strides; fold_offset_s8: VADDVA row sums.
 // The innermost loops and output stages are small inline-assembly blocks: GCC 12
 // compiles the same loops from intrinsics with their pointers and constants
 // spilled to the stack and vectors moved through core registers: 1.5 to 2 times
@@ -1225,22 +1228,36 @@ void add_s8_helium(const AddArgs& args) {
     add_s8_plain(a);
     return;
   }
-  // The input headroom shift (20) and each input's left shift in one VSHL.
+  // The input headroom shift (20) and each input's left shift in one VSHL. Every
+  // multiplier and shift is one scalar for all lanes: the scalar forms of VQRDMULH, VRSHL
+  // and VMUL keep them in core registers (with vector copies GCC runs out of the eight Q
+  // registers and reloads them from the stack every iteration). `fix` is requantize_right's
+  // lowering of negative values by one, needed only when the right shift is nonzero.
   const int32_t a_left = 20 + (a.a_shift > 0 ? a.a_shift : 0);
   const int32_t b_left = 20 + (a.b_shift > 0 ? a.b_shift : 0);
-  const int32x4_t am = vdupq_n_s32(a.a_mult), ar = vdupq_n_s32(a.a_shift < 0 ? a.a_shift : 0);
-  const int32x4_t bm = vdupq_n_s32(a.b_mult), br = vdupq_n_s32(a.b_shift < 0 ? a.b_shift : 0);
-  const int32x4_t om = vdupq_n_s32(a.out_mult), orr = vdupq_n_s32(a.out_shift);
+  const int32_t ar = a.a_shift < 0 ? a.a_shift : 0, br = a.b_shift < 0 ? a.b_shift : 0;
+  const int32_t orr = a.out_shift;
+  const int32_t a_fix = ar < 0 ? 1 : 0, b_fix = br < 0 ? 1 : 0, o_fix = orr < 0 ? 1 : 0;
   const int32x4_t lo = vdupq_n_s32(a.act_min), hi = vdupq_n_s32(a.act_max);
-  for (int32_t i = 0; i < a.n; i += 4) {
-    const mve_pred16_t p = vctp32q(a.n - i);
-    int32x4_t x = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a.a + i, p), a.a_offset), a_left);
-    int32x4_t y = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a.b + i, p), a.b_offset), b_left);
-    x = requantize_right(x, am, ar);
-    y = requantize_right(y, bm, br);
-    int32x4_t v = requantize_right(vaddq_s32(x, y), om, orr);
-    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, a.out_offset), lo), hi);
-    vstrbq_p_s32(a.out + i, v, p);
+  // (x + offset) << left as x << left + (offset << left): the offset term is a scalar add.
+  const int32_t a_term = static_cast<int32_t>(static_cast<uint32_t>(a.a_offset) << a_left);
+  const int32_t b_term = static_cast<int32_t>(static_cast<uint32_t>(a.b_offset) << b_left);
+  const int32_t am = a.a_mult, bm = a.b_mult, om = a.out_mult, oo = a.out_offset;
+  const int8_t* pa = a.a;
+  const int8_t* pb = a.b;
+  int8_t* po = a.out;
+  for (int32_t left = a.n; left > 0; left -= 4, pa += 4, pb += 4, po += 4) {
+    const mve_pred16_t p = vctp32q(left);
+    int32x4_t x = vaddq_n_s32(vshlq_r_s32(vldrbq_z_s32(pa, p), a_left), a_term);
+    int32x4_t y = vaddq_n_s32(vshlq_r_s32(vldrbq_z_s32(pb, p), b_left), b_term);
+    x = vqrdmulhq_n_s32(x, am);
+    y = vqrdmulhq_n_s32(y, bm);
+    x = vrshlq_n_s32(vqaddq_s32(x, vmulq_n_s32(vshrq_n_s32(x, 31), a_fix)), ar);
+    y = vrshlq_n_s32(vqaddq_s32(y, vmulq_n_s32(vshrq_n_s32(y, 31), b_fix)), br);
+    int32x4_t v = vqrdmulhq_n_s32(vaddq_s32(x, y), om);
+    v = vrshlq_n_s32(vqaddq_s32(v, vmulq_n_s32(vshrq_n_s32(v, 31), o_fix)), orr);
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, oo), lo), hi);
+    vstrbq_p_s32(po, v, p);
   }
 }
 
@@ -1342,6 +1359,117 @@ void avg_pool_s8_helium(const PoolArgs& args) {
       vstrbq_p_s16(out + c0, r, p);
     }
   });
+}
+
+namespace {
+
+// n bytes from src to dst: whole 16-byte vectors, then one predicated tail (a predicated
+// loop costs GCC 12 about 10 instructions per vector in VPR moves; this is 3).
+inline void copy_s8(int8_t* dst, const int8_t* src, int32_t n) {
+  for (; n >= 16; n -= 16, src += 16, dst += 16) vst1q_s8(dst, vld1q_s8(src));
+  if (n > 0) {
+    const mve_pred16_t p = vctp8q(n);
+    vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+  }
+}
+
+inline void fill_s8(int8_t* dst, int8x16_t v, int32_t n) {
+  for (; n >= 16; n -= 16, dst += 16) vst1q_s8(dst, v);
+  if (n > 0) vstrbq_p_s8(dst, v, vctp8q(n));
+}
+
+}  // namespace
+
+void fold_offset_s8_helium(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                           int32_t lhs_offset, int32_t* dst) {
+  if (depth < 0) depth = 0;
+  for (int32_t n = 0; n < cols; ++n) {
+    const int32_t b = col_bias != nullptr ? col_bias[n] : 0;
+    dst[n] = wadd(b, wmul(sum_s8(rhs + static_cast<intptr_t>(n) * depth, depth), lhs_offset));
+  }
+}
+
+// Output pixels walked in order (no division per pixel); per kernel row the taps that fall
+// inside the input are found once, and with dilation 1 and one group they are one
+// contiguous run of the input row: one copy per kernel row instead of one per tap.
+void im2col_s8_helium(const Im2colArgs& args) {
+  const Im2colArgs a = args;  // a local copy: the int8 stores below cannot alias it
+  if (a.n <= 0) return;
+  if (a.out_w <= 0 || a.dilation_w < 1 || a.dilation_h < 1 || a.stride_w < 1) {
+    im2col_s8_plain(a);
+    return;
+  }
+  const int32_t row_bytes = a.kw * a.cig, depth = a.kh * row_bytes;
+  const int8x16_t pad = vdupq_n_s8(a.pad_value);
+  const bool run = a.dilation_w == 1 && a.cig == a.in_c;
+  const intptr_t in_row = static_cast<intptr_t>(a.in_w) * a.in_c;
+  const intptr_t tap_step = static_cast<intptr_t>(a.dilation_w) * a.in_c;
+  int32_t oy = a.p0 / a.out_w, ox = a.p0 % a.out_w;
+  int8_t* row = a.rows;
+  for (int32_t r = 0; r < a.n; ++r, row += depth) {
+    const int32_t x0 = ox * a.stride_w - a.pad_left;
+    // Taps kx in [lo, hi) read columns x0 + kx * dilation_w inside [0, in_w).
+    int32_t lo = x0 >= 0 ? 0 : (-x0 + a.dilation_w - 1) / a.dilation_w;
+    int32_t hi = a.in_w - 1 - x0 < 0 ? 0 : (a.in_w - 1 - x0) / a.dilation_w + 1;
+    if (hi > a.kw) hi = a.kw;
+    if (lo > hi) lo = hi;
+    const int32_t y0 = oy * a.stride_h - a.pad_top;
+    int8_t* t = row;
+    for (int32_t ky = 0; ky < a.kh; ++ky, t += row_bytes) {
+      const int32_t iy = y0 + ky * a.dilation_h;
+      if (iy < 0 || iy >= a.in_h || lo == hi) {
+        fill_s8(t, pad, row_bytes);
+        continue;
+      }
+      if (lo > 0) fill_s8(t, pad, lo * a.cig);
+      const int8_t* src = a.in + iy * in_row +
+                          static_cast<intptr_t>(x0 + lo * a.dilation_w) * a.in_c + a.c0;
+      if (run) {
+        copy_s8(t + lo * a.cig, src, (hi - lo) * a.cig);
+      } else {
+        for (int32_t kx = lo; kx < hi; ++kx, src += tap_step) copy_s8(t + kx * a.cig, src, a.cig);
+      }
+      if (hi < a.kw) fill_s8(t + hi * a.cig, pad, (a.kw - hi) * a.cig);
+    }
+    if (++ox == a.out_w) {
+      ox = 0;
+      ++oy;
+    }
+  }
+}
+
+// Four lanes: VRINTN is round_half_even (ties to even; values of 2^22 or more in magnitude,
+// which round_half_even passes through, clamp to qmin/qmax either way), the zero point is
+// added in float32 as the plain path does, and VCVT (toward zero, of an integer or of a value
+// that clamps anyway) saturates infinities and turns NaN into 0, which round_clamp also gives.
+void quantize_s8_helium(const QuantizeArgs& args) {
+  const QuantizeArgs a = args;  // a local copy: the int8 stores below cannot alias it
+  if (a.qmin > a.qmax || a.in_stride < 0 || a.out_stride < 0) {
+    quantize_s8_plain(a);
+    return;
+  }
+  const float32x4_t inv = vdupq_n_f32(a.inv_scale);
+  const float32x4_t zp = vdupq_n_f32(static_cast<float>(a.zero_point));
+  const int32x4_t lo = vdupq_n_s32(a.qmin), hi = vdupq_n_s32(a.qmax);
+  const uint32x4_t lane = vidupq_n_u32(0u, 1);
+  const uint32x4_t in_off = vmulq_n_u32(lane, static_cast<uint32_t>(a.in_stride) * 4u);
+  const uint32x4_t out_off = vmulq_n_u32(lane, static_cast<uint32_t>(a.out_stride));
+  const intptr_t in_step = static_cast<intptr_t>(a.in_stride) * 4;
+  const intptr_t out_step = static_cast<intptr_t>(a.out_stride) * 4;
+  const float* in = a.in;
+  int8_t* out = a.out;
+  for (int32_t i = 0; i < a.n; i += 4, in += in_step, out += out_step) {
+    const mve_pred16_t p = vctp32q(a.n - i);
+    const float32x4_t x = a.in_stride == 1 ? vldrwq_z_f32(in, p)
+                                           : vldrwq_gather_offset_z_f32(in, in_off, p);
+    const float32x4_t r = vaddq_f32(vrndnq_f32(vmulq_f32(x, inv)), zp);
+    const int32x4_t v = vminq_s32(vmaxq_s32(vcvtq_s32_f32(r), lo), hi);
+    if (a.out_stride == 1) {
+      vstrbq_p_s32(out, v, p);
+    } else {
+      vstrbq_scatter_offset_p_s32(out, out_off, v, p);
+    }
+  }
 }
 
 }  // namespace cortex_m

@@ -1,6 +1,8 @@
 // Portable C++ implementations of the int8 primitives of nn_s8.h: the
 // reference every other path is compared with, bit for bit, and the path of
 // every platform without Helium.
+#include <string.h>
+
 #include "kernels/cortex_m/nn_s8.h"
 
 namespace slimtorch {
@@ -118,6 +120,48 @@ void avg_pool_s8_plain(const PoolArgs& a) {
       out[c] = static_cast<int8_t>(clamp_i32(v, a.act_min, a.act_max));
     }
   });
+}
+
+void fold_offset_s8_plain(const int8_t* rhs, int32_t cols, int32_t depth, const int32_t* col_bias,
+                          int32_t lhs_offset, int32_t* dst) {
+  for (int32_t n = 0; n < cols; ++n) {
+    uint32_t sum = 0;
+    for (int32_t k = 0; k < depth; ++k) {
+      sum += static_cast<uint32_t>(static_cast<int32_t>(rhs[static_cast<intptr_t>(n) * depth + k]));
+    }
+    const uint32_t b = col_bias != nullptr ? static_cast<uint32_t>(col_bias[n]) : 0u;
+    dst[n] = static_cast<int32_t>(b + sum * static_cast<uint32_t>(lhs_offset));
+  }
+}
+
+void im2col_s8_plain(const Im2colArgs& a) {
+  const int32_t depth = a.kh * a.kw * a.cig;
+  for (int32_t r = 0; r < a.n; ++r) {
+    const int32_t oy = (a.p0 + r) / a.out_w, ox = (a.p0 + r) % a.out_w;
+    int8_t* row = a.rows + static_cast<intptr_t>(r) * depth;
+    for (int32_t ky = 0; ky < a.kh; ++ky) {
+      const int32_t iy = oy * a.stride_h - a.pad_top + ky * a.dilation_h;
+      for (int32_t kx = 0; kx < a.kw; ++kx) {
+        const int32_t ix = ox * a.stride_w - a.pad_left + kx * a.dilation_w;
+        int8_t* t = row + (ky * a.kw + kx) * a.cig;
+        if (iy < 0 || iy >= a.in_h || ix < 0 || ix >= a.in_w) {
+          memset(t, static_cast<uint8_t>(a.pad_value), static_cast<size_t>(a.cig));
+        } else {
+          memcpy(t, a.in + (static_cast<intptr_t>(iy) * a.in_w + ix) * a.in_c + a.c0,
+                 static_cast<size_t>(a.cig));
+        }
+      }
+    }
+  }
+}
+
+void quantize_s8_plain(const QuantizeArgs& a) {
+  const float zp = static_cast<float>(a.zero_point);
+  for (int32_t k = 0; k < a.n; ++k) {
+    const float r = round_half_even(a.in[static_cast<intptr_t>(k) * a.in_stride] * a.inv_scale);
+    a.out[static_cast<intptr_t>(k) * a.out_stride] =
+        static_cast<int8_t>(round_clamp(r + zp, a.qmin, a.qmax));
+  }
 }
 
 }  // namespace cortex_m

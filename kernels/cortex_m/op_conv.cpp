@@ -18,8 +18,8 @@
 //  - 1x1, unpadded: the NHWC input rows are the matrix (any stride: a row stride of
 //    stride_w * C along each output row); no scratch.
 //  - otherwise im2col: as many output pixels' patches as `scratch` holds are copied into
-//    it (taps in the padding are the input zero point, -input_offset, so they add zero),
-//    then one mat_mult per batch of pixels;
+//    it (im2col_s8; taps in the padding are the input zero point, -input_offset, so they
+//    add zero), then one mat_mult per batch of pixels;
 //  - when even one patch does not fit (upstream plans 0 bytes for some convolutions), a
 //    direct loop that needs no scratch.
 // A transposed convolution is the same gather seen from the output: output pixel oy takes
@@ -126,6 +126,9 @@ Error read_out(KernelContext& ctx, EValue* v, bool nhwc, int32_t cout, const int
   return nhwc_out(ctx, v->to_tensor(), nhwc, c->in.n, oh, ow, cout, &c->out);
 }
 
+// Output channels whose folded bias conv_group keeps on the stack (1 KB).
+constexpr int32_t kMaxFoldedColumns = 256;
+
 inline int8_t output_stage(int32_t acc, const Requant& rq, int32_t channel) {
   const int32_t v = requantize(acc, rq.multipliers[channel], rq.shifts[channel]) + rq.output_offset;
   return static_cast<int8_t>(clamp_i32(v, rq.activation_min, rq.activation_max));
@@ -147,9 +150,30 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
   m.rq.shifts += g * cog;
   m.dst_stride = cout;
 
-  if (!c.transposed && c.kh == 1 && c.kw == 1 && c.pad[0] == 0 && c.pad[1] == 0) {
+  const int32_t depth = c.kh * c.kw * cig;
+  const bool one_by_one = !c.transposed && c.kh == 1 && c.kw == 1 && c.pad[0] == 0 &&
+                          c.pad[1] == 0;
+  const size_t fit = c.scratch_bytes / static_cast<size_t>(depth);
+  // im2col fills padded taps with the zero point, which must then be an int8; a padded
+  // convolution with another zero point takes the direct loop.
+  const bool pads = c.transposed || c.pad[0] > 0 || c.pad[1] > 0;
+  const bool zero_point_fits = c.input_offset >= -127 && c.input_offset <= 128;
+  const bool im2col = !one_by_one && fit >= 1 && (zero_point_fits || !pads);
+  // Where mat_mult is called more than once (per output row, per batch of patches), the
+  // input offset is folded into the bias once: sum (x + offset) w + bias =
+  // sum x w + (bias + offset sum w) (mod 2^32, as the int32 accumulators wrap), so mat_mult
+  // needs no column sums, which it would otherwise recompute on every call.
+  const bool one_call = one_by_one && c.stride[0] == 1 && c.stride[1] == 1;
+  int32_t folded[kMaxFoldedColumns];
+  if ((one_by_one || im2col) && !one_call && c.input_offset != 0 && cog <= kMaxFoldedColumns) {
+    fold_offset_s8(m.rhs, cog, depth, m.col_bias, c.input_offset, folded);
+    m.col_bias = folded;
+    m.lhs_offset = 0;
+  }
+
+  if (one_by_one) {
     m.depth = cig;
-    if (c.stride[0] == 1 && c.stride[1] == 1) {  // every input pixel is an output pixel
+    if (one_call) {  // every input pixel is an output pixel
       m.lhs = in + g * cig;
       m.lhs_stride = cin;
       m.rows = oh * ow;
@@ -167,13 +191,7 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
     return;
   }
 
-  const int32_t depth = c.kh * c.kw * cig;
-  const size_t fit = c.scratch_bytes / static_cast<size_t>(depth);
-  // im2col fills padded taps with the zero point, which must then be an int8; a padded
-  // convolution with another zero point takes the direct loop.
-  const bool pads = c.transposed || c.pad[0] > 0 || c.pad[1] > 0;
-  const bool zero_point_fits = c.input_offset >= -127 && c.input_offset <= 128;
-  if (fit >= 1 && (zero_point_fits || !pads)) {
+  if (im2col) {
     const int8_t pad_value = static_cast<int8_t>(-c.input_offset);
     const int32_t pixels = oh * ow;
     const int32_t batch = fit < static_cast<size_t>(pixels) ? static_cast<int32_t>(fit) : pixels;
@@ -181,9 +199,32 @@ void conv_group(const ConvArgs& c, const int8_t* in, int8_t* out, int32_t g, int
     m.depth = depth;
     m.lhs = rows;
     m.lhs_stride = depth;
+    Im2colArgs ic;
+    ic.in = in;
+    ic.in_h = c.in.h;
+    ic.in_w = c.in.w;
+    ic.in_c = cin;
+    ic.c0 = g * cig;
+    ic.cig = cig;
+    ic.kh = c.kh;
+    ic.kw = c.kw;
+    ic.stride_h = c.stride[0];
+    ic.stride_w = c.stride[1];
+    ic.pad_top = c.pad[0];
+    ic.pad_left = c.pad[1];
+    ic.dilation_h = c.dilation[0];
+    ic.dilation_w = c.dilation[1];
+    ic.out_w = ow;
+    ic.pad_value = pad_value;
+    ic.rows = rows;
     for (int32_t p0 = 0; p0 < pixels; p0 += batch) {
       const int32_t n = pixels - p0 < batch ? pixels - p0 : batch;
-      for (int32_t r = 0; r < n; ++r) {
+      if (!c.transposed) {
+        ic.p0 = p0;
+        ic.n = n;
+        im2col_s8(ic);
+      }
+      for (int32_t r = 0; c.transposed && r < n; ++r) {
         const int32_t oy = (p0 + r) / ow, ox = (p0 + r) % ow;
         int8_t* row = rows + static_cast<intptr_t>(r) * depth;
         for (int32_t ky = 0; ky < c.kh; ++ky) {

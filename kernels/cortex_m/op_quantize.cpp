@@ -67,18 +67,55 @@ Error quantize_per_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {
   Tensor* y = nullptr;
   int32_t strides[kMaxTensorDim];
   ST_TRY(prepare(ctx, args, ScalarType::Float, ScalarType::Char, &x, &y, strides));
-  const float inv = static_cast<float>(1.0 / q.scale);
+  int32_t os[kMaxTensorDim];
+  memory_strides(*y, os);  // prepare() checked it
+  QuantizeArgs a;
+  a.inv_scale = static_cast<float>(1.0 / q.scale);
+  a.zero_point = q.zero_point;
+  a.qmin = q.qmin;
+  a.qmax = q.qmax;
+  // One quantize_s8 call per run along the dim the input is contiguous in (the whole tensor
+  // when input and out share their layout): a float NCHW image into a channels-last int8
+  // tensor is C runs of H * W elements, each written with out's stride of that dim.
+  int inner = -1;
+  bool flat = true;
+  for (int d = 0; d < x->dim; ++d) {
+    if (x->sizes[d] == 1) continue;
+    if (strides[d] != os[d]) flat = false;
+    if (strides[d] == 1) inner = d;
+  }
   const float* in = x->data_as<float>();
   int8_t* out = y->data_as<int8_t>();
-  const int32_t zp = q.zero_point, lo = q.qmin, hi = q.qmax;
-  for_each_run(*y, strides, strides, [&](size_t o, size_t i, size_t, uint32_t n) {
-    for (uint32_t k = 0; k < n; ++k) {
-      // Round first, then add the zero point, as the reference does (the sum is exact).
-      const float r = round_half_even(in[i + k] * inv);
-      out[o + k] = static_cast<int8_t>(round_clamp(r + static_cast<float>(zp), lo, hi));
+  if (flat || inner < 0) {  // inner < 0: every dim has size 1
+    a.in = in;
+    a.out = out;
+    a.in_stride = a.out_stride = 1;
+    a.n = static_cast<int32_t>(x->numel);
+    quantize_s8(a);
+    return Error::Ok;
+  }
+  a.in_stride = 1;
+  a.out_stride = os[inner];
+  a.n = x->sizes[inner];
+  if (x->numel == 0) return Error::Ok;
+  int32_t idx[kMaxTensorDim] = {};
+  size_t i = 0, o = 0;
+  for (;;) {
+    a.in = in + i;
+    a.out = out + o;
+    quantize_s8(a);
+    int d = x->dim - 1;
+    for (; d >= 0; --d) {
+      if (d == inner) continue;
+      i += static_cast<size_t>(strides[d]);
+      o += static_cast<size_t>(os[d]);
+      if (++idx[d] < x->sizes[d]) break;
+      i -= static_cast<size_t>(strides[d]) * static_cast<size_t>(x->sizes[d]);
+      o -= static_cast<size_t>(os[d]) * static_cast<size_t>(x->sizes[d]);
+      idx[d] = 0;
     }
-  });
-  return Error::Ok;
+    if (d < 0) return Error::Ok;
+  }
 }
 
 Error dequantize_per_tensor_out(KernelContext& ctx, EValue** args, size_t nargs) {

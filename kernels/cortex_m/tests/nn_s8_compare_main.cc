@@ -313,6 +313,108 @@ bool test_pool(Lcg& r, int32_t cases, bool average) {
   return true;
 }
 
+bool test_im2col(Lcg& r, int32_t cases) {
+  for (int32_t t = 0; t < cases; ++t) {
+    cm::Im2colArgs a;
+    a.in_h = r.range(1, 12);
+    a.in_w = r.range(1, 12);
+    const int32_t groups = r.chance(20) ? r.range(2, 3) : 1;
+    a.cig = r.chance(30) ? r.range(1, 3) : r.range(1, 40);
+    a.in_c = a.cig * groups;
+    a.c0 = r.range(0, groups - 1) * a.cig;
+    a.kh = r.range(1, 5);
+    a.kw = r.range(1, 5);
+    a.stride_h = r.range(1, 3);
+    a.stride_w = r.range(1, 3);
+    a.dilation_h = r.chance(20) ? r.range(2, 3) : 1;
+    a.dilation_w = r.chance(20) ? r.range(2, 3) : 1;
+    a.pad_top = r.range(0, a.kh);
+    a.pad_left = r.range(0, a.kw);
+    const int32_t out_h = out_size(a.in_h, a.kh, a.stride_h, a.pad_top, r.range(0, a.kh), a.dilation_h);
+    a.out_w = out_size(a.in_w, a.kw, a.stride_w, a.pad_left, r.range(0, a.kw), a.dilation_w);
+    if (out_h <= 0 || a.out_w <= 0) continue;
+    const int32_t pixels = out_h * a.out_w;
+    const int32_t depth = a.kh * a.kw * a.cig;
+    a.p0 = r.range(0, pixels - 1);
+    a.n = r.range(1, pixels - a.p0);
+    if (a.n * depth + kGuard > kBig) a.n = (kBig - kGuard) / depth;
+    if (a.n <= 0 || a.in_h * a.in_w * a.in_c > kBig) continue;
+    fill_s8(r, g_a, a.in_h * a.in_w * a.in_c);
+    a.in = g_a;
+    a.pad_value = static_cast<int8_t>(r.range(-128, 127));
+    reset_outputs();
+    a.rows = g_out_plain;
+    cm::im2col_s8_plain(a);
+    a.rows = g_out_helium;
+    cm::im2col_s8_helium(a);
+    if (!same("im2col_s8", t, a.n * depth)) return false;
+  }
+  return true;
+}
+
+float g_f[1024];
+
+float random_float(Lcg& r, float scale) {
+  const int32_t pick = r.range(0, 99);
+  if (pick < 5) {  // any bits: NaNs, infinities, denormals, huge values
+    uint32_t bits = (r.next() << 8) ^ r.next();
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  if (pick < 15) return static_cast<float>(r.range(-300, 300)) * 0.5f / scale;  // ties
+  return static_cast<float>(r.range(-2000000, 2000000)) * (1e-5f / scale);
+}
+
+bool test_quantize(Lcg& r, int32_t cases) {
+  for (int32_t t = 0; t < cases; ++t) {
+    cm::QuantizeArgs a;
+    const float scale = r.chance(10) ? 1e-6f * static_cast<float>(r.range(1, 1000))
+                                     : 0.001f * static_cast<float>(r.range(1, 200));
+    a.inv_scale = 1.0f / scale;
+    a.zero_point = r.chance(5) ? r.range(-32768, 32767) : r.range(-128, 127);
+    a.qmin = r.chance(70) ? -128 : r.range(-128, 127);
+    a.qmax = r.chance(70) ? 127 : r.range(a.qmin, 127);
+    a.n = r.chance(20) ? r.range(0, 7) : r.range(1, 300);
+    a.in_stride = r.chance(50) ? 1 : r.range(0, 3);
+    a.out_stride = r.chance(50) ? 1 : r.range(1, 4);
+    if ((a.n > 0 ? (a.n - 1) * a.in_stride + 1 : 0) > 1024) continue;
+    for (int32_t i = 0; i < 1024; ++i) g_f[i] = random_float(r, scale);
+    a.in = g_f;
+    reset_outputs();
+    a.out = g_out_plain;
+    cm::quantize_s8_plain(a);
+    a.out = g_out_helium;
+    cm::quantize_s8_helium(a);
+    if (!same("quantize_s8", t, a.n * a.out_stride)) return false;
+  }
+  return true;
+}
+
+bool test_fold_offset(Lcg& r, int32_t cases) {
+  for (int32_t t = 0; t < cases; ++t) {
+    const int32_t cols = r.range(1, 64);
+    const int32_t depth = r.chance(10) ? r.range(0, 3) : r.range(1, 300);
+    if (cols * depth > kBig) continue;
+    fill_s8(r, g_a, cols * depth);
+    fill_bias(r, cols);
+    const bool bias = r.chance(80);
+    const int32_t off = r.chance(5) ? r.range(-32768, 32767) : offset(r);
+    int32_t plain[64], helium[64];
+    cm::fold_offset_s8_plain(g_a, cols, depth, bias ? g_bias : nullptr, off, plain);
+    cm::fold_offset_s8_helium(g_a, cols, depth, bias ? g_bias : nullptr, off, helium);
+    for (int32_t n = 0; n < cols; ++n) {
+      if (plain[n] != helium[n]) {
+        put("FAIL: fold_offset_s8 case ");
+        put_int(t);
+        put("\n");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int main() {
@@ -330,5 +432,11 @@ int main() {
   if (ok) put("max_pool_s8: same bytes\n");
   ok = ok && test_pool(r, n, true);
   if (ok) put("avg_pool_s8: same bytes\n");
+  ok = ok && test_im2col(r, n);
+  if (ok) put("im2col_s8: same bytes\n");
+  ok = ok && test_quantize(r, n);
+  if (ok) put("quantize_s8: same bytes\n");
+  ok = ok && test_fold_offset(r, n);
+  if (ok) put("fold_offset_s8: same sums\n");
   return ok ? 0 : 1;
 }
