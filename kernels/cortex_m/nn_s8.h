@@ -165,6 +165,25 @@ struct PoolArgs {
   int32_t out_h, out_w;
   int32_t act_min, act_max;
 };
+// Calls f(oy, ox, y0, y1, x0, x1) with each output pixel's window clipped to the input
+// (both paths walk windows this way).
+template <typename F>
+inline void for_each_window(const PoolArgs& a, F f) {
+  for (int32_t oy = 0; oy < a.out_h; ++oy) {
+    int32_t y0 = oy * a.stride_h - a.pad_top;
+    int32_t y1 = y0 + a.kh;
+    if (y0 < 0) y0 = 0;
+    if (y1 > a.in_h) y1 = a.in_h;
+    for (int32_t ox = 0; ox < a.out_w; ++ox) {
+      int32_t x0 = ox * a.stride_w - a.pad_left;
+      int32_t x1 = x0 + a.kw;
+      if (x0 < 0) x0 = 0;
+      if (x1 > a.in_w) x1 = a.in_w;
+      f(oy, ox, y0, y1, x0, x1);
+    }
+  }
+}
+
 void max_pool_s8_plain(const PoolArgs& a);
 void max_pool_s8_helium(const PoolArgs& a);
 void avg_pool_s8_plain(const PoolArgs& a);
