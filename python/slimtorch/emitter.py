@@ -215,8 +215,15 @@ class _Emitter:
         self.constant_data: dict[int, torch.Tensor] = {}  # constant value index -> its tensor
         self.fold_constants = True
         self.kernels = UPSTREAM_PORTABLE_OPS  # ATen kernels the program may call (passes.py)
+        # Channels-last values get dim order [0, 2, 3, 1] (the int8 programs' activations);
+        # otherwise every planned tensor is contiguous, as the portable kernels write their
+        # outputs (a float graph's permuted views have channels-last-looking strides too).
+        self.channels_last = False
 
     # --------------------------------------------------------------- values
+    def _dim_order(self, t: torch.Tensor) -> list[int]:
+        return _dim_order(t) if self.channels_last else list(range(t.dim()))
+
     def _add(self, val: schema.KernelValue) -> int:
         self.values.append(schema.EValue(val))
         return len(self.values) - 1
@@ -267,7 +274,7 @@ class _Emitter:
         tensor = schema.Tensor(
             scalar_type=st, storage_offset=0, sizes=sizes,
             # Constant and mutable data are stored contiguous (_tensor_bytes).
-            dim_order=_dim_order(t) if data_buffer_idx == 0 else list(range(len(sizes))),
+            dim_order=self._dim_order(t) if data_buffer_idx == 0 else list(range(len(sizes))),
             requires_grad=False, data_buffer_idx=data_buffer_idx,
             shape_dynamism=int(schema.TensorShapeDynamism.DYNAMIC_BOUND if dynamic
                                else schema.TensorShapeDynamism.STATIC),
@@ -456,7 +463,7 @@ class _Emitter:
         out = self._tensor_value(val)
         self.node_values[node] = out
         # The dim order of the result (out's, as the dim-order copy kernels require).
-        order = self._add(schema.IntList([self._int_value(d) for d in _dim_order(val)]))
+        order = self._add(schema.IntList([self._int_value(d) for d in self._dim_order(val)]))
         args = [self._node_tensor(node.args[0]),
                 self._add(schema.Bool(bool(node.kwargs.get("non_blocking", False)))),
                 order, out, out]
@@ -717,14 +724,18 @@ class _Emitter:
 
 
 def emit_program(ep: ExportedProgram, model_file: str | None = None,
-                 fold_constants: bool = True, runtime: str = "any") -> EmittedProgram:
+                 fold_constants: bool = True, runtime: str = "any",
+                 channels_last: bool = False) -> EmittedProgram:
     """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program.
 
     fold_constants: evaluate every op whose inputs are all constants at export time (see
     FOLD_GROWTH); off gives the plain instruction stream upstream ExecuTorch's default flow
     emits (one instruction per graph op). runtime: "any" (upstream's portable op set) or
-    "slimtorch" (also the ops only slimtorch has kernels for: passes.SLIMTORCH_ONLY_OPS)."""
+    "slimtorch" (also the ops only slimtorch has kernels for: passes.SLIMTORCH_ONLY_OPS).
+    channels_last: give channels-last values the dim order [0, 2, 3, 1] (the int8 lowering's
+    programs); off, every planned tensor is contiguous."""
     emitter = _Emitter(ep, model_file)
+    emitter.channels_last = channels_last
     emitter.fold_constants = fold_constants
     emitter.kernels = passes.emittable_kernels(runtime)
     return emitter.emit()

@@ -49,18 +49,19 @@ def export_int8(loaded: LoadedModel, fold_constants: bool = True,
 
     t0 = time.monotonic()
     quantized = quantize_int8(loaded)
-    return _emit(loaded, quantized.exported, fold_constants, runtime, t0), quantized
+    return _emit(loaded, quantized.exported, fold_constants, runtime, t0,
+                 channels_last=True), quantized
 
 
 def _emit(loaded: LoadedModel, ep: torch.export.ExportedProgram, fold_constants: bool,
-          runtime: str, t0: float) -> EmittedProgram:
+          runtime: str, t0: float, channels_last: bool = False) -> EmittedProgram:
     _progress("decomposing to core ATen (and to upstream's portable op set)")
     ep = passes.decompose(ep, runtime)
     if fold_constants:
         passes.share_tied_embeddings(ep)
     _progress("converting to out variants, planning memory")
     emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants,
-                           runtime=runtime)
+                           runtime=runtime, channels_last=channels_last)
     n = len(emitted.program.execution_plan[0].chains[0].instructions)
     _progress(f"emitted {n} instructions in {time.monotonic() - t0:.1f}s")
     return emitted
