@@ -65,6 +65,7 @@ class CatalogEntry:
     name: str  # registry name: "aten::addmm.out", "aten::copy_", "my_ns::foo.out"
     source: str  # "path/functions.yaml entry 3", for messages
     kernels: tuple[Kernel, ...] = field(default_factory=tuple)
+    func: str | None = None  # the full schema of a `func:` entry; None for `op:`
 
     @property
     def default_kernel(self) -> Kernel:
@@ -195,7 +196,11 @@ def parse_catalog(text: str, path: str) -> list[CatalogEntry]:
                 f"{where}: 'kernels:' must list at least one {{arg_meta, kernel_name}}"
             )
         kernels = tuple(_parse_kernel(k, types, orders, where) for k in kernels_raw)
-        entries.append(CatalogEntry(name=name, source=where, kernels=kernels))
+        entries.append(
+            CatalogEntry(
+                name=name, source=where, kernels=kernels, func=str(spec) if is_func else None
+            )
+        )
     return entries
 
 

@@ -274,6 +274,7 @@ def kernel_registry(
         manifests = [],
         all_kernels = False,
         kernel_catalogs = _KERNEL_CATALOGS,
+        custom_ops = [],
         dtype_header = None,
         **kwargs):
     """Generates a kernel registry source with codegen/gen_registry.py.
@@ -283,7 +284,9 @@ def kernel_registry(
       out: the generated .cc file.
       manifests: operator manifests (.ops.yaml) whose operators to register.
       all_kernels: register every kernel of the catalogs instead (manifests unused).
-      kernel_catalogs: functions.yaml / custom_ops.yaml files.
+      kernel_catalogs: functions.yaml / custom_ops.yaml files of boxed kernels.
+      custom_ops: the user's custom_ops.yaml files (typed kernels, runtime/kernel/custom_op.h):
+        added to kernel_catalogs; codegen writes an adapter for each selected op.
       dtype_header: also generate this dtype selection header (runtime/kernel/dtype_selection.h).
       **kwargs: passed to the genrule (visibility, tags, ...).
     """
@@ -291,14 +294,15 @@ def kernel_registry(
         fail("kernel_registry({}): give manifests, or all_kernels = True, not both".format(name))
     # The runtime's primitive ops are selected like kernels (runtime/executor/prim_ops.yaml).
     kernel_catalogs = kernel_catalogs + [_PRIM_OPS_CATALOG]
-    catalog_args = " ".join(["--catalog $(location {})".format(c) for c in kernel_catalogs])
+    catalog_args = " ".join(["--catalog $(location {})".format(c) for c in kernel_catalogs] +
+                            ["--custom-ops $(location {})".format(c) for c in custom_ops])
     if all_kernels:
         selection = "--all"
     else:
         selection = " ".join(["--manifest $(location {})".format(m) for m in manifests])
     native.genrule(
         name = name,
-        srcs = kernel_catalogs + manifests,
+        srcs = kernel_catalogs + custom_ops + manifests,
         outs = [out] + ([dtype_header] if dtype_header else []),
         cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $(location {out}){header}".format(
             python = _PYTHON,
@@ -322,6 +326,8 @@ def executorch_model(
         data = [],
         kernel_catalogs = _KERNEL_CATALOGS,
         kernel_libs = _KERNEL_LIBS,
+        custom_ops = [],
+        custom_kernels = [],
         embedded_model_hdr = "//app:embedded_model",
         dtype_selective = True,
         memories = [],
@@ -340,6 +346,10 @@ def executorch_model(
       data: other files the model file needs (weights, modules it imports).
       kernel_catalogs: kernel catalogs (functions.yaml, custom_ops.yaml) to select from.
       kernel_libs: cc_library targets defining the catalogs' kernels.
+      custom_ops: the user's custom_ops.yaml files (README "Custom operators"), added to
+        kernel_catalogs: their ops' typed kernels are called through generated adapters.
+      custom_kernels: cc_library targets defining those kernels, added to kernel_libs (a
+        model that calls none of their ops links none of them).
       embedded_model_hdr: cc_library providing app/embedded_model.h.
       dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
       memories: [(name, bytes), ...], fastest first, e.g. [("dtcm", 64 * 1024),
@@ -381,6 +391,8 @@ def executorch_model(
         io_dir = ":" + name + "_io",
         kernel_catalogs = kernel_catalogs,
         kernel_libs = kernel_libs,
+        custom_ops = custom_ops,
+        custom_kernels = custom_kernels,
         embedded_model_hdr = embedded_model_hdr,
         dtype_selective = dtype_selective,
         memories = memories,
@@ -425,6 +437,8 @@ def pte_model(
         inputs = [],
         kernel_catalogs = _KERNEL_CATALOGS,
         kernel_libs = _KERNEL_LIBS,
+        custom_ops = [],
+        custom_kernels = [],
         embedded_model_hdr = "//app:embedded_model",
         dtype_selective = True,
         memories = [],
@@ -446,6 +460,8 @@ def pte_model(
       inputs: or the input .npy files, in method input order.
       kernel_catalogs: kernel catalogs (functions.yaml, custom_ops.yaml) to select from.
       kernel_libs: cc_library targets defining the catalogs' kernels.
+      custom_ops: the user's custom_ops.yaml files, added to kernel_catalogs (executorch_model).
+      custom_kernels: cc_library targets defining their kernels, added to kernel_libs.
       embedded_model_hdr: cc_library providing app/embedded_model.h.
       dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
       memories: [(name, bytes), ...] the program was planned for (executorch_model).
@@ -468,6 +484,7 @@ def pte_model(
         out = name + "_registry.cc",
         manifests = [manifest],
         kernel_catalogs = kernel_catalogs,
+        custom_ops = custom_ops,
         dtype_header = name + "_selected_dtypes.h",
         visibility = visibility,
         tags = tags,
@@ -487,7 +504,7 @@ def pte_model(
         hdrs = [":" + header],
         copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
         alwayslink = True,
-        deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],  # executor: primitive ops
+        deps = kernel_libs + custom_kernels + ["//runtime/executor", "//runtime/kernel"],  # executor: primitive ops
         visibility = visibility,
         tags = tags,
     )
@@ -498,7 +515,7 @@ def pte_model(
         name = name + "_kernels_all_dtypes",
         srcs = [":" + name + "_registry.cc"],
         alwayslink = True,
-        deps = kernel_libs + ["//runtime/executor", "//runtime/kernel"],
+        deps = kernel_libs + custom_kernels + ["//runtime/executor", "//runtime/kernel"],
         visibility = visibility,
         tags = tags,
     )

@@ -490,6 +490,19 @@ class _Emitter:
             functional = out_variants.copy_variant(op)
             bound = self._bind(op, node)
         out_op = out_variants.out_variant(functional)
+        if out_op is None and op.namespace != "aten":
+            suggested = out_variants.suggested_out_schema(op)
+            define = (f"torch.library.define({suggested}) with a reference kernel "
+                      "(torch.library.impl) beside the op" if suggested else
+                      "an .out overload whose keyword-only Tensor(a!) arguments receive "
+                      "the results")
+            raise self._error(
+                f"custom op {op._schema.name}.{op._overloadname} has no out variant: a "
+                "program calls every op through its .out overload, which writes into "
+                "planned memory",
+                f"Define {define}, and list {op._schema.name}.out in your custom_ops.yaml "
+                "with its kernel (README, \"Custom operators\")",
+            )
         if out_op is None:
             raise self._error(
                 f"op {op._schema.name}.{op._overloadname} has no out variant",

@@ -107,3 +107,24 @@ def _find_out(op: torch._ops.OpOverload, drop: set[str]) -> torch._ops.OpOverloa
         if by_type is None and [str(a.type) for a in rest] == want_types:
             by_type = candidate
     return by_type
+
+
+def suggested_out_schema(op: torch._ops.OpOverload) -> str | None:
+    """The `.out` overload a custom op needs, as `torch.library.define` arguments:
+    '"my_ops::my_op.out", "(Tensor x, float alpha, *, Tensor(a!) out) -> Tensor(a!)"'.
+    None when the op returns something other than tensors (no out variant can say it)."""
+    schema = op._schema
+    if not schema.returns or any(str(r.type) != "Tensor" for r in schema.returns):
+        return None
+    text = str(schema)
+    args = text[text.index("(") + 1 : text.rindex(") ->")].strip()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    if len(schema.returns) == 1:
+        outs, returns = ["Tensor(a!) out"], "Tensor(a!)"
+    else:
+        outs = [f"Tensor({letters[i]}!) out{i}" for i in range(len(schema.returns))]
+        returns = "(" + ", ".join(f"Tensor({letters[i]}!)" for i in range(len(outs))) + ")"
+    star = "" if any(a.kwarg_only for a in schema.arguments) else "*, "
+    joined = ", ".join(outs)
+    arg_list = f"{args}, {star}{joined}" if args else f"*, {joined}"
+    return f'"{schema.name}.out", "({arg_list}) -> {returns}"'

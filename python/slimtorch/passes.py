@@ -18,6 +18,9 @@ Decisions (each checked by tests/test_export_passes.py):
   weight norm calls and core ATen keeps; upstream's to_edge adds the same decomposition). An
   op with neither a kernel nor a decomposition is an export error raised by the emitter,
   naming the op and the source line (unless constant folding evaluates it at export).
+- **Custom ops** (torch.library, not ATen) with an `.out` overload are never decomposed: the
+  program calls their out variant as one instruction, whose kernel the user brings
+  (custom_ops.yaml; README "Custom operators").
 """
 
 from __future__ import annotations
@@ -146,7 +149,30 @@ def decomposition_table(runtime: str = "any") -> dict[torch._ops.OpOverload, obj
     if runtime == "slimtorch":
         for op in SLIMTORCH_ONLY_OPS:
             table.pop(op, None)
+    for op in _custom_ops_kept_whole(table):
+        table.pop(op, None)
     return table  # type: ignore[return-value]
+
+
+def _custom_ops_kept_whole(
+    table: dict[torch._ops.OpOverload, object],
+) -> list[torch._ops.OpOverload]:
+    """Custom ops (not ATen) that have an `.out` overload: one instruction calling the user's
+    kernel (custom_ops.yaml), never decomposed, even when their Python reference is a
+    CompositeImplicitAutograd kernel, which the table would otherwise trace through. Reading
+    the table lists the custom ops registered so far (the model file's, imported before
+    export). A custom op without an out variant stays decomposable: its decomposition is then
+    the only way to emit it."""
+    kept = []
+    for op in list(table):
+        if not isinstance(op, torch._ops.OpOverload) or op.namespace == "aten":
+            continue
+        try:
+            if out_variants.out_variant(op) is not None:
+                kept.append(op)
+        except (AttributeError, RuntimeError):
+            continue
+    return kept
 
 
 def decompose(ep: ExportedProgram, runtime: str = "any") -> ExportedProgram:
