@@ -22,6 +22,11 @@ makes, in the calling package:
 
 A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime` (model_image()).
 
+Custom operators (README "Custom operators", tests/custom_op/): `custom_ops = ["custom_ops.yaml"]`
+(the user's catalogs, upstream's format) and `custom_kernels = [":my_op_kernels"]` (cc_library
+targets defining their typed kernels) add to the built-in catalogs and kernel libraries; the
+registry calls each selected custom op through an adapter generated from its schema.
+
 `pte_model(name, program, inputs = [...])` makes the same targets (but the export's) for a
 program that exists already, any `.pte`, upstream's too; executorch_model() is the export
 followed by pte_model().
