@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_NAME_RE = re.compile(rf"^(?P<ns>{_IDENT})::(?P<base>{_IDENT})(?:\.(?P<overload>{_IDENT}))?$")
+# The namespace may be left out (upstream's custom_ops.yaml writes "allclose.out"): aten.
+_NAME_RE = re.compile(rf"^(?:(?P<ns>{_IDENT})::)?(?P<base>{_IDENT})(?:\.(?P<overload>{_IDENT}))?$")
 # A type: a base name, an optional alias annotation "(a)" / "(a!)", list brackets "[]" or
 # "[N]", and "?" for optional, in the orders PyTorch writes them (Tensor(a!)[], int[2]?).
 _TYPE_RE = re.compile(
@@ -147,9 +148,7 @@ def parse_schema(text: str) -> OpSchema:
     head = text[:open_paren].strip()
     m = _NAME_RE.match(head)
     if not m:
-        raise SchemaError(
-            f"{head!r} is not an operator name with a namespace, like 'my_ops::foo.out'"
-        )
+        raise SchemaError(f"{head!r} is not an operator name like 'my_ops::foo.out'")
     args_text = text[open_paren:arrow].strip()
     if not args_text.endswith(")"):
         raise SchemaError(f"the argument list of {head} does not end with ')' before '->'")
@@ -166,7 +165,7 @@ def parse_schema(text: str) -> OpSchema:
     if len(set(names)) != len(names):
         raise SchemaError(f"{head} names an argument twice: {names}")
     return OpSchema(
-        namespace=m.group("ns"),
+        namespace=m.group("ns") or "aten",
         base=m.group("base"),
         overload=m.group("overload") or "",
         arguments=tuple(arguments),

@@ -104,7 +104,7 @@ def test_parse_schema_lists_defaults_and_tuples() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "my_op.out(Tensor x) -> Tensor",  # no namespace
+        "my_ops::my op.out(Tensor x) -> Tensor",  # not a name
         "ns::f.out(Tensor x -> Tensor",  # unbalanced
         "ns::f.out(Tensor) -> Tensor",  # no argument name
         "ns::f.out(Tensor x, Tensor x) -> Tensor",  # a name twice
@@ -113,6 +113,25 @@ def test_parse_schema_lists_defaults_and_tuples() -> None:
 def test_parse_schema_errors(text: str) -> None:
     with pytest.raises(SchemaError):
         parse_schema(text)
+
+
+def test_every_upstream_custom_op_schema_parses() -> None:
+    """The func: schemas of upstream's own custom op catalogs (the executorch wheel)."""
+    executorch = pytest.importorskip("executorch")
+    yaml = pytest.importorskip("yaml")
+    root = Path(list(executorch.__path__)[0]) / "kernels"
+    funcs = [
+        entry["func"]
+        for path in (root / "portable/custom_ops.yaml", root / "quantized/quantized.yaml")
+        for entry in yaml.safe_load(path.read_text())
+        if "func" in entry
+    ]
+    assert len(funcs) > 15
+    parsed = {parse_schema(f).name: parse_schema(f) for f in funcs}
+    assert parsed["aten::allclose.out"].arguments[2].name == "rtol"
+    qparams = parsed["quantized_decomposed::choose_qparams.Tensor_out"]
+    assert [str(r) for r in qparams.returns] == ["Tensor(a!)", "Tensor(b!)"]
+    assert [a.name for a in qparams.arguments if a.kwarg_only] == ["scale_out", "zero_point_out"]
 
 
 # ---- generated adapters -----------------------------------------------------------------
@@ -384,3 +403,13 @@ def test_adapter_passes_every_type_and_names_each_wrong_argument(tmp_path: Path)
     assert got[f"bad 11 {invalid}"] == "return value: expected a Tensor"
     assert got[f"l2 {invalid}"] == "l2: expected an int list of 2 items (schema: int[2] l2)"
     assert got[f"st {invalid}"].startswith("st: expected a ScalarType")
+
+
+def test_several_outs_return_one_tensor_list(tmp_path: Path) -> None:
+    """As the emitter writes it: the out tensors, then one TensorList of them (the return)."""
+    func = "my_ops::two.out(Tensor x, *, Tensor(a!) lo, Tensor(b!) hi) -> (Tensor(a!), Tensor(b!))"
+    status, src = generate(tmp_path, custom_ops_yaml((func, "k::two_out")), "my_ops::two.out")
+    assert status == 0
+    assert "if (nargs != 4)" in src
+    assert "args[3] == nullptr || args[3]->tag != ::slimtorch::Tag::TensorList" in src
+    assert "return ::k::two_out(ctx, *args[0]->v.t, *args[1]->v.t, *args[2]->v.t);" in src
