@@ -149,7 +149,8 @@ def _c_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _symbol(op: str) -> str:
+def adapter_symbol(op: str) -> str:
+    """The adapter's C++ name: "my_ops::my_op.out" -> "my_ops_my_op_out_adapter"."""
     return re.sub(r"[^A-Za-z0-9]+", "_", op).strip("_") + "_adapter"
 
 
@@ -175,7 +176,7 @@ def make_adapter(
         if len(schema.returns) == 1
         else ("{a} == nullptr || {a}->tag != ::slimtorch::Tag::TensorList", "a TensorList")
     )
-    sym = symbol or _symbol(op)
+    sym = symbol or adapter_symbol(op)
     lines = [
         f"// {' '.join(schema_text.split())}",
         f"// ({source}): checks the boxed arguments, then calls {kernel_name}.",

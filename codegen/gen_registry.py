@@ -33,7 +33,7 @@ from pathlib import Path
 
 # Running as a script (Bazel genrule, by hand) puts this directory on sys.path;
 # tests import the module after adding it.
-from custom_op_adapter import Adapter, AdapterError, make_adapter
+from custom_op_adapter import Adapter, AdapterError, adapter_symbol, make_adapter
 from kernel_catalog import CatalogEntry, CatalogError, load_catalogs
 from op_manifest import Manifest, ManifestError, load_manifest
 from op_schema import SchemaError, parse_schema
@@ -217,20 +217,19 @@ def custom_op_adapters(custom_ops: dict[str, CatalogEntry]) -> dict[str, Adapter
                 "'func: my_ops::my_op.out(Tensor x, float alpha, *, Tensor(a!) out) -> "
                 "Tensor(a!)'; the adapter's types come from it"
             )
+        symbol = adapter_symbol(name)
+        if symbol in symbols:  # two op names that differ only in punctuation
+            symbol = f"{symbol}_{len(adapters)}"
         try:
-            adapter = make_adapter(
-                parse_schema(entry.func), entry.default_kernel.kernel_name, entry.func, entry.source
-            )
-        except (SchemaError, AdapterError) as e:
-            raise CatalogError(f"{entry.source}: {e}") from None
-        if adapter.symbol in symbols:  # two op names that differ only in punctuation
             adapter = make_adapter(
                 parse_schema(entry.func),
                 entry.default_kernel.kernel_name,
                 entry.func,
                 entry.source,
-                symbol=f"{adapter.symbol}_{len(adapters)}",
+                symbol,
             )
+        except (SchemaError, AdapterError) as e:
+            raise CatalogError(f"{entry.source}: {e}") from None
         symbols.add(adapter.symbol)
         adapters[name] = adapter
     return adapters
