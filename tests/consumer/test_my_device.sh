@@ -59,6 +59,20 @@ if [ "$status" -eq 0 ]; then
   done
   [ "$status" -eq 0 ] && echo "PASS: $(grep -m1 -F 'Error in fail' <<<"$msg")"
 fi
+if [ "$status" -eq 0 ]; then
+  # The consumer's own .venv comes before slimtorch's: one without torch must be the
+  # one named. (@slimtorch_python is refetched on a new server: shut down first.)
+  step "a .venv of the consumer's own (no torch): it must be the interpreter tried first"
+  bazel --output_base="$output_base" shutdown || true
+  mkdir -p "$work/.venv/bin"
+  ln -sf /usr/bin/python3 "$work/.venv/bin/python"
+  msg="$(bazel --output_base="$output_base" build --nobuild //... 2>&1)" && {
+    echo "FAIL: the build went on with a .venv that has no torch" >&2; status=1; }
+  rm -rf "$work/.venv"
+  grep -qF "$work/.venv/bin/python (from the workspace's .venv) cannot import: torch" <<<"$msg" || {
+    printf 'FAIL: the message does not name the workspace .venv first:\n%s\n' "$msg" >&2; status=1; }
+  [ "$status" -eq 0 ] && echo "PASS: $(grep -m1 -F 'Error in fail' <<<"$msg")"
+fi
 bazel --output_base="$output_base" shutdown || true
 if [ "$status" -ne 0 ]; then
   echo "FAIL: the consumer example's tests failed (bazel exit status $status); logs under $output_base" >&2
