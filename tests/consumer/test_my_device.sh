@@ -49,7 +49,7 @@ step "bazel test //... in $work (output base $output_base)"
 bazel --output_base="$output_base" test //... || status=$?
 if [ "$status" -eq 0 ]; then
   # The interpreter lookup's failure message, as a consumer meets it: an interpreter
-  # without torch, passed through the shipped bazelrc's --repo_env=SLIMTORCH_PYTHON.
+  # without torch, in the environment (repository rules see the client environment).
   step "SLIMTORCH_PYTHON=/usr/bin/python3 (no torch): the build must stop and say what to do"
   msg="$(SLIMTORCH_PYTHON=/usr/bin/python3 bazel --output_base="$output_base" build --nobuild //... 2>&1)" && {
     echo "FAIL: the build went on with an interpreter that has no torch" >&2; status=1; }
