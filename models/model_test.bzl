@@ -23,7 +23,7 @@ def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5"
     (tolerance<i>.txt of the io dir, which `slimtorch compare` reads)."""
     executorch_model(
         name = name,
-        src = "//models:{}.py".format(src or name),
+        src = Label("//models:{}.py".format(src or name)),
         quantize = quantize,
         tags = tags,
     )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: lint, `bazel test //...` (runtime and kernel unit tests, host end-to-end,
 # the Cortex-M55 firmware on QEMU, the heap check), then pytest (exporter, codegen, kernels
-# against PyTorch, compatibility with upstream ExecuTorch 1.5.1 in both directions).
+# against PyTorch, compatibility with upstream ExecuTorch 1.5.1 in both directions), and the example
+# consumer workspace examples/my_device built from a copy outside the tree (tests/consumer/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -13,6 +14,9 @@ step "ruff (Python lint)"
 
 step "bazel test //..."
 bazel test //... 
+
+step "examples/my_device: slimtorch as a dependency, from a copy outside the tree (host + QEMU)"
+tests/consumer/test_my_device.sh
 
 step "pytest"
 set +e

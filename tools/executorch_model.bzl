@@ -36,8 +36,13 @@ from the source tree with @slimtorch_python//:python (tools/python.bzl).
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 
-_PYTHON = "@slimtorch_python//:python"
-_SLIMTORCH_SRCS = "//python/slimtorch:srcs"
+# Labels, not strings: every label here resolves to slimtorch, also when a macro
+# is called from another repository (a consumer's WORKSPACE names slimtorch
+# `@slimtorch`; Label() written here means "in slimtorch's repository").
+_PYTHON = Label("@slimtorch_python//:python")
+_SLIMTORCH_SRCS = Label("//python/slimtorch:srcs")
+# select() keys must be label strings on Bazel 4.2.3.
+_IS_ARM_M55 = str(Label("//platforms:is_arm_m55"))
 
 def _slimtorch_pythonpath(files):
     # The directory that holds the slimtorch package, relative to the execroot.
@@ -187,26 +192,33 @@ slimtorch_embed = rule(
     doc = "Runs `slimtorch embed`: a C++ source defining app/embedded_model.h's symbols.",
 )
 
-_PRIM_OPS_CATALOG = "//runtime/executor:prim_ops.yaml"
+_PRIM_OPS_CATALOG = Label("//runtime/executor:prim_ops.yaml")
+_GEN_REGISTRY = Label("//codegen:gen_registry.py")
+_EMBEDDED_MODEL_HDR = Label("//app:embedded_model")
+_RUNTIME = Label("//runtime")
+_RUNTIME_EXECUTOR = Label("//runtime/executor")
+_RUNTIME_KERNEL = Label("//runtime/kernel")
+_M55_SEMIHOSTING = Label("//platforms/arm_m55:semihosting")
+_M55_STARTUP = Label("//platforms/arm_m55:startup")
 
 # Every kernel catalog of the project and the libraries defining their kernels: a
 # manifest selects from all of them (a float model's registry names no cortex_m::
 # kernel, so its image links none).
 _KERNEL_CATALOGS = [
-    "//kernels/portable:functions.yaml",
-    "//kernels/cortex_m:functions.yaml",
+    Label("//kernels/portable:functions.yaml"),
+    Label("//kernels/cortex_m:functions.yaml"),
 ]
 _KERNEL_LIBS = [
-    "//kernels/portable",
-    "//kernels/cortex_m",
+    Label("//kernels/portable"),
+    Label("//kernels/cortex_m"),
 ]
 
 # Kernel sources written for dtype selection (runtime/kernel/dtype_selection.h).
 _DTYPE_SELECTIVE_KERNELS = [
-    "//kernels/portable:op_binary.cpp",
-    "//kernels/portable:op_permute_copy.cpp",
-    "//kernels/portable:op_reduction.cpp",
-    "//kernels/portable:op_relu.cpp",
+    Label("//kernels/portable:op_binary.cpp"),
+    Label("//kernels/portable:op_permute_copy.cpp"),
+    Label("//kernels/portable:op_reduction.cpp"),
+    Label("//kernels/portable:op_relu.cpp"),
 ]
 
 _QEMU = "/usr/bin/qemu-system-arm"
@@ -262,7 +274,7 @@ _sizes_header = rule(
         "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
         "run_under_qemu": attr.bool(default = False),
         "_heap_checker": attr.label(
-            default = "//tools:heap_check.sh",
+            default = Label("//tools:heap_check.sh"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",
@@ -309,17 +321,18 @@ def kernel_registry(
         name = name,
         srcs = kernel_catalogs + custom_ops + manifests,
         outs = [out] + ([dtype_header] if dtype_header else []),
-        cmd = "$(location {python}) $(location //codegen:gen_registry.py) {catalogs} {selection} --output $(location {out}){header}".format(
-            python = _PYTHON,
+        cmd = "$(location {python}) $(location {gen_registry}) {catalogs} {selection} --output $(location {out}){header}".format(
+            python = str(_PYTHON),
+            gen_registry = str(_GEN_REGISTRY),
             catalogs = catalog_args,
             selection = selection,
             out = out,
             header = " --dtype-header $(location {})".format(dtype_header) if dtype_header else "",
         ),
         tools = [
-            _PYTHON,
-            "//codegen:gen_registry.py",
-            "//codegen:gen_registry_srcs",
+            str(_PYTHON),
+            str(_GEN_REGISTRY),
+            str(Label("//codegen:gen_registry_srcs")),
         ],
         message = "Generating kernel registry {}".format(out),
         **kwargs
@@ -333,7 +346,7 @@ def executorch_model(
         kernel_libs = _KERNEL_LIBS,
         custom_ops = [],
         custom_kernels = [],
-        embedded_model_hdr = "//app:embedded_model",
+        embedded_model_hdr = _EMBEDDED_MODEL_HDR,
         dtype_selective = True,
         memories = [],
         runtime = "any",
@@ -444,7 +457,7 @@ def pte_model(
         kernel_libs = _KERNEL_LIBS,
         custom_ops = [],
         custom_kernels = [],
-        embedded_model_hdr = "//app:embedded_model",
+        embedded_model_hdr = _EMBEDDED_MODEL_HDR,
         dtype_selective = True,
         memories = [],
         visibility = None,
@@ -509,7 +522,7 @@ def pte_model(
         hdrs = [":" + header],
         copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
         alwayslink = True,
-        deps = kernel_libs + custom_kernels + ["//runtime/executor", "//runtime/kernel"],  # executor: primitive ops
+        deps = kernel_libs + custom_kernels + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL],  # executor: primitive ops
         visibility = visibility,
         tags = tags,
     )
@@ -520,7 +533,7 @@ def pte_model(
         name = name + "_kernels_all_dtypes",
         srcs = [":" + name + "_registry.cc"],
         alwayslink = True,
-        deps = kernel_libs + custom_kernels + ["//runtime/executor", "//runtime/kernel"],
+        deps = kernel_libs + custom_kernels + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL],
         visibility = visibility,
         tags = tags,
     )
@@ -557,16 +570,16 @@ def pte_model(
     # plain object file.
     cc_binary(
         name = name + "_bookkeeping_probe",
-        srcs = ["//tools/memory:bookkeeping_probe.cc"],
+        srcs = [Label("//tools/memory:bookkeeping_probe.cc")],
         deps = [
-            "//app:embedded_model",
-            "//runtime",
+            _EMBEDDED_MODEL_HDR,
+            _RUNTIME,
             ":" + name + "_embedded",
             ":" + name + "_kernels",
         ] + select({
-            "//platforms:is_arm_m55": [
-                "//platforms/arm_m55:semihosting",
-                "//platforms/arm_m55:startup",
+            _IS_ARM_M55: [
+                _M55_SEMIHOSTING,
+                _M55_STARTUP,
             ],
             "//conditions:default": [],
         }),
@@ -579,7 +592,7 @@ def pte_model(
         probe = ":" + name + "_bookkeeping_probe",
         memories = memory_specs,
         run_under_qemu = select({
-            "//platforms:is_arm_m55": True,
+            _IS_ARM_M55: True,
             "//conditions:default": False,
         }),
         out = name + "_sizes/model_sizes.h",
@@ -617,23 +630,23 @@ def model_image(name, model, embedded = None, kernels = None, local_defines = []
         # refers to the embedded model's symbols, and objects on the link line come
         # before every library, whatever the dependency order.
         srcs = [
-            "//app:run_model.cc",
-            "//app:run_model.h",
+            Label("//app:run_model.cc"),
+            Label("//app:run_model.h"),
         ] + select({
-            "//platforms:is_arm_m55": ["//app:firmware_main.cc"],
-            "//conditions:default": ["//app:runner_main.cc"],
+            _IS_ARM_M55: [Label("//app:firmware_main.cc")],
+            "//conditions:default": [Label("//app:runner_main.cc")],
         }),
         local_defines = local_defines,
         deps = [
             embedded or ":{}_embedded".format(model),
             kernels or ":{}_kernels".format(model),
-            "//app:embedded_model",
-            "//runtime",
+            _EMBEDDED_MODEL_HDR,
+            _RUNTIME,
         ] + select({
-            "//platforms:is_arm_m55": [
+            _IS_ARM_M55: [
                 ":{}_sizes".format(model),  # model_sizes.h: the arena firmware_main.cc declares
-                "//platforms/arm_m55:semihosting",
-                "//platforms/arm_m55:startup",
+                _M55_SEMIHOSTING,
+                _M55_STARTUP,
             ],
             "//conditions:default": [],
         }),

@@ -64,7 +64,7 @@ _heap_check_test = rule(
             doc = "firmware cc_binary targets, built for //platforms:arm_m55",
         ),
         _checker = attr.label(
-            default = "//tools:heap_check.sh",
+            default = Label("//tools:heap_check.sh"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",

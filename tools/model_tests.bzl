@@ -22,7 +22,7 @@ load("@rules_cc//cc:defs.bzl", "cc_library")
 load("//tools:executorch_model.bzl", "model_image", "slimtorch_embed")
 load("//tools:qemu_test.bzl", "host_run_test", "qemu_test")
 
-_PYTHON = "@slimtorch_python//:python"
+_PYTHON = Label("@slimtorch_python//:python")
 
 def _cases_io_impl(ctx):
     # One action for every case: torch's import and the model's construction are paid once.
@@ -66,7 +66,7 @@ _cases_io = rule(
         "prefix": attr.string(mandatory = True),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
-        "_slimtorch_srcs": attr.label(default = "//python/slimtorch:srcs"),
+        "_slimtorch_srcs": attr.label(default = Label("//python/slimtorch:srcs")),
     },
     doc = "Runs `slimtorch io`: every test case's input<i>.npy and expected<i>.npy.",
 )
@@ -97,7 +97,7 @@ def model_tests(name, model, src, cases = 1, iterations = 1, data = [], rtol = "
         cc_library(
             name = case + "_embedded",
             srcs = [":" + case + "_embedded.cc"],
-            deps = ["//app:embedded_model"],
+            deps = [Label("//app:embedded_model")],
         )
         model_image(
             name = case,

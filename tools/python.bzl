@@ -1,61 +1,101 @@
-"""Repository rule that finds the project's Python interpreter.
+"""Repository rule that finds the Python interpreter slimtorch's build actions run.
 
 Bazel actions inherit the client's PATH, but the `python3` found there is not
 the interpreter that has torch. This rule resolves the interpreter once, when
-the repository is fetched:
+the repository is fetched, trying in order:
 
-  1. $SLIMTORCH_PYTHON, when set (an absolute path to a python executable);
-  2. otherwise <workspace>/.venv/bin/python (made by `make test` or
-     `scripts/setup.sh`).
+  1. $SLIMTORCH_PYTHON, when set (a python executable; the person building
+     chooses, so it beats what a WORKSPACE says);
+  2. the `python` attribute (`slimtorch_dependencies(python = "...")` in a
+     consumer's WORKSPACE: an absolute path, or one relative to that
+     workspace's root);
+  3. the main workspace's `.venv/bin/python` (a consumer's own environment,
+     or slimtorch's when slimtorch is built on its own);
+  4. slimtorch's own `.venv/bin/python` (made by `make test` or
+     `scripts/setup.sh` in the slimtorch checkout), when slimtorch is a
+     dependency.
 
-It checks that the interpreter imports torch, yaml and numpy, and fails the
-build with the cause and the fix when it does not. It generates
-`@slimtorch_python//:python`, a shell wrapper that execs the interpreter; the
-wrapper works from genrules and test scripts, sandboxed or not, because it
-names the interpreter by absolute path.
+The first that exists is checked: it must import torch, yaml, numpy and flatbuffers, else
+the build fails naming the paths tried, the missing module and the fix. It
+generates `@slimtorch_python//:python`, a shell wrapper that execs the
+interpreter by absolute path (so it works from genrules and test scripts,
+sandboxed or not).
 
 The repository is re-fetched when SLIMTORCH_PYTHON changes.
 """
 
-_REQUIRED_MODULES = ["torch", "yaml", "numpy"]
+_REQUIRED_MODULES = ["torch", "yaml", "numpy", "flatbuffers"]
 
-_SETUP_HINT = "run `make test` or `scripts/setup.sh` to create .venv, or set SLIMTORCH_PYTHON to an interpreter that has them"
+# What a new environment needs (README: "Use slimtorch from your own repository").
+_PIP_HINT = "python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 pyyaml numpy flatbuffers"
 
-def _find_interpreter(rctx):
+def _venv_python(root):
+    return root.get_child(".venv").get_child("bin").get_child("python")
+
+def _candidates(rctx):
+    """[(path, origin)] in the order tried; a missing SLIMTORCH_PYTHON/python is an error."""
     from_env = rctx.os.environ.get("SLIMTORCH_PYTHON", "")
     if from_env:
         path = rctx.path(from_env)
         if not path.exists:
-            fail("SLIMTORCH_PYTHON={} does not exist; point it at a python executable or unset it to use <workspace>/.venv/bin/python".format(from_env))
-        return path, "SLIMTORCH_PYTHON"
+            fail("slimtorch: SLIMTORCH_PYTHON={} does not exist; point it at a python executable, or unset it to use the workspace's .venv/bin/python".format(from_env))
+        return [(path, "$SLIMTORCH_PYTHON")]
 
-    # The label of a file in the main repository gives the workspace root.
-    workspace_root = rctx.path(Label("//:WORKSPACE")).dirname
-    path = workspace_root.get_child(".venv").get_child("bin").get_child("python")
-    if not path.exists:
-        fail("slimtorch: no Python environment at {}; {}.".format(path, _SETUP_HINT))
-    return path, "the workspace's .venv"
+    # A file of the main repository (the consumer's, or slimtorch's when it is
+    # the main repository) gives the main workspace's root; a file of this
+    # repository gives slimtorch's root (under external/ when it is a dependency).
+    main_root = rctx.path(Label("@//:WORKSPACE")).dirname
+    if rctx.attr.python:
+        path = rctx.path(rctx.attr.python) if rctx.attr.python.startswith("/") else main_root.get_child(rctx.attr.python)
+        if not path.exists:
+            fail("slimtorch: slimtorch_dependencies(python = \"{}\"): {} does not exist".format(rctx.attr.python, path))
+        return [(path, "slimtorch_dependencies(python = ...)")]
+    slimtorch_root = rctx.path(Label("//:WORKSPACE")).dirname
+    found = [(_venv_python(main_root), "the workspace's .venv")]
+    if str(slimtorch_root) != str(main_root):
+        found.append((_venv_python(slimtorch_root), "slimtorch's .venv"))
+    return found
 
 def _slimtorch_python_impl(rctx):
-    interpreter, origin = _find_interpreter(rctx)
+    tried = _candidates(rctx)
+    existing = [(p, origin) for p, origin in tried if p.exists]
+    if not existing:
+        fail("slimtorch: no Python environment found; tried {}.\nFix: in your workspace run `{}`, or set SLIMTORCH_PYTHON to a python that has {} (e.g. `bazel build --repo_env=SLIMTORCH_PYTHON=/path/to/python ...`).".format(
+            ", ".join([str(p) for p, _ in tried]),
+            _PIP_HINT,
+            ", ".join(_REQUIRED_MODULES),
+        ))
+    interpreter, origin = existing[0]
     check = rctx.execute(
-        [interpreter, "-c", "import " + ", ".join(_REQUIRED_MODULES)],
+        [interpreter, "-c", """
+import importlib, sys
+missing = []
+for m in sys.argv[1:]:
+    try:
+        importlib.import_module(m)
+    except ImportError:
+        missing.append(m)
+if missing:
+    sys.exit(" ".join(missing))
+""".strip()] + _REQUIRED_MODULES,
         timeout = 120,
     )
     if check.return_code != 0:
-        fail("slimtorch: the interpreter {} (from {}) cannot import {}: {}\n{}.".format(
+        missing = check.stderr.strip()
+        fail("slimtorch: the interpreter {} (from {}) cannot import: {}.\nFix: `{} -m pip install {}` (torch as torch==2.13.0), or set SLIMTORCH_PYTHON to a python that has them.\nTried: {}.".format(
             interpreter,
             origin,
-            ", ".join(_REQUIRED_MODULES),
-            check.stderr.strip(),
-            _SETUP_HINT,
+            missing,
+            interpreter,
+            " ".join([{"yaml": "pyyaml"}.get(m, m) for m in missing.split(" ")]),
+            ", ".join([str(p) for p, _ in tried]),
         ))
 
     rctx.file(
         "python.sh",
         content = "\n".join([
             "#!/bin/sh",
-            "# Generated by //tools:python.bzl: the project's interpreter ({}).".format(origin),
+            "# Generated by @slimtorch//tools:python.bzl: the build's interpreter ({}).".format(origin),
             "exec \"{}\" \"$@\"".format(interpreter),
             "",
         ]),
@@ -64,7 +104,7 @@ def _slimtorch_python_impl(rctx):
     rctx.file(
         "BUILD.bazel",
         content = "\n".join([
-            "# Generated by //tools:python.bzl.",
+            "# Generated by @slimtorch//tools:python.bzl.",
             "package(default_visibility = [\"//visibility:public\"])",
             "",
             "sh_binary(",
@@ -79,7 +119,10 @@ def _slimtorch_python_impl(rctx):
 
 slimtorch_python = repository_rule(
     implementation = _slimtorch_python_impl,
+    attrs = {
+        "python": attr.string(doc = "the interpreter: absolute, or relative to the main workspace's root; empty: the .venv lookup"),
+    },
     environ = ["SLIMTORCH_PYTHON"],
     local = True,
-    doc = "Makes @<name>//:python, a wrapper around the project's interpreter.",
+    doc = "Makes @<name>//:python, a wrapper around the interpreter slimtorch's actions run.",
 )

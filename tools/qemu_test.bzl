@@ -155,11 +155,11 @@ _COMMON_ATTRS = {
     "rtol": attr.string(default = "1e-5", doc = "relative tolerance for slimtorch compare"),
     "timeout_seconds": attr.int(default = 60, doc = "wall-clock limit of one run"),
     "_python": attr.label(
-        default = "@slimtorch_python//:python",
+        default = Label("@slimtorch_python//:python"),
         executable = True,
         cfg = "target",
     ),
-    "_slimtorch_srcs": attr.label(default = "//python/slimtorch:srcs"),
+    "_slimtorch_srcs": attr.label(default = Label("//python/slimtorch:srcs")),
 }
 
 def _qemu_test_impl(ctx):
@@ -198,7 +198,7 @@ _qemu_test = rule(
             doc = "skip the heap check (tools/heap_check.sh) run on the firmware first",
         ),
         _heap_checker = attr.label(
-            default = "//tools:heap_check.sh",
+            default = Label("//tools:heap_check.sh"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",

@@ -5,7 +5,9 @@ image takes it through `arm_m55_transition`, so one invocation builds host
 tools and firmware side by side.
 """
 
-ARM_M55_PLATFORM = "//platforms:arm_m55"
+# A label string that names slimtorch's platform from any repository
+# ("@slimtorch//platforms:arm_m55" when slimtorch is a dependency).
+ARM_M55_PLATFORM = str(Label("//platforms:arm_m55"))
 
 def _arm_m55_transition_impl(
         settings,  # @unused
@@ -21,6 +23,6 @@ arm_m55_transition = transition(
 # Every rule that uses a Starlark transition needs this attribute.
 ALLOWLIST_ATTRS = {
     "_allowlist_function_transition": attr.label(
-        default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        default = Label("@bazel_tools//tools/allowlists/function_transition_allowlist"),
     ),
 }

@@ -37,10 +37,10 @@ upstream_program = rule(
         "program": attr.output(mandatory = True),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
         "_python": attr.label(
-            default = "@slimtorch_python//:python",
+            default = Label("@slimtorch_python//:python"),
             executable = True,
             cfg = "exec",
         ),
-        "_script": attr.label(default = ":upstream_export.py", allow_single_file = True),
+        "_script": attr.label(default = Label("//tests/bazel:upstream_export.py"), allow_single_file = True),
     },
 )

@@ -14,7 +14,7 @@ re-runs the image's own link action (same command line, same inputs) with
 it is byte-for-byte the same link.
 """
 
-_PYTHON = "@slimtorch_python//:python"
+_PYTHON = Label("@slimtorch_python//:python")
 
 LinkMapInfo = provider(fields = {"elf": "relinked image", "map": "its GNU ld map"})
 
@@ -44,7 +44,7 @@ def _link_map_aspect_impl(target, ctx):
 
 link_map_aspect = aspect(implementation = _link_map_aspect_impl)
 
-_MESSAGES_FLAG = "//runtime/core:error_messages"
+_MESSAGES_FLAG = str(Label("//runtime/core:error_messages"))
 
 # Host images are measured as a size-optimised release build: -c opt
 # (NDEBUG, no assertions) with the flags the firmware toolchain always uses
@@ -107,11 +107,11 @@ _image_transition = transition(
 
 _COMMON_ATTRS = {
     "_allowlist_function_transition": attr.label(
-        default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        default = Label("@bazel_tools//tools/allowlists/function_transition_allowlist"),
     ),
     "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
-    "_report": attr.label(default = "//tools/size:size_report.py", allow_single_file = True),
-    "_budgets": attr.label(default = "//tools/size:budgets.yaml", allow_single_file = True),
+    "_report": attr.label(default = Label("//tools/size:size_report.py"), allow_single_file = True),
+    "_budgets": attr.label(default = Label("//tools/size:budgets.yaml"), allow_single_file = True),
 }
 
 def _image_args(key, info, platform):
@@ -209,7 +209,7 @@ size_report = rule(
     attrs = dict(
         images = attr.label_keyed_string_dict(providers = [LinkMapInfo], doc = "sized_image -> name"),
         _python = attr.label(default = _PYTHON, executable = True, cfg = "exec"),
-        _report = attr.label(default = "//tools/size:size_report.py", allow_single_file = True),
-        _budgets = attr.label(default = "//tools/size:budgets.yaml", allow_single_file = True),
+        _report = attr.label(default = Label("//tools/size:size_report.py"), allow_single_file = True),
+        _budgets = attr.label(default = Label("//tools/size:budgets.yaml"), allow_single_file = True),
     ),
 )
