@@ -14,6 +14,7 @@ cortex_m::) -> slimtorch's core-ATen decomposition (passes.py) -> the user's `pa
 
 from __future__ import annotations
 
+import dataclasses
 import inspect as _inspect
 import os
 from collections.abc import Sequence
@@ -165,27 +166,14 @@ def export(
     if quantize not in QUANTIZE:
         raise ExportError(f"quantize={quantize!r}: give None, 'none' (float) or 'int8'")
     if isinstance(model, LoadedModel):
-        loaded = model
-        if example_inputs is not None:
-            loaded = LoadedModel(
-                loaded.path,
-                loaded.module,
-                example_inputs,
-                dynamic_shapes,
-                [],
-                loaded.factory,
-                calibration_inputs,
-            )
-        elif dynamic_shapes is not None or calibration_inputs is not None:
-            loaded = LoadedModel(
-                loaded.path,
-                loaded.module,
-                loaded.example_inputs,
-                dynamic_shapes if dynamic_shapes is not None else loaded.dynamic_shapes,
-                loaded.test_inputs,
-                loaded.factory,
-                calibration_inputs if calibration_inputs is not None else loaded.calibration_inputs,
-            )
+        loaded = dataclasses.replace(
+            model,
+            example_inputs=model.example_inputs if example_inputs is None else example_inputs,
+            dynamic_shapes=model.dynamic_shapes if dynamic_shapes is None else dynamic_shapes,
+            calibration_inputs=model.calibration_inputs
+            if calibration_inputs is None
+            else list(calibration_inputs),
+        )
     elif isinstance(model, torch.nn.Module):
         if not isinstance(example_inputs, tuple):
             raise ExportError(

@@ -348,8 +348,10 @@ def verify_plan(tensors: Sequence[TensorLifetime], memories: Sequence[Memory],
         p = placements.get(t.key)
         if p is None:
             continue
-        if not isinstance(p, Placement):
-            problems.append(f"{t.describe()}: got {p!r}, not a slimtorch.Placement")
+        if not isinstance(p, Placement) or not isinstance(p.memory, int) \
+                or not isinstance(p.offset, int):
+            problems.append(f"{t.describe()}: got {p!r}, not a slimtorch.Placement of two "
+                            "ints (memory, offset)")
             continue
         if not 0 <= p.memory < len(memories):
             problems.append(f"{t.describe()}: memory {p.memory} does not exist (memories "
@@ -367,9 +369,9 @@ def verify_plan(tensors: Sequence[TensorLifetime], memories: Sequence[Memory],
             continue
         if t.nbytes:
             by_memory[p.memory].append((p.offset, t))
-            end = align(p.offset + t.nbytes, t.alignment)
-            sizes[p.memory] = max(sizes[p.memory], end if mem.size is None
-                                  else min(end, mem.size))
+        # Every placed tensor ends inside its buffer (the runtime checks empty ones too).
+        end = align(p.offset + t.nbytes, t.alignment)
+        sizes[p.memory] = max(sizes[p.memory], end if mem.size is None else min(end, mem.size))
     for m, placed in enumerate(by_memory):
         placed.sort(key=lambda item: item[0])
         open_: list[tuple[int, int, TensorLifetime]] = []  # (end, offset, tensor) by offset
@@ -442,20 +444,16 @@ def plan_method(plan: schema.ExecutionPlan, memories: Sequence[Memory] | None = 
     tensors = method_lifetimes(plan, keys, names)
     chosen = planner or plan_hierarchy
     label = _planner_name(chosen)
-    if planner is None:
-        placements = plan_hierarchy(tensors, memories)
-    else:
-        try:
-            placements = planner(tensors, memories)
-        except MemoryPlanError:
-            raise
-        except Exception as e:
-            raise MemoryPlanError(f"memory planner {label} failed: {type(e).__name__}: "
-                                  f"{e}") from e
-        if not isinstance(placements, Mapping):
-            raise MemoryPlanError(
-                f"memory planner {label} returned {type(placements).__name__}; a planner "
-                "returns a mapping {tensor key: slimtorch.Placement(memory, offset)}")
+    try:
+        placements = chosen(tensors, memories)
+    except MemoryPlanError:
+        raise
+    except Exception as e:
+        raise MemoryPlanError(f"memory planner {label} failed: {type(e).__name__}: {e}") from e
+    if not isinstance(placements, Mapping):
+        raise MemoryPlanError(
+            f"memory planner {label} returned {type(placements).__name__}; a planner returns "
+            "a mapping {tensor key: slimtorch.Placement(memory, offset)}")
     sizes = verify_plan(tensors, memories, placements, label)
     for idx in keys:
         t = plan.values[idx].val

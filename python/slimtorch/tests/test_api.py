@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from torch.fx import GraphModule
+from torch.fx.passes.infra.pass_base import PassBase, PassResult
 
 import slimtorch
 from slimtorch import cli, pte, schema
@@ -100,6 +101,24 @@ def test_passes_run_in_order_and_may_return_none() -> None:
         "second",
         "third:aten.addmm.default,aten.relu.default,aten.mul.Tensor",
     ]
+
+
+class _FusePass(PassBase):
+    """torch's pass infrastructure works too: a PassBase returns a PassResult."""
+
+    def call(self, graph_module: GraphModule) -> PassResult:
+        return PassResult(fuse_mm_add(graph_module), True)
+
+
+def _rebuilt(gm: GraphModule) -> GraphModule:
+    """A pass that returns a new GraphModule (the same graph, a new module object)."""
+    return GraphModule(gm, gm.graph)
+
+
+def test_pass_result_and_new_graph_modules_are_taken() -> None:
+    module, inputs = _model()
+    program = slimtorch.export(module, inputs, passes=[_rebuilt, _FusePass()])
+    assert program.instructions() == ["aten::addmm.out", "aten::relu.out", "aten::mul.out"]
 
 
 def test_failing_pass_is_named() -> None:
@@ -207,6 +226,20 @@ def test_out_of_bounds_misaligned_and_missing_are_refused() -> None:
         )
 
 
+def test_planner_that_raises_or_returns_a_list_is_named() -> None:
+    module, inputs = _model()
+
+    def crashing_planner(tensors: object, memories: object) -> dict[int, slimtorch.Placement]:
+        raise KeyError("sram")
+
+    with pytest.raises(slimtorch.MemoryPlanError, match="crashing_planner failed: KeyError"):
+        slimtorch.export(module, inputs, memory_planner=crashing_planner)
+    with pytest.raises(
+        slimtorch.MemoryPlanError, match="returned list; a planner returns a mapping"
+    ):
+        slimtorch.export(module, inputs, memory_planner=lambda t, m: [])  # type: ignore[arg-type,return-value]
+
+
 def test_builtin_planner_is_a_planner_like_any_other() -> None:
     module, inputs = _model()
     default = slimtorch.export(module, inputs)
@@ -289,3 +322,14 @@ def test_cli_passes_file_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "slimtorch export: error:" in err
         and "pass slimtorch_passes_raise.bad failed: ValueError: boom" in err
     )
+
+
+def test_quantize_int8_runs_the_int8_driver() -> None:
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU()).eval()
+    inputs = (torch.randn(2, 8),)
+    program = slimtorch.export(module, inputs, quantize="int8", calibration_inputs=[inputs])
+    assert program.quantized is not None
+    assert any(op.startswith("cortex_m::") for op in program.instructions())
+    with pytest.raises(slimtorch.ExportError, match="quantize='int4'"):
+        slimtorch.export(module, inputs, quantize="int4")
