@@ -18,7 +18,7 @@ import dataclasses
 import inspect as _inspect
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -51,11 +51,15 @@ class Program:
     emitted: EmittedProgram
     name: str = "program.pte"
     quantized: QuantizedModel | None = None
-    value_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def program(self) -> schema.Program:
         return self.emitted.program
+
+    @property
+    def value_names(self) -> dict[int, str]:
+        """Value index -> name of the graph node that made the tensor."""
+        return self.emitted.value_names
 
     @property
     def buffer(self) -> bytes:
@@ -193,16 +197,16 @@ def export(
             f"(slimtorch.load_model_file), not {type(model).__name__}"
         )
     label = name or os.path.splitext(os.path.basename(loaded.path))[0].strip("<>") + ".pte"
-    options: dict[str, Any] = {
-        "fold_constants": fold_constants,
-        "runtime": runtime,
-        "user_passes": tuple(passes),
-        "memories": tuple(memories) if memories else None,
-        "planner": memory_planner,
-    }
+    if callable(passes):
+        raise ExportError("passes must be a list of passes, e.g. passes=[my_pass]")
+    user_passes, plan_in = tuple(passes), tuple(memories) if memories else None
     quantized = None
     if quantize == "int8":
-        emitted, quantized = exporter.export_int8(loaded, **options)
+        emitted, quantized = exporter.export_int8(
+            loaded, fold_constants, runtime, user_passes, plan_in, memory_planner
+        )
     else:
-        emitted = exporter.export_model(loaded, **options)
-    return Program(emitted, label, quantized, dict(emitted.value_names))
+        emitted = exporter.export_model(
+            loaded, fold_constants, runtime, user_passes, plan_in, memory_planner
+        )
+    return Program(emitted, label, quantized)
