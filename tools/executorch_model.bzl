@@ -74,6 +74,9 @@ def _export_impl(ctx):
         "--io-dir",
         io_dir.path,
     ] + ["--memory " + m for m in ctx.attr.memories] + ["--runtime", ctx.attr.runtime] + [
+        "--passes " + f.path
+        for f in ctx.files.passes
+    ] + [
         "--quantize",
         ctx.attr.quantize,
     ] + [
@@ -82,7 +85,7 @@ def _export_impl(ctx):
     ])
     ctx.actions.run_shell(
         command = command,
-        inputs = [ctx.file.src] + ctx.files._slimtorch_srcs + ctx.files.data,
+        inputs = [ctx.file.src] + ctx.files._slimtorch_srcs + ctx.files.data + ctx.files.passes,
         outputs = [ctx.outputs.program, ctx.outputs.manifest, io_dir],
         tools = [ctx.attr._python[DefaultInfo].files_to_run],
         mnemonic = "SlimtorchExport",
@@ -105,6 +108,10 @@ _export = rule(
         "io_dir_name": attr.string(mandatory = True),
         "manifest": attr.output(mandatory = True),
         "memories": attr.string_list(doc = "NAME:BYTES, fastest first (slimtorch export --memory)"),
+        "passes": attr.label_list(
+            allow_files = [".py"],
+            doc = "passes files, in order (slimtorch export --passes): each defines passes() and optionally memory_planner()",
+        ),
         "program": attr.output(mandatory = True),
         "quantize": attr.string(default = "none", values = ["none", "int8"], doc = "slimtorch export --quantize"),
         "runtime": attr.string(default = "any", values = ["any", "slimtorch"], doc = "slimtorch export --runtime"),
@@ -351,6 +358,7 @@ def executorch_model(
         memories = [],
         runtime = "any",
         quantize = "none",
+        passes = [],
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -378,6 +386,11 @@ def executorch_model(
       quantize: "none" (float) or "int8" (`slimtorch export --quantize int8`: PT2E int8,
         upstream's cortex_m:: operators; the io dir's expected outputs are the quantized
         reference's, with tolerance<i>.txt = one quantization step for `slimtorch compare`).
+      passes: labels of passes files (.py), in order (`slimtorch export --passes`): each
+        defines passes() -> list of functions over the core-ATen torch.fx.GraphModule, run
+        after decomposition and before the out-variant conversion, and optionally
+        memory_planner() -> a planner that replaces slimtorch's (README, "Python API: passes
+        and memory planners"). Files they import go in `data`.
       visibility: of every target made.
       tags: of every target made.
     """
@@ -388,6 +401,7 @@ def executorch_model(
         memories = memory_specs,
         runtime = runtime,
         quantize = quantize,
+        passes = passes,
         data = data,
         program = name + ".pte",
         manifest = name + ".ops.yaml",

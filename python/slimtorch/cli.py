@@ -24,37 +24,39 @@ def _write_text(path: str, text: str) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from slimtorch import exporter, manifest  # torch import is slow: only when exporting
+    import slimtorch  # torch import is slow: only when exporting
+    from slimtorch import exporter
 
     memories = [memory_planning.parse_memory(m) for m in args.memory or []]
-    loaded = exporter.load_model_file(args.model)
-    quantized = None
+    loaded = slimtorch.load_model_file(args.model)
+    user_passes: list[slimtorch.Pass] = []
+    planner: memory_planning.Planner | None = None
+    planner_file = ""
+    for path in args.passes or []:
+        found = slimtorch.load_passes_file(path)
+        user_passes += found.passes
+        if found.memory_planner is not None:
+            if planner is not None:
+                raise CliError(f"{planner_file} and {path} both define memory_planner(); a "
+                               "program has one planner: keep it in one passes file")
+            planner, planner_file = found.memory_planner, path
+
+    def export(quantize: str) -> slimtorch.Program:
+        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,
+                                memories=memories or None, quantize=quantize,
+                                runtime=args.runtime, fold_constants=not args.no_fold_constants,
+                                name=os.path.basename(args.output))
+
+    program = export(args.quantize)
     if args.quantize == "int8":
-        emitted, quantized = exporter.export_int8(
-            loaded, fold_constants=not args.no_fold_constants, runtime=args.runtime)
-        floating = exporter.export_model(loaded, fold_constants=not args.no_fold_constants,
-                                         runtime=args.runtime)
-        print(_size_summary(emitted, floating), file=sys.stderr)
-    else:
-        emitted = exporter.export_model(loaded, fold_constants=not args.no_fold_constants,
-                                        runtime=args.runtime)
-    if memories:
-        try:
-            memory_planning.plan_program(emitted.program, memories)
-        except memory_planning.MemoryPlanError as e:
-            raise memory_planning.MemoryPlanError(f"{args.model}: {e}") from None
-    data = emitted.to_bytes(checksum=args.checksum)
-    parent = os.path.dirname(args.output)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    with open(args.output, "wb") as f:
-        f.write(data)
-    print(f"slimtorch: wrote {args.output} ({len(data)} bytes)", file=sys.stderr)
+        floating = export("none")
+        print(_size_summary(program.emitted, floating.emitted), file=sys.stderr)
+    size = program.save(args.output, checksum=args.checksum)
+    print(f"slimtorch: wrote {args.output} ({size} bytes)", file=sys.stderr)
     if args.manifest:
-        text = manifest.manifest_yaml(pte.read_pte(data), os.path.basename(args.output))
-        _write_text(args.manifest, text)
+        program.save_manifest(args.manifest)
     if args.io_dir:
-        exporter.write_io_dir(loaded, args.io_dir, quantized=quantized)
+        exporter.write_io_dir(loaded, args.io_dir, quantized=program.quantized)
     return 0
 
 
@@ -228,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "and returns float32, 4-D inputs channels-last. --io-dir then writes the "
                    "quantized reference's outputs and toleranceN.txt (one quantization step). "
                    "Default 'none' (float)")
+    e.add_argument("--passes", action="append", metavar="FILE.py",
+                   help="a passes file (repeat): it defines passes() -> list of functions over "
+                   "the exported core-ATen torch.fx.GraphModule, run in order after "
+                   "decomposition and before the out-variant conversion, and optionally "
+                   "memory_planner() -> a function (tensors, memories) -> placements that "
+                   "replaces slimtorch's planner (its plan is verified). See README, "
+                   "'Python API: passes and memory planners'")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
@@ -349,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _known_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [CliError, pte.PteError, memory_planning.MemoryPlanError]
     for module, name in (("slimtorch.model_file", "ModelFileError"),
+                         ("slimtorch.api", "ExportError"),
+                         ("slimtorch.pass_manager", "PassError"),
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
                          ("slimtorch.quantize.lowering", "LoweringError"),
                          ("slimtorch.compare", "CompareError"),

@@ -54,6 +54,9 @@ class EmittedProgram:
     program: schema.Program
     constant_segment: bytes  # segment 0 data (empty when there are no constants)
     mutable_segment: bytes = b""  # segment 1: initial values of mutable buffers (if any)
+    # Value index -> name of the graph node that made the tensor ("add_1", "split[1]"): what
+    # memory planners and their errors call each tensor.
+    value_names: dict[int, str] = dataclasses.field(default_factory=dict)
 
     def to_bytes(self, checksum: bool = False) -> bytes:
         """The .pte file. With `checksum`, one more segment holds the CRC-32 (zlib.crc32) of
@@ -213,6 +216,10 @@ class _Emitter:
         self.mutable: list[bytes] = []  # initial values of mutable buffers (data_buffer_idx k)
         self.buffer_values: dict[str, int] = {}  # mutated buffer name -> its value index
         self.constant_data: dict[int, torch.Tensor] = {}  # constant value index -> its tensor
+        self.value_names: dict[int, str] = {}  # tensor value index -> graph node name
+        self._names_used: dict[str, int] = {}  # node name -> tensors named after it so far
+        self.memories: tuple[memory_planning.Memory, ...] | None = None  # None: one memory
+        self.planner: memory_planning.Planner | None = None  # None: plan_hierarchy
         self.fold_constants = True
         self.kernels = UPSTREAM_PORTABLE_OPS  # ATen kernels the program may call (passes.py)
         # Channels-last values get dim order [0, 2, 3, 1] (the int8 programs' activations);
@@ -280,6 +287,10 @@ class _Emitter:
                                else schema.TensorShapeDynamism.STATIC),
         )
         index = self._add(tensor)
+        if self.node is not None:
+            k = self._names_used.get(self.node.name, 0)
+            self._names_used[self.node.name] = k + 1
+            self.value_names[index] = self.node.name if k == 0 else f"{self.node.name}[{k}]"
         if planned and data_buffer_idx == 0:
             self.planned.append(index)
         return index
@@ -701,7 +712,7 @@ class _Emitter:
             mutable_data_segments=(
                 [schema.SubsegmentOffsets(1, mutable_offsets)] if self.mutable else None),
         )
-        return EmittedProgram(program, segment, mutable_segment)
+        return EmittedProgram(program, segment, mutable_segment, self.value_names)
 
     def _drop_unread_constants(self, inputs: list[int], outputs: list[int]) -> None:
         """Constants no instruction reads (a weight whose transpose was folded into a constant
@@ -732,13 +743,16 @@ class _Emitter:
         self.constants = kept
 
     def _plan(self, plan: schema.ExecutionPlan) -> None:
-        # One memory (id 1) by default; `slimtorch export --memory` replans for a hierarchy.
-        memory_planning.plan_method(plan, planned=self.planned)
+        # One memory (id 1) by default; `memories` (slimtorch export --memory) for a hierarchy.
+        memory_planning.plan_method(plan, self.memories, planned=self.planned,
+                                    planner=self.planner, names=self.value_names)
 
 
 def emit_program(ep: ExportedProgram, model_file: str | None = None,
                  fold_constants: bool = True, runtime: str = "any",
-                 channels_last: bool = False) -> EmittedProgram:
+                 channels_last: bool = False,
+                 memories: tuple[memory_planning.Memory, ...] | None = None,
+                 planner: memory_planning.Planner | None = None) -> EmittedProgram:
     """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program.
 
     fold_constants: evaluate every op whose inputs are all constants at export time (see
@@ -746,8 +760,12 @@ def emit_program(ep: ExportedProgram, model_file: str | None = None,
     emits (one instruction per graph op). runtime: "any" (upstream's portable op set) or
     "slimtorch" (also the ops only slimtorch has kernels for: passes.SLIMTORCH_ONLY_OPS).
     channels_last: give channels-last values the dim order [0, 2, 3, 1] (the int8 lowering's
-    programs); off, every planned tensor is contiguous."""
+    programs); off, every planned tensor is contiguous. memories: fastest first (default one
+    unbounded memory); planner: a memory_planning.Planner (default plan_hierarchy), its
+    result verified (memory_planning.verify_plan)."""
     emitter = _Emitter(ep, model_file)
+    emitter.memories = memories
+    emitter.planner = planner
     emitter.channels_last = channels_last
     emitter.fold_constants = fold_constants
     emitter.kernels = passes.emittable_kernels(runtime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,7 +13,9 @@ import torch
 
 from slimtorch import passes
 from slimtorch.emitter import EmittedProgram, emit_program
+from slimtorch.memory_planning import Memory, MemoryPlanError, Planner
 from slimtorch.model_file import LoadedModel, ModelFileError, load_model_file
+from slimtorch.pass_manager import Pass, run_passes
 
 if TYPE_CHECKING:
     from slimtorch.quantize.driver import QuantizedModel
@@ -25,12 +28,15 @@ def _progress(message: str) -> None:
     print(f"slimtorch: {message}", file=sys.stderr, flush=True)
 
 
-def export_model(loaded: LoadedModel, fold_constants: bool = True,
-                 runtime: str = "any") -> EmittedProgram:
-    """torch.export + decomposition (passes.py) + emission (out variants, memory plan).
+def export_model(loaded: LoadedModel, fold_constants: bool = True, runtime: str = "any",
+                 user_passes: Sequence[Pass] = (), memories: Sequence[Memory] | None = None,
+                 planner: Planner | None = None) -> EmittedProgram:
+    """torch.export + decomposition (passes.py) + user passes (pass_manager.py) + emission
+    (out variants, memory plan: `planner` over `memories`, memory_planning.py).
 
     runtime: "any" makes a program both slimtorch's and upstream's runtime run; "slimtorch"
-    also keeps whole the ops only slimtorch has kernels for (passes.SLIMTORCH_ONLY_OPS)."""
+    also keeps whole the ops only slimtorch has kernels for (passes.SLIMTORCH_ONLY_OPS).
+    The public entry is slimtorch.export() (api.py), which calls this."""
     t0 = time.monotonic()
     _progress(f"exporting {loaded.path} (torch.export)")
     try:
@@ -38,30 +44,40 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True,
                                  dynamic_shapes=loaded.dynamic_shapes)
     except Exception as e:
         raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
-    return _emit(loaded, ep, fold_constants, runtime, t0)
+    return _emit(loaded, ep, fold_constants, runtime, t0, False, user_passes, memories, planner)
 
 
-def export_int8(loaded: LoadedModel, fold_constants: bool = True,
-                runtime: str = "any") -> tuple[EmittedProgram, QuantizedModel]:
+def export_int8(loaded: LoadedModel, fold_constants: bool = True, runtime: str = "any",
+                user_passes: Sequence[Pass] = (), memories: Sequence[Memory] | None = None,
+                planner: Planner | None = None) -> tuple[EmittedProgram, QuantizedModel]:
     """`--quantize int8`: PT2E with slimtorch's quantizer, lowering to upstream's cortex_m::
     operators (slimtorch/quantize/), then decomposition and emission of what is left."""
     from slimtorch.quantize.driver import quantize_int8
 
     t0 = time.monotonic()
     quantized = quantize_int8(loaded)
-    return _emit(loaded, quantized.exported, fold_constants, runtime, t0,
-                 channels_last=True), quantized
+    return _emit(loaded, quantized.exported, fold_constants, runtime, t0, True, user_passes,
+                 memories, planner), quantized
 
 
 def _emit(loaded: LoadedModel, ep: torch.export.ExportedProgram, fold_constants: bool,
-          runtime: str, t0: float, channels_last: bool = False) -> EmittedProgram:
+          runtime: str, t0: float, channels_last: bool, user_passes: Sequence[Pass],
+          memories: Sequence[Memory] | None, planner: Planner | None) -> EmittedProgram:
     _progress("decomposing to core ATen (and to upstream's portable op set)")
     ep = passes.decompose(ep, runtime)
     if fold_constants:
         passes.share_tied_embeddings(ep)
+    if user_passes:
+        _progress(f"running {len(user_passes)} user pass{'es' if len(user_passes) > 1 else ''}")
+        ep = run_passes(ep, user_passes, loaded.path)
     _progress("converting to out variants, planning memory")
-    emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants,
-                           runtime=runtime, channels_last=channels_last)
+    try:
+        emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants,
+                               runtime=runtime, channels_last=channels_last,
+                               memories=tuple(memories) if memories else None,
+                               planner=planner)
+    except MemoryPlanError as e:
+        raise MemoryPlanError(f"{loaded.path}: {e}") from None
     n = len(emitted.program.execution_plan[0].chains[0].instructions)
     _progress(f"emitted {n} instructions in {time.monotonic() - t0:.1f}s")
     return emitted

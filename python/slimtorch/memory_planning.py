@@ -3,7 +3,7 @@
 Model of the problem
 --------------------
 Every planned tensor has a *lifetime*: the inclusive interval [first, last] of instruction
-indices during which its bytes must stay intact (`Lifetime`; inputs start at -1, outputs end
+indices during which its bytes must stay intact (`TensorLifetime`; inputs start at -1, outputs end
 at len(instructions)). Two tensors may share bytes when their intervals do not overlap.
 `tensor_lifetimes()` derives the intervals from a method's instructions; it is the only
 place that knows about instructions, so control flow feeds in there:
@@ -40,8 +40,8 @@ A model that cannot fit raises `MemoryPlanError` naming bytes needed and availab
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from slimtorch import schema
 from slimtorch.dtypes import ELEMENT_SIZE
@@ -54,19 +54,28 @@ class MemoryPlanError(Exception):
 
 
 @dataclass(frozen=True)
-class Lifetime:
-    """One tensor to place: its key, byte size and the inclusive instruction interval
-    [first, last] during which its bytes must stay intact. `accesses` is how many
-    instructions touch it (for the hierarchy placement policy)."""
+class TensorLifetime:
+    """One tensor to place: `key` (its value index in the method: the id a planner returns
+    a placement for), its byte size and the inclusive instruction interval [first, last]
+    during which its bytes must stay intact (inputs start at -1, outputs end at the number
+    of instructions). `accesses` is how many instructions touch it (for the hierarchy
+    placement policy), `name` the graph node that made it (for messages; "v<key>" when the
+    program came without a graph), `alignment` the byte alignment its offset needs."""
 
     key: int
     nbytes: int
     first: int
     last: int
     accesses: int = 1
+    name: str = ""
+    alignment: int = ALIGNMENT
 
-    def overlaps(self, other: Lifetime) -> bool:
+    def overlaps(self, other: TensorLifetime) -> bool:
         return self.first <= other.last and other.first <= self.last
+
+    def describe(self) -> str:
+        name = self.name or f"v{self.key}"
+        return f"{name} ({self.nbytes} bytes, live [{self.first}, {self.last}])"
 
 
 @dataclass(frozen=True)
@@ -81,13 +90,18 @@ class Memory:
 DEFAULT_MEMORIES = (Memory("planned", None),)
 
 
-@dataclass
-class HierarchyPlan:
-    """memory index (0-based: memory id - 1) and byte offset per key; bytes per memory."""
+@dataclass(frozen=True)
+class Placement:
+    """Where a planner puts one tensor: `memory`, the index into the memories it was given
+    (0-based; it becomes memory id memory + 1 in the program), and a byte `offset` in it."""
 
-    memory: dict[int, int] = field(default_factory=dict)
-    offset: dict[int, int] = field(default_factory=dict)
-    sizes: list[int] = field(default_factory=list)
+    memory: int
+    offset: int
+
+
+# A memory planner: (tensors to place, memories fastest first) -> a placement per tensor key.
+# `plan_hierarchy` is slimtorch's; whatever a planner returns is checked by `verify_plan`.
+Planner = Callable[[Sequence[TensorLifetime], Sequence[Memory]], Mapping[int, Placement]]
 
 
 def align(n: int, alignment: int = ALIGNMENT) -> int:
@@ -187,7 +201,7 @@ def tensor_lifetimes(
     return {k: (s[0], s[1], s[2]) for k, s in spans.items()}
 
 
-def lower_bound(tensors: Iterable[Lifetime], alignment: int = ALIGNMENT) -> int:
+def lower_bound(tensors: Iterable[TensorLifetime], alignment: int = ALIGNMENT) -> int:
     """Largest, over instruction indices, of the aligned bytes of the tensors live there."""
     events: dict[int, int] = {}
     for t in tensors:
@@ -204,8 +218,9 @@ def lower_bound(tensors: Iterable[Lifetime], alignment: int = ALIGNMENT) -> int:
 
 
 # ------------------------------------------------------------------------------ packing
-def _pack(order: list[Lifetime], alignment: int, best_fit: bool) -> tuple[dict[int, int], int]:
-    placed: list[tuple[int, int, Lifetime]] = []  # (offset, end, lifetime)
+def _pack(order: list[TensorLifetime], alignment: int,
+          best_fit: bool) -> tuple[dict[int, int], int]:
+    placed: list[tuple[int, int, TensorLifetime]] = []  # (offset, end, lifetime)
     offsets: dict[int, int] = {}
     total = 0
     for t in order:
@@ -236,7 +251,8 @@ _ORDERS = (
 )
 
 
-def plan_memory(tensors: list[Lifetime], alignment: int = ALIGNMENT) -> tuple[dict[int, int], int]:
+def plan_memory(tensors: list[TensorLifetime],
+                alignment: int = ALIGNMENT) -> tuple[dict[int, int], int]:
     """Returns ({key: byte offset}, total buffer size) for one memory (see module doc)."""
     best: tuple[dict[int, int], int] | None = None
     bound = lower_bound(tensors, alignment)
@@ -251,15 +267,17 @@ def plan_memory(tensors: list[Lifetime], alignment: int = ALIGNMENT) -> tuple[di
     return best
 
 
-def _rank(t: Lifetime) -> tuple[float, int, int]:
+def _rank(t: TensorLifetime) -> tuple[float, int, int]:
     return (-t.accesses / (t.last - t.first + 1), t.nbytes, t.key)
 
 
-def plan_hierarchy(tensors: list[Lifetime], memories: list[Memory] | tuple[Memory, ...],
-                   alignment: int = ALIGNMENT) -> HierarchyPlan:
-    """Places tensors across `memories` (fastest first) by the policy of the module doc."""
+def plan_hierarchy(tensors: Sequence[TensorLifetime],
+                   memories: Sequence[Memory]) -> dict[int, Placement]:
+    """slimtorch's planner: places tensors across `memories` (fastest first) by the policy
+    of the module doc. A Planner like any user's (its result is verified the same way)."""
     if not memories:
         raise MemoryPlanError("no memory declared: give at least one, e.g. --memory sram:2M")
+    alignment = max((t.alignment for t in tensors), default=ALIGNMENT)
     n = len(memories)
     # Live bytes per instruction index, per memory, as tensors are admitted.
     lo = min((t.first for t in tensors), default=0)
@@ -276,7 +294,8 @@ def plan_hierarchy(tensors: list[Lifetime], memories: list[Memory] | tuple[Memor
                 for i in range(t.first - lo, t.last - lo + 1):
                     row[i] += size
                 break
-    plan = HierarchyPlan(sizes=[0] * n)
+    placements: dict[int, Placement] = {}
+    sizes = [0] * n
     for m, mem in enumerate(memories):
         while True:
             mine = [t for t in tensors if where[t.key] == m]
@@ -286,22 +305,94 @@ def plan_hierarchy(tensors: list[Lifetime], memories: list[Memory] | tuple[Memor
             worst = max((t for t in mine if t.nbytes), key=_rank)  # lowest ranked
             where[worst.key] = m + 1
         for key, off in offsets.items():
-            plan.memory[key] = m
-            plan.offset[key] = off
-        plan.sizes[m] = total
-    over = [m for m, mem in enumerate(memories)
-            if mem.size is not None and plan.sizes[m] > mem.size]
+            placements[key] = Placement(m, off)
+        sizes[m] = total
+    over = [m for m, mem in enumerate(memories) if mem.size is not None and sizes[m] > mem.size]
     if over:
         need = lower_bound(tensors, alignment)
         per = "; ".join(
-            f"{mem.name}: planned {plan.sizes[m]} bytes, available "
+            f"{mem.name}: planned {sizes[m]} bytes, available "
             f"{'unbounded' if mem.size is None else mem.size}" for m, mem in enumerate(memories))
         avail = sum(mem.size or 0 for mem in memories)
         raise MemoryPlanError(
             f"the planned tensors do not fit the declared memories ({per}); the program needs "
             f"at least {need} bytes live at once, {avail} are declared. Declare larger "
             "memories, add a memory, or make the model's activations smaller")
-    return plan
+    return placements
+
+
+def _planner_name(planner: object) -> str:
+    name = getattr(planner, "__qualname__", None) or type(planner).__qualname__
+    module = getattr(planner, "__module__", None)
+    return f"{module}.{name}" if module else str(name)
+
+
+def verify_plan(tensors: Sequence[TensorLifetime], memories: Sequence[Memory],
+                placements: Mapping[int, Placement], planner: str = "the planner") -> list[int]:
+    """Checks a planner's result and returns the bytes each memory needs. Refused, with
+    the tensors (graph node names) and offsets named: a tensor with no placement, a
+    placement for no tensor, an unknown memory, a negative or misaligned offset, a tensor
+    past its memory's capacity, and two tensors live at the same time whose bytes overlap."""
+    problems: list[str] = []
+    known = {t.key for t in tensors}
+    missing = [t for t in tensors if t.key not in placements]
+    if missing:
+        problems.append("no placement for " + ", ".join(t.describe() for t in missing[:8])
+                        + (f" and {len(missing) - 8} more" if len(missing) > 8 else ""))
+    extra = sorted(k for k in placements if k not in known)
+    if extra:
+        problems.append(f"placements for tensors it was not given: keys {extra[:8]}")
+    sizes = [0] * len(memories)
+    by_memory: list[list[tuple[int, TensorLifetime]]] = [[] for _ in memories]
+    for t in tensors:
+        p = placements.get(t.key)
+        if p is None:
+            continue
+        if not isinstance(p, Placement) or not isinstance(p.memory, int) \
+                or not isinstance(p.offset, int):
+            problems.append(f"{t.describe()}: got {p!r}, not a slimtorch.Placement of two "
+                            "ints (memory, offset)")
+            continue
+        if not 0 <= p.memory < len(memories):
+            problems.append(f"{t.describe()}: memory {p.memory} does not exist (memories "
+                            f"0..{len(memories) - 1}: {', '.join(m.name for m in memories)})")
+            continue
+        mem = memories[p.memory]
+        where = f"{mem.name}+{p.offset}"
+        if p.offset < 0 or p.offset % t.alignment:
+            problems.append(f"{t.describe()} at {where}: the offset must be a non-negative "
+                            f"multiple of {t.alignment}")
+            continue
+        if mem.size is not None and p.offset + t.nbytes > mem.size:
+            problems.append(f"{t.describe()} at {where}: ends at byte {p.offset + t.nbytes}, "
+                            f"past {mem.name}'s capacity of {mem.size} bytes")
+            continue
+        if t.nbytes:
+            by_memory[p.memory].append((p.offset, t))
+        # Every placed tensor ends inside its buffer (the runtime checks empty ones too).
+        end = align(p.offset + t.nbytes, t.alignment)
+        sizes[p.memory] = max(sizes[p.memory], end if mem.size is None else min(end, mem.size))
+    for m, placed in enumerate(by_memory):
+        placed.sort(key=lambda item: item[0])
+        open_: list[tuple[int, int, TensorLifetime]] = []  # (end, offset, tensor) by offset
+        for off, t in placed:
+            open_ = [o for o in open_ if o[0] > off]
+            for _end, other_off, other in open_:
+                if other.overlaps(t):
+                    problems.append(
+                        f"{other.describe()} at {memories[m].name}+{other_off} and "
+                        f"{t.describe()} at {memories[m].name}+{off} are live at the same "
+                        "time and their bytes overlap")
+            open_.append((off + t.nbytes, off, t))
+    if problems:
+        shown = problems[:10]
+        more = f"; and {len(problems) - 10} more problems" if len(problems) > 10 else ""
+        raise MemoryPlanError(
+            f"memory planner {planner} returned a wrong plan: " + "; ".join(shown) + more
+            + ". A planner returns one slimtorch.Placement(memory, offset) per tensor key, "
+            "inside the memory's capacity, aligned, and never overlapping a tensor live at "
+            "the same time")
+    return sizes
 
 
 # ------------------------------------------------------------------------------ programs
@@ -312,8 +403,10 @@ def tensor_nbytes(t: schema.Tensor) -> int:
     return n
 
 
-def method_lifetimes(plan: schema.ExecutionPlan, keys: Iterable[int]) -> list[Lifetime]:
-    """Lifetime of each value index in `keys` (tensors) of one method (chain 0).
+def method_lifetimes(plan: schema.ExecutionPlan, keys: Iterable[int],
+                     names: Mapping[int, str] | None = None) -> list[TensorLifetime]:
+    """TensorLifetime of each value index in `keys` (tensors) of one method (chain 0);
+    `names`: value index -> graph node name.
 
     A planned tensor with an initial value (data_buffer_idx > 0: a buffer the model mutates)
     is state kept from call to call, so it is live over the whole method."""
@@ -326,17 +419,19 @@ def method_lifetimes(plan: schema.ExecutionPlan, keys: Iterable[int]) -> list[Li
         first, last, accesses = spans.get(idx, (0, 0, 0))
         if t.data_buffer_idx > 0:
             first, last = -1, len(instructions)
-        out.append(Lifetime(idx, tensor_nbytes(t), first, last, accesses))
+        name = (names or {}).get(idx, f"v{idx}")
+        out.append(TensorLifetime(idx, tensor_nbytes(t), first, last, accesses, name))
     return out
 
 
-def plan_method(plan: schema.ExecutionPlan,
-                memories: list[Memory] | tuple[Memory, ...] | None = None,
-                planned: Iterable[int] | None = None) -> HierarchyPlan:
-    """(Re)plans one method in place: sets every planned tensor's allocation_info and the
-    method's non_const_buffer_sizes ([0, bytes of memory id 1, ...]). `planned`: the value
-    indices to plan (default: every non-constant tensor, and every tensor already planned,
-    which includes mutable state with an initial value)."""
+def plan_method(plan: schema.ExecutionPlan, memories: Sequence[Memory] | None = None,
+                planned: Iterable[int] | None = None, planner: Planner | None = None,
+                names: Mapping[int, str] | None = None) -> dict[int, Placement]:
+    """(Re)plans one method in place with `planner` (default: plan_hierarchy): verifies its
+    result (verify_plan), sets every planned tensor's allocation_info and the method's
+    non_const_buffer_sizes ([0, bytes of memory id 1, ...]). `planned`: the value indices to
+    plan (default: every non-constant tensor, and every tensor already planned, which
+    includes mutable state with an initial value); `names`: value index -> node name."""
     if planned is None:
         planned = [i for i, v in enumerate(plan.values)
                    if isinstance(v.val, schema.Tensor)
@@ -344,23 +439,37 @@ def plan_method(plan: schema.ExecutionPlan,
     keys = list(planned)
     if not keys:
         plan.non_const_buffer_sizes = [0]
-        return HierarchyPlan()
-    result = plan_hierarchy(method_lifetimes(plan, keys), memories or DEFAULT_MEMORIES)
+        return {}
+    memories = tuple(memories or DEFAULT_MEMORIES)
+    tensors = method_lifetimes(plan, keys, names)
+    chosen = planner or plan_hierarchy
+    label = _planner_name(chosen)
+    try:
+        placements = chosen(tensors, memories)
+    except MemoryPlanError:
+        raise
+    except Exception as e:
+        raise MemoryPlanError(f"memory planner {label} failed: {type(e).__name__}: {e}") from e
+    if not isinstance(placements, Mapping):
+        raise MemoryPlanError(
+            f"memory planner {label} returned {type(placements).__name__}; a planner returns "
+            "a mapping {tensor key: slimtorch.Placement(memory, offset)}")
+    sizes = verify_plan(tensors, memories, placements, label)
     for idx in keys:
         t = plan.values[idx].val
         assert isinstance(t, schema.Tensor)
-        off = result.offset[idx]
-        t.allocation_info = schema.AllocationDetails(result.memory[idx] + 1, off & 0xFFFFFFFF,
-                                                     off >> 32)
-    plan.non_const_buffer_sizes = [0, *result.sizes]
-    return result
+        p = placements[idx]
+        t.allocation_info = schema.AllocationDetails(p.memory + 1, p.offset & 0xFFFFFFFF,
+                                                     p.offset >> 32)
+    plan.non_const_buffer_sizes = [0, *sizes]
+    return dict(placements)
 
 
-def plan_program(program: schema.Program,
-                 memories: list[Memory] | tuple[Memory, ...] | None = None) -> None:
+def plan_program(program: schema.Program, memories: Sequence[Memory] | None = None,
+                 planner: Planner | None = None) -> None:
     """Replans every method of `program` for `memories` (fastest first)."""
     for plan in program.execution_plan:
-        plan_method(plan, memories)
+        plan_method(plan, memories, planner=planner)
 
 
 @dataclass
@@ -370,7 +479,7 @@ class MemoryStats:
     memory_id: int
     planned_bytes: int
     lower_bound: int
-    tensors: list[tuple[Lifetime, int]]  # (lifetime, offset)
+    tensors: list[tuple[TensorLifetime, int]]  # (lifetime, offset)
 
     @property
     def ratio(self) -> float:

@@ -30,22 +30,24 @@ class LoadedModel:
     calibration_inputs: list[tuple[Any, ...]] | None = None  # from calibration_inputs()
 
 
-def _import(path: str) -> ModuleType:
+def _import(path: str, kind: str = "model", defines: str = "model() and example_inputs()",
+            prefix: str = "slimtorch_model_") -> ModuleType:
     if not os.path.isfile(path):
-        raise ModelFileError(f"model file {path} does not exist; pass the path of a .py file "
-                             "that defines model() and example_inputs()")
+        raise ModelFileError(f"{kind} file {path} does not exist; pass the path of a .py file "
+                             f"that defines {defines}")
     stem = os.path.splitext(os.path.basename(path))[0]
-    name = "slimtorch_model_" + "".join(c if c.isalnum() else "_" for c in stem)
+    name = prefix + "".join(c if c.isalnum() else "_" for c in stem)
     spec = importlib.util.spec_from_file_location(name, os.path.abspath(path))
     if spec is None or spec.loader is None:
-        raise ModelFileError(f"model file {path} cannot be imported (is it a .py file?)")
+        raise ModelFileError(f"{kind} file {path} cannot be imported (is it a .py file?)")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # torch.export (dynamo) looks the module up by name
     try:
         spec.loader.exec_module(module)
     except Exception as e:
         del sys.modules[name]
-        raise ModelFileError(f"model file {path} failed to import: {type(e).__name__}: {e}") from e
+        raise ModelFileError(f"{kind} file {path} failed to import: {type(e).__name__}: {e}") \
+            from e
     return module
 
 
@@ -96,3 +98,41 @@ def _input_tuples(path: str, fn: str, value: Any, n: int) -> list[tuple[Any, ...
             raise ModelFileError(
                 f"{path}: {fn}()[{k}] must be a tuple of {n} inputs, like example_inputs()")
     return cases
+
+
+@dataclass
+class PassesFile:
+    """What a passes file (`slimtorch export --passes`, executorch_model(passes = ...))
+    gives: passes() -> list of passes, and optionally memory_planner() -> a planner."""
+
+    path: str
+    passes: list[Any]  # slimtorch.Pass (pass_manager.py)
+    memory_planner: Any = None  # slimtorch.Planner (memory_planning.py), or None
+
+
+def load_passes_file(path: str | os.PathLike[str]) -> PassesFile:
+    """Import a passes file and call its passes() and, if defined, memory_planner()."""
+    path = os.fspath(path)
+    defines = "passes() -> list of passes (optionally memory_planner() -> a planner)"
+    module = _import(path, "passes", defines, "slimtorch_passes_")
+    has_passes = callable(getattr(module, "passes", None))
+    has_planner = callable(getattr(module, "memory_planner", None))
+    if not has_passes and not has_planner:
+        raise ModelFileError(f"passes file {path} defines neither passes() nor "
+                             "memory_planner(); a passes file defines passes() -> list of "
+                             "functions over a torch.fx.GraphModule, and optionally "
+                             "memory_planner() -> a function (tensors, memories) -> placements")
+    found: list[Any] = []
+    if has_passes:
+        value = module.passes()
+        if not isinstance(value, list | tuple) or not all(callable(p) for p in value):
+            raise ModelFileError(f"{path}: passes() returned {value!r}; it returns a list of "
+                                 "callables (each takes and returns a torch.fx.GraphModule)")
+        found = list(value)
+    planner = None
+    if has_planner:
+        planner = module.memory_planner()
+        if not callable(planner):
+            raise ModelFileError(f"{path}: memory_planner() returned {planner!r}, not a "
+                                 "callable (tensors, memories) -> {key: Placement}")
+    return PassesFile(path, found, planner)

@@ -125,3 +125,38 @@ def upstream() -> Upstream:
     if not executorch_available():
         pytest.skip(NO_EXECUTORCH)
     return Upstream()
+
+
+@pytest.fixture(scope="session")
+def pte_runner() -> Path:
+    """//app:pte_runner, slimtorch's host runner with every kernel (built by Bazel; a no-op
+    when current), as tests/conftest.py builds it."""
+    import shutil
+    import subprocess
+
+    if shutil.which("bazel") is None:
+        pytest.skip("bazel is not on PATH: run `make test` (scripts/setup.sh installs it)")
+    subprocess.run(["bazel", "build", "--noshow_progress", "//app:pte_runner"], cwd=REPO,
+                   check=True)
+    bin_dir = subprocess.run(["bazel", "info", "bazel-bin"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return Path(bin_dir) / "app" / "pte_runner"
+
+
+def run_on_pte_runner(runner: Path, program: bytes, inputs: tuple[Any, ...],
+                      tmp_path: Path) -> list[Any]:
+    """The outputs (numpy arrays) of one execution of `program` on slimtorch's host runner."""
+    import subprocess
+
+    import numpy as np
+
+    (tmp_path / "model.pte").write_bytes(program)
+    args = [str(runner), str(tmp_path / "model.pte")]
+    for i, x in enumerate(inputs):
+        np.save(tmp_path / f"in{i}.npy", x.numpy())
+        args += ["--input", str(tmp_path / f"in{i}.npy")]
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    proc = subprocess.run([*args, "--output-dir", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return [np.load(out / f"output{i}.npy") for i in range(len(list(out.glob("output*.npy"))))]

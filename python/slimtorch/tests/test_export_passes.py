@@ -17,7 +17,13 @@ from slimtorch import exporter, passes, schema
 from slimtorch.emitter import FOLD_MIN_BYTES, EmitError, EmittedProgram
 from slimtorch.model_file import LoadedModel
 from slimtorch.portable_ops import UPSTREAM_PORTABLE_OPS
-from slimtorch.tests.conftest import REPO, eager, executorch_available, needs_executorch
+from slimtorch.tests.conftest import (
+    REPO,
+    eager,
+    executorch_available,
+    needs_executorch,
+    run_on_pte_runner,
+)
 from slimtorch.tests.conftest import run_upstream as run_upstream_program
 
 UPSTREAM_YAML = (Path(torch.__file__).parents[1] / "executorch" / "kernels" / "portable"
@@ -377,21 +383,6 @@ def test_identical_constants_are_stored_once() -> None:
 
 
 # ---------------------------------------------------- slimtorch's own runtime
-@pytest.fixture(scope="module")
-def pte_runner() -> Path:
-    """//app:pte_runner (built by Bazel; a no-op when current), as tests/conftest.py builds it."""
-    import shutil
-    import subprocess
-
-    if shutil.which("bazel") is None:
-        pytest.skip("bazel is not on PATH")
-    subprocess.run(["bazel", "build", "--noshow_progress", "//app:pte_runner"], cwd=REPO,
-                   check=True)
-    bin_dir = subprocess.run(["bazel", "info", "bazel-bin"], cwd=REPO, check=True,
-                             capture_output=True, text=True).stdout.strip()
-    return Path(bin_dir) / "app" / "pte_runner"
-
-
 @pytest.mark.parametrize("make", [
     lambda: (_ViewsAndCasts(), (torch.randn(3, 4, generator=torch.Generator().manual_seed(8)),)),
     lambda: (_Attention(), (torch.randn(2, 4, 4, generator=torch.Generator().manual_seed(9)),)),
@@ -405,23 +396,12 @@ def pte_runner() -> Path:
 ], ids=["views_and_casts", "attention", "same_constants", "preserved", "tied_lm", "weight_norm",
         "hardswish", "hardswish_whole"])
 def test_programs_run_on_slimtorch_runtime(make: Any, pte_runner: Path, tmp_path: Path) -> None:
-    import subprocess
-
     import numpy as np
 
     module, inputs, *runtime = make()
-    program = tmp_path / "model.pte"
-    program.write_bytes(_export(module, inputs, runtime=(runtime or ["any"])[0]).to_bytes())
-    args = [str(pte_runner), str(program)]
-    for i, x in enumerate(inputs):
-        np.save(tmp_path / f"in{i}.npy", x.numpy())
-        args += ["--input", str(tmp_path / f"in{i}.npy")]
-    (tmp_path / "out").mkdir()
-    proc = subprocess.run([*args, "--output-dir", str(tmp_path / "out")], capture_output=True,
-                          text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = _export(module, inputs, runtime=(runtime or ["any"])[0]).to_bytes()
+    got = run_on_pte_runner(pte_runner, data, inputs, tmp_path)
     want = eager(module, inputs)
-    for i, w in enumerate(want):
-        got = np.load(tmp_path / "out" / f"output{i}.npy")
-        assert got.shape == tuple(w.shape) and got.dtype == w.numpy().dtype
-        np.testing.assert_allclose(got, w.numpy(), rtol=1e-5, atol=1e-5)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == tuple(w.shape) and g.dtype == w.numpy().dtype
+        np.testing.assert_allclose(g, w.numpy(), rtol=1e-5, atol=1e-5)

@@ -12,15 +12,16 @@ import torch
 from slimtorch import cli, exporter, pte, schema
 from slimtorch.dtypes import ELEMENT_SIZE
 from slimtorch.memory_planning import (
-    Lifetime,
     Memory,
     MemoryPlanError,
+    TensorLifetime,
     lower_bound,
     method_memory_stats,
     parse_memory,
     plan_hierarchy,
     plan_memory,
     tensor_lifetimes,
+    verify_plan,
 )
 from slimtorch.model_file import LoadedModel, load_model_file
 from slimtorch.tests import models
@@ -93,8 +94,8 @@ def test_plan_is_safe_on_other_models(make) -> None:  # type: ignore[no-untyped-
 
 
 def test_planner_unit() -> None:
-    ts = [Lifetime(0, 100, 0, 2), Lifetime(1, 40, 1, 3), Lifetime(2, 100, 3, 5),
-          Lifetime(3, 8, 4, 4), Lifetime(4, 0, 0, 9)]
+    ts = [TensorLifetime(0, 100, 0, 2), TensorLifetime(1, 40, 1, 3), TensorLifetime(2, 100, 3, 5),
+          TensorLifetime(3, 8, 4, 4), TensorLifetime(4, 0, 0, 9)]
     offsets, total = plan_memory(ts)
     assert all(o % 16 == 0 for o in offsets.values())
     for a, b in itertools.combinations(ts, 2):
@@ -162,14 +163,14 @@ def test_ladder_reaches_the_bound_where_upstream_does_not(upstream: Upstream) ->
 
 
 def test_lower_bound_counts_aligned_live_bytes() -> None:
-    ts = [Lifetime(0, 10, 0, 1), Lifetime(1, 20, 1, 2), Lifetime(2, 40, 2, 3)]
+    ts = [TensorLifetime(0, 10, 0, 1), TensorLifetime(1, 20, 1, 2), TensorLifetime(2, 40, 2, 3)]
     assert lower_bound(ts) == 32 + 48  # at instruction 1 or 2: 16 + 32, 32 + 48
 
 
 def test_planner_beats_size_order_on_a_chain() -> None:
     # A chain where placing the largest first fragments memory; another order packs it.
-    ts = [Lifetime(0, 64, 0, 1), Lifetime(1, 32, 1, 2), Lifetime(2, 64, 2, 3),
-          Lifetime(3, 32, 3, 4), Lifetime(4, 96, 4, 5)]
+    ts = [TensorLifetime(0, 64, 0, 1), TensorLifetime(1, 32, 1, 2), TensorLifetime(2, 64, 2, 3),
+          TensorLifetime(3, 32, 3, 4), TensorLifetime(4, 96, 4, 5)]
     offsets, total = plan_memory(ts)
     assert total == lower_bound(ts)
 
@@ -187,16 +188,17 @@ def test_loop_body_tensors_stay_live_over_the_whole_body() -> None:
 
 
 def test_hierarchy_fills_fastest_first_and_spills() -> None:
-    ts = [Lifetime(0, 64, 0, 0, accesses=1), Lifetime(1, 64, 0, 9, accesses=1),
-          Lifetime(2, 64, 1, 1, accesses=2)]
-    plan = plan_hierarchy(ts, [Memory("dtcm", 100), Memory("sram", 1024)])
+    ts = [TensorLifetime(0, 64, 0, 0, accesses=1), TensorLifetime(1, 64, 0, 9, accesses=1),
+          TensorLifetime(2, 64, 1, 1, accesses=2)]
+    memories = [Memory("dtcm", 100), Memory("sram", 1024)]
+    plan = plan_hierarchy(ts, memories)
     # Short-lived, often-used tensors rank first; the long-lived one spills to sram.
-    assert plan.memory == {0: 0, 1: 1, 2: 0}
-    assert plan.sizes == [64, 64]
+    assert {key: p.memory for key, p in plan.items()} == {0: 0, 1: 1, 2: 0}
+    assert verify_plan(ts, memories, plan) == [64, 64]
 
 
 def test_hierarchy_that_cannot_fit_names_needed_and_available_bytes() -> None:
-    ts = [Lifetime(0, 100, 0, 1), Lifetime(1, 100, 1, 2)]
+    ts = [TensorLifetime(0, 100, 0, 1), TensorLifetime(1, 100, 1, 2)]
     with pytest.raises(MemoryPlanError, match=r"dtcm: planned \d+ bytes, available 64.*"
                        r"needs at least 224 bytes"):
         plan_hierarchy(ts, [Memory("dtcm", 64), Memory("sram", 100)])
