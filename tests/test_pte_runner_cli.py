@@ -136,3 +136,41 @@ def test_an_error_is_printed_once(
     # SLIMTORCH_DEBUG still shows the runtime's own account, as it happens.
     debug = run(pte_runner, str(bad), env={"SLIMTORCH_DEBUG": "1"})
     assert message in debug.stderr
+
+
+@pytest.mark.skipif(shutil.which("bazel") is None, reason="bazel is not installed")
+def test_bazel_run_with_relative_paths(
+    pte_runner: Path, mlp_files: tuple[Path, np.ndarray]
+) -> None:
+    # The user's own command, typed in a directory of the workspace (build/ is git-ignored):
+    # bazel run //app:pte_runner -- mlp.pte --input x.npy --output-dir out
+    work, want = mlp_files
+    here = REPO / "build" / f"pte_runner_test_{os.getpid()}"
+    here.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copy(work / "mlp.pte", here / "mlp.pte")
+        shutil.copy(work / "x.npy", here / "x.npy")
+        proc = subprocess.run(
+            [
+                "bazel",
+                "run",
+                "--noshow_progress",
+                "//app:pte_runner",
+                "--",
+                "mlp.pte",
+                "--input",
+                "x.npy",
+                "--output-dir",
+                "out",
+            ],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+        np.testing.assert_allclose(
+            np.load(here / "out" / "output0.npy"), want, rtol=1e-5, atol=1e-6
+        )
+    finally:
+        shutil.rmtree(here, ignore_errors=True)
