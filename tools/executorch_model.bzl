@@ -19,6 +19,7 @@ makes, in the calling package:
 | `:mlp_embedded.cc` | `slimtorch embed` output: program bytes, inputs, planned buffers (`app/embedded_model.h`) |
 | `:mlp_embedded` | cc_library of it |
 | `:mlp_sizes` | cc_library of `model_sizes.h`: bytes to reserve (planned buffers, bookkeeping arena) on the target platform |
+| `:mlp_fit_check` | on the Cortex-M55, `slimtorch fit-check` against the board's linker script: a model that does not fit fails the build here, naming bytes needed and available per region (again with the bookkeeping arena in `:mlp_sizes`) |
 
 A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime` (model_image()).
 
