@@ -1,14 +1,20 @@
 // Host runner (//app:model_runtime on the host, //app:pte_runner):
 //   model_runtime                       run the embedded program on its embedded inputs
-//   model_runtime PROGRAM.pte [--input X.npy ...] [--output-dir DIR]
-// Prints `output <i> shape ... : ...` lines (app/run_model.h); on failure an
+//   pte_runner PROGRAM.pte [--input X.npy ...] [--output-dir DIR]
+// Prints `output <i> shape ... : ...` lines (app/run_model.h); on failure one
 // `error: ...` line on stdout and exit status 1 (2 for bad usage).
+// Relative paths are taken from the directory `bazel run` was started in
+// ($BUILD_WORKING_DIRECTORY) when it is set, else from the current directory.
+// --output-dir is created (with its parents) when it does not exist.
 //
 // Host-only code: uses the C/C++ standard library (files, heap) freely; the
 // runtime it calls does not.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,8 +37,9 @@ int usage_error(const char* msg) {
   return 2;
 }
 
+// The usage text; the program name (argv[0]'s basename) is printed before it.
 const char kHelp[] =
-    "usage: model_runtime [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]] [--iterations N]\n"
+    " [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]] [--iterations N]\n"
     "\n"
     "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
     "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
@@ -40,13 +47,46 @@ const char kHelp[] =
     "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order, in the\n"
     "                    logical NCHW order PyTorch prints; laid out in the dim order the program\n"
     "                    declares, e.g. channels last)\n"
-    "  --output-dir DIR  also write output<i>.npy files into DIR\n"
+    "  --output-dir DIR  also write output<i>.npy files into DIR (created, with its parents,\n"
+    "                    if missing)\n"
     "  --iterations N    execute the method N times on the same inputs (state carries over),\n"
     "                    print the last run's outputs, then the medians over N repetitions of:\n"
     "                      load_us <x>            Program::load (verification) from bytes in memory\n"
     "                      init_us <y>            Method::init\n"
     "                      latency_us median <z>  set the inputs + Method::execute\n"
-    "                    and bookkeeping_bytes <n> (the method's arena need)\n";
+    "                    and bookkeeping_bytes <n> (the method's arena need)\n"
+    "Relative paths are read from the directory `bazel run` was started in\n"
+    "($BUILD_WORKING_DIRECTORY) when set, else from the current directory.\n";
+
+// argv[0] without its directories: "pte_runner", "model_runtime", ...
+const char* program_name(const char* argv0) {
+  if (argv0 == nullptr || argv0[0] == '\0') return "pte_runner";
+  const char* slash = strrchr(argv0, '/');
+  return slash != nullptr ? slash + 1 : argv0;
+}
+
+// `path` as the user meant it: under `bazel run` the process runs in the
+// runfiles tree, so a relative path is resolved against the directory the
+// command was typed in ($BUILD_WORKING_DIRECTORY, set by `bazel run`).
+std::string user_path(const char* path) {
+  const char* base = getenv("BUILD_WORKING_DIRECTORY");
+  if (path[0] == '/' || base == nullptr || base[0] == '\0') return path;
+  return std::string(base) + "/" + path;
+}
+
+// mkdir -p: creates `dir` and its missing parents; returns an empty string or why it failed.
+std::string make_dirs(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos < dir.size() && dir[pos] != '/') continue;
+    const std::string prefix = dir.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) {
+      return "cannot create directory " + prefix + ": " + strerror(errno);
+    }
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return dir + " exists and is not a directory";
+  return "";
+}
 
 // A 16-byte aligned heap block (program bytes are read in place by the runtime).
 struct Block {
@@ -179,8 +219,10 @@ int fail(Error e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string program_file;  // empty: the embedded program
   const char* program_path = nullptr;
-  const char* output_dir = nullptr;
+  std::string output_dir;  // empty: no output files
+  std::vector<std::string> input_files;
   std::vector<const char*> input_paths;
 #ifndef SLIMTORCH_ITERATIONS
 #define SLIMTORCH_ITERATIONS 1  // an image built for a stateful test case runs several times
@@ -190,7 +232,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
-      fputs(kHelp, stdout);
+      printf("usage: %s%s", program_name(argv[0]), kHelp);
       return 0;
     } else if (a == "--iterations") {
       if (i + 1 >= argc) return usage_error("--iterations needs a value");
@@ -202,16 +244,27 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--input" || a == "--output-dir") {
       if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
-      (a == "--input" ? input_paths.push_back(argv[++i]) : void(output_dir = argv[++i]));
+      ++i;
+      (a == "--input" ? input_files.push_back(user_path(argv[i])) : void(output_dir = user_path(argv[i])));
     } else if (a.size() > 1 && a[0] == '-') {
       return usage_error(("unknown option " + a).c_str());
-    } else if (program_path == nullptr) {
-      program_path = argv[i];
+    } else if (program_file.empty()) {
+      program_file = user_path(argv[i]);
     } else {
       return usage_error("more than one program given");
     }
   }
+  if (!program_file.empty()) program_path = program_file.c_str();
+  for (const std::string& f : input_files) input_paths.push_back(f.c_str());
   if (program_path == nullptr && !input_paths.empty()) return usage_error("--input needs a PROGRAM.pte");
+  if (!output_dir.empty()) {
+    // Before the run, so that a bad directory costs no execution.
+    const std::string err = make_dirs(output_dir);
+    if (!err.empty()) {
+      printf("error: --output-dir: %s\n", err.c_str());
+      return 1;
+    }
+  }
 
   // Program bytes: the file, or the image's embedded program.
   std::vector<uint8_t> file;
@@ -332,9 +385,9 @@ int main(int argc, char** argv) {
     print_figure("latency_us median", median_us(&run_t));
     printf("bookkeeping_bytes %zu\n", need.get());
   }
-  if (output_dir != nullptr) {
+  if (!output_dir.empty()) {
     for (size_t i = 0; i < method.num_outputs(); ++i) {
-      const std::string path = std::string(output_dir) + "/output" + std::to_string(i) + ".npy";
+      const std::string path = output_dir + "/output" + std::to_string(i) + ".npy";
       if (!method.output(i).is_tensor() || !write_npy(path, method.output(i).to_tensor())) {
         printf("error: cannot write %s (non-tensor output, unsupported dtype, or unwritable directory)\n", path.c_str());
         return 1;

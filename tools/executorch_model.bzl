@@ -19,6 +19,7 @@ makes, in the calling package:
 | `:mlp_embedded.cc` | `slimtorch embed` output: program bytes, inputs, planned buffers (`app/embedded_model.h`) |
 | `:mlp_embedded` | cc_library of it |
 | `:mlp_sizes` | cc_library of `model_sizes.h`: bytes to reserve (planned buffers, bookkeeping arena) on the target platform |
+| `:mlp_fit_check` | on the Cortex-M55, `slimtorch fit-check` against the board's linker script: a model that does not fit fails the build here, naming bytes needed and available per region (again with the bookkeeping arena in `:mlp_sizes`) |
 
 A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime` (model_image()).
 
@@ -252,8 +253,10 @@ def _sizes_header_impl(ctx):
 n="$(sed -n 's/^bookkeeping_bytes \\([0-9][0-9]*\\)$/\\1/p' "$HOME/probe.txt")"
 [ -n "$n" ] || {{ echo "bookkeeping probe {probe} printed no figure:" >&2; cat "$HOME/probe.txt" >&2; exit 1; }}
 PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeeping-bytes "$n" \
-  {memories} -o {out} >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
+  {memories} {fit} -o {out} >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
 """.format(
+        # With the bookkeeping figure known, the whole model (arena included) must fit the board.
+        fit = "--linker-script {} --model {}".format(ctx.file.linker_script.path, ctx.attr.model) if ctx.file.linker_script else "",
         run = run,
         probe = probe.short_path,
         pythonpath = pythonpath,
@@ -264,7 +267,7 @@ PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeepi
     )
     ctx.actions.run_shell(
         command = command,
-        inputs = ctx.files._slimtorch_srcs + [ctx.file.program, probe],
+        inputs = ctx.files._slimtorch_srcs + [ctx.file.program, probe] + ctx.files.linker_script,
         outputs = [ctx.outputs.out],
         tools = [ctx.attr._python[DefaultInfo].files_to_run, ctx.executable._heap_checker],
         mnemonic = "SlimtorchSizes",
@@ -275,7 +278,9 @@ PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeepi
 _sizes_header = rule(
     implementation = _sizes_header_impl,
     attrs = {
+        "linker_script": attr.label(allow_single_file = [".ld"], doc = "the board's memory map (fit check); unset: none"),
         "memories": attr.string_list(),
+        "model": attr.string(doc = "the model's label, for errors"),
         "out": attr.output(mandatory = True),
         "probe": attr.label(mandatory = True, executable = True, cfg = "target"),
         "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
@@ -290,6 +295,53 @@ _sizes_header = rule(
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
     },
     doc = "Runs the bookkeeping probe for the target platform, then `slimtorch sizes-header`.",
+)
+
+# The memory map of each board a pte_model() checks its model against
+# (`slimtorch fit-check`: region sizes and placements read from the script itself).
+# (Bazel 4.2.3's select() takes label strings as keys: str() of a Label.)
+_BOARD_LINKER_SCRIPT = select({
+    str(Label("//platforms:is_arm_m55")): str(Label("//platforms/arm_m55:mps3_an547.ld")),
+    "//conditions:default": None,
+})
+
+def _fit_check_impl(ctx):
+    if not ctx.file.linker_script:
+        # A host build: no fixed memory map to check against.
+        ctx.actions.write(ctx.outputs.out, "// {}: no board memory map on this platform.\n#pragma once\n".format(ctx.attr.model))
+        return
+    pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
+    command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch fit-check {} --linker-script {} --model {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
+        pythonpath,
+        ctx.executable._python.path,
+        ctx.file.program.path,
+        ctx.file.linker_script.path,
+        ctx.attr.model,
+        " ".join(["--memory " + m for m in ctx.attr.memories]),
+        ctx.outputs.out.path,
+    )
+    ctx.actions.run_shell(
+        command = command,
+        inputs = ctx.files._slimtorch_srcs + [ctx.file.program, ctx.file.linker_script],
+        outputs = [ctx.outputs.out],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run],
+        mnemonic = "SlimtorchFitCheck",
+        progress_message = "Checking that {} fits the board".format(ctx.file.program.short_path),
+        use_default_shell_env = True,
+    )
+
+_fit_check = rule(
+    implementation = _fit_check_impl,
+    attrs = {
+        "linker_script": attr.label(allow_single_file = [".ld"], doc = "the board's memory map; unset: no check (host)"),
+        "memories": attr.string_list(doc = "NAME:BYTES the program was planned for, in order"),
+        "model": attr.string(mandatory = True, doc = "the model's label, for the error"),
+        "out": attr.output(mandatory = True),
+        "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "Runs `slimtorch fit-check`: fails the build, naming bytes per region, when the program does not fit the board.",
 )
 
 def kernel_registry(
@@ -552,6 +604,23 @@ def pte_model(
         tags = tags,
     )
 
+    # A model too big for the board fails here, before anything links, with the
+    # bytes needed and available per region (python/slimtorch/board_fit.py); the
+    # link would otherwise fail on the bookkeeping probe with `region overflowed`.
+    # Its output is a source of :<name>_embedded, so every image and the probe
+    # wait for it.
+    model_label = "//{}:{}".format(native.package_name(), name)
+    _fit_check(
+        name = name + "_fit_check",
+        program = program,
+        memories = memory_specs,
+        linker_script = _BOARD_LINKER_SCRIPT,
+        model = model_label,
+        out = name + "_fits.h",
+        visibility = ["//visibility:private"],
+        tags = tags,
+    )
+
     slimtorch_embed(
         name = name + "_embed",
         program = program,
@@ -564,7 +633,7 @@ def pte_model(
     )
     cc_library(
         name = name + "_embedded",
-        srcs = [":" + name + "_embedded.cc"],
+        srcs = [":" + name + "_embedded.cc", ":" + name + "_fits.h"],
         deps = [embedded_model_hdr],
         visibility = visibility,
         tags = tags,
@@ -605,6 +674,8 @@ def pte_model(
         program = program,
         probe = ":" + name + "_bookkeeping_probe",
         memories = memory_specs,
+        linker_script = _BOARD_LINKER_SCRIPT,
+        model = model_label,
         run_under_qemu = select({
             _IS_ARM_M55: True,
             "//conditions:default": False,

@@ -33,10 +33,22 @@ void st_unexpected_handler();
 
 }  // extern "C"
 
-// Normally defined by crtbegin.o, which -nostartfiles leaves out; code built
-// with __cxa_atexit (precompiled libraries) refers to it. Destructors of
-// statics never run here: the image ends through semihosting exit.
-extern "C" __attribute__((weak)) void* __dso_handle = &__dso_handle;
+// __dso_handle identifies "this image" to __cxa_atexit, which registers the
+// destructors of static objects. It is normally defined by crtbegin.o, which
+// -nostartfiles leaves out. slimtorch's own code is compiled with
+// -fno-use-cxa-atexit (cc_toolchain_config.bzl) and never registers a
+// destructor this way: static objects here are constructed by st_start_c and
+// never destroyed (the image ends through semihosting exit, no atexit list is
+// ever run, so none needs memory). Precompiled code (newlib, libstdc++) built
+// with __cxa_atexit may still refer to the symbol, so it is defined, weak (a
+// real crtbegin.o wins), self-pointing as crtbegin's is.
+// Defined inside the linkage block, not as `extern "C" T x = ...;`: GCC warns
+// "'__dso_handle' initialized and declared 'extern'" for the latter, on every
+// firmware build. startup is compiled with -Werror (BUILD.bazel) so that no
+// warning comes back here.
+extern "C" {
+__attribute__((weak)) void* __dso_handle = &__dso_handle;
+}
 
 namespace {
 

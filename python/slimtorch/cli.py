@@ -1,4 +1,4 @@
-"""The `slimtorch` command line: export, inspect, ops, embed, run, compare, decode-errors."""
+"""The `slimtorch` command line: export, inspect, ops, embed, fit-check, run, compare, ..."""
 
 from __future__ import annotations
 
@@ -131,11 +131,28 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sizes_header(args: argparse.Namespace) -> int:
-    from slimtorch import embed
+def cmd_fit_check(args: argparse.Namespace) -> int:
+    from slimtorch import board_fit
 
     names = [memory_planning.parse_memory(m).name for m in args.memory or []]
     program = pte.read_pte_file(args.program)
+    board = board_fit.read_board(args.linker_script)
+    model = args.model or os.path.basename(args.program)
+    use = board_fit.fit(program, board, model, names, args.bookkeeping_bytes)
+    if args.output:
+        _write_text(args.output, board_fit.fit_report(use, board, model))
+    return 0
+
+
+def cmd_sizes_header(args: argparse.Namespace) -> int:
+    from slimtorch import board_fit, embed
+
+    names = [memory_planning.parse_memory(m).name for m in args.memory or []]
+    program = pte.read_pte_file(args.program)
+    if args.linker_script:  # the bookkeeping arena is known now: the whole model must fit
+        board_fit.fit(program, board_fit.read_board(args.linker_script),
+                      args.model or os.path.basename(args.program), names,
+                      args.bookkeeping_bytes)
     _write_text(args.output, embed.sizes_header(program, args.bookkeeping_bytes, names,
                                                 os.path.basename(args.program)))
     return 0
@@ -295,8 +312,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Method::bookkeeping_bytes_needed on the target platform")
     h.add_argument("--memory", action="append", metavar="NAME[:SIZE]",
                    help="the memories the program was planned for, in export order")
+    h.add_argument("--linker-script", metavar="BOARD.ld",
+                   help="also check that the program, its planned buffers and the bookkeeping "
+                   "arena fit the board's regions (as slimtorch fit-check)")
+    h.add_argument("--model", metavar="NAME", help="the model's name in errors")
     h.add_argument("-o", "--output", required=True, metavar="OUT.h")
     h.set_defaults(func=cmd_sizes_header)
+
+    f = sub.add_parser("fit-check", help="check that a program fits a board's memory regions",
+                       description="Compares the program bytes, each planned buffer (in the "
+                       "region its memory goes to) and optionally the bookkeeping arena with "
+                       "the regions of the board's linker script (MEMORY block and output "
+                       "sections); fails naming every region that overflows, bytes needed and "
+                       "available, and the fixes.")
+    f.add_argument("program", metavar="PROGRAM.pte")
+    f.add_argument("--linker-script", required=True, metavar="BOARD.ld",
+                   help="the board's linker script (platforms/arm_m55/mps3_an547.ld)")
+    f.add_argument("--memory", action="append", metavar="NAME[:SIZE]",
+                   help="the memories the program was planned for, in export order")
+    f.add_argument("--bookkeeping-bytes", type=int, metavar="N",
+                   help="also count the runtime's bookkeeping arena (static data)")
+    f.add_argument("--model", metavar="NAME", help="the model's name in errors")
+    f.add_argument("-o", "--output", metavar="OUT.h",
+                   help="on success, write what goes where as a C++ comment header")
+    f.set_defaults(func=cmd_fit_check)
 
     r = sub.add_parser(
         "run", help="run a .pte on the host or on the emulated Cortex-M55 (QEMU)",
@@ -361,6 +400,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
                          ("slimtorch.api", "ExportError"),
                          ("slimtorch.pass_manager", "PassError"),
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
+                         ("slimtorch.board_fit", "FitError"),
                          ("slimtorch.quantize.lowering", "LoweringError"),
                          ("slimtorch.compare", "CompareError"),
                          ("slimtorch.messages", "DecodeError"),

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from slimtorch import embed, pte, qemu
+from slimtorch import board_fit, embed, pte, qemu
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_PACKAGES = "build/run"  # generated packages, relative to the workspace (git-ignored)
@@ -92,16 +92,9 @@ def _input_bytes(program: pte.PteFile, paths: list[Path]) -> int:
 
 # ---- the board's memory ---------------------------------------------------------------
 
-_REGION_RE = re.compile(
-    r"^\s*(\w+)\s*\([rwx]+\)\s*:\s*ORIGIN\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*"
-    r"LENGTH\s*=\s*(\d+)\s*([KM]?)", re.M)
-
-
 def board_regions(linker_script: Path = REPO / LINKER_SCRIPT) -> dict[str, int]:
     """Region name -> bytes, from the MEMORY block of the board's linker script."""
-    text = linker_script.read_text()
-    scale = {"": 1, "K": 1024, "M": 1024 * 1024}
-    return {m.group(1): int(m.group(3)) * scale[m.group(4)] for m in _REGION_RE.finditer(text)}
+    return board_fit.read_board(str(linker_script)).regions
 
 
 def _too_big(program: Path, region: str, needed: int, available: int, what: str) -> RunError:
@@ -114,13 +107,17 @@ def _too_big(program: Path, region: str, needed: int, available: int, what: str)
 
 def check_fits(program_path: Path, program: pte.PteFile, input_bytes: int) -> None:
     """Fails when the program's own sizes exceed the board's regions (before any build)."""
-    regions = board_regions()
+    board = board_fit.read_board(str(REPO / LINKER_SCRIPT))  # where the firmware puts what
+    regions = board.regions
     plan = program.program.execution_plan[0]
     planned = sum(int(s) for s in plan.non_const_buffer_sizes[1:])
+    rodata = next(s.region for s in board.sections if s.name == ".rodata")
     checks = [
-        ("DDR", len(program.data), "the program (weights included)"),
-        ("SRAM", planned, "its planned memory (activations)"),
-        ("ITCM", input_bytes, "its inputs"),
+        (board.section_region("kProgramData", "the program"), len(program.data),
+         "the program (weights included)"),
+        (board.section_region("kPlanned", "planned memory"), planned,
+         "its planned memory (activations)"),
+        (rodata, input_bytes, "its inputs"),
     ]
     for region, needed, what in checks:
         available = regions.get(region)

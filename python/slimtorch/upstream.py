@@ -8,10 +8,43 @@ benchmark that compares with upstream makes upstream's programs the same way. It
 from __future__ import annotations
 
 import copy
+import importlib.util
+import shutil
 from pathlib import Path
 from typing import Any
 
 import torch
+
+
+class ReferenceMissing(SystemExit):
+    """What a benchmark needs is not installed; the message names it and `make setup`."""
+
+
+# What the benchmarks (tools/bench/) need beyond slimtorch: `make setup` (scripts/setup.sh
+# --test) installs all of it.
+_BENCH_MODULES = {"executorch": "upstream ExecuTorch 1.5.1 (the `executorch` wheel)"}
+_BENCH_TOOLS = {
+    "bazel": "Bazel (Debian bazel-bootstrap)",
+    "qemu-system-arm": "QEMU (Debian qemu-system-arm)",
+}
+
+
+def require(what: str, modules: bool = True, tools: tuple[str, ...] = ()) -> None:
+    """Raises ReferenceMissing (exit status 1 with an `error:` line) unless upstream ExecuTorch
+    (when `modules`) and each program of `tools` are there; `what` names the caller."""
+    missing = [
+        desc
+        for mod, desc in _BENCH_MODULES.items()
+        if modules and importlib.util.find_spec(mod) is None
+    ]
+    missing += [_BENCH_TOOLS.get(t, t) for t in tools if shutil.which(t) is None]
+    if missing:
+        raise ReferenceMissing(
+            f"error: {what} needs {', '.join(missing)}, which this environment does not have: "
+            "run `make setup` in the slimtorch checkout (scripts/setup.sh --test: the Debian "
+            "packages, and the test tools and upstream executorch in .venv), then run it with "
+            ".venv/bin/python"
+        )
 
 
 def export_program(

@@ -90,16 +90,13 @@ size_t format_int(char* buf, int64_t v) {
 }
 
 #if SLIMTORCH_ERROR_MESSAGES == 2
-void st_log_num(LogLevel level, const char* prefix, int64_t n) {
-  char line[96];
-  size_t len = 0;
-  while (prefix[len] != '\0' && len < sizeof(line) - 22) {
-    line[len] = prefix[len];
-    ++len;
-  }
-  len += format_int(line + len, n);
-  line[len] = '\0';
-  st_log(level, line);
+void st_error_context(const char* prefix, int64_t n) {
+  char num[24];
+  append(" (", 2);
+  append(prefix, SIZE_MAX);
+  append(num, format_int(num, n));
+  append(")", 1);
+  st_log(LogLevel::Debug, g_message);
 }
 
 namespace fail_detail {
@@ -121,7 +118,7 @@ void arg(const char* s) {
   append_fmt();
 }
 
-void end() { st_log(LogLevel::Error, g_message); }
+void end() { st_log(LogLevel::Debug, g_message); }  // reported by the application
 
 }  // namespace fail_detail
 
@@ -148,7 +145,7 @@ Error token_n(uint32_t packed, const intptr_t* v, size_t n) {
     append_hex(static_cast<uintptr_t>(v[i]));
   }
   append("]", 1);
-  st_log(LogLevel::Error, g_message);
+  st_log(LogLevel::Debug, g_message);  // reported by the application
   return static_cast<Error>(packed & 0xF);
 }
 

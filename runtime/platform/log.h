@@ -6,7 +6,11 @@
 //
 // The format is a string literal; each `{}` takes the next argument, an
 // integer, and each `{s}` a NUL-terminated string (checked at compile time).
-// ST_FAIL logs the message at LogLevel::Error and evaluates to the error code.
+// ST_FAIL stores the message and evaluates to the error code. It does not print
+// it: the application reports the error it gets back, once ("error: <message>",
+// app/run_model.h print_error). Printing here too showed every error twice.
+// The message is also logged at LogLevel::Debug (on the host, with
+// SLIMTORCH_DEBUG set: every failure as it happens, inner ones included).
 // The buffer is global and not thread-safe: one method executes at a time.
 //
 // How much of the message an image carries is a build option
@@ -61,12 +65,13 @@ struct Constant {
   static constexpr uint32_t value = V;
 };
 
-// Logs "<prefix><n>" at `level` without printf (text mode only; context for the
-// message just logged, such as which value a bad tensor belongs to).
+// Appends " (<prefix><n>)" to the last error message without printf (text mode
+// only): context a caller adds to the failure it passes on, such as which value
+// a bad tensor belongs to.
 #if SLIMTORCH_ERROR_MESSAGES == 2
-void st_log_num(LogLevel level, const char* prefix, int64_t n);
+void st_error_context(const char* prefix, int64_t n);
 #else
-inline void st_log_num(LogLevel, const char*, int64_t) {}
+inline void st_error_context(const char*, int64_t) {}
 #endif
 
 // A message's placeholders, packed: count in bits 0-3, bit 4+i set when
@@ -89,7 +94,7 @@ namespace fail_detail {
 
 // Text mode: non-inline steps, so each call site stays a handful of
 // instructions: begin (clears the buffer, copies `fmt` up to its first
-// placeholder), one arg per argument (then the format up to the next), end (logs).
+// placeholder), one arg per argument (then the format up to the next), end (debug log).
 void begin(const char* fmt);
 void arg(int64_t v);
 void arg(const char* s);

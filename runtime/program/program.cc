@@ -342,7 +342,7 @@ Error Program::verify_value(const Fb::Vec& buffer_sizes, const Fb::Vec& values, 
       TensorInfo info;
       const Error e = tensor_info(buffer_sizes, val, &info);
       if (e != Error::Ok) {
-        st_log_num(LogLevel::Error, "in value ", i);
+        st_error_context("in value ", i);
         return e;
       }
       break;

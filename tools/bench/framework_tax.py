@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from add_chain import AddChain, inputs  # noqa: E402
 
+from slimtorch import upstream  # noqa: E402
 from slimtorch.exporter import export_model  # noqa: E402
 from slimtorch.model_file import LoadedModel, load_model_file  # noqa: E402
 from slimtorch.qemu import QEMU_SHIFT, run_counted  # noqa: E402
@@ -154,6 +155,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--no-m55", action="store_true", help="skip the Cortex-M55 (QEMU) figure")
     args = parser.parse_args(argv)
+    upstream.require("tools/bench/framework_tax.py",
+                     tools=("bazel",) + (() if args.no_m55 else ("qemu-system-arm",)))
     os.environ.setdefault("PYTHONPATH", str(ROOT / "python"))
 
     print("building //app:pte_runner (-c opt) ...", file=sys.stderr)

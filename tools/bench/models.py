@@ -301,6 +301,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--zoo", nargs="*", metavar="NAME",
                         help="rows for the zoo models of tests/zoo too (all without a NAME)")
     args = parser.parse_args(argv)
+    from slimtorch import upstream
+
+    upstream.require("tools/bench/models.py", modules=not args.no_host,
+                     tools=("bazel",) + (() if args.no_m55 else ("qemu-system-arm",)))
     if not args.no_host:
         host_table(args)
     if not args.no_m55:

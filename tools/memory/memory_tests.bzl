@@ -21,13 +21,9 @@ def _arena_error_stdout_impl(ctx):
 n="$(sed -n 's/^#define SLIMTORCH_BOOKKEEPING_BYTES \\([0-9]*\\)u$/\\1/p' {h})"
 [ -n "$n" ] || {{ echo "no SLIMTORCH_BOOKKEEPING_BYTES in {h}" >&2; exit 1; }}
 msg="bookkeeping arena too small: need $n bytes, have $((n - {short}))"
-{{
-  # The Cortex-M55's platform log shares the semihosting output; the host's goes to stderr.
-  [ {arm} = 1 ] && echo "[slimtorch E] $msg"
-  echo "error: $msg (OutOfMemory)"
-}} > {out}
-""".format(h = header[0].path, short = ctx.attr.shortfall, out = ctx.outputs.out.path,
-           arm = 1 if ctx.attr.arm else 0),
+# Printed once, by the application (the runtime stores the message, it does not log it).
+echo "error: $msg (OutOfMemory)" > {out}
+""".format(h = header[0].path, short = ctx.attr.shortfall, out = ctx.outputs.out.path),
         inputs = header,
         outputs = [ctx.outputs.out],
         mnemonic = "ArenaErrorStdout",
