@@ -23,6 +23,7 @@
 
 #include "app/embedded_model.h"
 #include "app/run_model.h"
+#include "runtime/core/scalar_type.h"
 #include "runtime/platform/log.h"
 
 namespace {
@@ -130,7 +131,119 @@ struct Npy {
   size_t offset = 0;
 };
 
-// Parses a .npy v1.0/2.0 header; returns an empty string or the reason it failed.
+// The header dictionary of a .npy file, parsed strictly: a header that lies (a
+// dimension that is not a non-negative integer or does not fit int32, a shape whose
+// bytes differ from the data that follows) is an error naming the field, never a
+// guess (atoi read 4294967298 as 2 and "2.0" as 2). Mirrors python/slimtorch/npy.py.
+class NpyHeader {
+ public:
+  explicit NpyHeader(const std::string& h) : h_(h) {}
+
+  // Parses `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 16), }` in any key
+  // order; returns "" or the reason.
+  std::string parse(Npy* npy) {
+    bool seen_descr = false, seen_fortran = false, seen_shape = false;
+    skip();
+    if (!eat('{')) return "the header is not a dictionary";
+    for (;;) {
+      skip();
+      if (eat('}')) break;
+      std::string key;
+      if (!quoted(&key)) return "a header key is not a quoted string";
+      skip();
+      if (!eat(':')) return "header key '" + key + "' has no ':'";
+      skip();
+      if (key == "descr") {
+        if (!quoted(&npy->descr)) return "header 'descr' is not a quoted string";
+        seen_descr = true;
+      } else if (key == "fortran_order") {
+        if (word("True")) return "Fortran-order arrays are not supported (save with np.ascontiguousarray)";
+        if (!word("False")) return "header 'fortran_order' is not True or False";
+        seen_fortran = true;
+      } else if (key == "shape") {
+        const std::string err = shape(&npy->shape);
+        if (!err.empty()) return err;
+        seen_shape = true;
+      } else {
+        return "unknown header key '" + key + "'";
+      }
+      skip();
+      if (eat(',')) continue;
+      skip();
+      if (eat('}')) break;
+      return "header entry '" + key + "' is not followed by ',' or '}'";
+    }
+    skip();
+    if (pos_ != h_.size()) return "text after the header dictionary";
+    if (!seen_descr) return "the header has no 'descr'";
+    if (!seen_fortran) return "the header has no 'fortran_order'";
+    if (!seen_shape) return "the header has no 'shape'";
+    return "";
+  }
+
+ private:
+  void skip() {
+    while (pos_ < h_.size() && (h_[pos_] == ' ' || h_[pos_] == '\n' || h_[pos_] == '\t')) ++pos_;
+  }
+  bool eat(char c) {
+    if (pos_ < h_.size() && h_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  bool word(const char* w) {
+    const size_t n = strlen(w);
+    if (h_.compare(pos_, n, w) != 0) return false;
+    pos_ += n;
+    return true;
+  }
+  bool quoted(std::string* out) {
+    if (pos_ >= h_.size() || (h_[pos_] != '\'' && h_[pos_] != '"')) return false;
+    const char q = h_[pos_++];
+    const size_t end = h_.find(q, pos_);
+    if (end == std::string::npos) return false;
+    *out = h_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    return true;
+  }
+  std::string shape(std::vector<int32_t>* dims) {
+    if (!eat('(')) return "header 'shape' is not a tuple";
+    for (;;) {
+      skip();
+      if (eat(')')) return "";
+      const size_t begin = pos_;
+      uint64_t v = 0;
+      while (pos_ < h_.size() && h_[pos_] >= '0' && h_[pos_] <= '9') {
+        v = v * 10 + static_cast<uint64_t>(h_[pos_] - '0');
+        if (v > 0x7FFFFFFFull) {
+          size_t end = pos_;
+          while (end < h_.size() && h_[end] >= '0' && h_[end] <= '9') ++end;
+          return "header 'shape' dimension " + std::to_string(dims->size()) + " is " + h_.substr(begin, end - begin) +
+                 ", above the runtime's limit 2147483647";
+        }
+        ++pos_;
+      }
+      skip();
+      if (pos_ == begin || (pos_ < h_.size() && h_[pos_] != ',' && h_[pos_] != ')')) {
+        size_t end = h_.find_first_of(",)", begin);
+        if (end == std::string::npos) end = h_.size();
+        return "header 'shape' dimension " + std::to_string(dims->size()) + " is '" + h_.substr(begin, end - begin) +
+               "', not a non-negative integer";
+      }
+      if (dims->size() == 16) return "header 'shape' has more than 16 dimensions";
+      dims->push_back(static_cast<int32_t>(v));
+      skip();
+      if (eat(')')) return "";
+      if (!eat(',')) return "header 'shape' is not a tuple";
+    }
+  }
+
+  const std::string& h_;
+  size_t pos_ = 0;
+};
+
+// Parses a .npy v1.0/2.0 file; returns an empty string or the reason it failed.
 std::string read_npy(const char* path, Npy* npy) {
   if (!read_file(path, &npy->bytes)) return std::string("cannot read ") + path;
   const std::vector<uint8_t>& b = npy->bytes;
@@ -139,34 +252,36 @@ std::string read_npy(const char* path, Npy* npy) {
   if (b[6] == 1) {
     hlen = b[8] | (b[9] << 8);
     hstart = 10;
-  } else {
+  } else if (b[6] == 2 || b[6] == 3) {
     if (b.size() < 12) return std::string(path) + ": truncated header";
     hlen = b[8] | (b[9] << 8) | (b[10] << 16) | (static_cast<size_t>(b[11]) << 24);
     hstart = 12;
+  } else {
+    return std::string(path) + ": .npy format version " + std::to_string(b[6]) + " is not supported";
   }
   if (hstart + hlen > b.size()) return std::string(path) + ": truncated header";
   const std::string h(reinterpret_cast<const char*>(b.data() + hstart), hlen);
-  const size_t d = h.find("'descr':");
-  const size_t fo = h.find("'fortran_order':");
-  const size_t sh = h.find("'shape':");
-  if (d == std::string::npos || fo == std::string::npos || sh == std::string::npos) {
-    return std::string(path) + ": unrecognised .npy header";
-  }
-  const size_t q1 = h.find('\'', d + 8), q2 = h.find('\'', q1 + 1);
-  npy->descr = h.substr(q1 + 1, q2 - q1 - 1);
-  if (h.compare(h.find_first_not_of(' ', fo + 16), 4, "True") == 0) {
-    return std::string(path) + ": Fortran-order arrays are not supported (save with np.ascontiguousarray)";
-  }
-  const size_t p1 = h.find('(', sh), p2 = h.find(')', p1);
-  std::string dims = h.substr(p1 + 1, p2 - p1 - 1);
-  for (size_t pos = 0; pos < dims.size();) {
-    const size_t comma = dims.find(',', pos);
-    const std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (item.find_first_not_of(' ') != std::string::npos) npy->shape.push_back(atoi(item.c_str()));
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
+  std::string err = NpyHeader(h).parse(npy);
+  if (!err.empty()) return std::string(path) + ": " + err;
   npy->offset = hstart + hlen;
+  size_t esize = 0;
+  for (const NpyDtype& d : kNpyDtypes) {
+    if (npy->descr == d.descr) esize = slimtorch::element_size(d.type);
+  }
+  if (esize == 0) {
+    return std::string(path) + ": header 'descr' '" + npy->descr +
+           "' is not a dtype the runtime takes (little-endian bool, integer or float)";
+  }
+  uint64_t need = esize;
+  for (int32_t d : npy->shape) {
+    need *= static_cast<uint64_t>(d);
+    if (need > 0xFFFFFFFFull) return std::string(path) + ": header 'shape' needs more than 4 GiB of data";
+  }
+  const size_t have = b.size() - npy->offset;
+  if (need != have) {
+    return std::string(path) + ": header 'shape' of 'descr' '" + npy->descr + "' needs " + std::to_string(need) +
+           " data bytes, the file holds " + std::to_string(have) + " (truncated or edited file?)";
+  }
   return "";
 }
 

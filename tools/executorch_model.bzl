@@ -80,13 +80,18 @@ def _export_impl(ctx):
     ] + [
         "--quantize",
         ctx.attr.quantize,
-    ] + [
+    ] + ["--kernel-catalog " + f.path for f in ctx.files.kernel_catalogs] + (
+        # A kernel the catalogs lack is an export error naming the operator and dtype,
+        # not a codegen or load failure later.
+        ["--strict"] if ctx.files.kernel_catalogs else []
+    ) + [
         # Quiet on success; the whole log on failure.
         '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
     ])
     ctx.actions.run_shell(
         command = command,
-        inputs = [ctx.file.src] + ctx.files._slimtorch_srcs + ctx.files.data + ctx.files.passes,
+        inputs = [ctx.file.src] + ctx.files._slimtorch_srcs + ctx.files.data + ctx.files.passes +
+                 ctx.files.kernel_catalogs + ctx.files._codegen_srcs,
         outputs = [ctx.outputs.program, ctx.outputs.manifest, io_dir],
         tools = [ctx.attr._python[DefaultInfo].files_to_run],
         mnemonic = "SlimtorchExport",
@@ -107,6 +112,10 @@ _export = rule(
     attrs = {
         "data": attr.label_list(allow_files = True, doc = "files the model file reads or imports"),
         "io_dir_name": attr.string(mandatory = True),
+        "kernel_catalogs": attr.label_list(
+            allow_files = [".yaml"],
+            doc = "catalogs the program's kernels come from; export fails naming each operator/dtype they lack",
+        ),
         "manifest": attr.output(mandatory = True),
         "memories": attr.string_list(doc = "NAME:BYTES, fastest first (slimtorch export --memory)"),
         "passes": attr.label_list(
@@ -117,6 +126,7 @@ _export = rule(
         "quantize": attr.string(default = "none", values = ["none", "int8"], doc = "slimtorch export --quantize"),
         "runtime": attr.string(default = "any", values = ["any", "slimtorch"], doc = "slimtorch export --runtime"),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
+        "_codegen_srcs": attr.label(default = Label("//codegen:gen_registry_srcs")),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
     },
@@ -455,6 +465,7 @@ def executorch_model(
         quantize = quantize,
         passes = passes,
         data = data,
+        kernel_catalogs = kernel_catalogs + custom_ops + [_PRIM_OPS_CATALOG],
         program = name + ".pte",
         manifest = name + ".ops.yaml",
         io_dir_name = name + "_io",

@@ -51,6 +51,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.quantize == "int8":
         floating = export("none")
         print(_size_summary(program.emitted, floating.emitted), file=sys.stderr)
+    _check_kernels(program.buffer, args)
     size = program.save(args.output, checksum=args.checksum)
     print(f"slimtorch: wrote {args.output} ({size} bytes)", file=sys.stderr)
     if args.manifest:
@@ -58,6 +59,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.io_dir:
         exporter.write_io_dir(loaded, args.io_dir, quantized=program.quantized)
     return 0
+
+
+def _check_kernels(data: bytes, args: argparse.Namespace) -> None:
+    """Every operator and dtype of the program against the kernel catalogs (kernel_check.py):
+    a warning, or under --strict an error (executorch_model() passes its catalogs)."""
+    from slimtorch import kernel_check
+
+    if args.strict and not args.kernel_catalog:
+        raise CliError("--strict needs the catalogs to check against: give --kernel-catalog "
+                       "YAML for each")
+    try:
+        lines = kernel_check.check(pte.read_pte(data), args.model, args.kernel_catalog,
+                                   args.strict)
+    except kernel_check.KernelCheckError as e:
+        raise CliError(str(e)) from None
+    if lines:
+        print("slimtorch export: warning: " + "\n".join(lines), file=sys.stderr)
 
 
 def _program_bytes(emitted: object) -> tuple[int, int]:
@@ -257,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
+    e.add_argument("--kernel-catalog", action="append", metavar="YAML",
+                   help="a kernel catalog (functions.yaml / custom_ops.yaml) the program will "
+                   "be built with (repeat); export then says, per operator and dtype, what "
+                   "has no kernel. Default: the project's catalogs (portable, cortex_m, prim "
+                   "ops), as a warning")
+    e.add_argument("--strict", action="store_true",
+                   help="with --kernel-catalog: a missing kernel is an error, not a warning "
+                   "(executorch_model() exports this way)")
     e.set_defaults(func=cmd_export)
 
     c = sub.add_parser("io", help="write the inputs and PyTorch's outputs of test cases",

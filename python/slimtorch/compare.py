@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from slimtorch.npy import NpyError, load_npy
+
 _OUTPUT = re.compile(r"^output (\d+) shape (\S*) :(.*)$")
 
 
@@ -56,7 +58,10 @@ def load_expected(directory: str) -> dict[int, np.ndarray]:
     for path in glob.glob(os.path.join(directory, "expected*.npy")):
         m = re.fullmatch(r"expected(\d+)\.npy", os.path.basename(path))
         if m:
-            expected[int(m.group(1))] = np.load(path, allow_pickle=False)
+            try:
+                expected[int(m.group(1))] = load_npy(path)
+            except NpyError as e:
+                raise CompareError(str(e)) from None
     if not expected:
         raise CompareError(f"no expectedN.npy files in {directory}; make them with "
                            "`slimtorch export MODEL.py --io-dir DIR`")

@@ -19,6 +19,7 @@ import numpy as np
 
 from slimtorch import schema
 from slimtorch.dtypes import NUMPY_DTYPE, scalar_type_name
+from slimtorch.npy import NpyError, load_npy
 from slimtorch.pte import PteFile
 
 
@@ -81,10 +82,9 @@ def load_inputs(pte: PteFile, paths: list[str]) -> list[tuple[np.ndarray, bytes]
                 raise EmbedError(f"input {k} ({path}) is not a .npy file; write it with "
                                  "numpy.save")
         try:
-            arr = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as e:
-            raise EmbedError(f"input {k} ({path}) is not a readable .npy file ({e}); write it "
-                             "with numpy.save") from None
+            arr = load_npy(path)
+        except NpyError as e:
+            raise EmbedError(f"input {k}: {e}") from None
         if not isinstance(arr, np.ndarray):
             raise EmbedError(f"input {k} ({path}) is an .npz archive, not one array; write "
                              "each input with numpy.save")

@@ -678,11 +678,54 @@ class _Emitter:
                     node.target, torch._ops.HigherOrderOperator):
                 control_flow.emit_higher_order(self, node)
             else:
-                raise self._error(
+                raise self._data_dependent_error(graph, node) or self._error(
                     f"graph node {node.op} {node.target} is not supported",
                     "Use torch.cond, while_loop, map or scan for control flow, and ATen ops",
                 )
         return output
+
+    def _data_dependent_error(self, graph: torch.fx.Graph, node: Node) -> EmitError | None:
+        """When `node` computes with a size only known at run time (an unbacked symbol, u0),
+        the error blames the construct that made that size (torch.nonzero, a torch.cond whose
+        branches return different shapes, ...) at its source line, not `node` (torch.export's
+        shape checks on it, e.g. `u0 >= 0`, are what reach the emitter first)."""
+        from torch.fx.experimental.symbolic_shapes import free_unbacked_symbols
+
+        def unbacked(n: Node) -> set[Any]:
+            try:
+                return set(free_unbacked_symbols(n.meta.get("val")))
+            except Exception:
+                return set()
+
+        wanted = unbacked(node)
+        for arg in node.all_input_nodes:
+            wanted |= unbacked(arg)
+        if not wanted:
+            return None
+        origin = next((n for n in graph.nodes if n.op == "call_function"
+                       and n.target not in _SYM_OPS and unbacked(n) & wanted), None)
+        if origin is None:
+            return None
+        where = source_line(origin, self.model_file)
+        model = f"{self.model_file}: " if self.model_file else ""
+        val = origin.meta.get("val")
+        shapes = [list(t.shape) for t in torch.utils._pytree.tree_leaves(val)
+                  if isinstance(t, torch.Tensor)]
+        shown = ", ".join(str(sh).replace("'", "") for sh in shapes)
+        name = getattr(origin.target, "__name__", str(origin.target))
+        if name == "cond":
+            return EmitError(
+                f"{model}torch.cond ({where}): its two branches return tensors of different "
+                f"shapes, so the result's shape ({shown}) is only known at run time. An "
+                "ExecuTorch program plans every tensor's memory at export: make both branches "
+                "return the same shape (pad, slice or reshape inside the branch)")
+        schema_name = getattr(getattr(origin.target, "_schema", None), "name", name)
+        op = "torch." + str(schema_name).split("::")[-1]
+        return EmitError(
+            f"{model}{op} ({where}) returns a tensor whose shape ({shown}) depends on the "
+            "input's values. An ExecuTorch program plans every tensor's memory at export: "
+            "compute with a fixed shape instead (a boolean mask with torch.where(mask, x, 0) "
+            "or multiplication, or torch.topk for a fixed number of elements)")
 
     def emit(self) -> EmittedProgram:
         inputs = self._emit_placeholders()

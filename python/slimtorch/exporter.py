@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +45,36 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True, runtime: str 
         ep = torch.export.export(loaded.module, loaded.example_inputs,
                                  dynamic_shapes=loaded.dynamic_shapes)
     except Exception as e:
-        raise ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}") from e
+        raise _export_failure(loaded, e) from e
     return _emit(loaded, ep, fold_constants, runtime, t0, False, user_passes, memories, planner)
+
+
+_COND_MERGE = re.compile(r"When merging two branches' output in torch\.cond,\s*(.*?)\.?[\"']\)")
+
+
+def _user_line(path: str, e: BaseException) -> str:
+    """'file:line: code' of the deepest frame of the model file in `e`'s traceback."""
+    target = os.path.abspath(path)
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if os.path.abspath(f.filename) == target]
+    if not frames:
+        return path
+    f = frames[-1]
+    return f"{f.filename}:{f.lineno}: {(f.line or '').strip()}"
+
+
+def _export_failure(loaded: LoadedModel, e: Exception) -> ModelFileError:
+    """The error for a failed torch.export: constructs torch reports deep inside its tracer
+    get a message naming the construct, the model's source line and the fix."""
+    text = str(e)
+    m = _COND_MERGE.search(text)
+    if m:
+        return ModelFileError(
+            f"{loaded.path}: torch.cond ({_user_line(loaded.path, e)}): its two branches "
+            f"return different outputs ({m.group(1)}). Both branches must return the same "
+            "number of tensors with the same dtype and shape: cast (.to(dtype)) or reshape "
+            "inside the branch that differs")
+    return ModelFileError(f"{loaded.path}: torch.export failed: {type(e).__name__}: {e}")
 
 
 def export_int8(loaded: LoadedModel, fold_constants: bool = True, runtime: str = "any",

@@ -105,63 +105,127 @@ def encode(root: Any, file_identifier: bytes = schema.FILE_IDENTIFIER) -> bytes:
 # ----------------------------------------------------------------------------- reading
 
 
-def _read_table(cls: type, buf: bytes, pos: int) -> Any:
-    tab = Table(buf, pos)
-    kwargs: dict[str, Any] = {}
-    for spec in schema.field_specs(cls):
-        kind = spec.kind
-        if kind.startswith("union:"):
-            tag_off = tab.Offset(4 + 2 * spec.slot)
-            val_off = tab.Offset(4 + 2 * (spec.slot + 1))
-            tag = tab.Get(N.Uint8Flags, tag_off + tab.Pos) if tag_off else 0
-            if tag == 0 or not val_off:
-                kwargs[spec.name] = None
+_FIELD_SIZE = {"u8": 1, "i8": 1, "bool": 1, "u32": 4, "i32": 4, "i64": 8, "u64": 8, "f64": 8}
+
+
+class _Reader:
+    """Reads tables of one buffer, checking every offset, length and count before using it.
+
+    A flatbuffer's offsets are unchecked data: each position is checked to lie inside the
+    buffer before it is read (a negative one would silently read from the end in Python), each
+    vector's length before its elements are walked, and the number of tables and elements read
+    in all is capped by the buffer's size (tables shared in a loop cannot make the work grow
+    beyond what the file's bytes could honestly hold).
+    """
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+        self.budget = 4 * len(buf) + 1024  # tables + vector elements an honest file can hold
+
+    def _spend(self, n: int, what: str) -> None:
+        self.budget -= n
+        if self.budget < 0:
+            raise FlatbufferError(
+                f"{what}: the program refers to more tables and elements than its "
+                f"{len(self.buf)} bytes can hold (offsets loop back on shared data)")
+
+    def _check(self, pos: int, size: int, what: str) -> None:
+        if pos < 0 or size < 0 or pos + size > len(self.buf):
+            raise FlatbufferError(
+                f"{what}: {size} bytes at offset {pos} lie outside the {len(self.buf)}-byte "
+                "flatbuffer")
+
+    def _u32(self, pos: int, what: str) -> int:
+        self._check(pos, 4, what)
+        return int.from_bytes(self.buf[pos : pos + 4], "little")
+
+    def _vector(self, at: int, elem: int, what: str) -> tuple[int, int]:
+        """(start, length) of the vector whose uoffset is stored at `at`."""
+        header = at + self._u32(at, what)
+        n = self._u32(header, f"{what} (length)")
+        self._check(header + 4, n * elem, f"{what} ({n} elements of {elem} bytes)")
+        return header + 4, n
+
+    def table(self, cls: type, pos: int, what: str) -> Any:
+        self._spend(1, what)
+        self._check(pos, 4, f"{what} (table)")
+        tab = Table(self.buf, pos)
+        vtable = pos - int.from_bytes(self.buf[pos : pos + 4], "little", signed=True)
+        self._check(vtable, 4, f"{what} (vtable)")
+        vt_size = int.from_bytes(self.buf[vtable : vtable + 2], "little")
+        self._check(vtable, vt_size, f"{what} (vtable of {vt_size} bytes)")
+
+        def slot(s: int, size: int, name: str) -> int:
+            """Absolute position of slot `s`'s field, or 0 when absent."""
+            if 4 + 2 * s + 2 > vt_size:
+                return 0
+            rel = tab.Offset(4 + 2 * s)
+            if rel:
+                self._check(pos + rel, size, name)
+                return pos + rel
+            return 0
+
+        kwargs: dict[str, Any] = {}
+        for spec in schema.field_specs(cls):
+            kind = spec.kind
+            name = f"{cls.__name__}.{spec.name}"
+            if kind.startswith("union:"):
+                tag_at = slot(spec.slot, 1, f"{name} (union type)")
+                val_at = slot(spec.slot + 1, 4, name)
+                tag = self.buf[tag_at] if tag_at else 0
+                if tag == 0 or not val_at:
+                    kwargs[spec.name] = None
+                    continue
+                members = schema.UNIONS[kind[6:]]
+                if tag > len(members):
+                    raise FlatbufferError(
+                        f"{name}: union tag {tag} is not one of the {len(members)} types this "
+                        "schema knows (program from a newer ExecuTorch?)")
+                target = val_at + self._u32(val_at, name)
+                kwargs[spec.name] = self.table(members[tag - 1], target, name)
                 continue
-            members = schema.UNIONS[kind[6:]]
-            if tag > len(members):
-                raise FlatbufferError(
-                    f"{cls.__name__}.{spec.name}: union tag {tag} is not one of the "
-                    f"{len(members)} types this schema knows (program from a newer ExecuTorch?)"
-                )
-            kwargs[spec.name] = _read_table(members[tag - 1], buf, tab.Indirect(val_off + tab.Pos))
-            continue
-        off = tab.Offset(4 + 2 * spec.slot)
-        if not off:
-            kwargs[spec.name] = [] if isinstance(spec.default, list) else spec.default
-            continue
-        if kind in _SCALAR_SLOT:
-            value = tab.Get(_SCALAR_SLOT[kind][1], off + tab.Pos)
-            kwargs[spec.name] = bool(value) if kind == "bool" else value
-        elif kind == "str":
-            kwargs[spec.name] = tab.String(off + tab.Pos).decode("utf-8")
-        elif kind == "table":
-            kwargs[spec.name] = _read_table(spec.cls, buf, tab.Indirect(off + tab.Pos))  # type: ignore[arg-type]
-        else:
-            start = tab.Vector(off)
-            n = tab.VectorLen(off)
-            if kind == "[table]":
+            size = _FIELD_SIZE.get(kind, 4)
+            at = slot(spec.slot, size, name)
+            if not at:  # absent: the dataclass's own default (a fresh [] for vectors)
+                continue
+            if kind in _SCALAR_SLOT:
+                value = tab.Get(_SCALAR_SLOT[kind][1], at)
+                kwargs[spec.name] = bool(value) if kind == "bool" else value
+            elif kind == "str":
+                start, n = self._vector(at, 1, name)
+                try:
+                    kwargs[spec.name] = bytes(self.buf[start : start + n]).decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise FlatbufferError(f"{name}: string is not UTF-8 ({e.reason})") from e
+            elif kind == "table":
+                target = at + self._u32(at, name)
+                kwargs[spec.name] = self.table(spec.cls, target, name)  # type: ignore[arg-type]
+            elif kind == "[table]":
+                start, n = self._vector(at, 4, name)
+                self._spend(n, name)
                 kwargs[spec.name] = [
-                    _read_table(spec.cls, buf, tab.Indirect(start + 4 * i))  # type: ignore[arg-type]
+                    self.table(spec.cls, start + 4 * i + self._u32(start + 4 * i, name),  # type: ignore[arg-type]
+                               f"{name}[{i}]")
                     for i in range(n)
                 ]
             elif kind == "bytes":
-                if start + n > len(buf):
-                    raise FlatbufferError(f"{cls.__name__}.{spec.name}: bytes run past the end")
-                kwargs[spec.name] = bytes(buf[start : start + n])
+                start, n = self._vector(at, 1, name)
+                kwargs[spec.name] = bytes(self.buf[start : start + n])
             else:
                 dtype = _VECTOR_DTYPE[kind]
-                if start + n * dtype.itemsize > len(buf):
-                    raise FlatbufferError(f"{cls.__name__}.{spec.name}: vector runs past the end")
-                items = np.frombuffer(buf, dtype=dtype, count=n, offset=start).tolist()
+                start, n = self._vector(at, dtype.itemsize, name)
+                self._spend(n, name)
+                items = np.frombuffer(self.buf, dtype=dtype, count=n, offset=start).tolist()
                 kwargs[spec.name] = [bool(x) for x in items] if kind == "[bool]" else items
-    return cls(**kwargs)
+        return cls(**kwargs)
 
 
 def decode(cls: type, buf: bytes, offset: int = 0) -> Any:
     """Read a finished flatbuffer (root table of type `cls`) starting at `offset` in `buf`."""
+    reader = _Reader(buf)
     try:
-        root = int.from_bytes(buf[offset : offset + 4], "little")
-        return _read_table(cls, buf, offset + root)
+        root = reader._u32(offset, "root offset")
+        return reader.table(cls, offset + root, cls.__name__)
     except FlatbufferError:
         raise
     except (IndexError, ValueError, UnicodeDecodeError, OverflowError) as e:

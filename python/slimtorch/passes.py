@@ -25,7 +25,10 @@ Decisions (each checked by tests/test_export_passes.py):
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import warnings
+from collections.abc import Iterator
 
 import torch
 from torch._decomp import decomposition_table as _ALL_DECOMPOSITIONS
@@ -33,6 +36,19 @@ from torch.export import ExportedProgram, default_decompositions
 
 from slimtorch import out_variants
 from slimtorch.portable_ops import UPSTREAM_PORTABLE_OPS
+
+_LEAFSPEC_WARNING = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
+
+
+@contextlib.contextmanager
+def quiet_treespec_copy() -> Iterator[None]:
+    """Around a deep copy of torch.export objects: torch 2.13's pytree specs, when copied,
+    warn (FutureWarning) about torch's own deprecated `isinstance(treespec, LeafSpec)` check,
+    on every export and with nothing a user can change. Only that warning is silenced, and
+    only inside the block."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_LEAFSPEC_WARNING, category=FutureWarning)
+        yield
 
 aten = torch.ops.aten
 
@@ -177,7 +193,8 @@ def _custom_ops_kept_whole(
 
 def decompose(ep: ExportedProgram, runtime: str = "any") -> ExportedProgram:
     """`ep` in the op set slimtorch emits for `runtime` (see the module doc)."""
-    return ep.run_decompositions(decomposition_table(runtime))  # type: ignore[arg-type]
+    with quiet_treespec_copy():  # run_decompositions deep-copies the module call graph
+        return ep.run_decompositions(decomposition_table(runtime))  # type: ignore[arg-type]
 
 
 def _constant_placeholders(ep: ExportedProgram) -> dict[torch.fx.Node, torch.Tensor]:

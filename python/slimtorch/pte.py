@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 
 from slimtorch import flatbuf, schema
+from slimtorch.dtypes import ELEMENT_SIZE
 
 SEGMENT_ALIGNMENT = 128
 CONSTANT_ALIGNMENT = 16
@@ -21,7 +22,10 @@ _HEADER_SEARCH = 64  # readers look for the header this far into the file
 
 
 class PteError(ValueError):
-    """The bytes are not a readable ExecuTorch program."""
+    """The bytes are not a readable ExecuTorch program (the one error every reader raises)."""
+
+
+PteFormatError = PteError
 
 
 def align_up(n: int, alignment: int) -> int:
@@ -87,8 +91,9 @@ def _find_header(data: bytes) -> tuple[int, int]:
     return program_size, segment_base
 
 
-def read_pte(data: bytes) -> PteFile:
-    """Parse a .pte (any ET12 program, upstream's included)."""
+def read_pte(data: bytes, check: bool = True) -> PteFile:
+    """Parse a .pte (any ET12 program, upstream's included) and verify it as the runtime does
+    at load (`check=False`: only decode, for tests of the wire encoding itself)."""
     data = bytes(data)
     if len(data) < 8 or data[4:8] != schema.FILE_IDENTIFIER:
         ident = data[4:8] if len(data) >= 8 else b""
@@ -101,7 +106,10 @@ def read_pte(data: bytes) -> PteFile:
         program = flatbuf.decode(schema.Program, data[:program_size])
     except flatbuf.FlatbufferError as e:
         raise PteError(f"cannot parse the program flatbuffer: {e}") from e
-    return PteFile(program, data, segment_base, program_size)
+    pf = PteFile(program, data, segment_base, program_size)
+    if check:
+        verify(pf)
+    return pf
 
 
 def read_pte_file(path: str) -> PteFile:
@@ -165,3 +173,123 @@ def pack_constants(blobs: list[bytes]) -> tuple[bytes, list[int]]:
         offsets.append(len(out))
         out += blob
     return bytes(out), offsets
+
+
+# ----------------------------------------------------------------------------- verifying
+_MAX_DIMS = 16  # the runtime's kMaxTensorDim
+_MAX_TENSOR_BYTES = 0x7FFFFFFF
+
+
+def _check_tensor(pf: PteFile, plan: schema.ExecutionPlan, i: int, t: schema.Tensor) -> None:
+    where = f"method {plan.name!r} value {i} (tensor)"
+    esize = ELEMENT_SIZE.get(t.scalar_type, 0)
+    if esize == 0:
+        raise PteError(f"{where}: scalar_type {t.scalar_type} is not an ExecuTorch dtype")
+    if len(t.sizes) > _MAX_DIMS:
+        raise PteError(f"{where}: sizes has {len(t.sizes)} dims; at most {_MAX_DIMS} are supported")
+    if t.shape_dynamism not in (0, 1, 2):
+        raise PteError(f"{where}: shape_dynamism {t.shape_dynamism} is unknown")
+    nbytes = esize
+    for s in t.sizes:
+        if s < 0:
+            raise PteError(f"{where}: sizes {list(t.sizes)} has a negative dimension")
+        nbytes *= s
+        if nbytes > _MAX_TENSOR_BYTES:
+            raise PteError(f"{where}: sizes {list(t.sizes)} make a tensor of more than 2^31 bytes")
+    if t.dim_order and sorted(t.dim_order) != list(range(len(t.sizes))):
+        raise PteError(f"{where}: dim_order {list(t.dim_order)} is not a permutation of its "
+                       f"{len(t.sizes)} dims")
+    a = t.allocation_info
+    if a is not None:
+        sizes = plan.non_const_buffer_sizes
+        if not 0 < a.memory_id < len(sizes):
+            raise PteError(f"{where}: allocation_info.memory_id {a.memory_id} has no planned "
+                           f"buffer (non_const_buffer_sizes has {len(sizes)} entries)")
+        offset = (a.memory_offset_high << 32) | a.memory_offset_low
+        if offset + nbytes > sizes[a.memory_id]:
+            raise PteError(f"{where}: allocation_info offset {offset} + {nbytes} bytes overruns "
+                           f"memory id {a.memory_id} of {sizes[a.memory_id]} bytes")
+    elif t.data_buffer_idx > 0:
+        cs = pf.program.constant_segment
+        if cs is not None and len(cs.offsets) > 1:
+            if t.data_buffer_idx >= len(cs.offsets):
+                raise PteError(f"{where}: data_buffer_idx {t.data_buffer_idx} is not in the "
+                               f"constant segment's {len(cs.offsets)} offsets")
+        elif t.data_buffer_idx >= len(pf.program.constant_buffer):
+            raise PteError(f"{where}: data_buffer_idx {t.data_buffer_idx} is not in the program")
+
+
+def _check_plan(pf: PteFile, plan: schema.ExecutionPlan) -> None:
+    n_values = len(plan.values)
+
+    def value(idx: int, what: str) -> None:
+        if not 0 <= idx < n_values:
+            raise PteError(f"method {plan.name!r}: {what} refers to value {idx}, but the method "
+                           f"has {n_values} values")
+
+    for k, idx in enumerate(plan.inputs):
+        value(idx, f"input {k}")
+    for k, idx in enumerate(plan.outputs):
+        value(idx, f"output {k}")
+    for i, v in enumerate(plan.values):
+        x = v.val
+        if isinstance(x, schema.Tensor):
+            _check_tensor(pf, plan, i, x)
+        elif isinstance(x, schema.IntList):
+            for item in x.items:
+                value(item, f"value {i} (int_list)")
+        elif isinstance(x, schema.TensorList | schema.OptionalTensorList):
+            for item in x.items:
+                if item >= 0 or isinstance(x, schema.TensorList):
+                    value(item, f"value {i} ({type(x).__name__})")
+    for c, chain in enumerate(plan.chains):
+        n_instr = len(chain.instructions)
+        for pc, ins in enumerate(chain.instructions):
+            a = ins.instr_args
+            what = f"chain {c} instruction {pc}"
+            if isinstance(a, schema.KernelCall):
+                if not 0 <= a.op_index < len(plan.operators):
+                    raise PteError(f"method {plan.name!r}: {what}: op_index {a.op_index} is not "
+                                   f"one of the {len(plan.operators)} operators")
+                for arg in a.args:
+                    value(arg, what)
+            elif isinstance(a, schema.DelegateCall):
+                if not 0 <= a.delegate_index < len(plan.delegates):
+                    raise PteError(f"method {plan.name!r}: {what}: delegate_index "
+                                   f"{a.delegate_index} is not one of the {len(plan.delegates)} "
+                                   "delegates")
+                for arg in a.args:
+                    value(arg, what)
+            elif isinstance(a, schema.MoveCall):
+                value(a.move_from, what)
+                value(a.move_to, what)
+            elif isinstance(a, schema.JumpFalseCall):
+                value(a.cond_value_index, what)
+                if not 0 <= a.destination_instruction <= n_instr:
+                    raise PteError(f"method {plan.name!r}: {what}: jump destination "
+                                   f"{a.destination_instruction} is outside the chain's "
+                                   f"{n_instr} instructions")
+            elif isinstance(a, schema.FreeCall):
+                value(a.value_index, what)
+
+
+def verify(pf: PteFile) -> None:
+    """Check what the runtime checks at load (runtime/program/program.cc): every index,
+    offset and size refers to something inside the program, so readers can use them."""
+    for i, seg in enumerate(pf.program.segments):
+        if seg.size > 0 and (pf.segment_base_offset == 0
+                             or pf.segment_base_offset + seg.offset + seg.size > len(pf.data)):
+            raise PteError(f"segments[{i}] ({seg.size} bytes at {seg.offset}) runs past the end "
+                           f"of the {len(pf.data)}-byte file: the file is truncated or corrupt")
+    cs = pf.program.constant_segment
+    if cs is not None and len(cs.offsets) > 1:
+        if not 0 <= cs.segment_index < len(pf.program.segments):
+            raise PteError(f"constant_segment.segment_index {cs.segment_index} is not one of the "
+                           f"{len(pf.program.segments)} segments")
+        size = pf.program.segments[cs.segment_index].size
+        for k, off in enumerate(cs.offsets):
+            if off > size:
+                raise PteError(f"constant_segment.offsets[{k}] = {off} is past the end of its "
+                               f"{size}-byte segment")
+    for plan in pf.program.execution_plan:
+        _check_plan(pf, plan)

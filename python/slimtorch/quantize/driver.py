@@ -22,6 +22,7 @@ from torch.export import ExportedProgram
 from torch.fx import GraphModule, Node
 
 from slimtorch.model_file import LoadedModel, ModelFileError
+from slimtorch.passes import quiet_treespec_copy
 
 if TYPE_CHECKING:  # lowering.py needs torchao's quantized_decomposed ops: imported once checked
     from slimtorch.quantize import lowering
@@ -113,7 +114,8 @@ def quantize_int8(loaded: LoadedModel) -> QuantizedModel:
         raise QuantizeError(
             f"{loaded.path}: nothing in the model quantizes (no conv2d, linear, add, mul or "
             "pooling on float tensors); export it in float, without --quantize int8")
-    reference = copy.deepcopy(converted)
+    with quiet_treespec_copy():
+        reference = copy.deepcopy(converted)
     scales = _output_scales(converted)
     report = lowering.lower(converted, loaded.path)
     lowered = ", ".join(f"{k} x{v}" for k, v in sorted(report.lowered.items()))
