@@ -42,12 +42,19 @@ def _import(path: str, kind: str = "model", defines: str = "model() and example_
         raise ModelFileError(f"{kind} file {path} cannot be imported (is it a .py file?)")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # torch.export (dynamo) looks the module up by name
+    # The file's own directory is importable while it runs, so a model file can `import` a
+    # module beside it (a custom operator's torch.library definitions, shared layers); in
+    # Bazel those modules are the executorch_model's `data`.
+    directory = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, directory)
     try:
         spec.loader.exec_module(module)
     except Exception as e:
         del sys.modules[name]
         raise ModelFileError(f"{kind} file {path} failed to import: {type(e).__name__}: {e}") \
             from e
+    finally:
+        sys.path.remove(directory)
     return module
 
 

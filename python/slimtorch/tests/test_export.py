@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,23 @@ def test_container_meta_type_matches_upstream(upstream) -> None:  # type: ignore
     assert ours.container_meta_type == theirs.execution_plan[0].container_meta_type
     assert [f"{o.name}.{o.overload}" for o in ours.operators] == [
         f"{o.name}.{o.overload}" for o in theirs.execution_plan[0].operators]
+
+
+def test_model_file_imports_a_module_beside_it(tmp_path: Path) -> None:
+    """A model file's own directory is importable while it loads (a custom op's torch.library
+    definitions or shared layers live in a module beside it), and sys.path is restored."""
+    from slimtorch.model_file import load_model_file
+
+    (tmp_path / "shared_layers_for_test.py").write_text(
+        "import torch\n\ndef block():\n    return torch.nn.Sequential(torch.nn.Linear(4, 3), "
+        "torch.nn.ReLU())\n")
+    (tmp_path / "m.py").write_text(
+        "import torch\nimport shared_layers_for_test\n\n"
+        "def model():\n    torch.manual_seed(0)\n    return shared_layers_for_test.block()\n\n"
+        "def example_inputs():\n    return (torch.ones(2, 4),)\n")
+    before = list(sys.path)
+    loaded = load_model_file(tmp_path / "m.py")
+    assert sys.path == before
+    program = exporter.export_model(loaded).program
+    ops = {o.name for o in program.execution_plan[0].operators}
+    assert {"aten::addmm", "aten::relu"} <= ops
