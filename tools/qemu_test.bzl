@@ -99,7 +99,7 @@ def _python_path(ctx):
     fail("//python/slimtorch:srcs has no slimtorch/__init__.py")
 
 def _run_test_impl(ctx, program, run_template, extra_fmt):
-    if [bool(ctx.attr.expected_dir), bool(ctx.attr.expected_dirs), bool(ctx.file.expected_stdout)].count(True) != 1:
+    if len([x for x in [ctx.attr.expected_dir, ctx.attr.expected_dirs, ctx.file.expected_stdout] if x]) != 1:
         fail("{}: set exactly one of expected_dir, expected_dirs and expected_stdout".format(ctx.label))
     what = str(ctx.label)
     script = _SCRIPT_HEADER.format(label = ctx.label)
