@@ -255,10 +255,7 @@ Error run_embedded(const EmbeddedModel& model, slimtorch::Span<uint8_t> arena, u
     return ST_FAIL(Error::InvalidArgument, "no program embedded in this image");
   }
   if (model.num_inputs > SLIMTORCH_MAX_INPUTS || model.num_planned > SLIMTORCH_MAX_MEMORY_IDS) {
-    return ST_FAIL(Error::InvalidArgument,
-                   "{} inputs and {} planned buffers: more than SLIMTORCH_MAX_INPUTS or SLIMTORCH_MAX_MEMORY_IDS, "
-                   "raise them",
-                   model.num_inputs, model.num_planned);
+    return ST_FAIL(Error::InvalidArgument, "too many inputs or planned buffers: raise SLIMTORCH_MAX_INPUTS or SLIMTORCH_MAX_MEMORY_IDS");
   }
   slimtorch::Result<slimtorch::Program> program =
       slimtorch::Program::load(slimtorch::Span<const uint8_t>(model.program, model.program_size));
