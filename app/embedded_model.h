@@ -2,7 +2,11 @@
 // the example inputs, and the planned-memory buffers sized at build time.
 //
 // Generated per model by `slimtorch embed` (python/slimtorch/embed.py) as a
-// C++ source file that defines exactly these symbols. Ownership: everything is
+// C++ source file that defines exactly these symbols (one model per image,
+// model_image()), or, with `slimtorch embed --model-name NAME`, one
+// EmbeddedModel `slimtorch_app::models::NAME` (several models per image,
+// model_library() in tools/model_library.bzl, which also generates the header
+// declaring them). Ownership: everything is
 // static storage in the image. The program and inputs are read-only (flash on
 // a microcontroller); the planned buffers are zero-initialised RAM (.bss) that
 // the method uses for its activations for as long as the image runs.
@@ -37,5 +41,19 @@ extern const size_t kNumInputs;
 // kPlannedBuffers[i] backs memory id i + 1 (id 0 is reserved by the format).
 extern const PlannedBuffer kPlannedBuffers[];
 extern const size_t kNumPlannedBuffers;
+
+// One model of an image that holds several (model_library()): the same data as
+// the one-model symbols above, reached through the model's own name. Each model
+// has its own planned buffers, so the models may run alternately or
+// interleaved, each Method keeping its activations.
+struct EmbeddedModel {
+  const char* name;             // the model's name in model_library()
+  const uint8_t* program;       // program bytes, 16-byte aligned
+  size_t program_size;
+  const EmbeddedInput* inputs;  // one per method input, in the method's input order
+  size_t num_inputs;
+  const PlannedBuffer* planned;  // planned[i] backs memory id i + 1
+  size_t num_planned;
+};
 
 }  // namespace slimtorch_app

@@ -40,15 +40,10 @@ static void st_write_text(const char* text) { fputs(text, stdout); }
 #ifndef SLIMTORCH_ITERATIONS
 #define SLIMTORCH_ITERATIONS 1  // executions of the method (state carries over); last outputs printed
 #endif
-#ifndef SLIMTORCH_MAX_MEMORY_IDS
-#define SLIMTORCH_MAX_MEMORY_IDS 8
-#endif
 
 namespace {
 
 alignas(16) uint8_t g_arena[SLIMTORCH_ARENA_BYTES];  // bookkeeping for the method's whole life
-slimtorch::Span<uint8_t> g_planned[SLIMTORCH_MAX_MEMORY_IDS];
-slimtorch_app::RunInput g_inputs[16];
 
 void write(const char* text) { st_write_text(text); }
 
@@ -61,36 +56,15 @@ int fail(slimtorch::Error e) {
 
 int main() {
   using namespace slimtorch_app;
-  if (kProgramSize == 0) {
-    write("error: no program embedded in this image\n");
-    return 1;
-  }
-  if (kNumPlannedBuffers > SLIMTORCH_MAX_MEMORY_IDS || kNumInputs > 16) {
-    write("error: too many planned buffers or inputs: raise SLIMTORCH_MAX_MEMORY_IDS\n");
-    return 1;
-  }
-  slimtorch::Result<slimtorch::Program> program =
-      slimtorch::Program::load(slimtorch::Span<const uint8_t>(kProgram, kProgramSize));
-  if (!program.ok()) {
-    return fail(program.error());
-  }
-  for (size_t i = 0; i < kNumPlannedBuffers; ++i) {
-    g_planned[i] = slimtorch::Span<uint8_t>(kPlannedBuffers[i].data, kPlannedBuffers[i].size);
-  }
-  for (size_t i = 0; i < kNumInputs; ++i) {
-    g_inputs[i] = RunInput{kInputs[i].data, kInputs[i].nbytes, kInputs[i].shape, kInputs[i].ndim};
-  }
-  RunRequest request;
-  request.inputs = g_inputs;
-  request.num_inputs = kNumInputs;
-  request.planned = slimtorch::Span<slimtorch::Span<uint8_t>>(g_planned, kNumPlannedBuffers);
-  request.arena = slimtorch::Span<uint8_t>(g_arena, sizeof(g_arena));
-  request.iterations = SLIMTORCH_ITERATIONS;
-  slimtorch::Method method;  // lives until main returns (the image then exits)
-  const slimtorch::Error e = run_method(program.get(), request, &method);
+  // The one-model symbols of app/embedded_model.h, viewed as an EmbeddedModel.
+  const EmbeddedModel model{"model", kProgram, kProgramSize, kInputs, kNumInputs, kPlannedBuffers, kNumPlannedBuffers};
+  EmbeddedRun run;  // the loaded program and its method: live until main returns (the image then exits)
+  const slimtorch::Error e =
+      run_embedded(model, slimtorch::Span<uint8_t>(g_arena, sizeof(g_arena)), SLIMTORCH_ITERATIONS, &run);
   if (e != slimtorch::Error::Ok) {
     return fail(e);
   }
+  slimtorch::Method& method = run.method;
 #ifdef SLIMTORCH_PRINT_EXECUTE_TIME
   for (size_t i = 0; i < kNumInputs; ++i) {  // planned memory may reuse the inputs' bytes
     const slimtorch::Error se = method.set_input(i, kInputs[i].data, kInputs[i].nbytes);

@@ -249,6 +249,34 @@ Error run_method(const slimtorch::Program& program, const RunRequest& request, s
   return Error::Ok;
 }
 
+Error run_embedded(const EmbeddedModel& model, slimtorch::Span<uint8_t> arena, uint32_t iterations,
+                   EmbeddedRun* run) {
+  if (model.program_size == 0) {
+    return ST_FAIL(Error::InvalidArgument, "no program embedded in this image");
+  }
+  if (model.num_inputs > SLIMTORCH_MAX_INPUTS || model.num_planned > SLIMTORCH_MAX_MEMORY_IDS) {
+    return ST_FAIL(Error::InvalidArgument, "too many inputs or planned buffers: raise SLIMTORCH_MAX_INPUTS or SLIMTORCH_MAX_MEMORY_IDS");
+  }
+  slimtorch::Result<slimtorch::Program> program =
+      slimtorch::Program::load(slimtorch::Span<const uint8_t>(model.program, model.program_size));
+  if (!program.ok()) return program.error();
+  run->program = program.get();
+  for (size_t i = 0; i < model.num_planned; ++i) {
+    run->planned[i] = slimtorch::Span<uint8_t>(model.planned[i].data, model.planned[i].size);
+  }
+  for (size_t i = 0; i < model.num_inputs; ++i) {
+    const EmbeddedInput& in = model.inputs[i];
+    run->inputs[i] = RunInput{in.data, in.nbytes, in.shape, in.ndim};
+  }
+  RunRequest request;
+  request.inputs = run->inputs;
+  request.num_inputs = model.num_inputs;
+  request.planned = slimtorch::Span<slimtorch::Span<uint8_t>>(run->planned, model.num_planned);
+  request.arena = arena;
+  request.iterations = iterations;
+  return run_method(run->program, request, &run->method);
+}
+
 void print_outputs(const slimtorch::Method& method, WriteFn write) {
   char num[32];
   for (size_t i = 0; i < method.num_outputs(); ++i) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/embedded_model.h"
 #include "runtime/executor/method.h"
 #include "runtime/program/program.h"
 
@@ -44,6 +45,32 @@ struct RunRequest {
 // Initialises method 0 of `program` into `method`, then `iterations` times sets the
 // inputs (shape first, for dynamic-shape inputs) and executes.
 slimtorch::Error run_method(const slimtorch::Program& program, const RunRequest& request, slimtorch::Method* method);
+
+// Most inputs and memory ids an embedded model may have (EmbeddedRun's arrays).
+#ifndef SLIMTORCH_MAX_INPUTS
+#define SLIMTORCH_MAX_INPUTS 16
+#endif
+#ifndef SLIMTORCH_MAX_MEMORY_IDS
+#define SLIMTORCH_MAX_MEMORY_IDS 8
+#endif
+
+// Everything one run of an embedded model keeps besides the model's own data
+// (program bytes, inputs and planned buffers, static in the image): the loaded
+// program, the views run_method takes, and the method. The caller owns it
+// (static storage in firmware) and it must live as long as the method is used;
+// one per model when an image runs several (model_library()).
+struct EmbeddedRun {
+  slimtorch::Program program;
+  RunInput inputs[SLIMTORCH_MAX_INPUTS];
+  slimtorch::Span<uint8_t> planned[SLIMTORCH_MAX_MEMORY_IDS];
+  slimtorch::Method method;
+};
+
+// Loads `model`'s program into run->program, then run_method on it with the model's
+// inputs and planned buffers and the caller's bookkeeping `arena` (the model's
+// kBookkeepingBytes from its generated sizes header), `iterations` times.
+slimtorch::Error run_embedded(const EmbeddedModel& model, slimtorch::Span<uint8_t> arena, uint32_t iterations,
+                              EmbeddedRun* run);
 
 // Where logical element `k` (row-major over t's sizes) of `t` is in its memory (in
 // elements), following t's dim order: k itself for a contiguous tensor.

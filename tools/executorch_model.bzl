@@ -20,8 +20,11 @@ makes, in the calling package:
 | `:mlp_embedded` | cc_library of it |
 | `:mlp_sizes` | cc_library of `model_sizes.h`: bytes to reserve (planned buffers, bookkeeping arena) on the target platform |
 | `:mlp_fit_check` | on the Cortex-M55, `slimtorch fit-check` against the board's linker script: a model that does not fit fails the build here, naming bytes needed and available per region (again with the bookkeeping arena in `:mlp_sizes`) |
+| `:mlp_parts` | SlimtorchModelInfo: program, manifest, inputs, memories (what model_library() reads) |
 
 A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime` (model_image()).
+Several models in one image: model_library(name, models = [":kws", "//x:anomaly"]) (one
+registry for all their manifests, each model's data under its own C++ name; see its doc).
 
 Custom operators (README "Custom operators", tests/custom_op/): `custom_ops = ["custom_ops.yaml"]`
 (the user's catalogs, upstream's format) and `custom_kernels = [":my_op_kernels"]` (cc_library
@@ -44,6 +47,17 @@ _PYTHON = Label("@slimtorch_python//:python")
 _SLIMTORCH_SRCS = Label("//python/slimtorch:srcs")
 # select() keys must be label strings on Bazel 4.2.3.
 _IS_ARM_M55 = str(Label("//platforms:is_arm_m55"))
+
+SlimtorchModelInfo = provider(
+    doc = "A pte_model()'s (so executorch_model()'s) program and what goes with it: `<name>_parts`, what model_library() reads.",
+    fields = {
+        "program": "the .pte File",
+        "manifest": "its operator manifest File (.ops.yaml)",
+        "io_dir": "directory File holding input<i>.npy, or None",
+        "inputs": "the input .npy Files in method input order (when io_dir is None)",
+        "memories": "the NAME:BYTES memories the program was planned for, in order",
+    },
+)
 
 def _slimtorch_pythonpath(files):
     # The directory that holds the slimtorch package, relative to the execroot.
@@ -133,33 +147,40 @@ _export = rule(
     doc = "Runs `slimtorch export` on a model file.",
 )
 
-def _embed_impl(ctx):
+def _embed_action(ctx, program, io_dir, input_files, memories, model_name = None):
+    """Runs `slimtorch embed` writing ctx.outputs.out (rule attrs _python, _slimtorch_srcs).
+
+    program: the .pte File (None: `--none`); io_dir / input_files: its inputs (a directory
+    of input<i>.npy, or the files in input order; neither: no inputs); memories: NAME:BYTES
+    strings; model_name: `--model-name` (one EmbeddedModel of a model_library()).
+    """
+    extra = " ".join(["--memory " + m for m in memories] + (["--model-name " + model_name] if model_name else []))
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
     inputs = ctx.files._slimtorch_srcs
-    if ctx.file.io_dir and ctx.files.inputs:
+    if io_dir and input_files:
         fail("{}: give io_dir or inputs, not both".format(ctx.label))
-    if ctx.file.program and not ctx.file.io_dir and not ctx.files.inputs:
+    if program and not io_dir and not input_files:
         # A program whose method takes no inputs (//app:size_test's).
-        inputs = inputs + [ctx.file.program]
+        inputs = inputs + [program]
         command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
             pythonpath,
             ctx.executable._python.path,
-            ctx.file.program.path,
-            " ".join(["--memory " + m for m in ctx.attr.memories]),
+            program.path,
+            extra,
             ctx.outputs.out.path,
         )
-    elif ctx.file.program and ctx.files.inputs:
-        inputs = inputs + [ctx.file.program] + ctx.files.inputs
+    elif program and input_files:
+        inputs = inputs + [program] + input_files
         command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed {} {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
             pythonpath,
             ctx.executable._python.path,
-            ctx.file.program.path,
-            " ".join(["--input " + f.path for f in ctx.files.inputs]),
-            " ".join(["--memory " + m for m in ctx.attr.memories]),
+            program.path,
+            " ".join(["--input " + f.path for f in input_files]),
+            extra,
             ctx.outputs.out.path,
         )
-    elif ctx.file.program:
-        inputs = inputs + [ctx.file.program, ctx.file.io_dir]
+    elif program:
+        inputs = inputs + [program, io_dir]
 
         # The number of inputs is known only once the model is exported:
         # pass every input<i>.npy of the io dir, in index order.
@@ -173,11 +194,11 @@ done
 PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" {memories} -o {out} \
   >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
 """.format(
-            io_dir = ctx.file.io_dir.path,
+            io_dir = io_dir.path,
             pythonpath = pythonpath,
             python = ctx.executable._python.path,
-            program = ctx.file.program.path,
-            memories = " ".join(["--memory " + m for m in ctx.attr.memories]),
+            program = program.path,
+            memories = extra,
             out = ctx.outputs.out.path,
         )
     else:
@@ -192,9 +213,12 @@ PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" {me
         outputs = [ctx.outputs.out],
         tools = [ctx.attr._python[DefaultInfo].files_to_run],
         mnemonic = "SlimtorchEmbed",
-        progress_message = "Embedding {}".format(ctx.file.program.short_path if ctx.file.program else "no program"),
+        progress_message = "Embedding {}".format(program.short_path if program else "no program"),
         use_default_shell_env = True,
     )
+
+def _embed_impl(ctx):
+    _embed_action(ctx, ctx.file.program, ctx.file.io_dir, ctx.files.inputs, ctx.attr.memories)
 
 slimtorch_embed = rule(
     implementation = _embed_impl,
@@ -208,6 +232,87 @@ slimtorch_embed = rule(
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
     },
     doc = "Runs `slimtorch embed`: a C++ source defining app/embedded_model.h's symbols.",
+)
+
+def _model_parts_impl(ctx):
+    program = ctx.file.program
+    manifest = ctx.file.manifest
+    return [
+        SlimtorchModelInfo(
+            program = program,
+            manifest = manifest,
+            io_dir = ctx.file.io_dir,
+            inputs = ctx.files.inputs,
+            memories = ctx.attr.memories,
+        ),
+        DefaultInfo(files = depset([program, manifest])),
+        OutputGroupInfo(manifest = depset([manifest]), program = depset([program])),
+    ]
+
+_model_parts = rule(
+    implementation = _model_parts_impl,
+    attrs = {
+        "inputs": attr.label_list(allow_files = [".npy"]),
+        "io_dir": attr.label(allow_single_file = True),
+        "manifest": attr.label(mandatory = True, allow_single_file = True),
+        "memories": attr.string_list(),
+        "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+    },
+    doc = "A pte_model()'s program, manifest, inputs and memories as a SlimtorchModelInfo (model_library()).",
+)
+
+def _library_embed_impl(ctx):
+    info = ctx.attr.model[SlimtorchModelInfo]
+    _embed_action(ctx, info.program, info.io_dir, info.inputs, info.memories, ctx.attr.model_name)
+
+_library_embed = rule(
+    implementation = _library_embed_impl,
+    attrs = {
+        "model": attr.label(mandatory = True, providers = [SlimtorchModelInfo]),
+        "model_name": attr.string(mandatory = True),
+        "out": attr.output(mandatory = True),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "`slimtorch embed --model-name`: one model of a model_library() as an EmbeddedModel.",
+)
+
+def _library_header_impl(ctx):
+    lines = [
+        "// Generated by model_library(name = \"{}\") (tools/executorch_model.bzl). Do not edit.".format(ctx.attr.library),
+        "// The models of this image: slimtorch_app::models::<name> (program, inputs,",
+        "// planned buffers; app/embedded_model.h) and slimtorch_model::<name> (the bytes",
+        "// to reserve on this platform: kBookkeepingBytes, kPlannedBytes<i>, ...).",
+        "#pragma once",
+        "",
+        "#include \"app/embedded_model.h\"",
+    ]
+    lines += ["#include \"{}\"".format(h.basename) for h in ctx.files.sizes_headers]
+    lines += ["", "namespace slimtorch_app {", "namespace models {", ""]
+    for name, label in zip(ctx.attr.model_names, ctx.attr.model_labels):
+        lines.append("extern const EmbeddedModel {};  // {}".format(name, label))
+    lines += [
+        "",
+        "// Every model of the image, in model_library() order.",
+        "constexpr const EmbeddedModel* kAll[] = {{{}}};".format(", ".join(["&" + n for n in ctx.attr.model_names])),
+        "constexpr size_t kCount = {};".format(len(ctx.attr.model_names)),
+        "",
+        "}  // namespace models",
+        "}  // namespace slimtorch_app",
+        "",
+    ]
+    ctx.actions.write(ctx.outputs.out, "\n".join(lines))
+
+_library_header = rule(
+    implementation = _library_header_impl,
+    attrs = {
+        "library": attr.string(mandatory = True, doc = "the model_library()'s name"),
+        "model_labels": attr.string_list(mandatory = True),
+        "model_names": attr.string_list(mandatory = True),
+        "out": attr.output(mandatory = True),
+        "sizes_headers": attr.label_list(allow_files = [".h"], doc = "in the same directory as out"),
+    },
+    doc = "The header declaring a model_library()'s EmbeddedModels and including their sizes.",
 )
 
 _PRIM_OPS_CATALOG = Label("//runtime/executor:prim_ops.yaml")
@@ -244,6 +349,11 @@ _QEMU = "/usr/bin/qemu-system-arm"
 def _sizes_header_impl(ctx):
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
     probe = ctx.executable.probe
+    info = ctx.attr.model[SlimtorchModelInfo] if ctx.attr.model else None
+    program = info.program if info else ctx.file.program
+    memories = info.memories if info else ctx.attr.memories
+    if not program:
+        fail("{}: give program or model".format(ctx.label))
     if ctx.attr.run_under_qemu:
         # The probe is a Cortex-M55 image: heap-check it like every image the
         # build makes, then run it on the board it was built for.
@@ -266,22 +376,23 @@ PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeepi
   {memories} {fit} -o {out} >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
 """.format(
         # With the bookkeeping figure known, the whole model (arena included) must fit the board.
-        fit = "--linker-script {} --model {}".format(ctx.file.linker_script.path, ctx.attr.model) if ctx.file.linker_script else "",
+        fit = "--linker-script {} --model {}".format(ctx.file.linker_script.path, ctx.attr.model_label) if ctx.file.linker_script else "",
         run = run,
         probe = probe.short_path,
         pythonpath = pythonpath,
         python = ctx.executable._python.path,
-        program = ctx.file.program.path,
-        memories = " ".join(["--memory " + m for m in ctx.attr.memories]),
+        program = program.path,
+        memories = " ".join(["--memory " + m for m in memories] +
+                            (["--model-name " + ctx.attr.model_name] if ctx.attr.model_name else [])),
         out = ctx.outputs.out.path,
     )
     ctx.actions.run_shell(
         command = command,
-        inputs = ctx.files._slimtorch_srcs + [ctx.file.program, probe] + ctx.files.linker_script,
+        inputs = ctx.files._slimtorch_srcs + [program, probe] + ctx.files.linker_script,
         outputs = [ctx.outputs.out],
         tools = [ctx.attr._python[DefaultInfo].files_to_run, ctx.executable._heap_checker],
         mnemonic = "SlimtorchSizes",
-        progress_message = "Measuring memory sizes of {}".format(ctx.file.program.short_path),
+        progress_message = "Measuring memory sizes of {}".format(program.short_path),
         use_default_shell_env = True,
     )
 
@@ -290,10 +401,12 @@ _sizes_header = rule(
     attrs = {
         "linker_script": attr.label(allow_single_file = [".ld"], doc = "the board's memory map (fit check); unset: none"),
         "memories": attr.string_list(),
-        "model": attr.string(doc = "the model's label, for errors"),
+        "model": attr.label(providers = [SlimtorchModelInfo], doc = "instead of program and memories: a `<model>_parts`"),
+        "model_name": attr.string(doc = "one model of a model_library(): namespace slimtorch_model::<model_name>"),
+        "model_label": attr.string(doc = "the model's label, for errors (fit check)"),
         "out": attr.output(mandatory = True),
         "probe": attr.label(mandatory = True, executable = True, cfg = "target"),
-        "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+        "program": attr.label(allow_single_file = [".pte"]),
         "run_under_qemu": attr.bool(default = False),
         "_heap_checker": attr.label(
             default = Label("//tools:heap_check.sh"),
@@ -405,6 +518,31 @@ def kernel_registry(
         ],
         message = "Generating kernel registry {}".format(out),
         **kwargs
+    )
+
+def _kernel_library(name, registry, dtype_header, dtype_selective, kernel_libs, visibility, tags):
+    """A model's (or a model_library()'s) kernel library: cc_library `name`.
+
+    registry: the generated registry .cc; dtype_header: the dtype selection header
+    kernel_registry() generated with it (a file name in this package).
+    """
+
+    # The registry, plus the dtype-selective
+    # kernel sources compiled again for the manifests' dtypes only
+    # (runtime/kernel/dtype_selection.h). Those objects are linked whole
+    # (alwayslink), so the generic copies in kernel_libs are never pulled for
+    # them; --gc-sections drops the ones the registry does not name. The other
+    # kernels come from the kernel_libs archives, only those the registry names.
+    header_path = (native.package_name() + "/" + dtype_header) if native.package_name() else dtype_header
+    cc_library(
+        name = name,
+        srcs = [registry] + (_DTYPE_SELECTIVE_KERNELS if dtype_selective else []),
+        hdrs = [":" + dtype_header],
+        copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
+        alwayslink = True,
+        deps = kernel_libs + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL],  # executor: primitive ops
+        visibility = visibility,
+        tags = tags,
     )
 
 def executorch_model(
@@ -585,21 +723,12 @@ def pte_model(
         tags = tags,
     )
 
-    # The model's kernel library: the registry, plus the dtype-selective
-    # kernel sources compiled again for this model's dtypes only
-    # (runtime/kernel/dtype_selection.h). Those objects are linked whole
-    # (alwayslink), so the generic copies in kernel_libs are never pulled for
-    # them; --gc-sections drops the ones the registry does not name. The other
-    # kernels come from the kernel_libs archives, only those the registry names.
-    header = name + "_selected_dtypes.h"
-    header_path = (native.package_name() + "/" + header) if native.package_name() else header
-    cc_library(
+    _kernel_library(
         name = name + "_kernels",
-        srcs = [":" + name + "_registry.cc"] + (_DTYPE_SELECTIVE_KERNELS if dtype_selective else []),
-        hdrs = [":" + header],
-        copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
-        alwayslink = True,
-        deps = kernel_libs + custom_kernels + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL],  # executor: primitive ops
+        registry = ":" + name + "_registry.cc",
+        dtype_header = name + "_selected_dtypes.h",
+        dtype_selective = dtype_selective,
+        kernel_libs = kernel_libs + custom_kernels,
         visibility = visibility,
         tags = tags,
     )
@@ -629,6 +758,17 @@ def pte_model(
         model = model_label,
         out = name + "_fits.h",
         visibility = ["//visibility:private"],
+    )
+
+    # What model_library() reads of this model (SlimtorchModelInfo).
+    _model_parts(
+        name = name + "_parts",
+        program = program,
+        manifest = manifest,
+        io_dir = io_dir,
+        inputs = inputs,
+        memories = memory_specs,
+        visibility = visibility,
         tags = tags,
     )
 
@@ -686,7 +826,7 @@ def pte_model(
         probe = ":" + name + "_bookkeeping_probe",
         memories = memory_specs,
         linker_script = _BOARD_LINKER_SCRIPT,
-        model = model_label,
+        model_label = model_label,
         run_under_qemu = select({
             _IS_ARM_M55: True,
             "//conditions:default": False,
@@ -746,6 +886,174 @@ def model_image(name, model, embedded = None, kernels = None, local_defines = []
             ],
             "//conditions:default": [],
         }),
+        visibility = visibility,
+        tags = tags,
+    )
+
+def _split_model_label(model):
+    """(label of the model's `<name>_parts`, the model's name) of a model label."""
+    if ":" in model:
+        return model + "_parts", model.rsplit(":", 1)[1]
+    name = model.rstrip("/").rsplit("/", 1)[-1]  # "//models/kws" is "//models/kws:kws"
+    return model + ":" + name + "_parts", name
+
+def model_library(
+        name,
+        models,
+        custom_ops = [],
+        custom_kernels = [],
+        kernel_catalogs = _KERNEL_CATALOGS,
+        kernel_libs = _KERNEL_LIBS,
+        dtype_selective = True,
+        visibility = None,
+        tags = []):
+    """Several models in one image: one kernel registry, each model's data under its own name.
+
+        model_library(
+            name = "edge_models",
+            models = [":kws", "//models:autoencoder"],   # executorch_model()/pte_model() targets
+        )
+
+    makes
+
+    | target | what |
+    |---|---|
+    | `:<name>` | cc_library: `#include "<name>.h"` declares each model `m` as `slimtorch_app::models::m` (an `EmbeddedModel`, app/embedded_model.h: program, inputs, its own planned buffers), `slimtorch_app::models::kAll` / `kCount`, and includes `slimtorch_model::m::kBookkeepingBytes`, `kPlannedBytes<i>`, ... (the bytes to reserve on the target platform); it links the kernels |
+    | `:<name>_registry.cc` | ONE kernel registry for the union of the models' manifests (operators and dtypes) |
+    | `:<name>_kernels` | cc_library: that registry + the kernel libraries |
+    | `:<name>_embedded` | cc_library: every model's `slimtorch embed --model-name` source |
+
+    A model's name is its target's name (`kws`, `autoencoder`): a C++ identifier, unique in
+    the library. Each model keeps its own planned buffers, so the models run alternately or
+    interleaved; they do not share activation RAM. An application runs model `m` with
+    `slimtorch_app::run_embedded(slimtorch_app::models::m, arena, 1, &run)` (app/run_model.h),
+    `arena` a buffer of `slimtorch_model::m::kBookkeepingBytes`; tests/two_models/ is one.
+
+    Args:
+      name: prefix of every target made; the header is `<name>.h`.
+      models: labels of executorch_model() or pte_model() targets, in any package
+        (their `<model>_parts` must be visible here).
+      custom_ops: custom_ops.yaml catalogs added to the default ones.
+      custom_kernels: cc_library targets defining their kernels, added to the default ones.
+      kernel_catalogs: the default catalogs (portable + cortex_m).
+      kernel_libs: the default kernel libraries.
+      dtype_selective: compile the dtype-selective kernels for the union's dtypes only.
+      visibility: of every target made.
+      tags: of every target made.
+    """
+    if not models:
+        fail("model_library({}): give at least one model".format(name))
+    parts = []
+    names = []
+    for m in models:
+        p, n = _split_model_label(m)
+        if n in names:
+            fail("model_library({}): two models are named {}; each model's target name must be unique in the library".format(name, n))
+        parts.append(p)
+        names.append(n)
+
+    manifests = []
+    for p, n in zip(parts, names):
+        native.filegroup(
+            name = "{}_{}_manifest".format(name, n),
+            srcs = [p],
+            output_group = "manifest",
+            visibility = ["//visibility:private"],
+            tags = tags,
+        )
+        manifests.append(":{}_{}_manifest".format(name, n))
+        _library_embed(
+            name = "{}_{}_embed".format(name, n),
+            model = p,
+            model_name = n,
+            out = "{}_{}_embedded.cc".format(name, n),
+            visibility = ["//visibility:private"],
+            tags = tags,
+        )
+
+    kernel_registry(
+        name = name + "_registry",
+        out = name + "_registry.cc",
+        manifests = manifests,
+        kernel_catalogs = kernel_catalogs + custom_ops,
+        dtype_header = name + "_selected_dtypes.h",
+        visibility = visibility,
+        tags = tags,
+    )
+    _kernel_library(
+        name = name + "_kernels",
+        registry = ":" + name + "_registry.cc",
+        dtype_header = name + "_selected_dtypes.h",
+        dtype_selective = dtype_selective,
+        kernel_libs = kernel_libs + custom_kernels,
+        visibility = visibility,
+        tags = tags,
+    )
+    cc_library(
+        name = name + "_embedded",
+        srcs = [":{}_{}_embedded.cc".format(name, n) for n in names],
+        deps = [Label("//app:embedded_model")],
+        visibility = visibility,
+        tags = tags,
+    )
+
+    # Each model's bookkeeping bytes, measured by the runtime built for the target
+    # platform (as pte_model() does for one model): one probe per model.
+    sizes_headers = []
+    for p, n in zip(parts, names):
+        cc_binary(
+            name = "{}_{}_bookkeeping_probe".format(name, n),
+            srcs = [Label("//tools/memory:bookkeeping_probe.cc")],
+            local_defines = ["SLIMTORCH_PROBE_MODEL=" + n],
+            deps = [
+                Label("//app:embedded_model"),
+                Label("//runtime"),
+                ":" + name + "_embedded",
+                ":" + name + "_kernels",
+            ] + select({
+                _IS_ARM_M55: [
+                    Label("//platforms/arm_m55:semihosting"),
+                    Label("//platforms/arm_m55:startup"),
+                ],
+                "//conditions:default": [],
+            }),
+            visibility = ["//visibility:private"],
+            tags = tags,
+        )
+        _sizes_header(
+            name = "{}_{}_sizes_header".format(name, n),
+            model = p,
+            model_name = n,
+            probe = ":{}_{}_bookkeeping_probe".format(name, n),
+            run_under_qemu = select({
+                _IS_ARM_M55: True,
+                "//conditions:default": False,
+            }),
+            out = "{}_include/{}_{}_sizes.h".format(name, name, n),
+            visibility = ["//visibility:private"],
+            tags = tags,
+        )
+        sizes_headers.append(":{}_include/{}_{}_sizes.h".format(name, name, n))
+
+    _library_header(
+        name = name + "_header",
+        library = name,
+        model_names = names,
+        model_labels = models,
+        sizes_headers = sizes_headers,
+        out = "{}_include/{}.h".format(name, name),
+        visibility = ["//visibility:private"],
+        tags = tags,
+    )
+    cc_library(
+        name = name,
+        hdrs = [":{}_include/{}.h".format(name, name)] + sizes_headers,
+        strip_include_prefix = name + "_include",
+        deps = [
+            Label("//app:embedded_model"),
+            ":" + name + "_embedded",
+            ":" + name + "_kernels",
+        ],
         visibility = visibility,
         tags = tags,
     )

@@ -10,6 +10,10 @@ Both check one of:
 - `expected_dir`: a directory of expectedN.npy (the model's io dir, from
   executorch_model); the output is compared with
   `slimtorch compare --expected-dir` (tolerances `rtol`, `atol`);
+- `expected_dirs`: {io dir: model name} for an image with several models
+  (model_library()) that prints `model <name>` before each model's outputs;
+  each model's outputs are compared with its own directory
+  (`slimtorch compare --expected-dir NAME=DIR ...`);
 - `expected_stdout`: a file the output must equal byte for byte.
 
 Firmware output is first passed through `slimtorch decode-errors` with the
@@ -70,7 +74,7 @@ fi
 """
 
 _COMPARE_DIR = """
-PYTHONPATH={pythonpath} {python} -m slimtorch compare --expected-dir {expected_dir} \\
+PYTHONPATH={pythonpath} {python} -m slimtorch compare {expected_args} \\
   --rtol {rtol} --atol {atol} "$out" || {{
   echo "FAIL: the outputs of {what} differ from PyTorch's (expected in {expected_dir})" >&2
   exit 1
@@ -95,8 +99,8 @@ def _python_path(ctx):
     fail("//python/slimtorch:srcs has no slimtorch/__init__.py")
 
 def _run_test_impl(ctx, program, run_template, extra_fmt):
-    if bool(ctx.attr.expected_dir) == bool(ctx.file.expected_stdout):
-        fail("{}: set exactly one of expected_dir and expected_stdout".format(ctx.label))
+    if len([x for x in [ctx.attr.expected_dir, ctx.attr.expected_dirs, ctx.file.expected_stdout] if x]) != 1:
+        fail("{}: set exactly one of expected_dir, expected_dirs and expected_stdout".format(ctx.label))
     what = str(ctx.label)
     script = _SCRIPT_HEADER.format(label = ctx.label)
     script += run_template.format(
@@ -111,14 +115,21 @@ def _run_test_impl(ctx, program, run_template, extra_fmt):
     )
     runfiles = [program] + ctx.files._slimtorch_srcs
     transitive = [ctx.attr._python[DefaultInfo].default_runfiles.files]
-    if ctx.attr.expected_dir:
-        expected = ctx.files.expected_dir
-        if len(expected) != 1:
-            fail("{}: expected_dir must be one directory (a tree artifact), got {}".format(ctx.label, expected))
+    if ctx.attr.expected_dir or ctx.attr.expected_dirs:
+        named = [(ctx.attr.expected_dir, "")] if ctx.attr.expected_dir else ctx.attr.expected_dirs.items()
+        expected = []
+        args = []
+        for target, model in named:
+            files = target.files.to_list()
+            if len(files) != 1:
+                fail("{}: an expected directory must be one directory (a tree artifact), got {}".format(ctx.label, files))
+            expected += files
+            args.append("--expected-dir " + (model + "=" if model else "") + files[0].short_path)
         script += _COMPARE_DIR.format(
             pythonpath = _python_path(ctx),
             python = ctx.executable._python.short_path,
-            expected_dir = expected[0].short_path,
+            expected_args = " ".join(args),
+            expected_dir = " ".join([f.short_path for f in expected]),
             rtol = ctx.attr.rtol,
             atol = ctx.attr.atol,
             what = what,
@@ -143,6 +154,10 @@ _COMMON_ATTRS = {
     "expected_dir": attr.label(
         allow_files = True,
         doc = "directory with expectedN.npy (e.g. the `<model>_io` target of executorch_model)",
+    ),
+    "expected_dirs": attr.label_keyed_string_dict(
+        allow_files = True,
+        doc = "{directory with expectedN.npy: model name}: an image with several models (model_library())",
     ),
     "expected_exit_status": attr.int(
         default = 0,
@@ -243,7 +258,7 @@ def qemu_test(name, size = "small", **kwargs):
     Args:
       name: the test's name.
       size: Bazel test size (QEMU runs take well under a second).
-      **kwargs: firmware, expected_dir or expected_stdout, rtol, atol,
+      **kwargs: firmware, expected_dir, expected_dirs or expected_stdout, rtol, atol,
         timeout_seconds, machine, and the common test attributes.
     """
     _qemu_test(name = name, size = size, **kwargs)
@@ -254,7 +269,7 @@ def host_run_test(name, size = "small", **kwargs):
     Args:
       name: the test's name.
       size: Bazel test size.
-      **kwargs: binary, args_list, data, expected_dir or expected_stdout,
+      **kwargs: binary, args_list, data, expected_dir, expected_dirs or expected_stdout,
         rtol, atol, timeout_seconds, and the common test attributes.
     """
     _host_run_test(name = name, size = size, **kwargs)

@@ -145,7 +145,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
         raise CliError("--input needs a program; drop --none or the --input files")
     name = os.path.basename(args.program) if args.program else ""
     names = [memory_planning.parse_memory(m).name for m in args.memory or []]
-    _write_text(args.output, embed.embed_source(program, args.input or [], name, names))
+    _write_text(args.output, embed.embed_source(program, args.input or [], name, names,
+                                                args.model_name))
     return 0
 
 
@@ -172,7 +173,7 @@ def cmd_sizes_header(args: argparse.Namespace) -> int:
                       args.model or os.path.basename(args.program), names,
                       args.bookkeeping_bytes)
     _write_text(args.output, embed.sizes_header(program, args.bookkeeping_bytes, names,
-                                                os.path.basename(args.program)))
+                                                os.path.basename(args.program), args.model_name))
     return 0
 
 
@@ -193,9 +194,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
             text = f.read()
     except OSError as e:
         raise CliError(f"cannot read runner output {args.runner_output}: {e.strerror}") from e
-    ok, report = compare.compare(text, compare.load_expected(args.expected_dir),
-                                 rtol=args.rtol, atol=args.atol,
-                                 tolerances=compare.load_tolerances(args.expected_dir))
+    named = [d.partition("=") for d in args.expected_dir]
+    if all(sep and name.isidentifier() for name, sep, _ in named):
+        dirs = {name: d for name, _, d in named}
+        if len(dirs) != len(named):
+            raise CliError("a model is named twice in --expected-dir NAME=DIR; name each once")
+        ok, report = compare.compare_models(text, dirs, rtol=args.rtol, atol=args.atol)
+    elif len(args.expected_dir) == 1:
+        ok, report = compare.compare(text, compare.load_expected(args.expected_dir[0]),
+                                     rtol=args.rtol, atol=args.atol,
+                                     tolerances=compare.load_tolerances(args.expected_dir[0]))
+    else:
+        raise CliError("several --expected-dir given: write each as NAME=DIR, NAME the model "
+                       "whose `model NAME` line its outputs follow")
     print("\n".join(report))
     print("all outputs match" if ok else "FAILED: outputs do not match")
     return 0 if ok else 1
@@ -326,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "id i+1's buffer goes to linker section .NAME.slimtorch (board region NAME)")
     m.add_argument("--input", action="append", metavar="X.npy",
                    help="an input in method input order (repeat for each input)")
+    m.add_argument("--model-name", metavar="NAME",
+                   help="define one slimtorch_app::EmbeddedModel slimtorch_app::models::NAME "
+                   "instead of the one-model symbols, so several models link into one image "
+                   "(model_library() in tools/model_library.bzl)")
     m.add_argument("-o", "--output", required=True, metavar="OUT.cc")
     m.set_defaults(func=cmd_embed)
 
@@ -342,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also check that the program, its planned buffers and the bookkeeping "
                    "arena fit the board's regions (as slimtorch fit-check)")
     h.add_argument("--model", metavar="NAME", help="the model's name in errors")
+    h.add_argument("--model-name", metavar="NAME",
+                   help="one model of several in an image: the figures go in namespace "
+                   "slimtorch_model::NAME")
     h.add_argument("-o", "--output", required=True, metavar="OUT.h")
     h.set_defaults(func=cmd_sizes_header)
 
@@ -400,7 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "`error:` line. An output with a tolerance<i>.txt (int8 exports: one "
                        "quantization step) is compared with atol = max(--atol, that value).")
     c.add_argument("runner_output", metavar="RUNNER_OUTPUT.txt")
-    c.add_argument("--expected-dir", required=True, metavar="DIR")
+    c.add_argument("--expected-dir", required=True, action="append", metavar="[NAME=]DIR",
+                   help="expected<i>.npy directory; for an image with several models, "
+                   "NAME=DIR once per model (its outputs follow a `model NAME` line)")
     c.add_argument("--rtol", type=float, default=1e-5)
     c.add_argument("--atol", type=float, default=1e-5)
     c.set_defaults(func=cmd_compare)

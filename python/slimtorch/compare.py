@@ -1,7 +1,10 @@
 """`slimtorch compare`: check a runner's printed outputs against expectedN.npy files.
 
 Runner lines: `output <i> shape <d0>x<d1>... : <v0> <v1> ...` (`()` for 0-dim);
-a line starting `error: ` is a runner failure.
+a line starting `error: ` is a runner failure. An image with several models
+(model_library()) prints a line `model <name>` before each model's outputs; each
+model's lines are then compared with that model's expected directory
+(`compare_models`, `slimtorch compare --expected-dir NAME=DIR ...`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from slimtorch.npy import NpyError, load_npy
 
 _OUTPUT = re.compile(r"^output (\d+) shape (\S*) :(.*)$")
+_MODEL = re.compile(r"^model (\S+)$")
 
 
 class CompareError(Exception):
@@ -133,5 +137,46 @@ def compare(text: str, expected: dict[int, np.ndarray], rtol: float = 1e-5,
             ok = False
     for i in sorted(set(outputs) - set(expected)):
         report.append(f"output {i}: UNEXPECTED (no expected{i}.npy)")
+        ok = False
+    return ok, report
+
+
+def split_models(text: str) -> tuple[dict[str, str], str]:
+    """({model name: the lines after its `model <name>` line}, the lines before the first)."""
+    sections: dict[str, list[str]] = {}
+    preamble: list[str] = []
+    current = preamble
+    for line in text.splitlines():
+        m = _MODEL.match(line.strip())
+        if m:
+            if m.group(1) in sections:
+                raise CompareError(f"the runner printed `model {m.group(1)}` twice")
+            current = sections.setdefault(m.group(1), [])
+            continue
+        current.append(line)
+    return {k: "\n".join(v) for k, v in sections.items()}, "\n".join(preamble)
+
+
+def compare_models(text: str, expected: dict[str, str], rtol: float = 1e-5,
+                   atol: float = 1e-5) -> tuple[bool, list[str]]:
+    """(all ok, report lines) for the output of an image with several models: each model's
+    section (`model <name>` line, then its outputs) compared with the expected directory
+    `expected[name]` (expected<i>.npy, tolerance<i>.txt) like `compare`."""
+    sections, preamble = split_models(text)
+    _, errors = parse_runner_output(preamble)
+    report = [f"runner {e}" for e in errors]
+    ok = not errors
+    for name in sorted(expected):
+        if name not in sections:
+            report.append(f"model {name}: MISSING (runner printed no `model {name}` line)")
+            ok = False
+            continue
+        directory = expected[name]
+        model_ok, lines = compare(sections[name], load_expected(directory), rtol=rtol,
+                                  atol=atol, tolerances=load_tolerances(directory))
+        report += [f"model {name}: {line}" for line in lines]
+        ok = ok and model_ok
+    for name in sorted(set(sections) - set(expected)):
+        report.append(f"model {name}: UNEXPECTED (no expected directory given for it)")
         ok = False
     return ok, report

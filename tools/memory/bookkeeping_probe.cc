@@ -8,6 +8,10 @@
 //
 // Memory: the program bytes are the embedded model's flash array; nothing else
 // is used (no planned buffers, no arena).
+//
+// Built with -DSLIMTORCH_PROBE_MODEL=NAME (model_library(), several models in
+// one image) it measures the EmbeddedModel slimtorch_app::models::NAME instead
+// of the one-model symbols.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,10 +38,25 @@ static void write_number(uint64_t n) {
   write(p);
 }
 
+#ifdef SLIMTORCH_PROBE_MODEL
+namespace slimtorch_app {
+namespace models {
+extern const EmbeddedModel SLIMTORCH_PROBE_MODEL;
+}  // namespace models
+}  // namespace slimtorch_app
+#endif
+
 int main() {
   using namespace slimtorch_app;
+#ifdef SLIMTORCH_PROBE_MODEL
+  const uint8_t* const bytes = models::SLIMTORCH_PROBE_MODEL.program;
+  const size_t size = models::SLIMTORCH_PROBE_MODEL.program_size;
+#else
+  const uint8_t* const bytes = kProgram;
+  const size_t size = kProgramSize;
+#endif
   slimtorch::Result<slimtorch::Program> program =
-      slimtorch::Program::load(slimtorch::Span<const uint8_t>(kProgram, kProgramSize));
+      slimtorch::Program::load(slimtorch::Span<const uint8_t>(bytes, size));
   if (!program.ok()) {
     write("error: the embedded program does not load\n");
     return 1;

@@ -84,3 +84,41 @@ def test_missing_expected_dir(tmp_path: Path, capsys) -> None:  # type: ignore[n
     assert main(["compare", "--expected-dir", str(tmp_path / "nope"),
                  str(tmp_path / "run.txt")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_several_models_each_against_its_own_dir(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    a_dir, b_dir = tmp_path / "a", tmp_path / "b"
+    a_dir.mkdir()
+    b_dir.mkdir()
+    a = np.arange(4, dtype=np.float32).reshape(1, 4)
+    b = np.array([[0.5, -1.25]], dtype=np.float32)
+    np.save(a_dir / "expected0.npy", a)
+    np.save(b_dir / "expected0.npy", b)
+    args = ["compare", "--expected-dir", f"kws={a_dir}", "--expected-dir", f"anomaly={b_dir}"]
+
+    def check(lines: list[str]) -> int:
+        (tmp_path / "run.txt").write_text("\n".join(lines) + "\n")
+        return main([*args, str(tmp_path / "run.txt")])
+
+    good = ["model kws", runner_line(0, a), "model anomaly", runner_line(0, b)]
+    assert check(good) == 0
+    assert "model kws: output 0: ok" in capsys.readouterr().out
+    # Swapped: each model's output compared with the other's reference fails.
+    assert check(["model kws", runner_line(0, b), "model anomaly", runner_line(0, a)]) == 1
+    assert "model kws: output 0: MISMATCH shape" in capsys.readouterr().out
+    assert check(good[:2]) == 1
+    assert "model anomaly: MISSING" in capsys.readouterr().out
+    assert check([*good, "model extra", runner_line(0, a)]) == 1
+    assert "model extra: UNEXPECTED" in capsys.readouterr().out
+    assert check(["model kws", "error: boom (InvalidArgument)", "model anomaly",
+                  runner_line(0, b)]) == 1
+    assert "model kws: runner error: boom" in capsys.readouterr().out
+    assert check(["error: no program (InvalidArgument)", *good]) == 1
+    assert "runner error: no program" in capsys.readouterr().out
+
+
+def test_several_dirs_need_names(tmp_path: Path) -> None:
+    np.save(tmp_path / "expected0.npy", np.zeros(1, np.float32))
+    (tmp_path / "run.txt").write_text(runner_line(0, np.zeros(1, np.float32)) + "\n")
+    assert main(["compare", "--expected-dir", str(tmp_path), "--expected-dir", str(tmp_path),
+                 str(tmp_path / "run.txt")]) != 0

@@ -120,3 +120,91 @@ def test_large_program_is_fast(tmp_path: Path) -> None:
     text = embed._byte_array("kBig", data)
     assert time.monotonic() - t0 < 5
     assert text.count("\n") == len(data) // 16 + 2
+
+
+TWO_MODELS_MAIN = r"""
+#include <stdio.h>
+#include "app/embedded_model.h"
+namespace slimtorch_app { namespace models {
+extern const EmbeddedModel first;
+extern const EmbeddedModel second;
+} }
+using namespace slimtorch_app;
+static void show(const EmbeddedModel& m) {
+  unsigned long sum = 0;
+  for (size_t i = 0; i < m.program_size; ++i) sum = sum * 31 + m.program[i];
+  printf("%s program %zu %lu %d\n", m.name, m.program_size, sum, (int)((uintptr_t)m.program % 16));
+  for (size_t i = 0; i < m.num_inputs; ++i) {
+    const uint8_t* p = (const uint8_t*)m.inputs[i].data;
+    unsigned long s = 0;
+    for (size_t k = 0; k < m.inputs[i].nbytes; ++k) s = s * 31 + p[k];
+    printf("%s input %zu %zu %lu\n", m.name, i, m.inputs[i].nbytes, s);
+  }
+  for (size_t i = 0; i < m.num_planned; ++i) {
+    printf("%s planned %zu %zu %p\n", m.name, i, m.planned[i].size, (void*)m.planned[i].data);
+  }
+}
+int main() {
+  show(models::first);
+  show(models::second);
+  // Each model has its own planned buffers.
+  return models::first.planned[0].data != models::second.planned[0].data ? 0 : 1;
+}
+"""
+
+
+@needs_header
+@needs_gxx
+def test_two_named_models_link_into_one_image(slim_mlp: bytes, mlp_model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    prog = tmp_path / "mlp.pte"
+    prog.write_bytes(slim_mlp)
+    x = mlp_model.example_inputs[0].numpy()
+    np.save(tmp_path / "input0.npy", x)
+    y = np.ascontiguousarray(x[::-1])
+    np.save(tmp_path / "other.npy", y)
+    srcs = []
+    for name, inp in (("first", "input0.npy"), ("second", "other.npy")):
+        src = tmp_path / f"{name}.cc"
+        assert main(["embed", str(prog), "--input", str(tmp_path / inp), "--model-name", name,
+                     "-o", str(src)]) == 0
+        srcs.append(str(src))
+    # The one-model symbols too: a model_image() program may sit beside a library.
+    assert main(["embed", str(prog), "-o", str(tmp_path / "single.cc")]) == 0
+    (tmp_path / "main.cc").write_text(TWO_MODELS_MAIN)
+    exe = tmp_path / "check"
+    subprocess.run(["g++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-fno-exceptions",
+                    "-fno-rtti", f"-I{REPO}", *srcs, str(tmp_path / "single.cc"),
+                    str(tmp_path / "main.cc"), "-o", str(exe)], check=True)
+    lines = subprocess.run([str(exe)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()
+    size = pte.read_pte(slim_mlp).program.execution_plan[0].non_const_buffer_sizes[1]
+    for name, arr in (("first", x), ("second", y)):
+        got = [line for line in lines if line.startswith(name + " ")]
+        assert got[0] == f"{name} program {len(slim_mlp)} {_hash(slim_mlp)} 0"
+        b = arr.astype("<f4").tobytes()
+        assert got[1] == f"{name} input 0 {len(b)} {_hash(b)}"
+        assert got[2].startswith(f"{name} planned 0 {size} ")
+        assert len(got) == 3
+
+
+def test_one_model_source_unchanged_by_model_name_support(slim_mlp: bytes) -> None:
+    text = embed.embed_source(pte.read_pte(slim_mlp), [])
+    assert "const uint8_t* const kProgram = kProgramData;" in text
+    assert "const size_t kNumPlannedBuffers = 1u;" in text
+    assert "EmbeddedModel" not in text
+
+
+def test_model_name_must_be_an_identifier(slim_mlp: bytes) -> None:
+    parsed = pte.read_pte(slim_mlp)
+    for bad in ("1kws", "kws-v2", "a__b", ""):
+        with pytest.raises(embed.EmbedError, match="not a C\\+\\+ identifier"):
+            embed.embed_source(parsed, [], model_name=bad)
+
+
+def test_sizes_header_in_the_model_namespace(slim_mlp: bytes) -> None:
+    parsed = pte.read_pte(slim_mlp)
+    text = embed.sizes_header(parsed, 1234, model_name="kws")
+    assert "namespace slimtorch_model::kws {" in text
+    assert "constexpr size_t kBookkeepingBytes = 1234u;" in text
+    assert "SLIMTORCH_BOOKKEEPING_BYTES" not in text  # one macro name cannot serve two models
+    assert "#define SLIMTORCH_BOOKKEEPING_BYTES 1234u" in embed.sizes_header(parsed, 1234)
