@@ -329,4 +329,18 @@ void print_error(Error e, WriteFn write) {
   flush(write);
 }
 
+bool run_and_print_model(const EmbeddedModel& model, slimtorch::Span<uint8_t> arena, EmbeddedRun* run,
+                         WriteFn write) {
+  write("model ");
+  write(model.name);
+  write("\n");
+  const slimtorch::Error e = run_embedded(model, arena, 1, run);
+  if (e != slimtorch::Error::Ok) {
+    print_error(e, write);
+    return false;
+  }
+  print_outputs(run->method, write);
+  return true;
+}
+
 }  // namespace slimtorch_app

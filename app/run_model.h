@@ -72,6 +72,12 @@ struct EmbeddedRun {
 slimtorch::Error run_embedded(const EmbeddedModel& model, slimtorch::Span<uint8_t> arena, uint32_t iterations,
                               EmbeddedRun* run);
 
+// One model of several in an image (model_library()): prints "model <name>", runs it
+// (run_embedded, once) and prints its outputs, or "error: ..." and returns false. The
+// `model <name>` sections are what `slimtorch compare --expected-dir NAME=DIR` reads.
+bool run_and_print_model(const EmbeddedModel& model, slimtorch::Span<uint8_t> arena, EmbeddedRun* run,
+                         WriteFn write);
+
 // Where logical element `k` (row-major over t's sizes) of `t` is in its memory (in
 // elements), following t's dim order: k itself for a contiguous tensor.
 size_t memory_index(const slimtorch::Tensor& t, uint32_t k);

@@ -33,29 +33,13 @@ namespace models = slimtorch_app::models;
 alignas(16) uint8_t g_kws_arena[slimtorch_model::ds_cnn_int8::kBookkeepingBytes];
 alignas(16) uint8_t g_anomaly_arena[slimtorch_model::autoencoder::kBookkeepingBytes];
 
-// Runs `model` and prints its outputs after a `model <name>` line; false on error.
-bool run_and_print(const slimtorch_app::EmbeddedModel& model, slimtorch::Span<uint8_t> arena,
-                   slimtorch_app::EmbeddedRun* run) {
-  write("model ");
-  write(model.name);
-  write("\n");
-  const slimtorch::Error e = slimtorch_app::run_embedded(model, arena, 1, run);
-  if (e != slimtorch::Error::Ok) {
-    slimtorch_app::print_error(e, write);
-    return false;
-  }
-  slimtorch_app::print_outputs(run->method, write);
-  return true;
-}
-
 }  // namespace
 
 int main() {
-  static_assert(models::kCount == 2, "edge_models holds the keyword spotter and the anomaly detector");
-  slimtorch_app::EmbeddedRun kws;      // live until main returns, side by side
+  slimtorch_app::EmbeddedRun kws;  // live until main returns, side by side
   slimtorch_app::EmbeddedRun anomaly;
-  const bool ok = run_and_print(models::ds_cnn_int8, slimtorch::Span<uint8_t>(g_kws_arena, sizeof(g_kws_arena)), &kws) &&
-                  run_and_print(models::autoencoder,
-                                slimtorch::Span<uint8_t>(g_anomaly_arena, sizeof(g_anomaly_arena)), &anomaly);
+  const bool ok = slimtorch_app::run_and_print_model(models::ds_cnn_int8, {g_kws_arena, sizeof(g_kws_arena)}, &kws, write) &&
+                  slimtorch_app::run_and_print_model(models::autoencoder, {g_anomaly_arena, sizeof(g_anomaly_arena)},
+                                                     &anomaly, write);
   return ok ? 0 : 1;
 }
