@@ -520,12 +520,25 @@ def kernel_registry(
         **kwargs
     )
 
-def _kernel_library(name, registry, dtype_header, dtype_selective, kernel_libs, visibility, tags):
-    """A model's (or a model_library()'s) kernel library: cc_library `name`.
+def _kernel_library(name, manifests, kernel_catalogs, custom_ops, dtype_selective, kernel_libs, visibility, tags):
+    """A model's (or a model_library()'s) kernels: `name`_registry.cc for `manifests`, and
+    cc_library `name`_kernels over it.
 
-    registry: the generated registry .cc; dtype_header: the dtype selection header
-    kernel_registry() generated with it (a file name in this package).
+    Also makes `name`_selected_dtypes.h, the dtype selection header generated with the
+    registry. kernel_libs: every library defining a selectable kernel (custom ones too).
     """
+    registry = ":" + name + "_registry.cc"
+    dtype_header = name + "_selected_dtypes.h"
+    kernel_registry(
+        name = name + "_registry",
+        out = name + "_registry.cc",
+        manifests = manifests,
+        kernel_catalogs = kernel_catalogs,
+        custom_ops = custom_ops,
+        dtype_header = dtype_header,
+        visibility = visibility,
+        tags = tags,
+    )
 
     # The registry, plus the dtype-selective
     # kernel sources compiled again for the manifests' dtypes only
@@ -535,7 +548,7 @@ def _kernel_library(name, registry, dtype_header, dtype_selective, kernel_libs, 
     # kernels come from the kernel_libs archives, only those the registry names.
     header_path = (native.package_name() + "/" + dtype_header) if native.package_name() else dtype_header
     cc_library(
-        name = name,
+        name = name + "_kernels",
         srcs = [registry] + (_DTYPE_SELECTIVE_KERNELS if dtype_selective else []),
         hdrs = [":" + dtype_header],
         copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
@@ -712,21 +725,12 @@ def pte_model(
             tags = tags,
         )
 
-    kernel_registry(
-        name = name + "_registry",
-        out = name + "_registry.cc",
+
+    _kernel_library(
+        name = name,
         manifests = [manifest],
         kernel_catalogs = kernel_catalogs,
         custom_ops = custom_ops,
-        dtype_header = name + "_selected_dtypes.h",
-        visibility = visibility,
-        tags = tags,
-    )
-
-    _kernel_library(
-        name = name + "_kernels",
-        registry = ":" + name + "_registry.cc",
-        dtype_header = name + "_selected_dtypes.h",
         dtype_selective = dtype_selective,
         kernel_libs = kernel_libs + custom_kernels,
         visibility = visibility,
@@ -971,20 +975,11 @@ def model_library(
             tags = tags,
         )
 
-    kernel_registry(
-        name = name + "_registry",
-        out = name + "_registry.cc",
+    _kernel_library(
+        name = name,
         manifests = manifests,
         kernel_catalogs = kernel_catalogs,
         custom_ops = custom_ops,
-        dtype_header = name + "_selected_dtypes.h",
-        visibility = visibility,
-        tags = tags,
-    )
-    _kernel_library(
-        name = name + "_kernels",
-        registry = ":" + name + "_registry.cc",
-        dtype_header = name + "_selected_dtypes.h",
         dtype_selective = dtype_selective,
         kernel_libs = kernel_libs + custom_kernels,
         visibility = visibility,
