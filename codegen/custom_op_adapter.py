@@ -145,7 +145,8 @@ class Adapter:
     definition: str  # the adapter's definition
 
 
-def _c_string(text: str) -> str:
+def c_string(text: str) -> str:
+    """`text` as a C++ string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -183,7 +184,7 @@ def make_adapter(
         f"{_NS}Error {sym}({_NS}KernelContext& ctx, {_NS}EValue** args, size_t nargs) {{",
         f"  if (nargs != {nargs}) {{",
         "    return ctx.fail("
-        + _c_string(f"expected {nargs} arguments ({', '.join(names)})")
+        + c_string(f"expected {nargs} arguments ({', '.join(names)})")
         + f", {_NS}Error::InvalidArgument);",
         "  }",
     ]
@@ -192,7 +193,7 @@ def make_adapter(
         lines += [
             f"  if ({p.check.format(a=a)}) {{",
             "    return ctx.fail("
-            + _c_string(f"{arg.name}: expected {p.expected} (schema: {arg.type} {arg.name})")
+            + c_string(f"{arg.name}: expected {p.expected} (schema: {arg.type} {arg.name})")
             + f", {_NS}Error::InvalidArgument);",
             "  }",
         ]
@@ -200,7 +201,7 @@ def make_adapter(
     lines += [
         f"  if ({ret_check.format(a=r)}) {{",
         "    return ctx.fail("
-        + _c_string(f"return value: expected {ret_expected}")
+        + c_string(f"return value: expected {ret_expected}")
         + f", {_NS}Error::InvalidArgument);",
         "  }",
     ]

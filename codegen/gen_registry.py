@@ -33,7 +33,14 @@ from pathlib import Path
 
 # Running as a script (Bazel genrule, by hand) puts this directory on sys.path;
 # tests import the module after adding it.
-from custom_op_adapter import Adapter, AdapterError, adapter_symbol, make_adapter
+from custom_op_adapter import (
+    Adapter,
+    AdapterError,
+    adapter_symbol,
+    c_string,
+    make_adapter,
+    typed_declaration,
+)
 from kernel_catalog import CatalogEntry, CatalogError, load_catalogs
 from op_manifest import Manifest, ManifestError, load_manifest
 from op_schema import SchemaError, parse_schema
@@ -112,14 +119,8 @@ def _dtypes_needed(op: str, manifests: list[Manifest]) -> str:
 
 
 def _declaration(kernel_name: str) -> str:
-    *namespaces, fn = kernel_name.split("::")
-    decl = (
-        f"::slimtorch::Error {fn}(::slimtorch::KernelContext& ctx, "
-        "::slimtorch::EValue** args, size_t nargs);"
-    )
-    for ns in reversed(namespaces):
-        decl = f"namespace {ns} {{ {decl} }}"
-    return decl
+    """The boxed kernel's declaration (runtime/kernel/kernel.h's KernelFn), in its namespaces."""
+    return typed_declaration(kernel_name, ["::slimtorch::EValue** args", "size_t nargs"])
 
 
 # ScalarType numbers (runtime/core/scalar_type.h, upstream scalar_type.fbs).
@@ -199,10 +200,6 @@ def render_dtype_header(selection: dict[str, set[int] | None], sources: list[str
     return "\n".join(out)
 
 
-def _c_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def custom_op_adapters(custom_ops: dict[str, CatalogEntry]) -> dict[str, Adapter]:
     """Operator name -> adapter, for every entry of the custom ops catalogs.
 
@@ -266,7 +263,7 @@ def render_registry(
         out.append("extern const KernelEntry kSelectedKernels[] = {")
         for r in rows:
             fn = adapters[r.name].symbol if r.name in adapters else f"::{r.kernel_name}"
-            out.append(f"    {{{_c_string(r.name)}, &{fn}}},")
+            out.append(f"    {{{c_string(r.name)}, &{fn}}},")
         out.append("};")
     else:
         out.append(
