@@ -101,7 +101,7 @@ def missing_kernels(pte: PteFile, catalog_paths: list[str]) -> list[Missing]:
         for key in keys.get(op, []):
             if not key.startswith("v1/"):
                 continue
-            unnamed = {int(a.split(";")[0]) for a in key[3:].split("|")} - known
+            unnamed = (gen_registry.key_dtypes(key) or set()) - known
             if unnamed or not any(_kernel_takes(k, key) for k in entry.kernels):
                 out.append(Missing(op, _key_text(key)))
     return out
