@@ -86,9 +86,6 @@ def load_inputs(pte: PteFile, paths: list[str]) -> list[tuple[np.ndarray, bytes]
             arr = load_npy(path)
         except NpyError as e:
             raise EmbedError(f"input {k}: {e}") from None
-        if not isinstance(arr, np.ndarray):
-            raise EmbedError(f"input {k} ({path}) is an .npz archive, not one array; write "
-                             "each input with numpy.save")
         loaded.append((arr, check_input(pte, k, arr, path)))
     return loaded
 
