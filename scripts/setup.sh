@@ -31,6 +31,7 @@ apt_packages=(
   libstdc++-arm-none-eabi-newlib  # C++ headers (<cstdint>, ...) for bare-metal Arm
   qemu-system-arm            # runs the firmware on the mps3-an547 (Cortex-M55) board
   g++ python3-venv
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev  # the XNNPACK delegate backend (host, backends/xnnpack)
   clang libclang-rt-14-dev   # libFuzzer + ASan/UBSan for tools/fuzz (the fuzzer and the bit-flip sweep)
 )
 missing=()

@@ -8,6 +8,18 @@
 // lifetime. A backend's per-delegate state (`handle`) is allocated by the
 // backend from `ctx.arena` (the part of the method's arena left after
 // bookkeeping) or from its own static storage; destroy() releases anything else.
+//
+// Synchronous and asynchronous backends. A backend sets either execute (the
+// outputs are ready when it returns) or the pair start/wait, or all three (the
+// executor then uses start/wait). start() begins the delegate on its arguments
+// and may return before the work ends; from then until wait() returns, the
+// delegate's input and output tensors belong to the backend: the executor runs
+// on with the instructions that touch none of their bytes, and calls wait() at
+// the first instruction that does, before the next call of the same delegate,
+// and at the end of Method::execute() (so execute() never returns with work in
+// flight). wait() blocks until the work ends (a worker thread's join on the
+// host; polling a device's completion flag on bare metal) and returns the
+// work's result. An error from start() means nothing is in flight.
 #pragma once
 
 #include <stddef.h>
@@ -27,9 +39,12 @@ struct CompileSpec {
   size_t value_size;
 };
 
+class Program;
+
 struct BackendInitContext {
   BumpAllocator* arena;     // remaining method arena; may be used for the handle
   const char* delegate_id;  // the backend name the program asked for
+  const Program* program;   // the program being initialised: Program::named_data()
 };
 
 struct Backend {
@@ -39,8 +54,12 @@ struct Backend {
   Error (*init)(BackendInitContext& ctx, Span<const uint8_t> processed, const CompileSpec* specs,
                 size_t num_specs, void** handle);
   // Runs the delegate on the DelegateCall's arguments (inputs then outputs).
+  // May be null for a backend that sets start and wait.
   Error (*execute)(void* handle, EValue** args, size_t nargs);
   void (*destroy)(void* handle);  // may be null
+  // Asynchronous pair (see above); both null for a synchronous backend.
+  Error (*start)(void* handle, EValue** args, size_t nargs);
+  Error (*wait)(void* handle);
 };
 
 constexpr size_t kMaxBackends = 8;

@@ -508,7 +508,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
       }
       return ST_FAIL(Error::MissingBackend, "delegate {} needs backend '{s}', which is not available here", i, id.data);
     }
-    BackendInitContext ctx{&arena, id.data};
+    BackendInitContext ctx{&arena, id.data, &program};
     void* handle = nullptr;
     const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
     const Error e = backend->init(ctx, blob, specs, n_specs, &handle);

@@ -199,6 +199,30 @@ Span<const uint8_t> Program::delegate_blob(uint8_t location, uint32_t index) con
   return Span<const uint8_t>(file_ + begin, static_cast<size_t>(size));
 }
 
+Span<const uint8_t> Program::named_data(const char* key, size_t len) const {
+  // Named data is not verified at load (only backends read it): a copy of the
+  // reader keeps a malformed entry's sticky bad() flag away from fb_.
+  const Fb f = fb_;
+  const Fb::Vec named = f.vec(root_, kProgramNamedData, 4);
+  for (uint32_t i = 0; !f.bad() && i < named.len; ++i) {
+    const Fb::Table entry = f.vec_table(named, i);
+    const Fb::Str k = f.str(entry, 0);  // NamedData { key: string; segment_index: uint }
+    const uint32_t segment = f.u32(entry, 1);
+    if (f.bad() || k.data == nullptr || k.len != len) {
+      continue;
+    }
+    uint32_t c = 0;
+    while (c < len && k.data[c] == key[c]) {
+      ++c;
+    }
+    uint64_t begin = 0, size = 0;
+    if (c == len && segment_range(segment, &begin, &size)) {
+      return Span<const uint8_t>(file_ + begin, static_cast<size_t>(size));
+    }
+  }
+  return Span<const uint8_t>();
+}
+
 uint8_t Program::value_kind(const Fb::Vec& values, int64_t i) const {
   if (!in_range(i, values.len)) {
     return 0xFF;

@@ -89,6 +89,11 @@ class Program {
   Error tensor_info(const Fb::Vec& buffer_sizes, const Fb::Table& t, TensorInfo* out) const;
   // Bytes of a delegate's processed blob (location INLINE or SEGMENT).
   Span<const uint8_t> delegate_blob(uint8_t location, uint32_t index) const;
+  // Bytes of the named data entry whose key is key[0..len) (upstream's
+  // NamedDataStore: the segment Program.named_data[k].segment_index names);
+  // an empty span (data null) when no entry has that key or its segment is
+  // out of range. Backends read constants stored by key through this.
+  Span<const uint8_t> named_data(const char* key, size_t len) const;
 
  private:
   Error verify_header(Span<const uint8_t> bytes);
