@@ -247,7 +247,7 @@ def _subgraph(
         if not isinstance(n.meta.get("val"), list | tuple) and any(u not in inside for u in n.users)
     ]
     graph.output(tuple(env[n] for n in outputs))
-    values = {env[a].name: constants.value(a) for a in constant_inputs}
+    values = {env[a].name: constants.value(a).detach() for a in constant_inputs}
     return torch.fx.GraphModule(torch.nn.Module(), graph), runtime_inputs, values, outputs
 
 
