@@ -147,10 +147,17 @@ def delegate_lines(pte: PteFile, plan: schema.ExecutionPlan) -> list[str]:
     return lines
 
 
-def _named_data_lines(pte: PteFile) -> list[str]:
+def _named_data_lines(pte: PteFile, each: bool) -> list[str]:
+    """The named data entries (`each`: one line per entry, else only their count and bytes)."""
     entries = pte.program.named_data or []
     if not entries:
         return []
+    if not each:
+        total = 0
+        for e in entries:
+            if 0 <= e.segment_index < len(pte.program.segments):
+                total += pte.program.segments[e.segment_index].size
+        return [f"named data: {len(entries)} entries, {total} bytes"]
     lines = [f"named data ({len(entries)}):"]
     for e in entries:
         try:
@@ -169,7 +176,7 @@ def summarize(pte: PteFile, name: str = "program", show_values: bool = True) -> 
     for i, s in enumerate(p.segments):
         lines.append(f"  {i}: offset {s.offset} size {s.size}")
     lines.append(f"constant bytes: {pte.constant_bytes}")
-    lines.extend(_named_data_lines(pte))
+    lines.extend(_named_data_lines(pte, show_values))
     for plan in p.execution_plan:
         lines.append(f"method {plan.name}:")
         for label, idxs in (("inputs", plan.inputs), ("outputs", plan.outputs)):

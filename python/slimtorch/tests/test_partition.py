@@ -477,3 +477,29 @@ def test_emitted_program_round_trips_through_replace() -> None:
     with_crc = pte.read_pte(program.to_bytes(checksum=True))
     keys = [e.key for e in with_crc.program.named_data or []]
     assert keys[-1] == "slimtorch.segments_crc32"
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_slimtorch_runtime_loads_the_program_and_names_the_missing_backend(
+    inline: bool, pte_runner: Path, tmp_path: Path
+) -> None:
+    import subprocess
+
+    import numpy as np
+
+    backend = standin({aten.addmm.default, aten.relu.default}, weights_as_named_data=True)
+    program = slimtorch.export(
+        TwoLinears().eval(), (torch.randn(2, 4),), backends=[backend], delegate_inline=inline
+    )
+    program.save(tmp_path / "d.pte")
+    np.save(tmp_path / "x.npy", np.zeros((2, 4), np.float32))
+    proc = subprocess.run(
+        [str(pte_runner), str(tmp_path / "d.pte"), "--input", str(tmp_path / "x.npy")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert (
+        f"delegate 0 needs backend '{STANDIN_ID}', which is not registered in this build "
+        "(MissingBackend)"
+    ) in proc.stdout + proc.stderr
