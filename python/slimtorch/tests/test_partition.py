@@ -503,3 +503,28 @@ def test_slimtorch_runtime_loads_the_program_and_names_the_missing_backend(
         f"delegate 0 needs backend '{STANDIN_ID}', which is not registered in this build "
         "(MissingBackend)"
     ) in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", ["state_kv_cache", "loop_while", "resnet8"])
+def test_partitioned_models_match_eager(name: str) -> None:
+    """Buffers updated in place, a while loop, residual blocks: the partitioned graph (each
+    delegate run as its partition's GraphModule) computes what eager PyTorch does."""
+    from slimtorch.tests.conftest import REPO
+
+    path = REPO / "models" / f"{name}.py"
+    loaded = slimtorch.load_model_file(path)
+    ops = {
+        aten.relu.default,
+        aten.add.Tensor,
+        aten.addmm.default,
+        aten.mul.Tensor,
+        aten.convolution.default,
+        aten.view.default,
+    }
+    backend = standin(ops)
+    ep = _partitioned(loaded.module, loaded.example_inputs, backend)
+    assert backend.partitions
+    want = eager(slimtorch.load_model_file(path).module, loaded.example_inputs)
+    got = _run_partitioned(ep, loaded.example_inputs)
+    for g, w in zip(got, want, strict=True):
+        torch.testing.assert_close(g.detach(), w)
