@@ -234,6 +234,18 @@ def test_preprocess_failure_names_backend_and_nodes() -> None:
         slimtorch.export(Sandwich().eval(), (torch.randn(2, 2),), backends=[Broken()])
 
 
+def test_supports_failure_names_backend_and_node() -> None:
+    class Broken(StandInBackend):
+        def supports(self, node: torch.fx.Node, ep: torch.export.ExportedProgram) -> bool:
+            raise KeyError("no table")
+
+    with pytest.raises(
+        partitioner.PartitionError,
+        match="backend 'standin': supports.. failed on node relu .*no table",
+    ):
+        slimtorch.export(Sandwich().eval(), (torch.randn(2, 2),), backends=[Broken()])
+
+
 # ----------------------------------------------------------------------------- emission
 def _sandwich_program(**kwargs: Any) -> slimtorch.Program:
     return slimtorch.export(
