@@ -143,6 +143,14 @@ class XnnpackBackend:
                 and _getitems_only_first(node)
                 and all(x is None or _is_constant(x, ep) for x in a[1:5])
             )
+        if t == aten.max_pool2d_with_indices.default:  # (values, indices): indices unused
+            ceil = _arg(node, 5, "ceil_mode", False)
+            return (
+                _static_f32(a[0])
+                and _val(a[0]).dim() == 4
+                and not ceil
+                and _getitems_only_first(node)
+            )
         if not _static_f32(node) or not all(
             _static_f32(x) for x in node.all_input_nodes if isinstance(_val(x), torch.Tensor)
         ):
@@ -189,9 +197,6 @@ class XnnpackBackend:
         if t == aten._softmax.default:
             rank = _val(a[0]).dim()
             return not a[2] and a[1] in (-1, rank - 1)
-        if t == aten.max_pool2d_with_indices.default:
-            ceil = _arg(node, 5, "ceil_mode", False)
-            return _val(a[0]).dim() == 4 and not ceil and _getitems_only_first(node)
         if t == aten.avg_pool2d.default:
             padding = list(_arg(node, 3, "padding", [0, 0]))
             return (
