@@ -381,3 +381,76 @@ def test_upstream_runs_slimtorchs_delegated_programs(model: str) -> None:
     want = [want] if isinstance(want, torch.Tensor) else list(want)
     for g, w in zip(got, want, strict=True):
         torch.testing.assert_close(g, w, atol=1e-4, rtol=1e-4)
+
+
+F = torch.nn.functional
+
+
+class _SharedWeight(torch.nn.Module):  # one weight in two delegates, tanh between them
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lin(torch.tanh(self.lin(x)))
+
+
+class _PoolAfterPortable(torch.nn.Module):  # a 4-d delegate input that pooling reads first
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.max_pool2d(torch.tanh(self.conv(x)), 2)
+
+
+class _ManyUsers(torch.nn.Module):  # a conv read by a clamp, an add and a batch norm
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 1)
+        self.bn = torch.nn.BatchNorm2d(3)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        y = self.conv(x)
+        return torch.relu(y) + y, self.bn(y)
+
+
+class _LayoutConsumers(torch.nn.Module):  # NHWC values read by row-major-only consumers
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        y = self.conv(x)
+        return (
+            torch.softmax(y, -1),
+            y.view(1, 8, 2, 4),
+            y.mean((2, 3)),
+            torch.tanh(y) + 1,
+            y + v,
+            F.pad(y, (1, 1, 2, 0)),
+            y.permute(0, 2, 3, 1),
+        )
+
+
+@pytest.mark.parametrize(
+    ("module", "inputs"),
+    [
+        (_SharedWeight(), (torch.randn(2, 8),)),
+        (_PoolAfterPortable(), (torch.randn(1, 3, 9, 9),)),
+        (_ManyUsers(), (torch.randn(1, 3, 4, 4),)),
+        (_LayoutConsumers(), (torch.randn(1, 3, 4, 4), torch.randn(4))),
+    ],
+    ids=["shared-weight", "pool-after-portable", "many-users", "layout-consumers"],
+)
+def test_partial_delegation_runs_on_upstream(module: torch.nn.Module, inputs: tuple) -> None:
+    import slimtorch
+    from slimtorch.upstream import run_program
+
+    module.eval()
+    prog = slimtorch.export(module, inputs, backends=["xnnpack"])
+    assert pte.read_pte(prog.buffer).program.execution_plan[0].delegates
+    want = module(*inputs)
+    want = [want] if isinstance(want, torch.Tensor) else list(want)
+    for g, w in zip(run_program(prog.buffer, list(inputs)), want, strict=True):
+        torch.testing.assert_close(g, w, atol=1e-4, rtol=1e-4)
