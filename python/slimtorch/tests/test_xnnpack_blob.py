@@ -187,7 +187,12 @@ def sample_blob() -> bytes:
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(flips=_flips(), cut=st.integers(0, 1 << 20))
 def test_corrupt_blobs_raise_only_xnn_blob_error(sample_blob: bytes, flips: list, cut: int) -> None:
-    data = bytearray(sample_blob)
+    _read_corrupted(sample_blob, flips, cut)
+
+
+def _read_corrupted(blob: bytes, flips: list, cut: int) -> None:
+    """read_blob on `blob` with bits flipped, then also cut short: XnnBlobError or a summary."""
+    data = bytearray(blob)
     for pos, bit in flips:
         data[pos % len(data)] ^= 1 << bit
     for candidate in (bytes(data), bytes(data[: cut % (len(data) + 1)])):
@@ -454,3 +459,40 @@ def test_partial_delegation_runs_on_upstream(module: torch.nn.Module, inputs: tu
     want = [want] if isinstance(want, torch.Tensor) else list(want)
     for g, w in zip(run_program(prog.buffer, list(inputs)), want, strict=True):
         torch.testing.assert_close(g, w, atol=1e-4, rtol=1e-4)
+
+
+class _AwkwardOutputs(torch.nn.Module):  # a repeated output, a constant-only output
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("c", torch.arange(6.0).reshape(2, 3))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        y = torch.relu(x)
+        return y, y, (self.c * 2.0) + 1.0
+
+
+def test_awkward_outputs_get_their_own_values() -> None:
+    """An output repeated or computed from constants only gets an identity clamp of its own
+    (an external value may be written by one node only)."""
+    module = _AwkwardOutputs().eval()
+    inputs = (torch.randn(2, 3),)
+    partition = whole_partition(decomposed(module, inputs))
+    summary = read_blob(XnnpackBackend().preprocess(partition).blob)
+    assert summary.node_types.count("XNNClamp") == 3  # relu, then the copies
+    for g, w in zip(_run_upstream(partition, "named", inputs), module(*inputs), strict=True):
+        torch.testing.assert_close(g, w)
+
+
+@pytest.fixture(scope="module")
+def upstream_sample_blob() -> bytes:
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()).eval()
+    return upstream_blobs(module, (torch.randn(1, 3, 6, 6),))[0]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(flips=_flips(), cut=st.integers(0, 1 << 20))
+def test_corrupt_upstream_blobs_raise_only_xnn_blob_error(
+    upstream_sample_blob: bytes, flips: list, cut: int
+) -> None:
+    read_blob(upstream_sample_blob)  # the intact blob reads
+    _read_corrupted(upstream_sample_blob, flips, cut)

@@ -155,6 +155,8 @@ class XnnpackBackend:
             _static_f32(x) for x in node.all_input_nodes if isinstance(_val(x), torch.Tensor)
         ):
             return False
+        if _val(node).dim() == 0:  # XNNPACK 2022's 0-d tensors are not worth the risk
+            return False
         if t == aten.addmm.default:
             return (
                 _arg(node, 3, "beta", 1) == 1
@@ -167,7 +169,11 @@ class XnnpackBackend:
             return _is_constant(a[1], ep) and _val(a[0]).dim() == 2
         if t == aten.linear.default:
             bias = a[2] if len(a) > 2 else None
-            return _is_constant(a[1], ep) and (bias is None or _is_constant(bias, ep))
+            return (
+                _val(a[0]).dim() >= 2
+                and _is_constant(a[1], ep)
+                and (bias is None or _is_constant(bias, ep))
+            )
         if t == aten.convolution.default:
             bias = a[2]
             return (
