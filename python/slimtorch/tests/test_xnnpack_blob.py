@@ -438,6 +438,19 @@ class _LayoutConsumers(torch.nn.Module):  # NHWC values read by row-major-only c
         )
 
 
+class _Upsample(torch.nn.Module):  # bilinear upsampling both ways of aligning corners
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(2, 3, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        y = self.conv(x)
+        return (
+            F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False),
+            F.interpolate(y, size=(7, 5), mode="bilinear", align_corners=True),
+        )
+
+
 @pytest.mark.parametrize(
     ("module", "inputs"),
     [
@@ -445,8 +458,9 @@ class _LayoutConsumers(torch.nn.Module):  # NHWC values read by row-major-only c
         (_PoolAfterPortable(), (torch.randn(1, 3, 9, 9),)),
         (_ManyUsers(), (torch.randn(1, 3, 4, 4),)),
         (_LayoutConsumers(), (torch.randn(1, 3, 4, 4), torch.randn(4))),
+        (_Upsample(), (torch.randn(1, 2, 3, 4),)),
     ],
-    ids=["shared-weight", "pool-after-portable", "many-users", "layout-consumers"],
+    ids=["shared-weight", "pool-after-portable", "many-users", "layout-consumers", "upsample"],
 )
 def test_partial_delegation_runs_on_upstream(module: torch.nn.Module, inputs: tuple) -> None:
     import slimtorch
@@ -454,7 +468,10 @@ def test_partial_delegation_runs_on_upstream(module: torch.nn.Module, inputs: tu
 
     module.eval()
     prog = slimtorch.export(module, inputs, backends=["xnnpack"])
-    assert pte.read_pte(prog.buffer).program.execution_plan[0].delegates
+    plan = pte.read_pte(prog.buffer).program.execution_plan[0]
+    assert plan.delegates
+    if isinstance(module, _Upsample):  # all of it delegated
+        assert len(plan.chains[0].instructions) == 1
     want = module(*inputs)
     want = [want] if isinstance(want, torch.Tensor) else list(want)
     for g, w in zip(run_program(prog.buffer, list(inputs)), want, strict=True):

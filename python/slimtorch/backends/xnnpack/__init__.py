@@ -8,8 +8,8 @@ float32 fully connected / convolution (depthwise when groups == channels) with c
 weights (a following batch norm folded in), relu / hardtanh / clamp (fused into the producer
 when possible), add / sub / mul / div / maximum / minimum, sigmoid, hardswish, leaky_relu, elu,
 abs, neg, floor, ceil, sqrt, softmax on the last dim, max / avg pooling, mean over H,W, view,
-constant_pad_nd. Everything else (bmm, gelu, tanh, exp, cat, slice, permutes of activations,
-int8, dynamic shapes) stays on the portable kernels.
+constant_pad_nd, bilinear upsampling. Everything else (bmm, gelu, tanh, exp, cat, slice,
+permutes of activations, int8, dynamic shapes) stays on the portable kernels.
 """
 
 from __future__ import annotations
@@ -216,6 +216,16 @@ class XnnpackBackend:
             return rank == 4 and sorted(d % 4 for d in a[1]) == [2, 3]
         if t in (aten.view.default, aten._unsafe_view.default, aten.reshape.default):
             return True
+        if t == aten.upsample_bilinear2d.vec:  # output = input * scale exactly (or by size)
+            x, out = _val(a[0]), _val(node)
+            scales = a[3] if len(a) > 3 else None
+            if x.dim() != 4:
+                return False
+            if scales is None:
+                return True
+            return all(
+                o == i * sc for o, i, sc in zip(out.shape[2:], x.shape[2:], scales, strict=True)
+            )
         if t == aten.constant_pad_nd.default:
             return all(p >= 0 for p in a[1]) and isinstance(_arg(node, 2, "value", 0), (int, float))
         return False

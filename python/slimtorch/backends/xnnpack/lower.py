@@ -362,6 +362,19 @@ class Lowerer:
             )
             self.env[node] = out
             return
+        if t == aten.upsample_bilinear2d.vec:
+            x = self._nhwc(self._val(args[0], str(node)))
+            shape = tuple(node.meta["val"].shape)
+            out = self._value(shape, nhwc=True)
+            flags = xs.FLAG_ALIGN_CORNERS if args[2] else 0
+            self.nodes.append(
+                xs.XNode(
+                    xs.XNNStaticResizeBilinear2D(shape[2], shape[3], x.id, out.id, flags),
+                    self.handle,
+                )
+            )
+            self.env[node] = out
+            return
         if t == aten.constant_pad_nd.default:
             x = self._val(args[0], str(node))
             pad = list(args[1])  # type: ignore[arg-type]
