@@ -472,6 +472,9 @@ def test_partial_delegation_runs_on_upstream(module: torch.nn.Module, inputs: tu
     assert plan.delegates
     if isinstance(module, _Upsample):  # all of it delegated
         assert len(plan.chains[0].instructions) == 1
+    if isinstance(module, _SharedWeight):  # two delegates, one copy of the weight and bias
+        assert len(plan.delegates) == 2
+        assert len(pte.read_pte(prog.buffer).program.named_data or []) == 2
     want = module(*inputs)
     want = [want] if isinstance(want, torch.Tensor) else list(want)
     for g, w in zip(run_program(prog.buffer, list(inputs)), want, strict=True):
