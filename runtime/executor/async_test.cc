@@ -90,6 +90,9 @@ namespace slimtorch {
 const KernelEntry kSelectedKernels[] = {
     {"test::add.out", test_add}, {"test::fail.out", test_fail}, {"test::sum.out", test_sum}};
 const size_t kNumSelectedKernels = 3;
+// The generated registry's backend table (select's interface); unused until then.
+extern const Backend* const kSelectedBackends[1] = {nullptr};
+extern const size_t kNumSelectedBackends = 0;
 }  // namespace slimtorch
 
 namespace {

@@ -47,6 +47,9 @@ const KernelEntry kSelectedKernels[] = {{"aten::add.out", test_add},
                                         {"executorch_prim::lt.Scalar", prim::lt_Scalar},
                                         {"test::fail.out", test_fail}};
 const size_t kNumSelectedKernels = 4;
+// The generated registry's backend table (select's interface); unused until then.
+extern const Backend* const kSelectedBackends[1] = {nullptr};
+extern const size_t kNumSelectedBackends = 0;
 }  // namespace slimtorch
 
 namespace {
