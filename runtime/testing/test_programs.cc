@@ -238,6 +238,8 @@ size_t build_sketch(const ProgramSketch& s, uint8_t* out, size_t cap) {
     const SketchValue& v = s.values[i];
     if (v.kind == SketchValue::kInt) {
       int_value(b, values, i, v.i);
+    } else if (v.kind == SketchValue::kBool) {
+      bool_value(b, values, i, v.i != 0);
     } else if (v.kind == SketchValue::kTensorList) {
       const uint32_t t = value_table(b, values, i, kValTensorList, 1);
       b.ref(t, kScalarField, b.vec(v.items, v.num_items));
