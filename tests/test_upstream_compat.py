@@ -25,9 +25,10 @@ exir = pytest.importorskip(
 
 
 def run_runner(
-    runner: Path, program: Path, inputs: list[np.ndarray], tmp: Path
+    runner: Path, program: Path, inputs: list[np.ndarray], tmp: Path, extra: tuple[str, ...] = ()
 ) -> list[np.ndarray]:
-    args = [str(runner), str(program)]
+    """Outputs of one run of `runner` on `program` (`extra`: more runner options)."""
+    args = [str(runner), str(program), *extra]
     for i, x in enumerate(inputs):
         path = tmp / f"in{i}.npy"
         np.save(path, x)

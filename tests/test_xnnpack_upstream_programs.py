@@ -4,7 +4,7 @@ Each model of models/ (at its test size) goes through upstream's flow (`torch.ex
 `to_edge_transform_and_lower(..., partitioner=[XnnpackPartitioner()])`, `to_executorch`): the
 program has XnnpackBackend delegates whose blobs are upstream's XH00/XN01 format and whose weights
 are in the program's named data. slimtorch's runner with the XNNPACK backend
-(//backends/xnnpack:xnnpack_runner) runs it and is compared with PyTorch eager. The models cover
+(//app:pte_runner) runs it and is compared with PyTorch eager. The models cover
 the node types upstream emits: convolutions, depthwise convolutions, pooling, fully connected,
 add, softmax, and those Debian's XNNPACK (2022) lacks and the backend runs itself (the NCHW<->NHWC
 StaticTranspose at the delegate boundary, BatchMatrixMultiply, Gelu).
@@ -37,7 +37,7 @@ MODELS = [
 
 @pytest.fixture(scope="module")
 def xnnpack_runner() -> Path:
-    return bazel_build("//backends/xnnpack:xnnpack_runner")[0]
+    return bazel_build("//app:pte_runner")[0]
 
 
 def upstream_xnnpack_program(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> bytes:
@@ -81,18 +81,17 @@ def test_upstream_xnnpack_program_matches_eager(
 
 
 def test_threads_give_the_same_result(
-    xnnpack_runner: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    xnnpack_runner: Path, tmp_path: Path
 ) -> None:
-    """SLIMTORCH_XNNPACK_THREADS=2 (a pthreadpool per delegate) computes what one thread does."""
+    """pte_runner --threads 2 (a pthreadpool per delegate) computes what one thread does."""
     loaded = load_model_file(REPO / "models" / "ds_cnn.py")
     path = tmp_path / "ds_cnn_xnn.pte"
     path.write_bytes(upstream_xnnpack_program(loaded.module, loaded.example_inputs))
     x = [t.numpy() for t in loaded.example_inputs]
     runs = []
     for threads in ("1", "2"):
-        monkeypatch.setenv("SLIMTORCH_XNNPACK_THREADS", threads)
         (tmp_path / threads).mkdir()
-        runs.append(run_runner(xnnpack_runner, path, x, tmp_path / threads))
+        runs.append(run_runner(xnnpack_runner, path, x, tmp_path / threads, ("--threads", threads)))
     np.testing.assert_allclose(runs[1][0], runs[0][0], rtol=1e-5, atol=1e-6)
 
 

@@ -16,6 +16,29 @@ extern const DelegateHooks kDelegateHooks = {DelegateHooks::init_all, DelegateHo
 
 namespace {
 
+// A backend reports why it failed with its own ST_FAIL (naming the node, the
+// argument, the field); the executor's message about the call keeps that text
+// after its own: "instruction 3: backend 'X' failed: input 0 has 32 elements...".
+// The backend's message is copied first, since the waits that settle other
+// calls may overwrite the buffer. Text builds only: other builds carry no text.
+#if SLIMTORCH_ERROR_MESSAGES == 2
+struct Inner {
+  char text[kErrorMessageCapacity];
+  Inner() {
+    const char* m = last_error_message();
+    size_t k = 0;
+    for (; k + 1 < sizeof(text) && m[k] != '\0'; ++k) {
+      text[k] = m[k];
+    }
+    text[k] = '\0';
+  }
+};
+#define ST_BACKEND_FAIL(code, inner, fmt, ...) ST_FAIL(code, fmt ": {s}", __VA_ARGS__, (inner).text)
+#else
+struct Inner {};
+#define ST_BACKEND_FAIL(code, inner, fmt, ...) ((void)(inner), ST_FAIL(code, fmt, __VA_ARGS__))
+#endif
+
 // Installs the hooks before main(): nothing names this file, so no reference
 // can bring it into an image; alwayslink does, and its constructor runs.
 struct InstallHooks {
@@ -114,7 +137,8 @@ Error DelegateHooks::init_all(Method& m, const Program& program, const Fb::Vec& 
     const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
     const Error e = backend->init(ctx, blob, specs, spec_vec.len, &handle);
     if (e != Error::Ok) {
-      return ST_FAIL(e, "backend '{s}' failed to initialise delegate {}", id.data, i);
+      const Inner inner;
+      return ST_BACKEND_FAIL(e, inner, "backend '{s}' failed to initialise delegate {}", id.data, i);
     }
     m.delegates_[i] = Method::DelegateSlot{backend, handle};
     m.num_delegates_ = i + 1;
@@ -143,12 +167,14 @@ Error DelegateHooks::wait_entry(Method& m, uint32_t i, uint32_t at) {
   if (e == Error::Ok) {
     return Error::Ok;
   }
+  const Inner inner;
   m.settle();  // the others first: their messages yield to this one
   if (at >= m.num_instrs_) {
-    return ST_FAIL(e, "instruction {}: backend '{s}' failed (its wait() at the end of execute)", call, d.backend->name);
+    return ST_BACKEND_FAIL(e, inner, "instruction {}: backend '{s}' failed (its wait() at the end of execute)", call,
+                           d.backend->name);
   }
-  return ST_FAIL(e, "instruction {}: backend '{s}' failed (its wait() before instruction {})", call, d.backend->name,
-                 at);
+  return ST_BACKEND_FAIL(e, inner, "instruction {}: backend '{s}' failed (its wait() before instruction {})", call,
+                         d.backend->name, at);
 }
 
 bool DelegateHooks::conflicts(const Method& m, uint32_t pc, uint32_t call) {
@@ -207,8 +233,9 @@ Error DelegateHooks::call_one(Method& m, uint32_t pc) {
   if (d.backend->start == nullptr) {
     const Error e = d.backend->execute(d.handle, in.args, in.nargs);
     if (e != Error::Ok) {
+      const Inner inner;
       m.settle();
-      return ST_FAIL(e, "instruction {}: backend '{s}' failed", pc, d.backend->name);
+      return ST_BACKEND_FAIL(e, inner, "instruction {}: backend '{s}' failed", pc, d.backend->name);
     }
     return Error::Ok;
   }
@@ -217,8 +244,9 @@ Error DelegateHooks::call_one(Method& m, uint32_t pc) {
   }
   const Error e = d.backend->start(d.handle, in.args, in.nargs);
   if (e != Error::Ok) {  // nothing of this call is in flight
+    const Inner inner;
     m.settle();
-    return ST_FAIL(e, "instruction {}: backend '{s}' failed (its start())", pc, d.backend->name);
+    return ST_BACKEND_FAIL(e, inner, "instruction {}: backend '{s}' failed (its start())", pc, d.backend->name);
   }
   m.in_flight_[m.num_in_flight_++] = pc;
   return Error::Ok;
