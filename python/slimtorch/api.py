@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from slimtorch import exporter, inspect_pte, manifest, pte, schema
+from slimtorch.backends import Backend, BackendError, get_backend
 from slimtorch.emitter import EmittedProgram
 from slimtorch.memory_planning import Memory, Planner
 from slimtorch.model_file import LoadedModel
@@ -116,6 +117,30 @@ def _write(path: str, data: bytes) -> None:
         f.write(data)
 
 
+def _backends(backends: Sequence[str | Backend]) -> list[Backend]:
+    """Backend objects for `backends` (names are looked up: slimtorch.backends.get_backend)."""
+    if isinstance(backends, str):
+        raise ExportError(f"backends must be a list, e.g. backends=[{backends!r}]")
+    chosen: list[Backend] = []
+    for b in backends:
+        if isinstance(b, str):
+            try:
+                chosen.append(get_backend(b))
+            except BackendError as e:
+                raise ExportError(f"backends: {e}") from None
+        elif isinstance(b, Backend):
+            chosen.append(b)
+        else:
+            raise ExportError(
+                f"backends: {b!r} is neither a backend name (e.g. 'xnnpack') nor a "
+                "slimtorch.backends.Backend (name, backend_id, supports(), preprocess())"
+            )
+    names = [b.name for b in chosen]
+    if len(set(names)) != len(names):
+        raise ExportError(f"backends={names!r} names a backend twice")
+    return chosen
+
+
 def _source_of(module: torch.nn.Module) -> str:
     """The file defining `module`'s class (emitter errors prefer its source lines)."""
     try:
@@ -134,7 +159,8 @@ def export(
     memories: Sequence[Memory] | None = None,
     quantize: str | None = None,
     runtime: str = "any",
-    backends: Sequence[Any] = (),
+    backends: Sequence[str | Backend] = (),
+    delegate_inline: bool = False,
     fold_constants: bool = True,
     calibration_inputs: Sequence[tuple[Any, ...]] | None = None,
     name: str | None = None,
@@ -157,16 +183,16 @@ def export(
       example inputs).
     runtime: "any" (upstream's portable op set: both runtimes run the program) or
       "slimtorch" (also the ops only slimtorch has kernels for).
-    backends: must be empty: delegation to backends is not implemented yet.
+    backends: backends to delegate to, by name ("xnnpack") or as slimtorch.backends.Backend
+      objects; each node goes to the first that takes it, and each maximal group of taken
+      nodes becomes one DelegateCall (backends/partitioner.py). Default: none.
+    delegate_inline: store delegate blobs inside the program flatbuffer
+      (Program.backend_delegate_data) instead of in segments of their own (the default, as
+      upstream's serializer does).
     fold_constants: evaluate ops whose inputs are all constants at export.
     name: what manifest() and inspect() call the program (default "<model>.pte").
     """
-    if backends:
-        raise ExportError(
-            f"backends={list(backends)!r}: delegating to backends is not supported yet "
-            "(planned in issue 15); export with backends=() and every op runs on slimtorch's "
-            "kernels"
-        )
+    chosen = _backends(backends)
     if quantize not in QUANTIZE:
         raise ExportError(f"quantize={quantize!r}: give None, 'none' (float) or 'int8'")
     if isinstance(model, LoadedModel):
@@ -203,10 +229,24 @@ def export(
     quantized = None
     if quantize == "int8":
         emitted, quantized = exporter.export_int8(
-            loaded, fold_constants, runtime, user_passes, plan_in, memory_planner
+            loaded,
+            fold_constants,
+            runtime,
+            user_passes,
+            plan_in,
+            memory_planner,
+            backends=chosen,
+            delegate_inline=delegate_inline,
         )
     else:
         emitted = exporter.export_model(
-            loaded, fold_constants, runtime, user_passes, plan_in, memory_planner
+            loaded,
+            fold_constants,
+            runtime,
+            user_passes,
+            plan_in,
+            memory_planner,
+            backends=chosen,
+            delegate_inline=delegate_inline,
         )
     return Program(emitted, label, quantized)

@@ -7,7 +7,11 @@ constant segment (identical bytes stored once); every other tensor is planned in
 memory id 1 (see memory_planning.py). Buffers the model mutates are planned too, with their
 initial value in the mutable data segment, and written back with `aten::copy_` at the end.
 Higher-order ops (cond, while_loop, map, scan) become jumps over inlined subgraphs
-(control_flow.py).
+(control_flow.py). Groups a backend took (backends/partitioner.py) become DelegateCalls: the
+blob in a segment of its own (or inline), its named data in the program's named data.
+
+Segments, in upstream's order: 0 constants, then the mutable data (when a buffer is
+mutated), then one per distinct delegate blob, then one per distinct named-data value.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from torch.fx import Node
 from torch.utils._pytree import treespec_dumps
 
 from slimtorch import memory_planning, out_variants, passes, pte, schema
+from slimtorch.backends import partitioner
 from slimtorch.dtypes import scalar_type_of
 from slimtorch.portable_ops import UPSTREAM_PORTABLE_OPS
 
@@ -57,6 +62,10 @@ class EmittedProgram:
     # Value index -> name of the graph node that made the tensor ("add_1", "split[1]"): what
     # memory planners and their errors call each tensor.
     value_names: dict[int, str] = dataclasses.field(default_factory=dict)
+    # Delegate blobs stored as segments (the segments after the constant and mutable ones),
+    # then the named data values, in segment order.
+    delegate_segments: list[bytes] = dataclasses.field(default_factory=list)
+    named_segments: list[bytes] = dataclasses.field(default_factory=list)
 
     def to_bytes(self, checksum: bool = False) -> bytes:
         """The .pte file. With `checksum`, one more segment holds the CRC-32 (zlib.crc32) of
@@ -65,6 +74,8 @@ class EmittedProgram:
         segments = [self.constant_segment]
         if self.program.mutable_data_segments:
             segments.append(self.mutable_segment)
+        segments += self.delegate_segments
+        segments += self.named_segments
         program = self.program
         if checksum:
             crc = 0
@@ -226,6 +237,10 @@ class _Emitter:
         # otherwise every planned tensor is contiguous, as the portable kernels write their
         # outputs (a float graph's permuted views have channels-last-looking strides too).
         self.channels_last = False
+        self.delegate_inline = False  # blobs in Program.backend_delegate_data, not segments
+        self.delegates: list[schema.BackendDelegate] = []
+        self.delegate_blobs: dict[bytes, int] = {}  # distinct blob -> its index among them
+        self.named_data: dict[str, bytes] = {}  # named data of every delegate, by key
 
     # --------------------------------------------------------------- values
     def _dim_order(self, t: torch.Tensor) -> list[int]:
@@ -566,6 +581,56 @@ class _Emitter:
             schema.Instruction(schema.KernelCall(op_index=self._operator(out_op), args=args))
         )
 
+    def _emit_delegate(self, node: Node) -> None:
+        """DelegateCall{delegate_index, args = inputs then outputs} (upstream's convention);
+        the outputs are planned tensors like any op's results. The blob's location is fixed
+        in emit(), once the segments before the delegates' are known."""
+        info = node.meta.get(partitioner.META_KEY)
+        if not isinstance(info, partitioner.Delegate):
+            raise self._error("a delegate node has no preprocessed backend data",
+                              "Delegate nodes are made by slimtorch.backends.partitioner")
+        index = len(self.delegates)
+        if info.partition.index != index:
+            raise self._error(f"delegate {info.partition.index} is emitted as delegate {index}",
+                              "The partitioner numbers delegates in graph order")
+        args = [self._node_tensor(a) for a in node.args]
+        outs = [self._tensor_value(v) for v in node.meta["val"]]
+        self.node_values[node] = outs
+        pre = info.preprocessed
+        blob = bytes(pre.blob)
+        k = self.delegate_blobs.setdefault(blob, len(self.delegate_blobs))
+        for key, value in pre.named_data.items():
+            if self.named_data.setdefault(key, bytes(value)) != value:
+                raise self._error(
+                    f"backend {info.backend.name!r} gives named data {key!r} two different "
+                    "values", "Named data keys must name one value (e.g. its sha256)")
+        self.delegates.append(schema.BackendDelegate(
+            id=info.backend.backend_id,
+            processed=schema.BackendDelegateDataReference(int(schema.DataLocation.SEGMENT), k),
+            compile_specs=[schema.CompileSpec(key, bytes(value))
+                           for key, value in pre.compile_specs]))
+        self.instructions.append(schema.Instruction(
+            schema.DelegateCall(delegate_index=index, args=[*args, *outs])))
+
+    def _delegate_data(self, first_segment: int) -> tuple[list[bytes], list[bytes],
+                                                         list[schema.NamedData]]:
+        """(delegate segments, named-data segments, named data entries); sets each delegate's
+        blob reference: inline index, or segment `first_segment` + its distinct-blob index."""
+        blobs = list(self.delegate_blobs)
+        for d in self.delegates:
+            assert d.processed is not None
+            if self.delegate_inline:
+                d.processed.location = int(schema.DataLocation.INLINE)
+            else:
+                d.processed.index += first_segment
+        base = first_segment + (0 if self.delegate_inline else len(blobs))
+        values: dict[bytes, int] = {}  # equal values under two keys share a segment
+        entries = []
+        for key, value in self.named_data.items():
+            seg = values.setdefault(value, len(values))
+            entries.append(schema.NamedData(key, base + seg))
+        return ([] if self.delegate_inline else blobs), list(values), entries
+
     def _emit_placeholders(self) -> list[int]:
         sig = self.ep.graph_signature
         placeholders = [n for n in self.ep.graph.nodes if n.op == "placeholder"]
@@ -666,6 +731,8 @@ class _Emitter:
                 self._emit_sym(node)
             elif node.op == "call_function" and _is_runtime_check(node.target):
                 continue  # export-time assertions: nothing to run on the device
+            elif node.op == "call_function" and node.target is partitioner.delegate_call:
+                self._emit_delegate(node)
             elif node.op == "call_function" and node.target in _UNINITIALISED and \
                     _static_tensors(node.meta.get("val")) is not None:
                 # Uninitialised memory (scratch buffers of int8 kernels): a planned tensor
@@ -748,14 +815,20 @@ class _Emitter:
             operators=self.operators, delegates=[],
             non_const_buffer_sizes=[0],
         )
+        plan.delegates = self.delegates
         self._plan(plan)
+        blob_segments, named_segments, named = self._delegate_data(2 if self.mutable else 1)
         program = schema.Program(
-            version=0, execution_plan=[plan], constant_buffer=[], backend_delegate_data=[],
+            version=0, execution_plan=[plan], constant_buffer=[],
+            backend_delegate_data=[schema.BackendDelegateInlineData(b)
+                                   for b in self.delegate_blobs] if self.delegate_inline else [],
             segments=[], constant_segment=schema.SubsegmentOffsets(0, offsets),
             mutable_data_segments=(
                 [schema.SubsegmentOffsets(1, mutable_offsets)] if self.mutable else None),
+            named_data=named or None,
         )
-        return EmittedProgram(program, segment, mutable_segment, self.value_names)
+        return EmittedProgram(program, segment, mutable_segment, self.value_names,
+                              blob_segments, named_segments)
 
     def _drop_unread_constants(self, inputs: list[int], outputs: list[int]) -> None:
         """Constants no instruction reads (a weight whose transpose was folded into a constant
@@ -795,7 +868,8 @@ def emit_program(ep: ExportedProgram, model_file: str | None = None,
                  fold_constants: bool = True, runtime: str = "any",
                  channels_last: bool = False,
                  memories: tuple[memory_planning.Memory, ...] | None = None,
-                 planner: memory_planning.Planner | None = None) -> EmittedProgram:
+                 planner: memory_planning.Planner | None = None,
+                 delegate_inline: bool = False) -> EmittedProgram:
     """Emit a decomposed (core ATen) ExportedProgram as an ExecuTorch program.
 
     fold_constants: evaluate every op whose inputs are all constants at export time (see
@@ -805,8 +879,10 @@ def emit_program(ep: ExportedProgram, model_file: str | None = None,
     channels_last: give channels-last values the dim order [0, 2, 3, 1] (the int8 lowering's
     programs); off, every planned tensor is contiguous. memories: fastest first (default one
     unbounded memory); planner: a memory_planning.Planner (default plan_hierarchy), its
-    result verified (memory_planning.verify_plan)."""
+    result verified (memory_planning.verify_plan). delegate_inline: store delegate blobs in
+    Program.backend_delegate_data instead of segments (the default, as upstream's)."""
     emitter = _Emitter(ep, model_file)
+    emitter.delegate_inline = delegate_inline
     emitter.memories = memories
     emitter.planner = planner
     emitter.channels_last = channels_last

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from slimtorch import passes
+from slimtorch.backends import Backend, partitioner
 from slimtorch.emitter import EmittedProgram, emit_program
 from slimtorch.memory_planning import Memory, MemoryPlanError, Planner
 from slimtorch.model_file import LoadedModel, ModelFileError, load_model_file
@@ -32,9 +33,11 @@ def _progress(message: str) -> None:
 
 def export_model(loaded: LoadedModel, fold_constants: bool = True, runtime: str = "any",
                  user_passes: Sequence[Pass] = (), memories: Sequence[Memory] | None = None,
-                 planner: Planner | None = None) -> EmittedProgram:
-    """torch.export + decomposition (passes.py) + user passes (pass_manager.py) + emission
-    (out variants, memory plan: `planner` over `memories`, memory_planning.py).
+                 planner: Planner | None = None, backends: Sequence[Backend] = (),
+                 delegate_inline: bool = False) -> EmittedProgram:
+    """torch.export + decomposition (passes.py) + user passes (pass_manager.py) + delegation
+    to `backends` (backends/partitioner.py) + emission (out variants, memory plan: `planner`
+    over `memories`, memory_planning.py; `delegate_inline`: blobs inline, not in segments).
 
     runtime: "any" makes a program both slimtorch's and upstream's runtime run; "slimtorch"
     also keeps whole the ops only slimtorch has kernels for (passes.SLIMTORCH_ONLY_OPS).
@@ -46,7 +49,8 @@ def export_model(loaded: LoadedModel, fold_constants: bool = True, runtime: str 
                                  dynamic_shapes=loaded.dynamic_shapes)
     except Exception as e:
         raise _export_failure(loaded, e) from e
-    return _emit(loaded, ep, fold_constants, runtime, t0, False, user_passes, memories, planner)
+    return _emit(loaded, ep, fold_constants, runtime, t0, False, user_passes, memories, planner,
+                 backends, delegate_inline)
 
 
 _COND_MERGE = re.compile(r"When merging two branches' output in torch\.cond,\s*(.*?)\.?[\"']\)")
@@ -79,7 +83,8 @@ def _export_failure(loaded: LoadedModel, e: Exception) -> ModelFileError:
 
 def export_int8(loaded: LoadedModel, fold_constants: bool = True, runtime: str = "any",
                 user_passes: Sequence[Pass] = (), memories: Sequence[Memory] | None = None,
-                planner: Planner | None = None) -> tuple[EmittedProgram, QuantizedModel]:
+                planner: Planner | None = None, backends: Sequence[Backend] = (),
+                delegate_inline: bool = False) -> tuple[EmittedProgram, QuantizedModel]:
     """`--quantize int8`: PT2E with slimtorch's quantizer, lowering to upstream's cortex_m::
     operators (slimtorch/quantize/), then decomposition and emission of what is left."""
     from slimtorch.quantize.driver import quantize_int8
@@ -87,12 +92,13 @@ def export_int8(loaded: LoadedModel, fold_constants: bool = True, runtime: str =
     t0 = time.monotonic()
     quantized = quantize_int8(loaded)
     return _emit(loaded, quantized.exported, fold_constants, runtime, t0, True, user_passes,
-                 memories, planner), quantized
+                 memories, planner, backends, delegate_inline), quantized
 
 
 def _emit(loaded: LoadedModel, ep: torch.export.ExportedProgram, fold_constants: bool,
           runtime: str, t0: float, channels_last: bool, user_passes: Sequence[Pass],
-          memories: Sequence[Memory] | None, planner: Planner | None) -> EmittedProgram:
+          memories: Sequence[Memory] | None, planner: Planner | None,
+          backends: Sequence[Backend] = (), delegate_inline: bool = False) -> EmittedProgram:
     _progress("decomposing to core ATen (and to upstream's portable op set)")
     ep = passes.decompose(ep, runtime)
     if fold_constants:
@@ -100,16 +106,26 @@ def _emit(loaded: LoadedModel, ep: torch.export.ExportedProgram, fold_constants:
     if user_passes:
         _progress(f"running {len(user_passes)} user pass{'es' if len(user_passes) > 1 else ''}")
         ep = run_passes(ep, user_passes, loaded.path)
+    if backends:
+        names = ", ".join(b.name for b in backends)
+        _progress(f"partitioning for {names}")
+        try:
+            summary = partitioner.partition(ep, backends)
+        except partitioner.PartitionError as e:
+            raise partitioner.PartitionError(f"{loaded.path}: {e}") from None
+        _progress(summary.describe())
     _progress("converting to out variants, planning memory")
     try:
         emitted = emit_program(ep, os.path.abspath(loaded.path), fold_constants=fold_constants,
                                runtime=runtime, channels_last=channels_last,
                                memories=tuple(memories) if memories else None,
-                               planner=planner)
+                               planner=planner, delegate_inline=delegate_inline)
     except MemoryPlanError as e:
         raise MemoryPlanError(f"{loaded.path}: {e}") from None
-    n = len(emitted.program.execution_plan[0].chains[0].instructions)
-    _progress(f"emitted {n} instructions in {time.monotonic() - t0:.1f}s")
+    plan = emitted.program.execution_plan[0]
+    n = len(plan.chains[0].instructions)
+    delegates = f" ({len(plan.delegates)} delegate calls)" if plan.delegates else ""
+    _progress(f"emitted {n} instructions{delegates} in {time.monotonic() - t0:.1f}s")
     return emitted
 
 

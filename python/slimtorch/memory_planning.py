@@ -151,7 +151,13 @@ def tensor_lifetimes(
     - a MoveCall makes its destination an alias of its source (cond results), so the source
       stays live as long as the destination is used;
     - loops (backward jump_false) widen what their body touches to the whole body: the next
-      iteration reads it again."""
+      iteration reads it again;
+    - a DelegateCall may run asynchronously (runtime/backend/backend.h: start, then wait at
+      the first instruction that conflicts, the next call of that delegate, or the end of
+      execute), so its inputs and outputs stay live, their bytes reused by no other tensor,
+      until the first later instruction that reads one of its outputs (or the end). Its
+      outputs are the args no earlier instruction or method input touched (DelegateCall
+      args are inputs then outputs; a constant has no planned bytes)."""
     spans: dict[int, list[int]] = {}
 
     def touch(idx: int, at: int) -> None:
@@ -181,6 +187,7 @@ def tensor_lifetimes(
             moves.append((a.move_from, a.move_to))
     for idx in outputs:
         touch(idx, len(instructions))
+    _extend_delegates(values, instructions, inputs, spans)
 
     def widen(s: list[int], first: int, last: int) -> bool:
         if first < s[0] or last > s[1]:
@@ -199,6 +206,39 @@ def tensor_lifetimes(
                 if s[0] <= end and start <= s[1]:
                     changed |= widen(s, start, end)
     return {k: (s[0], s[1], s[2]) for k, s in spans.items()}
+
+
+def _extend_delegates(values: list[schema.EValue], instructions: list[schema.Instruction],
+                      inputs: list[int], spans: dict[int, list[int]]) -> None:
+    """Widens the lifetimes of every DelegateCall's tensors (see tensor_lifetimes)."""
+    calls = [i for i, ins in enumerate(instructions)
+             if isinstance(ins.instr_args, schema.DelegateCall)]
+    if not calls:
+        return
+    touched_at: list[set[int]] = []  # per instruction: tensor values it touches (list items too)
+    for ins in instructions:
+        seen: set[int] = set()
+        for idx in touched_values(ins):
+            v = values[idx].val if 0 <= idx < len(values) else None
+            if isinstance(v, schema.TensorList | schema.OptionalTensorList):
+                seen.update(i for i in v.items if i >= 0)
+            else:
+                seen.add(idx)
+        touched_at.append(seen)
+    before: set[int] = set(inputs)
+    start = 0
+    for i in calls:
+        for k in range(start, i):
+            before |= touched_at[k]
+        start = i
+        args = [a for a in touched_at[i] if a in spans]
+        # Constants and buffers with initial values (data_buffer_idx > 0) are never outputs.
+        outs = {a for a in args if a not in before
+                and getattr(values[a].val, "data_buffer_idx", 0) == 0}
+        end = next((k for k in range(i + 1, len(instructions)) if touched_at[k] & outs),
+                   len(instructions))
+        for a in args:
+            spans[a][1] = max(spans[a][1], end)
 
 
 def lower_bound(tensors: Iterable[TensorLifetime], alignment: int = ALIGNMENT) -> int:
