@@ -2,8 +2,10 @@
 
 ``operators:`` maps each operator the program needs ("aten::add.out") to its
 info; ``et_kernel_metadata:`` maps operators to kernel keys
-(``v1/<dtype>;<dim order>|...``) saying which dtypes they run with. Only pyyaml
-is needed.
+(``v1/<dtype>;<dim order>|...``) saying which dtypes they run with;
+``build_features:`` lists ``"backend:<id>"`` for each delegate backend the program
+uses (BackendDelegate.id, e.g. ``backend:XnnpackBackend``; other features are
+upstream's and ignored here). Only pyyaml is needed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+BACKEND_FEATURE_PREFIX = "backend:"  # python/slimtorch/manifest.py writes these
 
 _KEY_RE = re.compile(r"^(default|v1|v1/(\d+;[0-9,]*)(\|\d+;[0-9,]*)*)$")  # bare v1: no tensor args
 
@@ -30,6 +34,8 @@ class Manifest:
     include_all_operators: bool = False
     # op -> kernel keys ("v1/6;0,1|6;0,1"); kept for dtype selection.
     kernel_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # BackendDelegate ids the program delegates to ("XnnpackBackend"), from build_features.
+    backends: tuple[str, ...] = ()
 
 
 def parse_manifest(text: str, path: str) -> Manifest:
@@ -73,8 +79,33 @@ def parse_manifest(text: str, path: str) -> Manifest:
         keys[str(name)] = tuple(key_list)
     include_all = bool(data.get("include_all_operators", False))
     return Manifest(
-        path=path, operators=operators, include_all_operators=include_all, kernel_keys=keys
+        path=path,
+        operators=operators,
+        include_all_operators=include_all,
+        kernel_keys=keys,
+        backends=_backends(data.get("build_features") or [], path),
     )
+
+
+def _backends(features: object, path: str) -> tuple[str, ...]:
+    """The ids of the ``backend:<id>`` entries of ``build_features``, in file order, once each."""
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise ManifestError(
+            f"{path}: 'build_features:' must be a list of strings such as 'backend:XnnpackBackend'"
+        )
+    out: list[str] = []
+    for f in features:
+        if not f.startswith(BACKEND_FEATURE_PREFIX):
+            continue
+        backend = f[len(BACKEND_FEATURE_PREFIX) :]
+        if not backend:
+            raise ManifestError(
+                f"{path}: build_features entry {f!r} names no backend; write 'backend:<id>', "
+                "the BackendDelegate id, e.g. 'backend:XnnpackBackend'"
+            )
+        if backend not in out:
+            out.append(backend)
+    return tuple(out)
 
 
 def load_manifest(path: str) -> Manifest:

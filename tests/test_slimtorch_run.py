@@ -194,6 +194,43 @@ def test_count_instructions_needs_arm_m55(mlp: tuple[Path, Path]) -> None:
     assert "--count-instructions needs --platform arm_m55" in err
 
 
+def test_threads_reach_the_host_runner(mlp: tuple[Path, Path]) -> None:
+    """--threads is pte_runner's (XNNPACK's threads); a program without delegates is unchanged."""
+    program, io = mlp
+    proc = slimtorch("run", "--platform", "host", program, "--input", io / "input0.npy",
+                     "--threads", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert_matches(proc.stdout, io)
+
+
+def test_threads_errors_before_building(mlp: tuple[Path, Path]) -> None:
+    program, io = mlp
+    err = error_of(slimtorch("run", "--platform", "arm_m55", program, "--input",
+                             io / "input0.npy", "--threads", "2"))
+    assert "--threads sets the XNNPACK backend's threads" in err and "--platform host" in err
+    err = error_of(slimtorch("run", "--platform", "host", program, "--input",
+                             io / "input0.npy", "--threads", "0"))
+    assert "--threads 0: give a whole number from 1 to 1024" in err
+
+
+def test_delegated_program_on_arm_m55_says_host_only(tmp_path: Path,
+                                                     no_new_package: object) -> None:
+    """A program upstream's XnnpackPartitioner lowered: backends are host-only, said before
+    any package is written or built."""
+    pytest.importorskip("executorch.backends.xnnpack.partition.xnnpack_partitioner")
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+
+    x = torch.randn(2, 16)
+    ep = torch.export.export(torch.nn.Linear(16, 4).eval(), (x,))
+    lowered = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
+    program = tmp_path / "linear_xnn.pte"
+    program.write_bytes(lowered.to_executorch().buffer)
+    np.save(tmp_path / "x.npy", x.numpy())
+    err = error_of(run("arm_m55", program, tmp_path / "x.npy"))
+    assert "delegates to XnnpackBackend" in err and "host-only" in err
+
+
 @pytest.mark.parametrize("platform", ["host", "arm_m55"])
 def test_missing_kernel(tmp_path: Path, mlp: tuple[Path, Path], platform: str,
                         no_new_package: object) -> None:

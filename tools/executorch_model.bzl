@@ -26,6 +26,11 @@ A binary links `:mlp_kernels`, `:mlp_embedded` (optional) and `//runtime` (model
 Several models in one image: model_library(name, models = [":kws", "//x:anomaly"]) (one
 registry for all their manifests, each model's data under its own C++ name; see its doc).
 
+Delegation (README "Delegate backends"): `backends = ["xnnpack"]` (names of
+tools/backends.bzl) exports with `slimtorch export --backend xnnpack`, gives codegen the
+backend's catalog and links its library; the registry selects a backend only when the
+manifest lists it (`build_features: ["backend:XnnpackBackend"]`). Host-only for now.
+
 Custom operators (README "Custom operators", tests/custom_op/): `custom_ops = ["custom_ops.yaml"]`
 (the user's catalogs, upstream's format) and `custom_kernels = [":my_op_kernels"]` (cc_library
 targets defining their typed kernels) add to the built-in catalogs and kernel libraries; the
@@ -39,6 +44,7 @@ from the source tree with @slimtorch_python//:python (tools/python.bzl).
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
+load(":backends.bzl", "backend_catalogs", "backend_libraries", "check_backends")
 
 # Labels, not strings: every label here resolves to slimtorch, also when a macro
 # is called from another repository (a consumer's WORKSPACE names slimtorch
@@ -77,7 +83,19 @@ export PYTHONDONTWRITEBYTECODE=1
 def _export_impl(ctx):
     io_dir = ctx.actions.declare_directory(ctx.attr.io_dir_name)
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
-    command = _ENV_SETUP + " ".join([
+    guard = ""
+    if ctx.attr.backends:
+        # `slimtorch export --backend` comes with the partitioner (issue 15 part 1): until
+        # this tree has it, say so instead of an argparse usage error.
+        guard = ("PYTHONPATH={} {} -m slimtorch export --help 2>/dev/null | grep -q -- --backend || " +
+                 "{{ echo '{}: backends = {} needs `slimtorch export --backend`, which this " +
+                 "slimtorch does not have yet (issue 15 partitioner)' >&2; exit 1; }}\n").format(
+            pythonpath,
+            ctx.executable._python.path,
+            ctx.label,
+            ctx.attr.backends,
+        )
+    command = _ENV_SETUP + guard + " ".join([
         "PYTHONPATH={}".format(pythonpath),
         ctx.executable._python.path,
         "-m slimtorch export",
@@ -94,7 +112,10 @@ def _export_impl(ctx):
     ] + [
         "--quantize",
         ctx.attr.quantize,
-    ] + ["--kernel-catalog " + f.path for f in ctx.files.kernel_catalogs] + (
+    ] + ["--backend " + b for b in ctx.attr.backends] + [
+        "--kernel-catalog " + f.path
+        for f in ctx.files.kernel_catalogs
+    ] + (
         # A kernel the catalogs lack is an export error naming the operator and dtype,
         # not a codegen or load failure later.
         ["--strict"] if ctx.files.kernel_catalogs else []
@@ -124,6 +145,7 @@ def _export_impl(ctx):
 _export = rule(
     implementation = _export_impl,
     attrs = {
+        "backends": attr.string_list(doc = "slimtorch export --backend NAME, each (tools/backends.bzl)"),
         "data": attr.label_list(allow_files = True, doc = "files the model file reads or imports"),
         "io_dir_name": attr.string(mandatory = True),
         "kernel_catalogs": attr.label_list(
@@ -321,6 +343,7 @@ _EMBEDDED_MODEL_HDR = Label("//app:embedded_model")
 _RUNTIME = Label("//runtime")
 _RUNTIME_EXECUTOR = Label("//runtime/executor")
 _RUNTIME_KERNEL = Label("//runtime/kernel")
+_RUNTIME_BACKEND = Label("//runtime/backend")
 _M55_SEMIHOSTING = Label("//platforms/arm_m55:semihosting")
 _M55_STARTUP = Label("//platforms/arm_m55:startup")
 
@@ -475,6 +498,7 @@ def kernel_registry(
         kernel_catalogs = _KERNEL_CATALOGS,
         custom_ops = [],
         dtype_header = None,
+        backends = [],
         **kwargs):
     """Generates a kernel registry source with codegen/gen_registry.py.
 
@@ -487,21 +511,27 @@ def kernel_registry(
       custom_ops: the user's custom_ops.yaml files (typed kernels, runtime/kernel/custom_op.h):
         added to kernel_catalogs; codegen writes an adapter for each selected op.
       dtype_header: also generate this dtype selection header (runtime/kernel/dtype_selection.h).
+      backends: delegate backends the manifests may list (names of tools/backends.bzl, e.g.
+        ["xnnpack"]): codegen gets their catalogs (`--backends`) and fills kSelectedBackends
+        with those the manifests name (with all_kernels: every one). The library linking the
+        registry must depend on backend_libraries(backends) (tools/backends.bzl).
       **kwargs: passed to the genrule (visibility, tags, ...).
     """
     if all_kernels == bool(manifests):
         fail("kernel_registry({}): give manifests, or all_kernels = True, not both".format(name))
     # The runtime's primitive ops are selected like kernels (runtime/executor/prim_ops.yaml).
     kernel_catalogs = kernel_catalogs + [_PRIM_OPS_CATALOG]
+    backend_catalog_labels = backend_catalogs(backends, "kernel_registry({})".format(name))
     catalog_args = " ".join(["--catalog $(location {})".format(c) for c in kernel_catalogs] +
-                            ["--custom-ops $(location {})".format(c) for c in custom_ops])
+                            ["--custom-ops $(location {})".format(c) for c in custom_ops] +
+                            ["--backends $(location {})".format(c) for c in backend_catalog_labels])
     if all_kernels:
         selection = "--all"
     else:
         selection = " ".join(["--manifest $(location {})".format(m) for m in manifests])
     native.genrule(
         name = name,
-        srcs = kernel_catalogs + custom_ops + manifests,
+        srcs = kernel_catalogs + custom_ops + backend_catalog_labels + manifests,
         outs = [out] + ([dtype_header] if dtype_header else []),
         cmd = "$(location {python}) $(location {gen_registry}) {catalogs} {selection} --output $(location {out}){header}".format(
             python = str(_PYTHON),
@@ -520,7 +550,7 @@ def kernel_registry(
         **kwargs
     )
 
-def _kernel_library(name, manifests, kernel_catalogs, custom_ops, dtype_selective, kernel_libs, visibility, tags):
+def _kernel_library(name, manifests, kernel_catalogs, custom_ops, dtype_selective, kernel_libs, visibility, tags, backends = []):
     """A model's (or a model_library()'s) kernels: `name`_registry.cc for `manifests`, and
     cc_library `name`_kernels over it.
 
@@ -536,6 +566,7 @@ def _kernel_library(name, manifests, kernel_catalogs, custom_ops, dtype_selectiv
         kernel_catalogs = kernel_catalogs,
         custom_ops = custom_ops,
         dtype_header = dtype_header,
+        backends = backends,
         visibility = visibility,
         tags = tags,
     )
@@ -553,7 +584,10 @@ def _kernel_library(name, manifests, kernel_catalogs, custom_ops, dtype_selectiv
         hdrs = [":" + dtype_header],
         copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
         alwayslink = True,
-        deps = kernel_libs + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL],  # executor: primitive ops
+        # executor: primitive ops; backend: kSelectedBackends' type. The backends' libraries
+        # are linked only for what the registry names (a model without delegates: nothing).
+        deps = kernel_libs + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL, _RUNTIME_BACKEND] +
+               backend_libraries(backends, "//{}:{}_kernels".format(native.package_name(), name)),
         visibility = visibility,
         tags = tags,
     )
@@ -572,6 +606,7 @@ def executorch_model(
         runtime = "any",
         quantize = "none",
         passes = [],
+        backends = [],
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -604,9 +639,12 @@ def executorch_model(
         after decomposition and before the out-variant conversion, and optionally
         memory_planner() -> a planner that replaces slimtorch's (README, "Python API: passes
         and memory planners"). Files they import go in `data`.
+      backends: delegate backends, e.g. ["xnnpack"] (tools/backends.bzl): `slimtorch export
+        --backend NAME` for each, and pte_model(backends = ...) (host-only for now).
       visibility: of every target made.
       tags: of every target made.
     """
+    check_backends(backends, "executorch_model({})".format(name))
     memory_specs = ["{}:{}".format(m[0], m[1]) for m in memories]
     _export(
         name = name + "_export",
@@ -615,6 +653,7 @@ def executorch_model(
         runtime = runtime,
         quantize = quantize,
         passes = passes,
+        backends = backends,
         data = data,
         kernel_catalogs = kernel_catalogs + custom_ops + [_PRIM_OPS_CATALOG],
         program = name + ".pte",
@@ -642,6 +681,7 @@ def executorch_model(
         embedded_model_hdr = embedded_model_hdr,
         dtype_selective = dtype_selective,
         memories = memories,
+        backends = backends,
         visibility = visibility,
         tags = tags,
     )
@@ -688,6 +728,7 @@ def pte_model(
         embedded_model_hdr = _EMBEDDED_MODEL_HDR,
         dtype_selective = True,
         memories = [],
+        backends = [],
         visibility = None,
         tags = []):
     """The kernel library and image data of a program that exists already (any `.pte`).
@@ -711,6 +752,8 @@ def pte_model(
       embedded_model_hdr: cc_library providing app/embedded_model.h.
       dtype_selective: compile the dtype-selective kernels for the manifest's dtypes only.
       memories: [(name, bytes), ...] the program was planned for (executorch_model).
+      backends: delegate backends the program may use, e.g. ["xnnpack"] for a program
+        upstream's XnnpackPartitioner lowered (tools/backends.bzl; host-only for now).
       visibility: of every target made.
       tags: of every target made.
     """
@@ -733,6 +776,7 @@ def pte_model(
         custom_ops = custom_ops,
         dtype_selective = dtype_selective,
         kernel_libs = kernel_libs + custom_kernels,
+        backends = backends,
         visibility = visibility,
         tags = tags,
     )
@@ -743,7 +787,8 @@ def pte_model(
         name = name + "_kernels_all_dtypes",
         srcs = [":" + name + "_registry.cc"],
         alwayslink = True,
-        deps = kernel_libs + custom_kernels + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL],
+        deps = kernel_libs + custom_kernels + [_RUNTIME_EXECUTOR, _RUNTIME_KERNEL, _RUNTIME_BACKEND] +
+               backend_libraries(backends, "//{}:{}_kernels_all_dtypes".format(native.package_name(), name)),
         visibility = visibility,
         tags = tags,
     )
@@ -909,6 +954,7 @@ def model_library(
         kernel_catalogs = _KERNEL_CATALOGS,
         kernel_libs = _KERNEL_LIBS,
         dtype_selective = True,
+        backends = [],
         visibility = None,
         tags = []):
     """Several models in one image: one kernel registry, each model's data under its own name.
@@ -942,6 +988,8 @@ def model_library(
       kernel_catalogs: the default catalogs (portable + cortex_m).
       kernel_libs: the default kernel libraries.
       dtype_selective: compile the dtype-selective kernels for the union's dtypes only.
+      backends: delegate backends the models may use, e.g. ["xnnpack"] (tools/backends.bzl):
+        the one registry links those its models' manifests list (host-only for now).
       visibility: of every target made.
       tags: of every target made.
     """
@@ -982,6 +1030,7 @@ def model_library(
         custom_ops = custom_ops,
         dtype_selective = dtype_selective,
         kernel_libs = kernel_libs + custom_kernels,
+        backends = backends,
         visibility = visibility,
         tags = tags,
     )

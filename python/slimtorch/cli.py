@@ -182,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     run.run(run.Request(platform=args.platform, program=Path(args.program).absolute(),
                         inputs=[Path(p).absolute() for p in args.input or []],
-                        count_instructions=args.count_instructions))
+                        count_instructions=args.count_instructions, threads=args.threads))
     return 0
 
 
@@ -387,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run method 0 of any ExecuTorch program (slimtorch's or upstream's, float "
         "or int8)\non its inputs and print one line per output, as the runners do:\n"
         "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n\n"
-        "--platform host      builds //app:pte_runner (every kernel) with Bazel, runs it.\n"
+        "--platform host      builds //app:pte_runner (every kernel and the XNNPACK delegate\n"
+        "                     backend) with Bazel, runs it.\n"
         "--platform arm_m55   builds a Cortex-M55 firmware that embeds the program, the inputs\n"
         "                     and only the kernels the program's manifest names (a generated\n"
         "                     Bazel package build/run/<hash of program and inputs>/, so the\n"
@@ -410,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="arm_m55: also print `instructions <N>`, the guest instructions of one "
                    "Method::execute() (QEMU -icount: exact, the same every run); the outputs "
                    "printed are that execution's")
+    r.add_argument("--threads", type=int, metavar="N",
+                   help="host: threads of the XNNPACK delegate backend (pte_runner --threads; "
+                   "default 1), for programs that delegate to XnnpackBackend")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("compare", help="compare a runner's printed outputs with expectations",

@@ -4,6 +4,11 @@ Kernel keys: `v1/` + `<ScalarType>;<dim order>` for every tensor argument of the
 schema order (out and return included), joined by `|`. A tensor list contributes one entry
 (its first tensor's dtype and dim order), as upstream's tooling does; an op with no tensor
 argument (executorch_prim::*) gets the bare key `v1`.
+
+Delegates: `build_features` lists `"backend:<id>"` once for every `BackendDelegate.id` the
+program's plans use (sorted), e.g. `["backend:XnnpackBackend"]`; codegen links those backends
+(codegen/gen_registry.py `--backends`). Upstream's SelectiveBuilder refuses unknown top-level
+keys, so the delegates ride in its existing free-form `build_features` list.
 """
 
 from __future__ import annotations
@@ -58,10 +63,20 @@ def operators_and_kernels(pte: PteFile) -> tuple[list[str], dict[str, list[str]]
     return sorted(ops), kernels
 
 
+BACKEND_FEATURE_PREFIX = "backend:"
+
+
+def backend_ids(pte: PteFile) -> list[str]:
+    """The BackendDelegate ids of every plan, sorted, once each ("XnnpackBackend")."""
+    return sorted(
+        {d.id for plan in pte.program.execution_plan for d in plan.delegates if d.id is not None}
+    )
+
+
 def manifest_dict(pte: PteFile, program_name: str) -> dict[str, Any]:
     ops, kernels = operators_and_kernels(pte)
     return {
-        "build_features": [],
+        "build_features": [BACKEND_FEATURE_PREFIX + b for b in backend_ids(pte)],
         "custom_classes": [],
         "et_kernel_metadata": {op: kernels[op] for op in sorted(kernels)},
         "include_all_non_op_selectives": False,

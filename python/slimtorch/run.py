@@ -1,7 +1,8 @@
 """`slimtorch run`: any `.pte` on the host runner or on the emulated Cortex-M55, in one command.
 
-- host: builds `//app:pte_runner` (every kernel slimtorch has) with Bazel and runs it on the
-  program and the inputs.
+- host: builds `//app:pte_runner` (every kernel slimtorch has, and the delegate backends:
+  XNNPACK) with Bazel and runs it on the program and the inputs; `threads` is its
+  `--threads` (XNNPACK's thread count).
 - arm_m55: writes a Bazel package `build/run/<key>/` in the workspace (git-ignored), where
   <key> is the content hash of the program and the inputs: the program, the inputs, and a
   BUILD file calling pte_model() (tools/executorch_model.bzl: the program's manifest, the
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from slimtorch import board_fit, embed, pte, qemu
+from slimtorch import board_fit, embed, manifest, pte, qemu
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_PACKAGES = "build/run"  # generated packages, relative to the workspace (git-ignored)
@@ -62,6 +63,7 @@ class Request:
     program: Path
     inputs: list[Path]
     count_instructions: bool = False
+    threads: int | None = None  # host: pte_runner --threads (the XNNPACK backend's threads)
 
 
 def _log(stream: TextIO, text: str) -> None:
@@ -202,6 +204,8 @@ def run_host(req: Request, out: TextIO, log: TextIO) -> None:
     cmd = [str(runner), str(req.program)]
     for p in req.inputs:
         cmd += ["--input", str(p)]
+    if req.threads is not None:
+        cmd += ["--threads", str(req.threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     _emit(req.program, proc.stdout, proc.returncode, "the host runner", out)
 
@@ -338,7 +342,17 @@ def run(req: Request, out: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Non
     if req.count_instructions and req.platform != "arm_m55":
         raise RunError("--count-instructions needs --platform arm_m55 (instructions are counted "
                        "on the emulated Cortex-M55, under QEMU -icount)")
+    if req.threads is not None and req.platform != "host":
+        raise RunError("--threads sets the XNNPACK backend's threads, which runs on the host "
+                       "only: use --platform host, or drop --threads")
+    if req.threads is not None and not 1 <= req.threads <= 1024:
+        raise RunError(f"--threads {req.threads}: give a whole number from 1 to 1024")
     program = _read_program(req.program)
+    backends = manifest.backend_ids(program)
+    if backends and req.platform == "arm_m55":
+        raise RunError(f"{req.program} delegates to {', '.join(backends)}, and delegate "
+                       "backends are host-only for now: run it with --platform host, or "
+                       "export the model without --backend for the Cortex-M55")
     input_bytes = _input_bytes(program, req.inputs)
     if req.platform == "host":
         run_host(req, out, log)

@@ -1,4 +1,5 @@
-// The backend registry: a fixed-size static table, filled by register_backend().
+// The backend registry: the build's selection (kSelectedBackends, generated) and a
+// fixed-size static table filled at run time by register_backend().
 #include "runtime/backend/backend.h"
 
 namespace slimtorch {
@@ -36,6 +37,12 @@ Error register_backend(const Backend* backend) {
 }
 
 const Backend* find_backend(const char* name, size_t len) {
+  for (size_t i = 0; i < kNumSelectedBackends; ++i) {
+    if (kSelectedBackends[i] != nullptr && kSelectedBackends[i]->name != nullptr &&
+        same_name(kSelectedBackends[i]->name, name, len)) {
+      return kSelectedBackends[i];
+    }
+  }
   for (size_t i = 0; i < g_num_backends; ++i) {
     if (same_name(g_backends[i]->name, name, len)) {
       return g_backends[i];

@@ -64,11 +64,19 @@ struct Backend {
 
 constexpr size_t kMaxBackends = 8;
 
+// The backends selected at build time: defined by the generated registry
+// (codegen/gen_registry.py, from the manifests' `backend:<id>` build features),
+// static storage. An image whose programs delegate nothing gets a one-element
+// null dummy and kNumSelectedBackends == 0, so it references no backend code.
+extern const Backend* const kSelectedBackends[];
+extern const size_t kNumSelectedBackends;
+
 // Adds `backend` (static storage) to the registry. Error::LimitExceeded when
 // kMaxBackends are registered, InvalidArgument for a duplicate name.
 Error register_backend(const Backend* backend);
 
-// The registered backend called name[0..len); nullptr when absent.
+// The backend called name[0..len): kSelectedBackends first, then the
+// register_backend() table; nullptr when absent.
 const Backend* find_backend(const char* name, size_t len);
 
 }  // namespace slimtorch

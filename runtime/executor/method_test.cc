@@ -47,6 +47,11 @@ const KernelEntry kSelectedKernels[] = {{"aten::add.out", test_add},
                                         {"executorch_prim::lt.Scalar", prim::lt_Scalar},
                                         {"test::fail.out", test_fail}};
 const size_t kNumSelectedKernels = 4;
+// One backend "selected at build time", as a generated registry lists it; the
+// delegate test registers its own at run time (register_backend()).
+const Backend kBuildSelected = {"BuildSelected", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+const Backend* const kSelectedBackends[] = {&kBuildSelected};
+const size_t kNumSelectedBackends = 1;
 }  // namespace slimtorch
 
 namespace {
@@ -265,6 +270,11 @@ void test_delegate() {
   }
   CHECK_EQ(register_backend(&kTestBackend), Error::Ok);
   CHECK_EQ(register_backend(&kTestBackend), Error::InvalidArgument);
+  // The build's selection is found first, by exact name; a run-time duplicate is refused.
+  CHECK(find_backend("BuildSelected", 13) == &kBuildSelected);
+  CHECK(find_backend("BuildSelecte", 12) == nullptr);
+  CHECK(find_backend("TestBackend", 11) == &kTestBackend);
+  CHECK_EQ(register_backend(&kBuildSelected), Error::InvalidArgument);
   {
     Method m;
     CHECK_EQ(setup(s, &p, &m), Error::Ok);
