@@ -19,18 +19,23 @@ from slimtorch import schema
 _SCALAR_SLOT = {
     "u8": ("PrependUint8Slot", N.Uint8Flags),
     "i8": ("PrependInt8Slot", N.Int8Flags),
+    "i16": ("PrependInt16Slot", N.Int16Flags),
     "bool": ("PrependBoolSlot", N.BoolFlags),
     "u32": ("PrependUint32Slot", N.Uint32Flags),
     "i32": ("PrependInt32Slot", N.Int32Flags),
     "i64": ("PrependInt64Slot", N.Int64Flags),
     "u64": ("PrependUint64Slot", N.Uint64Flags),
+    "f32": ("PrependFloat32Slot", N.Float32Flags),
     "f64": ("PrependFloat64Slot", N.Float64Flags),
 }
 
 _VECTOR_DTYPE = {
     "[u8]": np.dtype("<u1"),
     "[bool]": np.dtype("<u1"),
+    "[u16]": np.dtype("<u2"),
     "[i32]": np.dtype("<i4"),
+    "[u32]": np.dtype("<u4"),
+    "[f32]": np.dtype("<f4"),
     "[i64]": np.dtype("<i8"),
     "[u64]": np.dtype("<u8"),
     "[f64]": np.dtype("<f8"),
@@ -39,6 +44,17 @@ _VECTOR_DTYPE = {
 
 class FlatbufferError(ValueError):
     """The bytes are not a valid flatbuffer of the expected schema."""
+
+
+def _union_members(spec: schema.FieldSpec) -> list[type]:
+    """The member tables of a union field, in tag order (tag 1 = first).
+
+    The program schema's unions are named in `schema.UNIONS`; another schema (XNNPACK's XN01
+    graph) passes its members as the field's `cls=[...]`, so one writer serves both.
+    """
+    if isinstance(spec.cls, (list, tuple)):
+        return list(spec.cls)
+    return schema.UNIONS[spec.kind[6:]]
 
 
 # ----------------------------------------------------------------------------- writing
@@ -87,7 +103,7 @@ def _write_table(b: flatbuffers.Builder, obj: Any) -> int:
             getattr(b, method)(spec.slot, value, spec.default)
         elif spec.name in offsets:
             if spec.kind.startswith("union:"):
-                members = schema.UNIONS[spec.kind[6:]]
+                members = _union_members(spec)
                 b.PrependUint8Slot(spec.slot, members.index(type(value)) + 1, 0)
                 b.PrependUOffsetTRelativeSlot(spec.slot + 1, offsets[spec.name], 0)
             else:
@@ -105,7 +121,10 @@ def encode(root: Any, file_identifier: bytes = schema.FILE_IDENTIFIER) -> bytes:
 # ----------------------------------------------------------------------------- reading
 
 
-_FIELD_SIZE = {"u8": 1, "i8": 1, "bool": 1, "u32": 4, "i32": 4, "i64": 8, "u64": 8, "f64": 8}
+_FIELD_SIZE = {
+    "u8": 1, "i8": 1, "i16": 2, "bool": 1, "u32": 4, "i32": 4, "i64": 8, "u64": 8, "f32": 4,
+    "f64": 8,
+}
 
 
 class _Reader:
@@ -176,7 +195,7 @@ class _Reader:
                 if tag == 0 or not val_at:
                     kwargs[spec.name] = None
                     continue
-                members = schema.UNIONS[kind[6:]]
+                members = _union_members(spec)
                 if tag > len(members):
                     raise FlatbufferError(
                         f"{name}: union tag {tag} is not one of the {len(members)} types this "
