@@ -1,0 +1,587 @@
+#include "backends/xnnpack/xnnpack_backend.h"
+
+#include <pthread.h>
+#include <pthreadpool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xnnpack.h>
+
+#include <new>
+
+#include "backends/xnnpack/own_ops.h"
+#include "backends/xnnpack/scratch.h"
+#include "backends/xnnpack/xnn_graph.h"
+#include "backends/xnnpack/xnn_schema.h"
+#include "runtime/core/evalue.h"
+#include "runtime/core/result.h"
+#include "runtime/platform/log.h"
+
+namespace slimtorch {
+namespace xnnpack {
+
+namespace s = xnn_schema;
+
+namespace {
+
+size_t g_num_threads = 1;
+
+const char* status_name(xnn_status st) {
+  switch (st) {
+    case xnn_status_success: return "success";
+    case xnn_status_uninitialized: return "uninitialized";
+    case xnn_status_invalid_parameter: return "invalid_parameter";
+    case xnn_status_invalid_state: return "invalid_state";
+    case xnn_status_unsupported_parameter: return "unsupported_parameter";
+    case xnn_status_unsupported_hardware: return "unsupported_hardware";
+    case xnn_status_out_of_memory: return "out_of_memory";
+  }
+  return "unknown";
+}
+
+// One stage: a run of XNNPACK nodes (one runtime) or one own-code node.
+struct Stage {
+  bool native = false;
+  uint32_t first = 0;  // node range [first, first + count)
+  uint32_t count = 0;
+  xnn_runtime_t runtime = nullptr;
+  uint32_t num_ext = 0;
+  xnn_external_value* ext = nullptr;  // {local external id, data} for setup
+  uint32_t* ext_value = nullptr;      // graph value id of each
+  bool set_up = false;                // ext[].data are what the runtime was set up with
+  OwnOp own;
+};
+
+// A failure on the worker thread, formatted by wait() on the caller's thread
+// (the last-error buffer is not thread-safe).
+struct RunFailure {
+  xnn_status status = xnn_status_success;
+  uint32_t stage = 0;
+  const char* call = "";
+};
+
+struct Handle {
+  explicit Handle(BumpAllocator* arena) : scratch(arena) {}
+  Scratch scratch;
+  XnnGraph g;
+  Stage* stages = nullptr;
+  uint32_t num_stages = 0;
+  void** ptr = nullptr;        // per value: its memory (constant, buffer, or the bound argument)
+  uint32_t* arg_value = nullptr;  // per argument (inputs then outputs): its value id
+  uint32_t num_args = 0;
+  pthreadpool_t pool = nullptr;
+  // Worker: state 0 idle, 1 work pending/running, 2 done, 3 quit.
+  pthread_t thread;
+  bool thread_started = false;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int state = 0;
+  RunFailure failure;
+  bool failed = false;
+};
+
+bool is_native(uint8_t type) {
+  return !is_own_type(type) && type != s::kScaledDotProductAttention && type != s::kNone && type < s::kNumNodeTypes;
+}
+
+// Defines value `v` in `sg` as external `ext` (or internal for kNoValue).
+xnn_status define_value(xnn_subgraph_t sg, const XnnValue& v, uint32_t ext, uint32_t flags, uint32_t* id) {
+  size_t dims[kMaxDims];
+  for (uint32_t d = 0; d < v.ndim; ++d) dims[d] = v.dims[d];
+  const xnn_datatype dt = static_cast<xnn_datatype>(v.datatype);
+  if (v.quant == s::kPerTensorQuant) {
+    return xnn_define_quantized_tensor_value(sg, dt, v.zero_point, v.scale, v.ndim, dims, v.data, ext, flags, id);
+  }
+  if (v.quant == s::kPerChannelQuant) {
+    return xnn_define_channelwise_quantized_tensor_value(sg, dt, v.scales, v.ndim, v.channel_dim, dims, v.data, ext,
+                                                         flags, id);
+  }
+  return xnn_define_tensor_value(sg, dt, v.ndim, dims, v.data, ext, flags, id);
+}
+
+// Reads a [uint] vector of `n` entries into size_t out[]; false when it is not that.
+bool read_sizes(const Fb& fb, const Fb::Table& t, int field, uint32_t n, size_t* out) {
+  const Fb::Vec v = fb.vec(t, field, 4);
+  if (fb.bad() || v.len != n || n > kMaxDims) return false;
+  for (uint32_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(fb.vec_i32(v, i));
+  return true;
+}
+
+// Defines node `n` in `sg`; lid maps graph value ids to subgraph ids.
+Error define_node(xnn_subgraph_t sg, const XnnGraph& g, uint32_t n, const uint32_t* lid) {
+  const XnnNode& node = g.nodes[n];
+  const Fb& fb = g.fb;
+  const Fb::Table& t = node.t;
+  auto id = [&](uint32_t k) { return node.in[k] == kNoValue ? XNN_INVALID_VALUE_ID : lid[node.in[k]]; };
+  const uint32_t out = lid[node.out];
+  const float lo = node.out_min, hi = node.out_max;
+  const uint32_t fl = node.flags;
+  auto u = [&](int f) { return fb.u32(t, f); };
+  xnn_status st = xnn_status_invalid_parameter;
+  switch (node.type) {
+    case s::kAdd: st = xnn_define_add2(sg, lo, hi, id(0), id(1), out, fl); break;
+    case s::kSubtract: st = xnn_define_subtract(sg, lo, hi, id(0), id(1), out, fl); break;
+    case s::kMultiply: st = xnn_define_multiply2(sg, lo, hi, id(0), id(1), out, fl); break;
+    case s::kDiv: st = xnn_define_divide(sg, lo, hi, id(0), id(1), out, fl); break;
+    case s::kMinimum: st = xnn_define_minimum2(sg, id(0), id(1), out, fl); break;
+    case s::kMaximum: st = xnn_define_maximum2(sg, id(0), id(1), out, fl); break;
+    case s::kPReLU: st = xnn_define_prelu(sg, id(0), id(1), out, fl); break;
+    case s::kFullyConnected: st = xnn_define_fully_connected(sg, lo, hi, id(0), id(1), id(2), out, fl); break;
+    case s::kConv2d:
+      st = xnn_define_convolution_2d(sg, u(s::kConvPadTop), u(s::kConvPadRight), u(s::kConvPadBottom),
+                                     u(s::kConvPadLeft), u(s::kConvKernelH), u(s::kConvKernelW), u(s::kConvStrideH),
+                                     u(s::kConvStrideW), u(s::kConvDilationH), u(s::kConvDilationW), u(s::kConvGroups),
+                                     u(s::kConvGroupIn), u(s::kConvGroupOut), lo, hi, id(0), id(1), id(2), out, fl);
+      break;
+    case s::kDepthwiseConv2d: {
+      const uint32_t gin = u(s::kConvGroupIn);
+      if (gin == 0) {
+        return ST_FAIL(Error::InvalidProgram, "{s}: node {} (XNNDepthwiseConv2d): group_input_channels is 0", g.name, n);
+      }
+      st = xnn_define_depthwise_convolution_2d(sg, u(s::kConvPadTop), u(s::kConvPadRight), u(s::kConvPadBottom),
+                                               u(s::kConvPadLeft), u(s::kConvKernelH), u(s::kConvKernelW),
+                                               u(s::kConvStrideH), u(s::kConvStrideW), u(s::kConvDilationH),
+                                               u(s::kConvDilationW), u(s::kConvGroupOut) / gin, u(s::kConvGroups), lo, hi,
+                                               id(0), id(1), id(2), out, fl);
+      break;
+    }
+    case s::kConvTranspose2d:
+      st = xnn_define_deconvolution_2d(sg, u(s::kConvPadTop), u(s::kConvPadRight), u(s::kConvPadBottom),
+                                       u(s::kConvPadLeft), u(s::kConvAdjustH), u(s::kConvAdjustW), u(s::kConvKernelH),
+                                       u(s::kConvKernelW), u(s::kConvStrideH), u(s::kConvStrideW), u(s::kConvDilationH),
+                                       u(s::kConvDilationW), u(s::kConvGroups), u(s::kConvGroupIn), u(s::kConvGroupOut),
+                                       lo, hi, id(0), id(1), id(2), out, fl);
+      break;
+    case s::kAvgPooling2d:
+      // Flag 0x40 (newer XNNPACK's KEEP_DIMS, set by upstream) means nothing to pooling here.
+      st = xnn_define_average_pooling_2d(sg, u(s::kPoolPadTop), u(s::kPoolPadRight), u(s::kPoolPadBottom),
+                                         u(s::kPoolPadLeft), u(s::kPoolH), u(s::kPoolW), u(s::kPoolStrideH),
+                                         u(s::kPoolStrideW), lo, hi, id(0), out, fl & ~0x40u);
+      break;
+    case s::kMaxPooling2d:
+      st = xnn_define_max_pooling_2d(sg, u(s::kPoolPadTop), u(s::kPoolPadRight), u(s::kPoolPadBottom),
+                                     u(s::kPoolPadLeft), u(s::kPoolH), u(s::kPoolW), u(s::kPoolStrideH),
+                                     u(s::kPoolStrideW), u(s::kPoolDilationH), u(s::kPoolDilationW), lo, hi, id(0), out,
+                                     fl & ~0x40u);
+      break;
+    case s::kGlobalAvgPooling2d: st = xnn_define_global_average_pooling_2d(sg, lo, hi, id(0), out, fl & ~0x40u); break;
+    case s::kArgMaxPooling2d:
+      st = xnn_define_argmax_pooling_2d(sg, u(0), u(1), u(2), u(3), u(4), u(5), id(0), out, lid[node.out2], fl);
+      break;
+    case s::kSoftmax: st = xnn_define_softmax(sg, id(0), out, fl); break;
+    case s::kSigmoid: st = xnn_define_sigmoid(sg, id(0), out, fl); break;
+    case s::kFloor: st = xnn_define_floor(sg, id(0), out, fl); break;
+    case s::kCeiling: st = xnn_define_ceiling(sg, id(0), out, fl); break;
+    case s::kHardswish: st = xnn_define_hardswish(sg, id(0), out, fl); break;
+    case s::kNegate: st = xnn_define_negate(sg, id(0), out, fl); break;
+    case s::kSquare: st = xnn_define_square(sg, id(0), out, fl); break;
+    case s::kSquareRoot: st = xnn_define_square_root(sg, id(0), out, fl); break;
+    case s::kAbs: st = xnn_define_abs(sg, id(0), out, fl); break;
+    case s::kConvert: st = xnn_define_convert(sg, id(0), out, fl); break;
+    case s::kClamp: st = xnn_define_clamp(sg, lo, hi, id(0), out, fl); break;
+    case s::kELU: {
+      float alpha;
+      const uint32_t bits = u(s::kEluAlpha);
+      memcpy(&alpha, &bits, 4);
+      st = xnn_define_elu(sg, alpha, id(0), out, fl);
+      break;
+    }
+    case s::kLeakyReLU: {
+      float slope;
+      const uint32_t bits = u(s::kLrSlope);
+      memcpy(&slope, &bits, 4);
+      st = xnn_define_leaky_relu(sg, slope, id(0), out, fl);
+      break;
+    }
+    case s::kStaticReshape: {
+      size_t shape[kMaxDims];
+      const uint32_t nd = u(s::kRsNumDims);
+      if (!read_sizes(fb, t, s::kRsNewShape, nd, shape)) {
+        return ST_FAIL(Error::InvalidProgram, "{s}: node {} (XNNStaticReshape): num_dims {} does not match new_shape",
+                       g.name, n, nd);
+      }
+      st = xnn_define_static_reshape(sg, nd, shape, id(0), out, fl);
+      break;
+    }
+    case s::kStaticConstantPad: {
+      size_t pre[kMaxDims], post[kMaxDims];
+      const uint32_t nd = g.values[node.in[0]].ndim;
+      if (!read_sizes(fb, t, s::kPadPre, nd, pre) || !read_sizes(fb, t, s::kPadPost, nd, post)) {
+        return ST_FAIL(Error::InvalidProgram, "{s}: node {} (XNNStaticConstantPad): paddings do not have {} entries",
+                       g.name, n, nd);
+      }
+      float value;
+      const uint32_t bits = u(s::kPadValue);
+      memcpy(&value, &bits, 4);
+      st = xnn_define_static_constant_pad(sg, pre, post, value, id(0), out, fl);
+      break;
+    }
+    case s::kStaticResizeBilinear2D:
+      st = xnn_define_static_resize_bilinear_2d(sg, u(s::kRzNewHeight), u(s::kRzNewWidth), id(0), out, fl);
+      break;
+    default:
+      return ST_FAIL(Error::Internal, "{s}: node {} ({s}) is not an XNNPACK node here", g.name, n,
+                     s::node_type_name(node.type));
+  }
+  if (fb.bad()) {
+    return ST_FAIL(Error::InvalidProgram, "{s}: node {} ({s}) has a malformed field", g.name, n,
+                   s::node_type_name(node.type));
+  }
+  if (st != xnn_status_success) {
+    return ST_FAIL(Error::NotSupported, "{s}: node {} ({s}): Debian's XNNPACK refused it ({s})", g.name, n,
+                   s::node_type_name(node.type), status_name(st));
+  }
+  return Error::Ok;
+}
+
+// Builds the XNNPACK runtime of native stage `si`. producer[v]: stage writing v
+// (-1: graph input or constant); outside[v]: v is read or returned outside its
+// producer's stage (so it is external to that stage and to the ones reading it).
+Error build_stage(Handle& h, uint32_t si, const int32_t* producer, const bool* outside, uint32_t* lid) {
+  Stage& st = h.stages[si];
+  const XnnGraph& g = h.g;
+  // 1. Which values are external to this stage, in first-use order.
+  for (uint32_t v = 0; v < g.num_values; ++v) lid[v] = kNoValue;
+  uint32_t n_ext = 0;
+  uint32_t* ext_value = h.scratch.array<uint32_t>(2 * g.num_values);
+  if (ext_value == nullptr) return ST_FAIL(Error::OutOfMemory, "{s}: no memory for stage {}", g.name, si);
+  uint32_t* ext_flags = ext_value + g.num_values;
+  auto note = [&](uint32_t v, uint32_t flag) {
+    if (v == kNoValue || g.values[v].data != nullptr) return;
+    for (uint32_t k = 0; k < n_ext; ++k) {
+      if (ext_value[k] == v) return;
+    }
+    ext_value[n_ext] = v;
+    ext_flags[n_ext++] = flag;
+  };
+  for (uint32_t n = st.first; n < st.first + st.count; ++n) {
+    const XnnNode& node = g.nodes[n];
+    for (uint32_t k = 0; k < node.n_in; ++k) {
+      const uint32_t v = node.in[k];
+      if (v != kNoValue && producer[v] != static_cast<int32_t>(si)) note(v, XNN_VALUE_FLAG_EXTERNAL_INPUT);
+    }
+    if (outside[node.out]) note(node.out, XNN_VALUE_FLAG_EXTERNAL_OUTPUT);
+    if (node.out2 != kNoValue && outside[node.out2]) note(node.out2, XNN_VALUE_FLAG_EXTERNAL_OUTPUT);
+  }
+  xnn_subgraph_t sg = nullptr;
+  xnn_status status = xnn_create_subgraph(n_ext, 0, &sg);
+  if (status != xnn_status_success) {
+    return ST_FAIL(Error::NotSupported, "{s}: xnn_create_subgraph for stage {} failed ({s})", g.name, si,
+                   status_name(status));
+  }
+  Error err = Error::Ok;
+  for (uint32_t k = 0; k < n_ext && err == Error::Ok; ++k) {
+    const uint32_t v = ext_value[k];
+    status = define_value(sg, g.values[v], k, ext_flags[k], &lid[v]);
+    if (status != xnn_status_success) {
+      err = ST_FAIL(Error::NotSupported, "{s}: value {} ({s}, {} dims): XNNPACK refused it as an external value ({s})",
+                    g.name, v, datatype_name(g.values[v].datatype), g.values[v].ndim, status_name(status));
+    }
+  }
+  for (uint32_t n = st.first; n < st.first + st.count && err == Error::Ok; ++n) {
+    const XnnNode& node = g.nodes[n];
+    const uint32_t vals[kMaxNodeInputs + 2] = {node.in[0], node.in[1], node.in[2], node.in[3], node.in[4], node.out,
+                                               node.out2};
+    for (uint32_t k = 0; k < kMaxNodeInputs + 2 && err == Error::Ok; ++k) {
+      const uint32_t v = vals[k];
+      if (v == kNoValue || (k < kMaxNodeInputs && k >= node.n_in) || lid[v] != kNoValue) continue;
+      status = define_value(sg, g.values[v], XNN_INVALID_VALUE_ID, 0, &lid[v]);
+      if (status != xnn_status_success) {
+        err = ST_FAIL(Error::NotSupported, "{s}: value {} ({s}, {} dims) of node {} ({s}): XNNPACK refused it ({s})",
+                      g.name, v, datatype_name(g.values[v].datatype), g.values[v].ndim, n,
+                      s::node_type_name(node.type), status_name(status));
+      }
+    }
+    if (err == Error::Ok) err = define_node(sg, g, n, lid);
+  }
+  if (err == Error::Ok) {
+    status = xnn_create_runtime_v2(sg, h.pool, 0, &st.runtime);
+    if (status != xnn_status_success) {
+      err = ST_FAIL(Error::NotSupported, "{s}: XNNPACK could not create the runtime of nodes {}..{} ({s})", g.name,
+                    st.first, st.first + st.count - 1, status_name(status));
+      st.runtime = nullptr;
+    }
+  }
+  xnn_delete_subgraph(sg);
+  if (err != Error::Ok) return err;
+  st.num_ext = n_ext;
+  st.ext_value = ext_value;
+  st.ext = h.scratch.array<xnn_external_value>(n_ext);
+  if (st.ext == nullptr) return ST_FAIL(Error::OutOfMemory, "{s}: no memory for stage {}", g.name, si);
+  for (uint32_t k = 0; k < n_ext; ++k) st.ext[k].id = k;
+  return Error::Ok;
+}
+
+void* worker_main(void* arg);
+
+// Runs every stage on the bound arguments; false (and h.failure) on an XNNPACK error.
+bool run_stages(Handle& h) {
+  for (uint32_t si = 0; si < h.num_stages; ++si) {
+    Stage& st = h.stages[si];
+    if (!st.native) {
+      run_own(st.own, h.ptr);
+      continue;
+    }
+    bool changed = !st.set_up;
+    for (uint32_t k = 0; k < st.num_ext; ++k) {
+      void* p = h.ptr[st.ext_value[k]];
+      changed |= st.ext[k].data != p;
+      st.ext[k].data = p;
+    }
+    if (changed) {
+      const xnn_status status = xnn_setup_runtime(st.runtime, st.num_ext, st.ext);
+      if (status != xnn_status_success) {
+        st.set_up = false;
+        h.failure = RunFailure{status, si, "xnn_setup_runtime"};
+        return false;
+      }
+      st.set_up = true;
+    }
+    const xnn_status status = xnn_invoke_runtime(st.runtime);
+    if (status != xnn_status_success) {
+      h.failure = RunFailure{status, si, "xnn_invoke_runtime"};
+      return false;
+    }
+  }
+  return true;
+}
+
+Error failure_error(const Handle& h) {
+  return ST_FAIL(Error::KernelFailed, "{s}: {s} of stage {} failed ({s})", h.g.name, h.failure.call, h.failure.stage,
+                 status_name(h.failure.status));
+}
+
+void* worker_main(void* arg) {
+  Handle& h = *static_cast<Handle*>(arg);
+  pthread_mutex_lock(&h.mu);
+  for (;;) {
+    while (h.state != 1 && h.state != 3) pthread_cond_wait(&h.cv, &h.mu);
+    if (h.state == 3) break;
+    pthread_mutex_unlock(&h.mu);
+    const bool ok = run_stages(h);
+    pthread_mutex_lock(&h.mu);
+    h.failed = !ok;
+    h.state = 2;
+    pthread_cond_broadcast(&h.cv);
+  }
+  pthread_mutex_unlock(&h.mu);
+  return nullptr;
+}
+
+bool xnn_available() { return xnn_initialize(nullptr) == xnn_status_success; }
+
+void destroy(void* handle) {
+  Handle* h = static_cast<Handle*>(handle);
+  if (h == nullptr) return;
+  if (h->thread_started) {
+    pthread_mutex_lock(&h->mu);
+    while (h->state == 1) pthread_cond_wait(&h->cv, &h->mu);  // a run still in flight ends first
+    h->state = 3;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->thread, nullptr);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+  }
+  for (uint32_t i = 0; i < h->num_stages; ++i) {
+    if (h->stages[i].runtime != nullptr) xnn_delete_runtime(h->stages[i].runtime);
+  }
+  if (h->pool != nullptr) pthreadpool_destroy(h->pool);
+  h->scratch.release();
+  h->~Handle();
+  free(h);
+}
+
+Error init_handle(Handle& h, BackendInitContext& ctx, Span<const uint8_t> blob) {
+  const char* name = ctx.delegate_id != nullptr ? ctx.delegate_id : "XnnpackBackend";
+  ST_TRY(parse_graph(blob, ctx.program, name, h.scratch, &h.g));
+  XnnGraph& g = h.g;
+  // Arguments in upstream's order: ascending external id where every one has one.
+  auto sort_by_external = [&](uint32_t* ids, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (g.values[ids[i]].external_id == kNoValue) return;
+    }
+    for (uint32_t i = 1; i < n; ++i) {  // insertion sort: a handful of ids
+      const uint32_t x = ids[i];
+      uint32_t j = i;
+      for (; j > 0 && g.values[ids[j - 1]].external_id > g.values[x].external_id; --j) ids[j] = ids[j - 1];
+      ids[j] = x;
+    }
+  };
+  sort_by_external(g.inputs, g.num_inputs);
+  sort_by_external(g.outputs, g.num_outputs);
+  h.num_args = g.num_inputs + g.num_outputs;
+  h.arg_value = h.scratch.array<uint32_t>(h.num_args);
+  h.ptr = h.scratch.array<void*>(g.num_values);
+  int32_t* producer = h.scratch.array<int32_t>(g.num_values);
+  bool* outside = h.scratch.array<bool>(g.num_values);
+  bool* is_arg = h.scratch.array<bool>(g.num_values);
+  uint32_t* lid = h.scratch.array<uint32_t>(g.num_values);
+  h.stages = h.scratch.array<Stage>(g.num_nodes);
+  if (h.arg_value == nullptr || h.ptr == nullptr || producer == nullptr || outside == nullptr || is_arg == nullptr ||
+      lid == nullptr || h.stages == nullptr) {
+    return ST_FAIL(Error::OutOfMemory, "{s}: no memory for the tables of {} values", name, g.num_values);
+  }
+  for (uint32_t i = 0; i < g.num_inputs; ++i) h.arg_value[i] = g.inputs[i];
+  for (uint32_t i = 0; i < g.num_outputs; ++i) h.arg_value[g.num_inputs + i] = g.outputs[i];
+  for (uint32_t i = 0; i < h.num_args; ++i) is_arg[h.arg_value[i]] = true;
+
+  // 1. Stages: maximal runs of native nodes; each own-code node alone.
+  for (uint32_t v = 0; v < g.num_values; ++v) producer[v] = -1;
+  for (uint32_t n = 0; n < g.num_nodes; ++n) {
+    const XnnNode& node = g.nodes[n];
+    const bool native = is_native(node.type);
+    if (!native && !is_own_type(node.type)) {
+      return ST_FAIL(Error::NotSupported,
+                     "{s}: node {} is {s}, which neither Debian's XNNPACK (2022) nor this backend's own code runs", name,
+                     n, s::node_type_name(node.type));
+    }
+    if (native && h.num_stages > 0 && h.stages[h.num_stages - 1].native) {
+      ++h.stages[h.num_stages - 1].count;
+    } else {
+      Stage* st = new (&h.stages[h.num_stages++]) Stage();
+      st->native = native;
+      st->first = n;
+      st->count = 1;
+      if (!native) ST_TRY(plan_own(g, n, &st->own));
+    }
+    producer[node.out] = static_cast<int32_t>(h.num_stages - 1);
+    if (node.out2 != kNoValue) producer[node.out2] = static_cast<int32_t>(h.num_stages - 1);
+  }
+  // 2. Values seen outside their producing stage (or returned, or written by own code).
+  for (uint32_t si = 0; si < h.num_stages; ++si) {
+    const Stage& st = h.stages[si];
+    for (uint32_t n = st.first; n < st.first + st.count; ++n) {
+      const XnnNode& node = g.nodes[n];
+      for (uint32_t k = 0; k < node.n_in; ++k) {
+        const uint32_t v = node.in[k];
+        if (v != kNoValue && producer[v] >= 0 && producer[v] != static_cast<int32_t>(si)) outside[v] = true;
+      }
+      if (!st.native) outside[node.out] = true;
+    }
+  }
+  for (uint32_t i = 0; i < g.num_outputs; ++i) outside[g.outputs[i]] = true;
+  // 3. Memory: constants in place, arguments bound per run, a buffer for every
+  // other value that leaves XNNPACK (plus XNNPACK's 16 bytes of read slack).
+  for (uint32_t v = 0; v < g.num_values; ++v) {
+    const XnnValue& val = g.values[v];
+    if (val.data != nullptr) {
+      h.ptr[v] = const_cast<uint8_t*>(val.data);
+    } else if (outside[v] && !is_arg[v]) {
+      h.ptr[v] = h.scratch.allocate(static_cast<size_t>(val.nbytes()) + 16);
+      if (h.ptr[v] == nullptr) {
+        return ST_FAIL(Error::OutOfMemory, "{s}: no memory for value {}'s {} bytes", name, v,
+                       static_cast<int64_t>(val.nbytes()));
+      }
+    }
+  }
+  // 4. XNNPACK runtimes.
+  const size_t threads = g_num_threads;
+  if (threads > 1) {
+    h.pool = pthreadpool_create(threads);
+    if (h.pool == nullptr) return ST_FAIL(Error::OutOfMemory, "{s}: could not create a pool of {} threads", name, threads);
+  }
+  for (uint32_t si = 0; si < h.num_stages; ++si) {
+    if (h.stages[si].native) ST_TRY(build_stage(h, si, producer, outside, lid));
+  }
+  // 5. The worker thread.
+  pthread_mutex_init(&h.mu, nullptr);
+  pthread_cond_init(&h.cv, nullptr);
+  if (pthread_create(&h.thread, nullptr, worker_main, &h) != 0) {
+    pthread_cond_destroy(&h.cv);
+    pthread_mutex_destroy(&h.mu);
+    return ST_FAIL(Error::OutOfMemory, "{s}: could not start the delegate's worker thread", name);
+  }
+  h.thread_started = true;
+  return Error::Ok;
+}
+
+Error init(BackendInitContext& ctx, Span<const uint8_t> processed, const CompileSpec*, size_t, void** handle) {
+  *handle = nullptr;
+  const xnn_status status = xnn_initialize(nullptr);
+  if (status != xnn_status_success) {
+    return ST_FAIL(Error::MissingBackend, "XnnpackBackend: xnn_initialize failed ({s})", status_name(status));
+  }
+  void* mem = calloc(1, sizeof(Handle));
+  if (mem == nullptr) return ST_FAIL(Error::OutOfMemory, "XnnpackBackend: no memory for a delegate handle");
+  Handle* h = new (mem) Handle(ctx.arena);
+  const Error e = init_handle(*h, ctx, processed);
+  if (e != Error::Ok) {
+    destroy(h);
+    return e;
+  }
+  *handle = h;
+  return Error::Ok;
+}
+
+// Checks the DelegateCall's arguments against the graph and binds their memory.
+Error bind(Handle& h, EValue** args, size_t nargs) {
+  const XnnGraph& g = h.g;
+  if (nargs != h.num_args) {
+    return ST_FAIL(Error::InvalidArgument, "{s}: the delegate takes {} inputs and {} outputs, got {} arguments", g.name,
+                   g.num_inputs, g.num_outputs, static_cast<int64_t>(nargs));
+  }
+  for (uint32_t i = 0; i < h.num_args; ++i) {
+    const XnnValue& v = g.values[h.arg_value[i]];
+    const bool is_out = i >= g.num_inputs;
+    const uint32_t k = is_out ? i - g.num_inputs : i;
+    if (args[i] == nullptr || !args[i]->is_tensor()) {
+      return ST_FAIL(Error::InvalidArgument, "{s}: {s} {} is not a tensor", g.name, is_out ? "output" : "input", k);
+    }
+    const Tensor& t = args[i]->to_tensor();
+    ScalarType want;
+    datatype_scalar_type(v.datatype, &want);
+    if (t.dtype != want) {
+      return ST_FAIL(Error::InvalidArgument, "{s}: {s} {} is {s}, the graph's value {} is {s}", g.name,
+                     is_out ? "output" : "input", k, scalar_type_name(t.dtype), h.arg_value[i],
+                     datatype_name(v.datatype));
+    }
+    if (t.numel != v.numel || t.data == nullptr) {
+      return ST_FAIL(Error::InvalidArgument, "{s}: {s} {} has {} elements, the graph's value {} has {}", g.name,
+                     is_out ? "output" : "input", k, t.numel, h.arg_value[i], static_cast<int64_t>(v.numel));
+    }
+    h.ptr[h.arg_value[i]] = t.data;
+  }
+  return Error::Ok;
+}
+
+Error wait(void* handle);
+
+Error start(void* handle, EValue** args, size_t nargs) {
+  Handle& h = *static_cast<Handle*>(handle);
+  ST_TRY(wait(handle));  // a previous run of this delegate ends first
+  ST_TRY(bind(h, args, nargs));
+  pthread_mutex_lock(&h.mu);
+  h.state = 1;
+  h.failed = false;
+  pthread_cond_broadcast(&h.cv);
+  pthread_mutex_unlock(&h.mu);
+  return Error::Ok;
+}
+
+Error wait(void* handle) {
+  Handle& h = *static_cast<Handle*>(handle);
+  pthread_mutex_lock(&h.mu);
+  while (h.state == 1) pthread_cond_wait(&h.cv, &h.mu);
+  const bool done = h.state == 2;
+  const bool failed = done && h.failed;
+  if (done) h.state = 0;
+  pthread_mutex_unlock(&h.mu);
+  return failed ? failure_error(h) : Error::Ok;
+}
+
+Error execute(void* handle, EValue** args, size_t nargs) {
+  Handle& h = *static_cast<Handle*>(handle);
+  ST_TRY(wait(handle));
+  ST_TRY(bind(h, args, nargs));
+  return run_stages(h) ? Error::Ok : failure_error(h);
+}
+
+}  // namespace
+
+const Backend kXnnpackBackend = {"XnnpackBackend", xnn_available, init, execute, destroy, start, wait};
+
+void set_num_threads(size_t n) { g_num_threads = n == 0 ? 1 : n; }
+size_t num_threads() { return g_num_threads; }
+
+}  // namespace xnnpack
+}  // namespace slimtorch
