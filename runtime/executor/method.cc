@@ -4,10 +4,17 @@
 #include <new>  // placement new only
 
 #include "runtime/core/tensor.h"
+#include "runtime/executor/delegates.h"
 #include "runtime/platform/log.h"
 #include "runtime/program/schema.h"
 
 namespace slimtorch {
+
+// The delegate code, defined by //runtime/executor:delegates when the image
+// links it; weak, so without it the address is null and no delegate code is
+// linked (method.h).
+extern const DelegateHooks kDelegateHooks __attribute__((weak));
+
 namespace {
 
 using namespace schema;  // NOLINT: field numbers only
@@ -32,7 +39,7 @@ PlanVecs plan_vecs(const Fb& fb, const Fb::Table& plan) {
 
 // The arena's fixed-size arrays (counts are vector lengths), in carving order.
 // Everything else init() needs (Tensor structs and their sizes, list items,
-// operator names, instruction arguments, delegates' compile specs) comes from
+// operator names, instruction arguments) comes from
 // a Stream that follows them.
 struct Regions {
   EValue* values;
@@ -102,7 +109,7 @@ size_t arena_bound(const PlanVecs& pv, size_t stream_bytes) {
 size_t tensor_piece(uint32_t dim) { return sizeof(Tensor) + sizeof(int32_t) * dim; }
 
 // arena_bound() for `plan`, counting the Stream's pieces by taking them in
-// init()'s order: values, operator names, instruction arguments, compile specs.
+// init()'s order: values, operator names, instruction arguments.
 template <typename InstrT, typename SlotT>
 size_t count_bookkeeping(const Fb& fb, const Fb::Table& plan) {
   const PlanVecs pv = plan_vecs(fb, plan);
@@ -127,9 +134,6 @@ size_t count_bookkeeping(const Fb& fb, const Fb::Table& plan) {
     if (kind == kKernelCall || kind == kDelegateCall) {
       s.take<EValue*>(fb.vec(fb.table(ins, kInstrArgs), kCallArgs, 4).len);
     }
-  }
-  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
-    s.take<CompileSpec>(fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4).len);
   }
   return arena_bound<InstrT, SlotT>(pv, s.used());
 }
@@ -158,15 +162,19 @@ Tag tag_of(uint8_t kind) {
 Method::~Method() { reset(); }
 
 void Method::reset() {
-  for (uint32_t i = 0; i < num_delegates_; ++i) {
-    DelegateSlot& d = delegates_[i];
-    if (d.backend != nullptr && d.backend->destroy != nullptr && d.handle != nullptr) {
-      d.backend->destroy(d.handle);
-    }
-    d.backend = nullptr;
+  if (hooks_ != nullptr) {
+    hooks_->destroy(*this);  // every initialised delegate's backend destroy()
   }
+  hooks_ = nullptr;
   num_delegates_ = 0;
+  num_in_flight_ = 0;
   ready_ = false;
+}
+
+void Method::settle() {
+  if (num_in_flight_ != 0) {
+    hooks_->finish(*this);  // errors of these calls yield to the failure being reported
+  }
 }
 
 Result<size_t> Method::bookkeeping_bytes_needed(const Program& program, size_t plan) {
@@ -467,23 +475,6 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     }
   }
 
-  // 6c. Compile specs of every delegate, one array (consecutive pieces).
-  CompileSpec* specs = nullptr;
-  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
-    const Fb::Vec spec_vec = fb.vec(fb.vec_table(pv.delegates, i), kDelegateCompileSpecs, 4);
-    CompileSpec* const mine = stream.take<CompileSpec>(spec_vec.len);
-    if (mine == nullptr) {
-      return arena_too_small();
-    }
-    specs = i == 0 ? mine : specs;
-    for (uint32_t k = 0; k < spec_vec.len; ++k) {
-      const Fb::Table spec = fb.vec_table(spec_vec, k);
-      const Fb::Str key = fb.str(spec, kSpecKey);
-      const Fb::Vec value = fb.vec(spec, kSpecValue, 1);
-      mine[k] = CompileSpec{key.data != nullptr ? key.data : "", fb.vec_bytes(value), value.len};
-    }
-  }
-
   // The arena must hold what bookkeeping_bytes_needed() advertises, not just
   // this placement (which may fit in less, depending on the arena's address):
   // an arena short of the figure fails the same way wherever it lies.
@@ -491,33 +482,20 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
     return arena_too_small();
   }
 
-  // 7. Delegates: find each backend and let it prepare its blob. The Stream's
-  // bytes are taken from the arena first (no padding: its base is aligned), so
-  // backends allocate after them.
+  // 7. Delegates (runtime/executor/delegates.cc): find each backend and let it
+  // prepare its blob; their compile specs and handles come from the arena after
+  // the Stream's bytes, taken first (no padding: its base is aligned).
   arena.allocate(stream.used(), 8);
-  for (uint32_t i = 0; i < pv.delegates.len; ++i) {
-    const Fb::Table d = fb.vec_table(pv.delegates, i);
-    const Fb::Str id = fb.str(d, kDelegateId);
-    const Fb::Table ref = fb.table(d, kDelegateProcessed);
-    const uint32_t n_specs = fb.vec(d, kDelegateCompileSpecs, 4).len;
-    const Backend* backend = find_backend(id.data, id.len);
-    if (backend == nullptr || (backend->is_available != nullptr && !backend->is_available())) {
-      if (backend == nullptr) {
-        return ST_FAIL(Error::MissingBackend, "delegate {} needs backend '{s}', which is not registered in this build", i,
-                       id.data);
-      }
-      return ST_FAIL(Error::MissingBackend, "delegate {} needs backend '{s}', which is not available here", i, id.data);
+  if (pv.delegates.len > 0) {
+    const DelegateHooks* const hooks = &kDelegateHooks;
+    if (hooks == nullptr) {
+      return ST_FAIL(Error::MissingBackend,
+                     "delegate 0 needs backend '{s}', but this image links no delegate support (link the backend's "
+                     "library, which brings //runtime/executor:delegates)",
+                     fb.str(fb.vec_table(pv.delegates, 0), kDelegateId).data);
     }
-    BackendInitContext ctx{&arena, id.data, &program};
-    void* handle = nullptr;
-    const Span<const uint8_t> blob = program.delegate_blob(fb.u8(ref, kDataRefLocation), fb.u32(ref, kDataRefIndex));
-    const Error e = backend->init(ctx, blob, specs, n_specs, &handle);
-    if (e != Error::Ok) {
-      return ST_FAIL(e, "backend '{s}' failed to initialise delegate {}", id.data, i);
-    }
-    delegates_[i] = DelegateSlot{backend, handle};
-    num_delegates_ = i + 1;
-    specs += n_specs;
+    hooks_ = hooks;
+    ST_TRY(hooks->init(*this, program, pv.delegates, arena));
   }
   ready_ = true;
   return Error::Ok;
@@ -622,9 +600,14 @@ Error Method::execute() {
   uint32_t pc = 0;
   while (pc < num_instrs_) {
     if (++steps > max_steps_) {
+      settle();
       return ST_FAIL(Error::LimitExceeded,
                      "execution stopped after {} instructions (LoadLimits.max_steps): a loop that does not end?",
                      max_steps_);
+    }
+    // The one test per instruction delegates add (method.h): false unless a call is in flight.
+    if (num_in_flight_ != 0) {
+      ST_TRY(hooks_->before(*this, pc));  // on failure nothing is in flight
     }
     const Instr& in = instrs_[pc];
     switch (in.kind) {
@@ -633,20 +616,17 @@ Error Method::execute() {
         // reset per call; the operator's name is looked up only on failure.
         const Error e = in.fn(ctx, in.args, in.nargs);
         if (e != Error::Ok) {
+          settle();
           return ST_FAIL(e, "instruction {} ({s}) failed: {s}", pc, op_names_[in.a], ctx.message);
         }
         ++pc;
         break;
       }
-      case kDelegateCall: {
-        const DelegateSlot& d = delegates_[in.a];
-        const Error e = d.backend->execute(d.handle, in.args, in.nargs);
-        if (e != Error::Ok) {
-          return ST_FAIL(e, "instruction {}: backend '{s}' failed", pc, d.backend->name);
-        }
+      case kDelegateCall:
+        // Runs it, or starts it and leaves it in flight; on failure nothing is in flight.
+        ST_TRY(hooks_->call(*this, pc));
         ++pc;
         break;
-      }
       case kMoveCall:
         values_[in.b] = values_[in.a];
         ++pc;
@@ -659,6 +639,7 @@ Error Method::execute() {
         } else if (c.tag == Tag::Tensor && c.v.t->dtype == ScalarType::Bool && c.v.t->numel == 1 && c.v.t->data != nullptr) {
           cond = *static_cast<const uint8_t*>(c.v.t->data) != 0;
         } else {
+          settle();
           return ST_FAIL(Error::InvalidProgram, "instruction {}: jump condition is not a bool or 1-element bool tensor",
                          pc);
         }
@@ -670,7 +651,7 @@ Error Method::execute() {
         break;
     }
   }
-  return Error::Ok;
+  return num_in_flight_ != 0 ? hooks_->finish(*this) : Error::Ok;
 }
 
 }  // namespace slimtorch

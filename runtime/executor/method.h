@@ -14,6 +14,43 @@
 //
 // Everything is resolved at init (kernel function pointers, argument EValue*
 // arrays, tensor data pointers), so execute() is a loop of fn(ctx, args, n).
+//
+// Delegates (DelegateCall) run through runtime/executor/delegates.{h,cc}, a
+// separate library (//runtime/executor:delegates) that an image links only when
+// it has backends: every backend library depends on it. method.cc reaches it
+// through one weak reference (kDelegateHooks); an image without it has no
+// delegate code at all, and a program with delegates fails init there with
+// MissingBackend naming the library.
+//
+// Asynchronous delegates (a backend with start/wait, runtime/backend/backend.h).
+// Decisions:
+//  - A DelegateCall of such a backend calls start() and leaves the work in
+//    flight. At most kMaxInFlight delegate calls are in flight; starting one
+//    more first waits for the oldest.
+//  - Before each later instruction the executor compares what the instruction
+//    touches with the argument tensors (inputs and outputs: the DelegateCall
+//    does not say which is which) of every call in flight, and calls wait() on
+//    each one it conflicts with, oldest first, before running it. Touched
+//    values: a KernelCall's and a DelegateCall's args (a tensor list's or an
+//    optional tensor list's items too), MoveCall's source and destination,
+//    JumpFalseCall's condition; FreeCall touches nothing. Two values conflict
+//    when they are the same EValue or when a tensor of one overlaps a tensor of
+//    the other in bytes: [data, data + max(nbytes, capacity_bytes)) of each, as
+//    the tensors are at that moment (the capacity covers a backend resizing its
+//    output within its planned bound; zero-byte tensors overlap nothing). No
+//    program field is needed, so upstream's programs get the same overlap.
+//    Read-read overlaps (e.g. two users of one input) also wait: conservative.
+//  - A DelegateCall of a delegate in flight waits for it first.
+//  - At the end of execute() every call in flight is waited for, oldest first.
+//    On any failure (a kernel, start(), wait(), a jump, max_steps) the executor
+//    first waits for everything else in flight, then reports the failure, so
+//    execute() never returns with work in flight. A failed start() or wait() is
+//    "instruction N: backend 'X' failed", N the DelegateCall's index.
+//  - The backend must not change its argument tensors' data or capacity_bytes
+//    (it may resize them within capacity), nor any other EValue.
+//  - Cost without delegates in flight: one well-predicted test per
+//    instruction (is anything in flight?). (Folding it into the step-limit
+//    test made the 32-bit image bigger: 64-bit compares.)
 #pragma once
 
 #include <stddef.h>
@@ -28,6 +65,8 @@
 #include "runtime/program/program.h"
 
 namespace slimtorch {
+
+struct DelegateHooks;  // runtime/executor/delegates.h
 
 struct MemoryConfig {
   Span<Span<uint8_t>> planned;  // planned[i] backs memory id i + 1; 8-byte aligned
@@ -65,10 +104,16 @@ class Method {
   // bound fails with InvalidArgument naming the input, the dimension and the bound.
   Error set_input_shape(size_t i, const int32_t* sizes, size_t ndim);
 
-  // Runs every instruction. Kernel failures name the instruction and the op.
+  // Runs every instruction. Kernel failures name the instruction and the op;
+  // delegate failures the instruction and the backend. Returns with no
+  // delegate work in flight.
   Error execute();
 
+  // Delegate calls that may be in flight at once (see the top of this file).
+  static constexpr uint32_t kMaxInFlight = 4;
+
  private:
+  friend struct DelegateHooks;
   struct Instr {
     KernelFn fn = nullptr;     // KernelCall: resolved kernel
     EValue** args = nullptr;   // KernelCall/DelegateCall arguments
@@ -83,6 +128,8 @@ class Method {
   };
 
   void reset();
+  // Waits for every delegate call in flight (before a failure is reported).
+  void settle();
 #if SLIMTORCH_ERROR_MESSAGES == 2
   // "Float, Float, Float": the tensor dtypes of the first KernelCall of operator `op`
   // (for the missing-kernel message). Text builds only.
@@ -101,6 +148,9 @@ class Method {
   const char** op_names_ = nullptr;  // "aten::addmm.out", NUL-terminated, in the arena
   DelegateSlot* delegates_ = nullptr;
   uint32_t num_delegates_ = 0;
+  const DelegateHooks* hooks_ = nullptr;  // set by init() when the program has delegates
+  uint32_t in_flight_[kMaxInFlight];      // DelegateCall instruction indices, oldest first
+  uint32_t num_in_flight_ = 0;
   uint64_t max_steps_ = 0;
   const Program* program_ = nullptr;  // init()'s program (outlives the Method): input bounds
   size_t plan_index_ = 0;

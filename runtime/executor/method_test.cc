@@ -257,7 +257,8 @@ Error backend_execute(void* handle, EValue** args, size_t nargs) {
   return Error::Ok;
 }
 void backend_destroy(void*) { ++g_destroyed; }
-const Backend kTestBackend = {"TestBackend", backend_available, backend_init, backend_execute, backend_destroy};
+const Backend kTestBackend = {"TestBackend", backend_available, backend_init, backend_execute, backend_destroy,
+                               nullptr,           nullptr};
 
 void test_delegate() {
   Program p;

@@ -82,6 +82,40 @@ void op(FbBuilder& b, uint32_t ops, uint32_t i, const char* name, const char* ov
   b.ref(t, kOpOverload, o);
 }
 
+// Program-level tables every test program has: one segment holding the
+// constant segment (eight floats), and the extended header.
+uint32_t finish_program(FbBuilder& b, uint32_t root, uint32_t num_delegates) {
+  const uint32_t segs = b.vec_refs(1);
+  b.ref(root, kProgramSegments, segs);
+  const uint32_t seg = b.table(2);
+  b.vec_ref(segs, 0, seg);
+  b.u64(seg, kSegmentOffset, 0);
+  b.u64(seg, kSegmentSize, 32);
+  const uint32_t cs = b.table(2);
+  b.ref(root, kProgramConstantSegment, cs);
+  b.u32(cs, kSubsegmentIndex, 0);
+  const uint64_t offsets[2] = {0, 0};
+  b.ref(cs, kSubsegmentOffsets, b.vec(offsets, 2));
+  if (num_delegates > 0) {
+    const uint32_t dd = b.vec_refs(1);
+    b.ref(root, kProgramDelegateData, dd);
+    const uint32_t blob = b.table(1);
+    b.vec_ref(dd, 0, blob);
+    const uint8_t bytes[4] = {'b', 'l', 'o', 'b'};
+    b.ref(blob, kBytesField, b.vec(bytes, 4));
+  }
+  b.align(16);
+  const uint32_t program_size = b.size();
+  const float c[8] = {1, 2, 3, 4, 5, 6, 0, 0};
+  const uint32_t base = b.raw(c, sizeof(c), 16);
+  memcpy(b.data() + 8, "eh00", 4);
+  b.put32(12, 32);
+  b.put64(16, program_size);
+  b.put64(24, base);
+  b.put64(32, sizeof(c));
+  return b.size();
+}
+
 }  // namespace
 
 size_t build_program(const ProgramSpec& s, uint8_t* out, size_t cap) {
@@ -178,42 +212,106 @@ size_t build_program(const ProgramSpec& s, uint8_t* out, size_t cap) {
   const int64_t sizes[2] = {0, s.buffer_size};
   b.ref(plan, kPlanBufferSizes, b.vec(sizes, 2));
 
-  // Program-level: segments, constant segment, delegate data.
-  const uint32_t segs = b.vec_refs(1);
-  b.ref(root, kProgramSegments, segs);
-  const uint32_t seg = b.table(2);
-  b.vec_ref(segs, 0, seg);
-  b.u64(seg, kSegmentOffset, 0);
-  b.u64(seg, kSegmentSize, 32);
-  const uint32_t cs = b.table(2);
-  b.ref(root, kProgramConstantSegment, cs);
-  b.u32(cs, kSubsegmentIndex, 0);
-  const uint64_t offsets[2] = {0, 0};
-  b.ref(cs, kSubsegmentOffsets, b.vec(offsets, 2));
-  if (s.delegate) {
-    const uint32_t dd = b.vec_refs(1);
-    b.ref(root, kProgramDelegateData, dd);
-    const uint32_t blob = b.table(1);
-    b.vec_ref(dd, 0, blob);
-    const uint8_t bytes[4] = {'b', 'l', 'o', 'b'};
-    b.ref(blob, kBytesField, b.vec(bytes, 4));
-  }
-
-  // Extended header, then the constant segment (c = 1..6, padded to 32 bytes).
-  b.align(16);
-  const uint32_t program_size = b.size();
-  const float c[8] = {1, 2, 3, 4, 5, 6, 0, 0};
-  const uint32_t base = b.raw(c, sizeof(c), 16);
-  memcpy(b.data() + 8, "eh00", 4);
-  b.put32(12, 32);
-  b.put64(16, program_size);
-  b.put64(24, base);
-  b.put64(32, sizeof(c));
+  finish_program(b, root, s.delegate ? 1 : 0);
   if (b.size() > cap) {
     return 0;
   }
   memcpy(out, b.data(), b.size());
   return b.size();
+}
+
+size_t build_sketch(const ProgramSketch& s, uint8_t* out, size_t cap) {
+  FbBuilder& b = g_b;
+  b = FbBuilder(true);
+  const uint32_t root = b.table(8);
+  b.finish(root);
+  b.u32(root, kProgramVersion, 0);
+  const uint32_t plans = b.vec_refs(1);
+  b.ref(root, kProgramPlans, plans);
+  const uint32_t plan = b.table(10);
+  b.vec_ref(plans, 0, plan);
+  b.ref(plan, kPlanName, b.str("forward"));
+
+  const uint32_t values = b.vec_refs(s.num_values);
+  b.ref(plan, kPlanValues, values);
+  for (uint32_t i = 0; i < s.num_values; ++i) {
+    const SketchValue& v = s.values[i];
+    if (v.kind == SketchValue::kInt) {
+      int_value(b, values, i, v.i);
+    } else if (v.kind == SketchValue::kTensorList) {
+      const uint32_t t = value_table(b, values, i, kValTensorList, 1);
+      b.ref(t, kScalarField, b.vec(v.items, v.num_items));
+    } else {
+      const uint32_t t = value_table(b, values, i, kValTensor, 10);
+      b.u8(t, kTensorScalarType, 6);  // Float
+      const int32_t sizes[1] = {v.numel};
+      const uint8_t order[1] = {0};
+      b.ref(t, kTensorSizes, b.vec(sizes, 1));
+      b.ref(t, kTensorDimOrder, b.vec(order, 1));
+      const uint32_t a = b.table(3);
+      b.ref(t, kTensorAllocationInfo, a);
+      b.u32(a, kAllocMemoryId, 1);
+      b.u32(a, kAllocOffsetLow, static_cast<uint32_t>(v.offset));
+      b.u32(a, kAllocOffsetHigh, static_cast<uint32_t>(v.offset >> 32));
+    }
+  }
+  b.ref(plan, kPlanInputs, b.vec(s.inputs, s.num_inputs));
+  b.ref(plan, kPlanOutputs, b.vec(s.outputs, s.num_outputs));
+
+  const uint32_t chains = b.vec_refs(1);
+  b.ref(plan, kPlanChains, chains);
+  const uint32_t chain = b.table(4);
+  b.vec_ref(chains, 0, chain);
+  const uint32_t instrs = b.vec_refs(s.num_instrs);
+  b.ref(chain, kChainInstructions, instrs);
+  for (uint32_t pc = 0; pc < s.num_instrs; ++pc) {
+    const SketchInstr& in = s.instrs[pc];
+    if (in.kind == kKernelCall || in.kind == kDelegateCall) {
+      call(b, instrs, pc, in.kind, in.index, in.args, in.nargs);
+    } else if (in.kind == kFreeCall) {
+      const uint32_t ins = b.table(2);
+      b.vec_ref(instrs, pc, ins);
+      b.u8(ins, kInstrType, kFreeCall);
+      const uint32_t a = b.table(1);
+      b.ref(ins, kInstrArgs, a);
+      b.i32(a, 0, in.index);
+    } else {
+      two_ints(b, instrs, pc, in.kind, in.index, in.b);
+    }
+  }
+
+  const uint32_t ops = b.vec_refs(s.num_ops);
+  b.ref(plan, kPlanOperators, ops);
+  for (uint32_t i = 0; i < s.num_ops; ++i) {
+    char name[64];
+    const size_t len = strlen(s.ops[i]);
+    const char* dot = strrchr(s.ops[i], '.');
+    const size_t n = dot != nullptr ? static_cast<size_t>(dot - s.ops[i]) : len;
+    memcpy(name, s.ops[i], n);
+    name[n] = '\0';
+    op(b, ops, i, name, dot != nullptr ? dot + 1 : "");
+  }
+  if (s.num_delegates > 0) {
+    const uint32_t dels = b.vec_refs(s.num_delegates);
+    b.ref(plan, kPlanDelegates, dels);
+    for (uint32_t i = 0; i < s.num_delegates; ++i) {
+      const uint32_t d = b.table(3);
+      b.vec_ref(dels, i, d);
+      b.ref(d, kDelegateId, b.str(s.delegates[i]));
+      const uint32_t ref = b.table(2);
+      b.ref(d, kDelegateProcessed, ref);
+      b.u8(ref, kDataRefLocation, kInline);
+      b.u32(ref, kDataRefIndex, 0);
+    }
+  }
+  const int64_t sizes[2] = {0, s.buffer_size};
+  b.ref(plan, kPlanBufferSizes, b.vec(sizes, 2));
+  const uint32_t size = finish_program(b, root, s.num_delegates);
+  if (size > cap) {
+    return 0;
+  }
+  memcpy(out, b.data(), size);
+  return size;
 }
 
 }  // namespace slimtorch_test

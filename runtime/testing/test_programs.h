@@ -32,4 +32,44 @@ struct ProgramSpec {
 // Writes the program into `out` (16-byte aligned, `cap` bytes); returns its size (0 if too big).
 size_t build_program(const ProgramSpec& spec, uint8_t* out, size_t cap);
 
+// Any plan, for executor tests that need their own instruction sequence: 1-D
+// float tensors planned in memory id 1, Ints, tensor lists; instructions of
+// every kind; operators; delegates (each with the inline blob "blob" and no
+// compile specs). Arrays are the caller's; nothing is checked (a bad sketch
+// makes a program the loader refuses).
+struct SketchValue {
+  enum Kind : uint8_t { kTensor, kInt, kTensorList };
+  Kind kind = kTensor;
+  int32_t numel = 0;               // kTensor: float [numel]
+  uint64_t offset = 0;             // kTensor: byte offset in memory id 1
+  int64_t i = 0;                   // kInt
+  const int32_t* items = nullptr;  // kTensorList: value indices
+  uint32_t num_items = 0;
+};
+struct SketchInstr {
+  uint8_t kind;           // slimtorch::schema::InstrKind
+  int32_t index;          // op / delegate index, move source, jump condition, freed value
+  const int32_t* args;    // KernelCall / DelegateCall
+  uint32_t nargs;
+  int32_t b;              // move destination, jump target
+};
+struct ProgramSketch {
+  const SketchValue* values = nullptr;
+  uint32_t num_values = 0;
+  const int32_t* inputs = nullptr;
+  uint32_t num_inputs = 0;
+  const int32_t* outputs = nullptr;
+  uint32_t num_outputs = 0;
+  const SketchInstr* instrs = nullptr;
+  uint32_t num_instrs = 0;
+  const char* const* ops = nullptr;  // "name.overload", e.g. "aten::add.out"
+  uint32_t num_ops = 0;
+  const char* const* delegates = nullptr;  // backend ids
+  uint32_t num_delegates = 0;
+  int64_t buffer_size = 0;  // memory id 1
+};
+
+// Writes the sketch's program like build_program().
+size_t build_sketch(const ProgramSketch& sketch, uint8_t* out, size_t cap);
+
 }  // namespace slimtorch_test
