@@ -12,13 +12,10 @@ non-Linux) build of a target with `backends` set fails at analysis with the mess
 not at link time.
 """
 
-# TEMPORARY: //backends/xnnpack_standin is branch select's stand-in for xnnrt's
-# //backends/xnnpack (backends/xnnpack_standin/README.md); on merge these two labels become
-# Label("//backends/xnnpack:backends.yaml") and Label("//backends/xnnpack:xnnpack").
 BACKENDS = {
     "xnnpack": struct(
-        catalog = Label("//backends/xnnpack_standin:backends.yaml"),
-        library = Label("//backends/xnnpack_standin:xnnpack"),
+        catalog = Label("//backends/xnnpack:backends.yaml"),
+        library = Label("//backends/xnnpack:xnnpack"),
     ),
 }
 
