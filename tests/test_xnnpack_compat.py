@@ -151,7 +151,25 @@ def test_slimtorch_xnnpack_program_runs_on_upstream(label: str) -> None:
     )
 
 
-@pytest.mark.parametrize("label", list(MODEL_FILES))
+# Known gaps of slimtorch's side, each a strict xfail (it fails loudly once fixed, so the entry
+# goes): upstream delegates dynamic_mlp with its batch bound (1..8); slimtorch's XNNPACK backend
+# builds the runtime for the bound only and refuses the other batch sizes with an error
+# (InvalidArgument from start()), which is clean but not compatible.
+UPSTREAM_TO_SLIMTORCH_GAPS = {
+    "dynamic_mlp": "the XNNPACK backend runs upstream's dynamic-shape delegate only at its "
+    "upper-bound shape (batch 8); batches 1 and 3 are refused at start()",
+}
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=UPSTREAM_TO_SLIMTORCH_GAPS[n]))
+        if n in UPSTREAM_TO_SLIMTORCH_GAPS
+        else n
+        for n in MODEL_FILES
+    ],
+)
 def test_upstream_xnnpack_program_runs_on_slimtorch(
     label: str, pte_runner: Path, tmp_path: Path
 ) -> None:
