@@ -45,6 +45,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,
                                 memories=memories or None, quantize=quantize,
                                 runtime=args.runtime, fold_constants=not args.no_fold_constants,
+                                backends=args.backend or (),
+                                delegate_inline=args.delegate_inline,
                                 name=os.path.basename(args.output))
 
     program = export(args.quantize)
@@ -283,6 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "memory_planner() -> a function (tensors, memories) -> placements that "
                    "replaces slimtorch's planner (its plan is verified). See README, "
                    "'Python API: passes and memory planners'")
+    e.add_argument("--backend", action="append", metavar="NAME",
+                   help="delegate what this backend takes to it (repeat; the first backend "
+                   "that takes a node gets it): each maximal group of its nodes becomes one "
+                   "DelegateCall whose blob the backend's runtime runs. Known: xnnpack "
+                   "(upstream's XnnpackBackend, host only). Default: none, every op runs on "
+                   "kernels")
+    e.add_argument("--delegate-inline", action="store_true",
+                   help="store delegate blobs inside the program flatbuffer "
+                   "(backend_delegate_data) instead of in segments of their own (default, "
+                   "as upstream ExecuTorch does)")
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
@@ -450,6 +462,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
                          ("slimtorch.api", "ExportError"),
                          ("slimtorch.pass_manager", "PassError"),
                          ("slimtorch.emitter", "EmitError"), ("slimtorch.embed", "EmbedError"),
+                         ("slimtorch.backends", "BackendError"),
+                         ("slimtorch.backends.partitioner", "PartitionError"),
                          ("slimtorch.board_fit", "FitError"),
                          ("slimtorch.quantize.lowering", "LoweringError"),
                          ("slimtorch.compare", "CompareError"),

@@ -124,7 +124,8 @@ def _emit(loaded: LoadedModel, ep: torch.export.ExportedProgram, fold_constants:
         raise MemoryPlanError(f"{loaded.path}: {e}") from None
     plan = emitted.program.execution_plan[0]
     n = len(plan.chains[0].instructions)
-    delegates = f" ({len(plan.delegates)} delegate calls)" if plan.delegates else ""
+    k = len(plan.delegates)
+    delegates = f" ({k} delegate call{'s' if k != 1 else ''})" if k else ""
     _progress(f"emitted {n} instructions{delegates} in {time.monotonic() - t0:.1f}s")
     return emitted
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slimtorch import memory_report, schema
 from slimtorch.dtypes import ELEMENT_SIZE, scalar_type_name
-from slimtorch.pte import PteFile
+from slimtorch.pte import PteError, PteFile
+
+XNNPACK_BACKEND_ID = "XnnpackBackend"
 
 
 def op_name(op: schema.Operator) -> str:
@@ -70,6 +74,100 @@ def _instruction(ins: schema.Instruction, plan: schema.ExecutionPlan) -> str:
     return "<empty instruction>"
 
 
+def _spec_value(value: bytes) -> str:
+    """A compile spec's bytes: as text when printable, else hex (at most 16 bytes shown)."""
+    try:
+        text = value.decode("ascii")
+        if text.isprintable():
+            return repr(text)
+    except UnicodeDecodeError:
+        pass
+    shown = value[:16].hex()
+    return f"0x{shown}{'...' if len(value) > 16 else ''} ({len(value)} bytes)"
+
+
+def _xnnpack_summary(blob: bytes) -> str:
+    """One line about an XNNPACK blob, from slimtorch.backends.xnnpack.read_blob; a blob it
+    cannot read gives a line saying why (never a traceback)."""
+    try:
+        from slimtorch.backends.xnnpack import read_blob
+    except ImportError as e:
+        return f"graph not decoded: slimtorch.backends.xnnpack is not available ({e})"
+    try:
+        summary: Any = read_blob(blob)
+    except Exception as e:  # XnnBlobError, or any failure of a reader on hostile bytes
+        return f"unreadable XNNPACK blob: {e}"
+    describe = getattr(summary, "describe", None)
+    if callable(describe):
+        return str(describe())
+    nodes = list(getattr(summary, "node_types", None) or getattr(summary, "nodes", None) or [])
+    counts: dict[str, int] = {}
+    for n in nodes:
+        counts[str(n)] = counts.get(str(n), 0) + 1
+    kinds = ", ".join(f"{k} x{c}" if c > 1 else k for k, c in counts.items())
+    parts = [f"{len(nodes)} nodes ({kinds})" if nodes else "0 nodes"]
+    for attr, label in (("num_values", "values"),):
+        if getattr(summary, attr, None) is not None:
+            parts.append(f"{getattr(summary, attr)} {label}")
+    for attr, label in (("input_ids", "inputs"), ("output_ids", "outputs")):
+        ids = getattr(summary, attr, None)
+        if ids is not None:
+            parts.append(f"{label} {list(ids)}")
+    sizes = getattr(summary, "constant_sizes", None)
+    if sizes is not None:
+        parts.append(f"{len(sizes)} constants, {sum(sizes)} bytes")
+    return ", ".join(parts)
+
+
+def delegate_lines(pte: PteFile, plan: schema.ExecutionPlan) -> list[str]:
+    """What inspect says about each delegate: index, backend id, where its blob is and its
+    size, compile specs, and for XNNPACK a summary of its graph."""
+    lines = [f"  delegates ({len(plan.delegates)}):"]
+    for i, d in enumerate(plan.delegates):
+        ref = d.processed
+        if ref is None:
+            where = "no data reference"
+        elif ref.location == schema.DataLocation.INLINE:
+            where = f"inline #{ref.index}"
+        elif ref.location == schema.DataLocation.SEGMENT:
+            where = f"segment {ref.index}"
+        else:
+            where = f"location {ref.location}?"
+        blob: bytes | None = None
+        try:
+            blob = pte.delegate_blob(d)
+            size = f"{len(blob)} bytes"
+        except PteError as e:
+            size = f"unreadable: {e}"
+        lines.append(f"    {i}: {d.id} blob {where}, {size}")
+        for spec in d.compile_specs:
+            lines.append(f"       compile spec {spec.key}: {_spec_value(spec.value)}")
+        if blob is not None and d.id == XNNPACK_BACKEND_ID:
+            lines.append(f"       {_xnnpack_summary(blob)}")
+    return lines
+
+
+def _named_data_lines(pte: PteFile, each: bool) -> list[str]:
+    """The named data entries (`each`: one line per entry, else only their count and bytes)."""
+    entries = pte.program.named_data or []
+    if not entries:
+        return []
+    if not each:
+        total = 0
+        for e in entries:
+            if 0 <= e.segment_index < len(pte.program.segments):
+                total += pte.program.segments[e.segment_index].size
+        return [f"named data: {len(entries)} entries, {total} bytes"]
+    lines = [f"named data ({len(entries)}):"]
+    for e in entries:
+        try:
+            size = f"{len(pte.segment(e.segment_index))} bytes"
+        except (PteError, IndexError) as err:
+            size = f"unreadable: {err}"
+        lines.append(f"  {e.key}: segment {e.segment_index}, {size}")
+    return lines
+
+
 def summarize(pte: PteFile, name: str = "program", show_values: bool = True) -> str:
     p = pte.program
     lines = [f"{name}: {len(pte.data)} bytes, flatbuffer {pte.program_size} bytes, "
@@ -78,6 +176,7 @@ def summarize(pte: PteFile, name: str = "program", show_values: bool = True) -> 
     for i, s in enumerate(p.segments):
         lines.append(f"  {i}: offset {s.offset} size {s.size}")
     lines.append(f"constant bytes: {pte.constant_bytes}")
+    lines.extend(_named_data_lines(pte, show_values))
     for plan in p.execution_plan:
         lines.append(f"method {plan.name}:")
         for label, idxs in (("inputs", plan.inputs), ("outputs", plan.outputs)):
@@ -90,9 +189,7 @@ def summarize(pte: PteFile, name: str = "program", show_values: bool = True) -> 
         for i, op in enumerate(plan.operators):
             lines.append(f"    {i}: {op_name(op)}")
         if plan.delegates:
-            lines.append(f"  delegates ({len(plan.delegates)}):")
-            for i, d in enumerate(plan.delegates):
-                lines.append(f"    {i}: {d.id}")
+            lines.extend(delegate_lines(pte, plan))
         for c, chain in enumerate(plan.chains):
             lines.append(f"  chain {c}: {len(chain.instructions)} instructions")
             for i, ins in enumerate(chain.instructions):

@@ -66,6 +66,32 @@ class PteFile:
             return self.program.constant_buffer[buffer_idx].storage[:nbytes]
         raise PteError(f"constant buffer index {buffer_idx} is not in the program")
 
+    def delegate_blob(self, delegate: schema.BackendDelegate) -> bytes:
+        """The processed blob of `delegate`: inline (Program.backend_delegate_data) or a
+        segment, as its BackendDelegateDataReference says."""
+        ref = delegate.processed
+        if ref is None:
+            raise PteError(f"delegate {delegate.id!r} has no processed data reference")
+        if ref.location == schema.DataLocation.INLINE:
+            if ref.index >= len(self.program.backend_delegate_data):
+                raise PteError(f"delegate {delegate.id!r}: inline data index {ref.index} is not "
+                               f"one of the {len(self.program.backend_delegate_data)} blobs")
+            return self.program.backend_delegate_data[ref.index].data
+        if ref.location == schema.DataLocation.SEGMENT:
+            if ref.index >= len(self.program.segments):
+                raise PteError(f"delegate {delegate.id!r}: segment index {ref.index} is not one "
+                               f"of the {len(self.program.segments)} segments")
+            return self.segment(ref.index)
+        raise PteError(f"delegate {delegate.id!r}: data location {ref.location} is neither "
+                       "INLINE (0) nor SEGMENT (1)")
+
+    def named_data(self, key: str) -> bytes | None:
+        """The bytes of named data entry `key` (its segment), or None when absent."""
+        for entry in self.program.named_data or []:
+            if entry.key == key:
+                return self.segment(entry.segment_index)
+        return None
+
     @property
     def constant_bytes(self) -> int:
         cs = self.program.constant_segment
@@ -273,6 +299,32 @@ def _check_plan(pf: PteFile, plan: schema.ExecutionPlan) -> None:
                 value(a.value_index, what)
 
 
+def _check_delegates(pf: PteFile, plan: schema.ExecutionPlan) -> None:
+    n_inline = len(pf.program.backend_delegate_data)
+    n_segments = len(pf.program.segments)
+    for i, d in enumerate(plan.delegates):
+        where = f"method {plan.name!r} delegate {i} ({d.id!r})"
+        if not d.id:
+            raise PteError(f"{where}: the backend id is empty")
+        ref = d.processed
+        if ref is None:
+            raise PteError(f"{where}: no processed data reference")
+        if ref.location == schema.DataLocation.INLINE:
+            if ref.index >= n_inline:
+                raise PteError(f"{where}: inline data index {ref.index} is not one of the "
+                               f"program's {n_inline} backend_delegate_data blobs")
+        elif ref.location == schema.DataLocation.SEGMENT:
+            if ref.index >= n_segments:
+                raise PteError(f"{where}: segment index {ref.index} is not one of the "
+                               f"program's {n_segments} segments")
+        else:
+            raise PteError(f"{where}: data location {ref.location} is neither INLINE (0) nor "
+                           "SEGMENT (1)")
+        for k, spec in enumerate(d.compile_specs):
+            if spec.key is None:
+                raise PteError(f"{where}: compile spec {k} has no key")
+
+
 def verify(pf: PteFile) -> None:
     """Check what the runtime checks at load (runtime/program/program.cc): every index,
     offset and size refers to something inside the program, so readers can use them."""
@@ -291,5 +343,13 @@ def verify(pf: PteFile) -> None:
             if off > size:
                 raise PteError(f"constant_segment.offsets[{k}] = {off} is past the end of its "
                                f"{size}-byte segment")
+    for k, entry in enumerate(pf.program.named_data or []):
+        if entry.key is None:
+            raise PteError(f"named_data[{k}] has no key")
+        if not 0 <= entry.segment_index < len(pf.program.segments):
+            raise PteError(f"named_data[{k}] ({entry.key!r}): segment index "
+                           f"{entry.segment_index} is not one of the "
+                           f"{len(pf.program.segments)} segments")
     for plan in pf.program.execution_plan:
         _check_plan(pf, plan)
+        _check_delegates(pf, plan)

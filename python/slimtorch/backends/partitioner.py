@@ -173,6 +173,16 @@ def _creates_cycle(group: set[Node]) -> bool:
     return False
 
 
+def _supports(backend: Backend, node: Node, ep: ExportedProgram) -> bool:
+    try:
+        return bool(backend.supports(node, ep))
+    except Exception as e:
+        raise PartitionError(
+            f"backend {backend.name!r}: supports() failed on node {node.name} "
+            f"({node.target}): {type(e).__name__}: {e}"
+        ) from e
+
+
 def _find_groups(
     ep: ExportedProgram, backends: Sequence[Backend], constants: _Constants
 ) -> list[tuple[Backend, list[Node]]]:
@@ -190,7 +200,7 @@ def _find_groups(
             continue
         if not _eligible(node, mutated_outputs) or constants.is_constant(node):
             continue
-        chosen = next((k for k, b in enumerate(backends) if b.supports(node, ep)), None)
+        chosen = next((k for k, b in enumerate(backends) if _supports(b, node, ep)), None)
         if chosen is None:
             continue
         merged: set[Node] = {node}
@@ -247,7 +257,7 @@ def _subgraph(
         if not isinstance(n.meta.get("val"), list | tuple) and any(u not in inside for u in n.users)
     ]
     graph.output(tuple(env[n] for n in outputs))
-    values = {env[a].name: constants.value(a) for a in constant_inputs}
+    values = {env[a].name: constants.value(a).detach() for a in constant_inputs}
     return torch.fx.GraphModule(torch.nn.Module(), graph), runtime_inputs, values, outputs
 
 

@@ -247,10 +247,17 @@ def test_builtin_planner_is_a_planner_like_any_other() -> None:
     assert default.buffer == explicit.buffer
 
 
-def test_backends_are_refused_until_delegation_exists() -> None:
+def test_backends_delegate_what_they_take() -> None:
+    from slimtorch.tests.standin_backend import STANDIN_ID, standin
+
     module, inputs = _model()
-    with pytest.raises(slimtorch.ExportError, match="not supported yet .*issue 15"):
-        slimtorch.export(module, inputs, backends=["xnnpack"])
+    with pytest.raises(slimtorch.ExportError, match="unknown backend 'nope'.*known .*xnnpack"):
+        slimtorch.export(module, inputs, backends=["nope"])
+    backend = standin({torch.ops.aten.relu.default, torch.ops.aten.mul.Tensor})
+    program = slimtorch.export(module, inputs, backends=[backend])
+    assert "delegate" in program.instructions()
+    assert [d.id for d in program.program.execution_plan[0].delegates] == [STANDIN_ID]
+    assert [len(p.nodes) for p in backend.partitions] == [2]  # relu, * 2
 
 
 def test_program_save_and_manifest(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from slimtorch import cli, exporter, flatbuf, inspect_pte, manifest, pte, schema
 from slimtorch.model_file import load_model_file
 
 from .conftest import REPO, Upstream
+from .standin_backend import aten, standin
 
-PROGRAM_NAMES = ("float_mlp", "int8_mlp", "cond_branches", "upstream_mlp")
+PROGRAM_NAMES = ("float_mlp", "int8_mlp", "cond_branches", "upstream_mlp", "delegated_mlp")
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,10 @@ def programs(slim_mlp: bytes, upstream: Upstream) -> dict[str, bytes]:
         "int8_mlp": exporter.export_int8(mlp)[0].to_bytes(),
         "cond_branches": exporter.export_model(cond).to_bytes(),
         "upstream_mlp": upstream.get("mlp", lambda: (mlp.module, mlp.example_inputs)),
+        # Blobs in segments, weights in named data, compile specs: the stand-in backend's.
+        "delegated_mlp": exporter.export_model(
+            mlp, backends=[standin({aten.addmm.default}, weights_as_named_data=True)]
+        ).to_bytes(),
     }
 
 
