@@ -8,8 +8,8 @@ float32 fully connected / convolution (depthwise when groups == channels) with c
 weights (a following batch norm folded in), relu / hardtanh / clamp (fused into the producer
 when possible), add / sub / mul / div / maximum / minimum, sigmoid, hardswish, leaky_relu, elu,
 abs, neg, floor, ceil, sqrt, softmax on the last dim, max / avg pooling, mean over H,W, view,
-constant_pad_nd. Everything else (bmm, gelu, tanh, exp, cat, slice, permutes of activations,
-int8, dynamic shapes) stays on the portable kernels.
+constant_pad_nd, bilinear upsampling. Everything else (bmm, gelu, tanh, exp, cat, slice,
+permutes of activations, int8, dynamic shapes) stays on the portable kernels.
 """
 
 from __future__ import annotations
@@ -143,9 +143,19 @@ class XnnpackBackend:
                 and _getitems_only_first(node)
                 and all(x is None or _is_constant(x, ep) for x in a[1:5])
             )
+        if t == aten.max_pool2d_with_indices.default:  # (values, indices): indices unused
+            ceil = _arg(node, 5, "ceil_mode", False)
+            return (
+                _static_f32(a[0])
+                and _val(a[0]).dim() == 4
+                and not ceil
+                and _getitems_only_first(node)
+            )
         if not _static_f32(node) or not all(
             _static_f32(x) for x in node.all_input_nodes if isinstance(_val(x), torch.Tensor)
         ):
+            return False
+        if _val(node).dim() == 0:  # XNNPACK 2022's 0-d tensors are not worth the risk
             return False
         if t == aten.addmm.default:
             return (
@@ -159,7 +169,11 @@ class XnnpackBackend:
             return _is_constant(a[1], ep) and _val(a[0]).dim() == 2
         if t == aten.linear.default:
             bias = a[2] if len(a) > 2 else None
-            return _is_constant(a[1], ep) and (bias is None or _is_constant(bias, ep))
+            return (
+                _val(a[0]).dim() >= 2
+                and _is_constant(a[1], ep)
+                and (bias is None or _is_constant(bias, ep))
+            )
         if t == aten.convolution.default:
             bias = a[2]
             return (
@@ -189,9 +203,6 @@ class XnnpackBackend:
         if t == aten._softmax.default:
             rank = _val(a[0]).dim()
             return not a[2] and a[1] in (-1, rank - 1)
-        if t == aten.max_pool2d_with_indices.default:
-            ceil = _arg(node, 5, "ceil_mode", False)
-            return _val(a[0]).dim() == 4 and not ceil and _getitems_only_first(node)
         if t == aten.avg_pool2d.default:
             padding = list(_arg(node, 3, "padding", [0, 0]))
             return (
@@ -205,6 +216,16 @@ class XnnpackBackend:
             return rank == 4 and sorted(d % 4 for d in a[1]) == [2, 3]
         if t in (aten.view.default, aten._unsafe_view.default, aten.reshape.default):
             return True
+        if t == aten.upsample_bilinear2d.vec:  # output = input * scale exactly (or by size)
+            x, out = _val(a[0]), _val(node)
+            scales = a[3] if len(a) > 3 else None
+            if x.dim() != 4:
+                return False
+            if scales is None:
+                return True
+            return all(
+                o == i * sc for o, i, sc in zip(out.shape[2:], x.shape[2:], scales, strict=True)
+            )
         if t == aten.constant_pad_nd.default:
             return all(p >= 0 for p in a[1]) and isinstance(_arg(node, 2, "value", 0), (int, float))
         return False

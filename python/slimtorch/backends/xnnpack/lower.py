@@ -246,11 +246,10 @@ class Lowerer:
         for k, a in enumerate(out_args):
             v = self._rowmajor(self._val(a, "delegate output"))
             tv = self.values[v.id].xvalue_union
-            if tv.flags or tv.constant_buffer_idx:  # an input, a constant or a repeated output
-                raise XnnLowerError(
-                    f"delegate output {k} ({a}) is an input, a constant or repeats another "
-                    "output; the partitioner should not cut such a partition"
-                )
+            if tv.flags or tv.constant_buffer_idx:  # an input, a constant or a repeated output:
+                copy = self._value(v.shape)  # an external value of its own, by an identity clamp
+                self._node("XNNClamp", (-INF, INF), input_id=v.id, output_id=copy.id)
+                v, tv = copy, self.values[copy.id].xvalue_union
             tv.flags = xs.FLAG_EXTERNAL_OUTPUT
             tv.external_id = len(input_ids) + k
             output_ids.append(v.id)
@@ -360,6 +359,19 @@ class Lowerer:
             out = self._value(shape)
             self.nodes.append(
                 xs.XNode(xs.XNNStaticReshape(len(shape), list(shape), x.id, out.id), self.handle)
+            )
+            self.env[node] = out
+            return
+        if t == aten.upsample_bilinear2d.vec:
+            x = self._nhwc(self._val(args[0], str(node)))
+            shape = tuple(node.meta["val"].shape)
+            out = self._value(shape, nhwc=True)
+            flags = xs.FLAG_ALIGN_CORNERS if args[2] else 0
+            self.nodes.append(
+                xs.XNode(
+                    xs.XNNStaticResizeBilinear2D(shape[2], shape[3], x.id, out.id, flags),
+                    self.handle,
+                )
             )
             self.env[node] = out
             return

@@ -25,6 +25,7 @@ FLAG_EXTERNAL_OUTPUT = 2
 # Pooling / padding flags (XNNPACK's XNN_FLAG_*)
 FLAG_TENSORFLOW_SAME_PADDING = 4
 FLAG_KEEP_DIMS = 64
+FLAG_ALIGN_CORNERS = 8  # resize bilinear: align_corners=True
 
 
 class XNNDatatype(IntEnum):

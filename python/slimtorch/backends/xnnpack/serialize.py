@@ -115,6 +115,25 @@ class XnnGraphSummary:
     named_keys: list[str] = field(default_factory=list)  # constants in the program's named data
     blob_bytes: int = 0
 
+    def describe(self) -> str:
+        """One line for `slimtorch inspect`."""
+        counts: dict[str, int] = {}
+        for t in self.node_types:
+            counts[t] = counts.get(t, 0) + 1
+        kinds = ", ".join(f"{k} x{c}" if c > 1 else k for k, c in counts.items())
+        where = (
+            "in named data"
+            if len(self.named_keys) == self.num_constants
+            else "in the blob"
+            if not self.named_keys
+            else f"{len(self.named_keys)} in named data"
+        )
+        return (
+            f"{len(self.node_types)} nodes ({kinds}), {self.num_values} values, inputs "
+            f"{self.input_ids}, outputs {self.output_ids}, {self.num_constants} constants "
+            f"({self.constant_bytes} bytes, {where})"
+        )
+
 
 def _check_id(i: int, n: int, what: str) -> None:
     if i >= n:

@@ -1,5 +1,5 @@
-"""Test helpers: a whole exported program as one partition (the partitioner's stand-in), and
-programs whose delegate blobs are swapped for slimtorch's."""
+"""XNNPACK test helpers: a whole exported program as one partition and a one-DelegateCall
+program around a blob (stand-ins for the partitioner and emitter, to test the backend alone)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import torch
 from slimtorch import passes
 from slimtorch.backends import Partition
 from slimtorch.model_file import load_model_file
+
+from .conftest import REPO
 
 
 def decomposed(module: torch.nn.Module, inputs: tuple) -> torch.export.ExportedProgram:
@@ -29,7 +31,7 @@ def whole_partition(ep: torch.export.ExportedProgram, index: int = 0) -> Partiti
 
 
 def model_partition(name: str) -> tuple[Partition, torch.nn.Module, tuple]:
-    lm = load_model_file(f"models/{name}.py")
+    lm = load_model_file(REPO / "models" / f"{name}.py")
     ep = decomposed(lm.module, lm.example_inputs)
     return whole_partition(ep), lm.module, lm.example_inputs
 
