@@ -106,6 +106,57 @@ bool read_sizes(const Fb& fb, const Fb::Table& t, int field, uint32_t n, size_t*
   return true;
 }
 
+// Debian's XNNPACK refuses per-channel int8 weights in fully connected nodes
+// but takes them in convolutions: in [M, K] -> reshape [M, 1, 1, K] -> 1x1
+// convolution with the weights as [O, 1, 1, K] -> [M, 1, 1, O] -> reshape to
+// the output's dims. The extra values are internal to the stage.
+Error define_fc_as_conv(xnn_subgraph_t sg, const XnnGraph& g, uint32_t n, const uint32_t* lid) {
+  const XnnNode& node = g.nodes[n];
+  const XnnValue& in = g.values[node.in[0]];
+  const XnnValue& out = g.values[node.out];
+  XnnValue w = g.values[node.in[1]];
+  if (w.ndim != 2 || in.ndim < 1 || out.ndim < 1 || w.channel_dim != 0) {
+    return ST_FAIL(Error::NotSupported, "{s}: node {} (XNNFullyConnected): per-channel weights of {} dims", g.name, n,
+                   w.ndim);
+  }
+  const uint32_t o = w.dims[0], k = w.dims[1];
+  if (k == 0 || in.dims[in.ndim - 1] != k || out.dims[out.ndim - 1] != o) {
+    return ST_FAIL(Error::InvalidProgram, "{s}: node {} (XNNFullyConnected): input, weights and output disagree", g.name,
+                   n);
+  }
+  XnnValue in4 = in, out4 = out;
+  const uint32_t m = static_cast<uint32_t>(in.numel / k);
+  in4.ndim = out4.ndim = w.ndim = 4;
+  const uint32_t di[4] = {m, 1, 1, k}, dout[4] = {m, 1, 1, o}, dw[4] = {o, 1, 1, k};
+  for (int d = 0; d < 4; ++d) {
+    in4.dims[d] = di[d];
+    out4.dims[d] = dout[d];
+    w.dims[d] = dw[d];
+  }
+  in4.data = out4.data = nullptr;
+  uint32_t in_id, out_id, w_id;
+  size_t shape_in[4] = {m, 1, 1, k};
+  size_t shape_out[kMaxDims];
+  for (uint32_t d = 0; d < out.ndim; ++d) shape_out[d] = out.dims[d];
+  const uint32_t bias = node.in[2] == kNoValue ? XNN_INVALID_VALUE_ID : lid[node.in[2]];
+  xnn_status st = define_value(sg, in4, XNN_INVALID_VALUE_ID, 0, &in_id);
+  if (st == xnn_status_success) st = define_value(sg, out4, XNN_INVALID_VALUE_ID, 0, &out_id);
+  if (st == xnn_status_success) st = define_value(sg, w, XNN_INVALID_VALUE_ID, 0, &w_id);
+  if (st == xnn_status_success) st = xnn_define_static_reshape(sg, 4, shape_in, lid[node.in[0]], in_id, 0);
+  if (st == xnn_status_success) {
+    st = xnn_define_convolution_2d(sg, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, k, o, node.out_min, node.out_max, in_id, w_id,
+                                   bias, out_id, 0);
+  }
+  if (st == xnn_status_success) st = xnn_define_static_reshape(sg, out.ndim, shape_out, out_id, lid[node.out], 0);
+  if (st != xnn_status_success) {
+    return ST_FAIL(Error::NotSupported,
+                   "{s}: node {} (XNNFullyConnected, per-channel int8 weights as a 1x1 convolution): Debian's XNNPACK "
+                   "refused it ({s})",
+                   g.name, n, status_name(st));
+  }
+  return Error::Ok;
+}
+
 // Defines node `n` in `sg`; lid maps graph value ids to subgraph ids.
 Error define_node(xnn_subgraph_t sg, const XnnGraph& g, uint32_t n, const uint32_t* lid) {
   const XnnNode& node = g.nodes[n];
@@ -125,7 +176,10 @@ Error define_node(xnn_subgraph_t sg, const XnnGraph& g, uint32_t n, const uint32
     case s::kMinimum: st = xnn_define_minimum2(sg, id(0), id(1), out, fl); break;
     case s::kMaximum: st = xnn_define_maximum2(sg, id(0), id(1), out, fl); break;
     case s::kPReLU: st = xnn_define_prelu(sg, id(0), id(1), out, fl); break;
-    case s::kFullyConnected: st = xnn_define_fully_connected(sg, lo, hi, id(0), id(1), id(2), out, fl); break;
+    case s::kFullyConnected:
+      if (g.values[node.in[1]].quant == s::kPerChannelQuant && fl == 0) return define_fc_as_conv(sg, g, n, lid);
+      st = xnn_define_fully_connected(sg, lo, hi, id(0), id(1), id(2), out, fl);
+      break;
     case s::kConv2d:
       st = xnn_define_convolution_2d(sg, u(s::kConvPadTop), u(s::kConvPadRight), u(s::kConvPadBottom),
                                      u(s::kConvPadLeft), u(s::kConvKernelH), u(s::kConvKernelW), u(s::kConvStrideH),
