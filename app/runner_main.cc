@@ -2,7 +2,8 @@
 //   model_runtime                       run the embedded program on its embedded inputs
 //   pte_runner PROGRAM.pte [--input X.npy ...] [--output-dir DIR] [--threads N]
 // pte_runner is built with SLIMTORCH_RUNNER_XNNPACK (app/BUILD.bazel): it links the
-// XNNPACK delegate backend, and --threads sets its thread count.
+// XNNPACK delegate backend, and --threads sets its thread count (the other images have
+// no --threads: they link no backend code).
 // Prints `output <i> shape ... : ...` lines (app/run_model.h); on failure one
 // `error: ...` line on stdout and exit status 1 (2 for bad usage).
 // Relative paths are taken from the directory `bazel run` was started in
@@ -45,7 +46,11 @@ int usage_error(const char* msg) {
 
 // The usage text; the program name (argv[0]'s basename) is printed before it.
 const char kHelp[] =
-    " [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]] [--iterations N] [--threads N]\n"
+    " [PROGRAM.pte [--input X.npy ...] [--output-dir DIR]] [--iterations N]"
+#ifdef SLIMTORCH_RUNNER_XNNPACK
+    " [--threads N]"
+#endif
+    "\n"
     "\n"
     "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
     "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
@@ -61,7 +66,9 @@ const char kHelp[] =
     "                      init_us <y>            Method::init\n"
     "                      latency_us median <z>  set the inputs + Method::execute\n"
     "                    and bookkeeping_bytes <n> (the method's arena need)\n"
-    "  --threads N       threads of the XNNPACK delegate backend (default 1; pte_runner only)\n"
+#ifdef SLIMTORCH_RUNNER_XNNPACK
+    "  --threads N       threads of the XNNPACK delegate backend (default 1)\n"
+#endif
     "Relative paths are read from the directory `bazel run` was started in\n"
     "($BUILD_WORKING_DIRECTORY) when set, else from the current directory.\n";
 
@@ -363,6 +370,7 @@ int main(int argc, char** argv) {
       if (end == argv[i] || *end != '\0' || iterations < 1 || iterations > 100000000) {
         return usage_error("--iterations needs a whole number from 1 to 100000000");
       }
+#ifdef SLIMTORCH_RUNNER_XNNPACK
     } else if (a == "--threads") {
       if (i + 1 >= argc) return usage_error("--threads needs a value");
       char* end = nullptr;
@@ -370,10 +378,7 @@ int main(int argc, char** argv) {
       if (end == argv[i] || *end != '\0' || threads < 1 || threads > 1024) {
         return usage_error("--threads needs a whole number from 1 to 1024");
       }
-#ifdef SLIMTORCH_RUNNER_XNNPACK
       slimtorch::xnnpack::set_num_threads(static_cast<size_t>(threads));  // before Method::init
-#else
-      return usage_error("--threads sets the XNNPACK backend's threads; this image links no backend (use //app:pte_runner)");
 #endif
     } else if (a == "--input" || a == "--output-dir") {
       if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());

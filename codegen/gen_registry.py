@@ -302,11 +302,13 @@ def render_registry(
         "#include <stddef.h>",
         "#include <stdint.h>",
         "",
-        '#include "runtime/backend/backend.h"',
         '#include "runtime/kernel/kernel.h"',
     ]
+    # The selected backends' headers (each includes runtime/backend/backend.h); with none, a
+    # forward declaration is all kSelectedBackends needs, so registries of images without
+    # backends need no dependency on runtime/backend.
     out += [f'#include "{h}"' for h in sorted({b.header for b in backends})]
-    out.append("")
+    out += ["", "namespace slimtorch {", "struct Backend;  // runtime/backend/backend.h", "}", ""]
     for kernel_name in sorted({r.kernel_name for r in rows if r.name not in adapters}):
         out.append(_declaration(kernel_name))
     if used:

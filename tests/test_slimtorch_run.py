@@ -213,21 +213,39 @@ def test_threads_errors_before_building(mlp: tuple[Path, Path]) -> None:
     assert "--threads 0: give a whole number from 1 to 1024" in err
 
 
-def test_delegated_program_on_arm_m55_says_host_only(tmp_path: Path,
-                                                     no_new_package: object) -> None:
-    """A program upstream's XnnpackPartitioner lowered: backends are host-only, said before
-    any package is written or built."""
+def _xnnpack_linear(tmp_path: Path) -> tuple[Path, Path, torch.Tensor]:
+    """(program upstream's XnnpackPartitioner lowered from a Linear, its input, eager's output)."""
     pytest.importorskip("executorch.backends.xnnpack.partition.xnnpack_partitioner")
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.exir import to_edge_transform_and_lower
 
-    x = torch.randn(2, 16)
-    ep = torch.export.export(torch.nn.Linear(16, 4).eval(), (x,))
+    torch.manual_seed(0)
+    model, x = torch.nn.Linear(16, 4).eval(), torch.randn(2, 16)
+    ep = torch.export.export(model, (x,))
     lowered = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
     program = tmp_path / "linear_xnn.pte"
     program.write_bytes(lowered.to_executorch().buffer)
     np.save(tmp_path / "x.npy", x.numpy())
-    err = error_of(run("arm_m55", program, tmp_path / "x.npy"))
+    with torch.no_grad():
+        return program, tmp_path / "x.npy", model(x)
+
+
+def test_delegated_program_on_host_with_threads(tmp_path: Path) -> None:
+    """pte_runner links the XNNPACK backend: an upstream-delegated program runs on 2 threads."""
+    program, x, expected = _xnnpack_linear(tmp_path)
+    proc = slimtorch("run", "--platform", "host", program, "--input", x, "--threads", "2")
+    assert proc.returncode == 0, proc.stderr
+    io = tmp_path / "io"
+    io.mkdir()
+    np.save(io / "expected0.npy", expected.numpy())
+    assert_matches(proc.stdout, io)
+
+
+def test_delegated_program_on_arm_m55_says_host_only(tmp_path: Path,
+                                                     no_new_package: object) -> None:
+    """Backends are host-only: said before any package is written or built."""
+    program, x, _ = _xnnpack_linear(tmp_path)
+    err = error_of(run("arm_m55", program, x))
     assert "delegates to XnnpackBackend" in err and "host-only" in err
 
 

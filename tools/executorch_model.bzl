@@ -83,19 +83,7 @@ export PYTHONDONTWRITEBYTECODE=1
 def _export_impl(ctx):
     io_dir = ctx.actions.declare_directory(ctx.attr.io_dir_name)
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
-    guard = ""
-    if ctx.attr.backends:
-        # `slimtorch export --backend` comes with the partitioner (issue 15 part 1): until
-        # this tree has it, say so instead of an argparse usage error.
-        guard = ("PYTHONPATH={} {} -m slimtorch export --help 2>/dev/null | grep -q -- --backend || " +
-                 "{{ echo '{}: backends = {} needs `slimtorch export --backend`, which this " +
-                 "slimtorch does not have yet (issue 15 partitioner)' >&2; exit 1; }}\n").format(
-            pythonpath,
-            ctx.executable._python.path,
-            ctx.label,
-            ctx.attr.backends,
-        )
-    command = _ENV_SETUP + guard + " ".join([
+    command = _ENV_SETUP + " ".join([
         "PYTHONPATH={}".format(pythonpath),
         ctx.executable._python.path,
         "-m slimtorch export",

@@ -23,6 +23,9 @@
 namespace slimtorch {
 extern const KernelEntry kSelectedKernels[1] = {{nullptr, nullptr}};
 extern const size_t kNumSelectedKernels = 0;
+// ... and the backend registry's build-time selection (runtime/backend/backend.h): none.
+extern const Backend* const kSelectedBackends[1] = {nullptr};
+extern const size_t kNumSelectedBackends = 0;
 }  // namespace slimtorch
 
 namespace {

@@ -1,10 +1,12 @@
 """Exports a slimtorch model file with upstream ExecuTorch (the reference exporter).
 
-    upstream_export.py MODEL.py -o OUT.pte --io-dir DIR
+    upstream_export.py MODEL.py -o OUT.pte --io-dir DIR [--xnnpack]
 
 Writes the program upstream ExecuTorch 1.5.1 makes for MODEL.py, and into DIR
 the example inputs (input<i>.npy) and PyTorch eager outputs (expected<i>.npy),
-the same io-dir layout as `slimtorch export`. Test-only: slimtorch's own code
+the same io-dir layout as `slimtorch export`. With --xnnpack the program is
+lowered with upstream's XnnpackPartitioner (to_edge_transform_and_lower), so it
+delegates to XnnpackBackend as upstream's users' programs do. Test-only: slimtorch's own code
 never imports executorch.
 """
 
@@ -33,6 +35,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("model", type=Path)
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--io-dir", type=Path, required=True)
+    parser.add_argument("--xnnpack", action="store_true", help="lower with XnnpackPartitioner")
     args = parser.parse_args(argv)
 
     module = load_model_file(args.model)
@@ -42,7 +45,15 @@ def main(argv: list[str]) -> int:
         expected = model(*inputs)
     outputs = expected if isinstance(expected, (tuple, list)) else (expected,)
 
-    program = to_edge(torch.export.export(model, inputs)).to_executorch()
+    ep = torch.export.export(model, inputs)
+    if args.xnnpack:
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+        from executorch.exir import to_edge_transform_and_lower
+
+        edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
+    else:
+        edge = to_edge(ep)
+    program = edge.to_executorch()
     args.output.write_bytes(program.buffer)
 
     args.io_dir.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 Makes `<program>` (a .pte written by executorch 1.5.1's exporter) and a
 directory `<name>_io` with input<i>.npy / expected<i>.npy, so slimtorch's
-runners can be tested on programs slimtorch did not write.
+runners can be tested on programs slimtorch did not write. `xnnpack = True`:
+lowered with upstream's XnnpackPartitioner (delegates to XnnpackBackend).
 """
 
 def _upstream_program_impl(ctx):
@@ -11,13 +12,14 @@ def _upstream_program_impl(ctx):
         command = """set -eu
 export HOME="$(mktemp -d)"
 trap 'rm -rf "$HOME"' EXIT
-{python} {script} {model} -o {program} --io-dir {io_dir} 2>"$HOME/log" || {{ cat "$HOME/log" >&2; exit 1; }}
+{python} {script} {model} -o {program} --io-dir {io_dir} {xnnpack} 2>"$HOME/log" || {{ cat "$HOME/log" >&2; exit 1; }}
 """.format(
             python = ctx.executable._python.path,
             script = ctx.file._script.path,
             model = ctx.file.src.path,
             program = ctx.outputs.program.path,
             io_dir = io_dir.path,
+            xnnpack = "--xnnpack" if ctx.attr.xnnpack else "",
         ),
         inputs = [ctx.file.src, ctx.file._script],
         outputs = [ctx.outputs.program, io_dir],
@@ -36,6 +38,7 @@ upstream_program = rule(
     attrs = {
         "program": attr.output(mandatory = True),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
+        "xnnpack": attr.bool(default = False, doc = "lower with upstream's XnnpackPartitioner"),
         "_python": attr.label(
             default = Label("@slimtorch_python//:python"),
             executable = True,
