@@ -90,6 +90,9 @@ namespace slimtorch {
 const KernelEntry kSelectedKernels[] = {
     {"test::add.out", test_add}, {"test::fail.out", test_fail}, {"test::sum.out", test_sum}};
 const size_t kNumSelectedKernels = 3;
+// The generated registry's backend table (select's interface); unused until then.
+extern const Backend* const kSelectedBackends[1] = {nullptr};
+extern const size_t kNumSelectedBackends = 0;
 }  // namespace slimtorch
 
 namespace {
@@ -157,6 +160,7 @@ const Backend kNeither = {"NeitherTest", nullptr, bad_init, nullptr, nullptr, nu
 constexpr int kN = 16;
 SketchValue g_values[kN];
 const float kIn[4] = {1, 2, 3, 4};
+LoadLimits g_limits;
 
 SketchValue tensor_at(uint64_t offset) {
   SketchValue v;
@@ -179,7 +183,7 @@ Error run(ProgramSketch& s, Method* m, const char* const* delegates, uint32_t nu
   s.ops = kOps;
   s.num_ops = 3;
   const size_t n = slimtorch_test::build_sketch(s, g_program, sizeof(g_program));
-  Result<Program> p = Program::load(Span<const uint8_t>(g_program, n));
+  Result<Program> p = Program::load(Span<const uint8_t>(g_program, n), g_limits);
   CHECK(p.ok());
   if (!p.ok()) return p.error();
   static Program program;
@@ -393,6 +397,21 @@ void test_errors() {
   }
 }
 
+// A loop that never ends while a call is in flight: max_steps stops it, after
+// waiting for the call.
+void test_step_limit_in_flight() {
+  reset_values();
+  g_values[12].kind = SketchValue::kBool;  // false: the jump is always taken
+  const SketchInstr instrs[] = {{kDelegateCall, 0, kD01, 3, 0}, {kJumpFalseCall, 12, nullptr, 0, 1}};
+  ProgramSketch s = sketch(instrs, 2);
+  g_limits.max_steps = 50;
+  Method m;
+  CHECK_EQ(run(s, &m, kOneAsync, 1), Error::LimitExceeded);
+  CHECK(message_has("after 50 instructions"));
+  CHECK(log_is("S0 W0"));
+  g_limits = LoadLimits();
+}
+
 void test_synchronous_backend() {
   reset_values();
   const SketchInstr instrs[] = {{kDelegateCall, 0, kD01, 3, 0}, {kKernelCall, 0, kK23, 4, 0}, {kKernelCall, 0, kK45, 4, 0}};
@@ -423,6 +442,7 @@ int main() {
   test_same_delegate_twice_and_end_of_execute();
   test_in_flight_limit();
   test_errors();
+  test_step_limit_in_flight();
   test_synchronous_backend();
   return slimtorch_test::check_summary();
 }

@@ -16,6 +16,13 @@ extern const DelegateHooks kDelegateHooks = {DelegateHooks::init_all, DelegateHo
 
 namespace {
 
+// Installs the hooks before main(): nothing names this file, so no reference
+// can bring it into an image; alwayslink does, and its constructor runs.
+struct InstallHooks {
+  InstallHooks() { g_delegate_hooks = &kDelegateHooks; }
+};
+InstallHooks g_install_hooks;
+
 // The bytes a tensor may occupy while a backend owns it: [lo, hi).
 struct Range {
   uintptr_t lo;

@@ -1,11 +1,14 @@
 // The executor's delegate code, kept out of images without delegates.
 //
-// Method (method.cc) calls these through kDelegateHooks, which
-// //runtime/executor:delegates defines (delegates.cc) and method.cc declares
-// weak: an image that does not link that library has no delegate code, and
-// its Method refuses programs with delegates at init (MissingBackend). Every
-// backend's library depends on //runtime/executor:delegates, so an image that
-// links a backend has it.
+// Method (method.cc) calls these through g_delegate_hooks, a pointer that
+// method.cc defines (null) and delegates.cc sets from a static constructor
+// (before main(); //runtime/executor:delegates is alwayslink, since nothing
+// names it). An image that does not link that library has no delegate code,
+// and its Method refuses programs with delegates at init (MissingBackend).
+// Every backend's library depends on //runtime/executor:delegates, so an image
+// that links a backend has it. (A weak reference instead of the pointer did
+// not survive link-time optimisation on the Cortex-M55: GCC folded the null
+// test and dropped the definition.)
 //
 // What the hooks do (the contract is at the top of method.h):
 //  - init: resolves each BackendDelegate's backend (find_backend), reads its
@@ -54,5 +57,9 @@ struct DelegateHooks {
   // Instruction `pc` touches a value that DelegateCall `call` has in flight.
   static bool conflicts(const Method& m, uint32_t pc, uint32_t call);
 };
+
+// The hooks in use: &kDelegateHooks once delegates.cc is linked, else null.
+extern const DelegateHooks* g_delegate_hooks;
+extern const DelegateHooks kDelegateHooks;
 
 }  // namespace slimtorch

@@ -10,10 +10,9 @@
 
 namespace slimtorch {
 
-// The delegate code, defined by //runtime/executor:delegates when the image
-// links it; weak, so without it the address is null and no delegate code is
-// linked (method.h).
-extern const DelegateHooks kDelegateHooks __attribute__((weak));
+// Set before main() by //runtime/executor:delegates when the image links it;
+// null otherwise (delegates.h).
+const DelegateHooks* g_delegate_hooks = nullptr;
 
 namespace {
 
@@ -487,7 +486,7 @@ Error Method::init(const Program& program, size_t plan_index, const MemoryConfig
   // the Stream's bytes, taken first (no padding: its base is aligned).
   arena.allocate(stream.used(), 8);
   if (pv.delegates.len > 0) {
-    const DelegateHooks* const hooks = &kDelegateHooks;
+    const DelegateHooks* const hooks = g_delegate_hooks;
     if (hooks == nullptr) {
       return ST_FAIL(Error::MissingBackend,
                      "delegate 0 needs backend '{s}', but this image links no delegate support (link the backend's "

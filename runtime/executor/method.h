@@ -18,9 +18,9 @@
 // Delegates (DelegateCall) run through runtime/executor/delegates.{h,cc}, a
 // separate library (//runtime/executor:delegates) that an image links only when
 // it has backends: every backend library depends on it. method.cc reaches it
-// through one weak reference (kDelegateHooks); an image without it has no
-// delegate code at all, and a program with delegates fails init there with
-// MissingBackend naming the library.
+// through one pointer the library sets before main() (g_delegate_hooks); an
+// image without it has no delegate code at all, and a program with delegates
+// fails init there with MissingBackend naming the library.
 //
 // Asynchronous delegates (a backend with start/wait, runtime/backend/backend.h).
 // Decisions:

@@ -17,7 +17,11 @@ class FbBuilder {
   static constexpr uint32_t kCapacity = 1u << 16;
 
   // Reserves the root offset and "ET12" (and room for an extended header).
-  explicit FbBuilder(bool extended_header = false) {
+  explicit FbBuilder(bool extended_header = false) { reset(extended_header); }
+
+  // Starts again, in place (a static builder: `b = FbBuilder()` would put a
+  // 64 KiB temporary on the stack, more than a Cortex-M55 test has).
+  void reset(bool extended_header = false) {
     memset(buf_, 0, sizeof(buf_));
     memcpy(buf_ + 4, "ET12", 4);
     len_ = extended_header ? 40 : 8;

@@ -120,7 +120,7 @@ uint32_t finish_program(FbBuilder& b, uint32_t root, uint32_t num_delegates) {
 
 size_t build_program(const ProgramSpec& s, uint8_t* out, size_t cap) {
   FbBuilder& b = g_b;
-  b = FbBuilder(true);
+  b.reset(true);
   const uint32_t root = b.table(8);
   b.finish(root);
   b.u32(root, kProgramVersion, 0);
@@ -222,7 +222,7 @@ size_t build_program(const ProgramSpec& s, uint8_t* out, size_t cap) {
 
 size_t build_sketch(const ProgramSketch& s, uint8_t* out, size_t cap) {
   FbBuilder& b = g_b;
-  b = FbBuilder(true);
+  b.reset(true);
   const uint32_t root = b.table(8);
   b.finish(root);
   b.u32(root, kProgramVersion, 0);
@@ -238,6 +238,8 @@ size_t build_sketch(const ProgramSketch& s, uint8_t* out, size_t cap) {
     const SketchValue& v = s.values[i];
     if (v.kind == SketchValue::kInt) {
       int_value(b, values, i, v.i);
+    } else if (v.kind == SketchValue::kBool) {
+      bool_value(b, values, i, v.i != 0);
     } else if (v.kind == SketchValue::kTensorList) {
       const uint32_t t = value_table(b, values, i, kValTensorList, 1);
       b.ref(t, kScalarField, b.vec(v.items, v.num_items));

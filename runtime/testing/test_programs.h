@@ -33,16 +33,16 @@ struct ProgramSpec {
 size_t build_program(const ProgramSpec& spec, uint8_t* out, size_t cap);
 
 // Any plan, for executor tests that need their own instruction sequence: 1-D
-// float tensors planned in memory id 1, Ints, tensor lists; instructions of
+// float tensors planned in memory id 1, Ints, Bools, tensor lists; instructions of
 // every kind; operators; delegates (each with the inline blob "blob" and no
 // compile specs). Arrays are the caller's; nothing is checked (a bad sketch
 // makes a program the loader refuses).
 struct SketchValue {
-  enum Kind : uint8_t { kTensor, kInt, kTensorList };
+  enum Kind : uint8_t { kTensor, kInt, kBool, kTensorList };
   Kind kind = kTensor;
   int32_t numel = 0;               // kTensor: float [numel]
   uint64_t offset = 0;             // kTensor: byte offset in memory id 1
-  int64_t i = 0;                   // kInt
+  int64_t i = 0;                   // kInt; kBool (0 or 1)
   const int32_t* items = nullptr;  // kTensorList: value indices
   uint32_t num_items = 0;
 };
