@@ -52,12 +52,16 @@ def export_program(
     inputs: tuple[Any, ...],
     dynamic_shapes: Any = None,
     init_buffers: bool = False,
+    xnnpack: bool = False,
 ) -> bytes:
     """The .pte that upstream's default flow (torch.export, to_edge, to_executorch) makes.
 
     With init_buffers, every mutable buffer keeps its initial value in the program (upstream's
-    InitializedMutableBufferPass; by default upstream leaves mutated buffers uninitialised)."""
-    from executorch.exir import ExecutorchBackendConfig, to_edge
+    InitializedMutableBufferPass; by default upstream leaves mutated buffers uninitialised).
+    With xnnpack, upstream's XNNPACK flow: to_edge_transform_and_lower with its
+    XnnpackPartitioner instead of to_edge (delegate blobs in segments, their weights in the
+    program's named data)."""
+    from executorch.exir import ExecutorchBackendConfig, to_edge, to_edge_transform_and_lower
 
     exported = torch.export.export(module, inputs, dynamic_shapes=dynamic_shapes)
     config = None
@@ -65,7 +69,26 @@ def export_program(
         from executorch.exir.passes.init_mutable_pass import InitializedMutableBufferPass
 
         config = ExecutorchBackendConfig(passes=[InitializedMutableBufferPass([""])])
-    return bytes(to_edge(exported).to_executorch(config).buffer)
+    if xnnpack:
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+
+        edge = to_edge_transform_and_lower(exported, partitioner=[XnnpackPartitioner()])
+    else:
+        edge = to_edge(exported)
+    return bytes(edge.to_executorch(config).buffer)
+
+
+def set_threads(n: int) -> None:
+    """Sets the size of upstream's runtime threadpool (the pthreadpool its XNNPACK delegate
+    runs on; by default one thread per core) to `n`, through the 1.5.1 wheel's
+    `_unsafe_reset_threadpool` (executorch.extension.pybindings.portable_lib). Call it before
+    loading a method, never while one executes."""
+    from executorch.extension.pybindings import portable_lib
+
+    portable_lib._unsafe_reset_threadpool(n)
+    got = portable_lib._threadpool_get_thread_count()
+    if got != n:
+        raise RuntimeError(f"upstream's threadpool has {got} threads after a reset to {n}")
 
 
 def load_method(program: bytes | Path, method: str = "forward") -> Any:

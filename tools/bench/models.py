@@ -169,8 +169,24 @@ def m55_table(names: list[str]) -> None:
         print(line)
 
 
-def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) -> float:
-    pte, io = work / "slim.pte", work / "io"
+def slimtorch_program_path(work: Path, export_args: tuple[str, ...] = ()) -> Path:
+    """Where slimtorch_us writes the program it exports with `export_args`."""
+    tag = "".join(c if c.isalnum() else "_" for c in "".join(export_args))
+    return work / f"slim{tag}.pte"
+
+
+def slimtorch_us(
+    runner: Path,
+    model_file: Path,
+    work: Path,
+    iterations: int,
+    export_args: tuple[str, ...] = (),
+    runner_args: tuple[str, ...] = (),
+) -> float:
+    """pte_runner's `latency_us median` over `iterations` runs of the program `slimtorch export
+    MODEL export_args...` writes (runner_args go to the runner, e.g. --threads N)."""
+    pte = slimtorch_program_path(work, export_args)
+    io = pte.with_suffix(".io")
     subprocess.run(
         [
             sys.executable,
@@ -182,6 +198,7 @@ def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) ->
             str(pte),
             "--io-dir",
             str(io),
+            *export_args,
         ],
         check=True,
         capture_output=True,
@@ -191,7 +208,8 @@ def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) ->
     cmd = [str(runner), str(pte)]
     for f in inputs:
         cmd += ["--input", str(f)]
-    proc = subprocess.run(cmd + ["--iterations", str(iterations)], capture_output=True, text=True)
+    proc = subprocess.run(cmd + [*runner_args, "--iterations", str(iterations)],
+                          capture_output=True, text=True)
     m = re.search(r"latency_us median ([0-9.eE+-]+)", proc.stdout)
     if proc.returncode != 0 or m is None:
         raise SystemExit(
@@ -203,11 +221,23 @@ def slimtorch_us(runner: Path, model_file: Path, work: Path, iterations: int) ->
     return float(m.group(1))
 
 
-def upstream_us(model: torch.nn.Module, inputs: tuple, work: Path, iterations: int) -> float:
+def upstream_us(
+    model: torch.nn.Module,
+    inputs: tuple,
+    work: Path,
+    iterations: int,
+    xnnpack: bool = False,
+    threads: int | None = None,
+) -> float:
+    """Median microseconds of upstream's runtime executing its own program of `model`: the
+    portable flow, or with `xnnpack` its XnnpackPartitioner flow; `threads` sets the size of
+    its threadpool (which XNNPACK runs on) first."""
     from slimtorch import upstream  # the reference; slimtorch itself never imports it
 
-    pte = work / "upstream.pte"
-    pte.write_bytes(upstream.export_program(model, inputs))
+    pte = work / ("upstream_xnnpack.pte" if xnnpack else "upstream.pte")
+    pte.write_bytes(upstream.export_program(model, inputs, xnnpack=xnnpack))
+    if threads is not None:
+        upstream.set_threads(threads)
     method = upstream.load_method(pte)
     method.execute(list(inputs))
     times = []
@@ -218,8 +248,8 @@ def upstream_us(model: torch.nn.Module, inputs: tuple, work: Path, iterations: i
     return statistics.median(times)
 
 
-def eager_us(model: torch.nn.Module, inputs: tuple, iterations: int) -> float:
-    torch.set_num_threads(1)
+def eager_us(model: torch.nn.Module, inputs: tuple, iterations: int, threads: int = 1) -> float:
+    torch.set_num_threads(threads)
     with torch.no_grad():
         model(*inputs)
         times = []

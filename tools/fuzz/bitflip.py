@@ -3,10 +3,14 @@ load, init and execute of every method under ASan/UBSan (build/fuzz/bitflip, in-
 process per range of bits), then prints how each run ended.
 
     .venv/bin/python tools/fuzz/bitflip.py PROGRAM.pte [PROGRAM.pte ...] [--hang-ms 2000]
-        [--structure-only]
+        [--structure-only] [--delegate-blobs]
 
 --structure-only flips only the bits before the segment data (the header and the flatbuffer:
 every offset, index, size and count), for programs whose weights make a full sweep too long.
+--delegate-blobs adds, for each delegate whose blob is in a segment, the bits of the blob's
+XNNPACK header (XH00: flatbuffer and constant offsets and sizes) and of its graph flatbuffer
+(XN01: values, nodes, constant_data offsets and named keys), but not its constant bytes; with
+--structure-only too these are all the bits flipped (the weights in named data are left alone).
 
 Per program, one line:
     <name> bits=<n> load_error=<n> init_error=<n> exec_error=<n> completed_same=<n>
@@ -42,8 +46,37 @@ def structure_bits(program: Path) -> int:
     return len(data) * 8
 
 
-def sweep(program: Path, hang_ms: int, log: list[str], nbits: int) -> dict[str, int]:
-    """Counts of every outcome over bits [0, nbits) of `program`; fatal runs go to `log`."""
+def delegate_blob_bits(program: Path) -> list[tuple[int, int]]:
+    """Bit ranges [start, end) of the header and graph of each segment blob of an XNNPACK
+    delegate (XH00 header: 4 zero bytes, magic, u16 header size, u32 flatbuffer offset, u32
+    flatbuffer size, u32 constant offset, u64 constant size); a blob without that header is
+    taken whole."""
+    sys.path.insert(0, str(REPO / "python"))
+    from slimtorch.pte import read_pte
+
+    pf = read_pte(program.read_bytes())
+    ranges = []
+    for plan in pf.program.execution_plan:
+        for d in plan.delegates:
+            if d.processed.location != 1:  # INLINE: in the flatbuffer, the structure sweep's
+                continue
+            seg = pf.program.segments[d.processed.index]
+            start = pf.segment_base_offset + seg.offset
+            blob = pf.data[start : start + seg.size]
+            end = seg.size
+            if len(blob) >= 30 and blob[4:8] == b"XH00":
+                fb_offset = int.from_bytes(blob[10:14], "little")
+                fb_size = int.from_bytes(blob[14:18], "little")
+                end = min(seg.size, fb_offset + fb_size)
+            ranges.append((start * 8, (start + end) * 8))
+    return ranges
+
+
+def sweep(
+    program: Path, hang_ms: int, log: list[str], nbits: int, first: int = 0
+) -> dict[str, int]:
+    """Counts of every outcome over bits [first, nbits) of `program`; fatal runs go to
+    `log`."""
     counts = dict.fromkeys(
         [
             "load_error",
@@ -58,7 +91,7 @@ def sweep(program: Path, hang_ms: int, log: list[str], nbits: int) -> dict[str, 
         0,
     )
     env = dict(os.environ, ASAN_OPTIONS="handle_abort=1:detect_leaks=1", SLIMTORCH_QUIET="1")
-    start = 0
+    start = first
     while start < nbits:
         proc = subprocess.run(
             [
@@ -140,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="flip only the header and flatbuffer bits, not the segment data",
     )
+    parser.add_argument(
+        "--delegate-blobs",
+        action="store_true",
+        help="flip the header and graph bits of each delegate blob in a segment too",
+    )
     args = parser.parse_args(argv)
     if not DRIVER.exists():
         print(f"bitflip: {DRIVER} is missing: run tools/fuzz/build.sh", file=sys.stderr)
@@ -148,7 +186,22 @@ def main(argv: list[str] | None = None) -> int:
     for program in args.programs:
         t0 = time.monotonic()
         nbits = structure_bits(program) if args.structure_only else program.stat().st_size * 8
-        counts = sweep(program, args.hang_ms, fatal_log, nbits)
+        ranges = [(0, nbits)]
+        if args.delegate_blobs:
+            blobs = delegate_blob_bits(program)
+            if not blobs:
+                print(
+                    f"bitflip: {program}: --delegate-blobs, but no delegate blob is in a segment",
+                    file=sys.stderr,
+                )
+                return 2
+            # Beyond the bits swept already (a full sweep covers the blobs anyway).
+            ranges += [(max(a, nbits), b) for a, b in sorted(blobs) if b > nbits]
+        counts: dict[str, int] = {}
+        for first, end in ranges:
+            for k, v in sweep(program, args.hang_ms, fatal_log, end, first).items():
+                counts[k] = counts.get(k, 0) + v
+        nbits = sum(b - a for a, b in ranges)
         fields = " ".join(f"{k}={v}" for k, v in counts.items())
         print(
             f"{program.name} bits={nbits} {fields} seconds={time.monotonic() - t0:.0f}",

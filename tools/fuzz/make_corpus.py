@@ -1,41 +1,59 @@
-"""Writes the fuzz seed corpus: every model of models/ exported by slimtorch (and by upstream
-ExecuTorch too with --upstream, when `executorch` is installed), one .pte per program.
+"""Writes the fuzz seed corpus: every model of models/ (and tools/fuzz/ds_cnn_tiny.py, a few-KB
+conv model) exported by slimtorch (and by upstream ExecuTorch too with --upstream, when
+`executorch` is installed), one .pte per program; with --backend xnnpack also each model
+delegated to XNNPACK (slimtorch's `backends=["xnnpack"]`, and with --upstream upstream's
+XnnpackPartitioner flow), so the fuzzer and the bit-flip sweep reach delegate blobs, their graphs
+and named data.
 
     .venv/bin/python tools/fuzz/make_corpus.py [--out build/fuzz/corpus] [--upstream]
-        [--max-bytes N] [--models mlp,ds_cnn]
+        [--backend xnnpack] [--max-bytes N] [--models mlp,ds_cnn_tiny]
 
-Programs larger than --max-bytes (default 256 KiB) are left out: libFuzzer mutates small inputs
-much faster, and the large models add weights, not structure. Generated files are never
-committed; tools/fuzz/fuzz.sh and tests/fuzz make the corpus when it is missing.
+Files are <model>.<exporter>.pte, exporter one of slimtorch, upstream, slimtorch-xnnpack,
+upstream-xnnpack. Programs larger than --max-bytes (default 256 KiB) are left out: libFuzzer
+mutates small inputs much faster, and the large models add weights, not structure. Generated
+files are never committed; tools/fuzz/fuzz.sh and tests/fuzz make the corpus when it is missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def export_slimtorch(model: Path) -> bytes:
-    from slimtorch.exporter import export_model, load_model_file
+def export_slimtorch(model: Path, backends: tuple[str, ...] = ()) -> bytes:
+    import slimtorch
 
-    return bytes(export_model(load_model_file(str(model))).to_bytes())
+    return slimtorch.export(slimtorch.load_model_file(str(model)), backends=backends).to_bytes()
 
 
-def export_upstream(model: Path) -> bytes:
+def export_upstream(model: Path, xnnpack: bool = False) -> bytes:
+    import torch
+
     from slimtorch.model_file import load_model_file
     from slimtorch.upstream import export_program
 
     loaded = load_model_file(str(model))
-    return export_program(loaded.module, loaded.example_inputs, loaded.dynamic_shapes)
+    with torch.no_grad():
+        return export_program(
+            loaded.module, loaded.example_inputs, loaded.dynamic_shapes, xnnpack=xnnpack
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "build" / "fuzz" / "corpus"))
     parser.add_argument("--upstream", action="store_true", help="add upstream's programs too")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        default=[],
+        choices=["xnnpack"],
+        help="add the models delegated to this backend too",
+    )
     parser.add_argument("--max-bytes", type=int, default=256 << 10)
     parser.add_argument("--models", default="", help="comma-separated model names (default: all)")
     args = parser.parse_args(argv)
@@ -43,11 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     names = [n for n in args.models.split(",") if n]
-    models = sorted((REPO / "models").glob("*.py"))
+    models = sorted((REPO / "models").glob("*.py")) + [REPO / "tools" / "fuzz" / "ds_cnn_tiny.py"]
     models = [m for m in models if m.stem != "__init__" and (not names or m.stem in names)]
-    exporters = [("slimtorch", export_slimtorch)]
+    exporters: list[tuple[str, Callable[[Path], bytes]]] = [("slimtorch", export_slimtorch)]
     if args.upstream:
         exporters.append(("upstream", export_upstream))
+    if "xnnpack" in args.backend:
+        exporters.append(("slimtorch-xnnpack", lambda m: export_slimtorch(m, ("xnnpack",))))
+        if args.upstream:
+            exporters.append(("upstream-xnnpack", lambda m: export_upstream(m, xnnpack=True)))
     written = 0
     for model in models:
         for who, export in exporters:
