@@ -216,15 +216,12 @@ def test_threads_errors_before_building(mlp: tuple[Path, Path]) -> None:
 def _xnnpack_linear(tmp_path: Path) -> tuple[Path, Path, torch.Tensor]:
     """(program upstream's XnnpackPartitioner lowered from a Linear, its input, eager's output)."""
     pytest.importorskip("executorch.backends.xnnpack.partition.xnnpack_partitioner")
-    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-    from executorch.exir import to_edge_transform_and_lower
+    from slimtorch import upstream
 
     torch.manual_seed(0)
     model, x = torch.nn.Linear(16, 4).eval(), torch.randn(2, 16)
-    ep = torch.export.export(model, (x,))
-    lowered = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
     program = tmp_path / "linear_xnn.pte"
-    program.write_bytes(lowered.to_executorch().buffer)
+    program.write_bytes(upstream.export_program(model, (x,), xnnpack=True))
     np.save(tmp_path / "x.npy", x.numpy())
     with torch.no_grad():
         return program, tmp_path / "x.npy", model(x)

@@ -1,13 +1,7 @@
-"""Programs that upstream ExecuTorch 1.5.1 lowered with its XnnpackPartitioner run on slimtorch.
-
-Each model of models/ (at its test size) goes through upstream's flow (`torch.export`, then
-`to_edge_transform_and_lower(..., partitioner=[XnnpackPartitioner()])`, `to_executorch`): the
-program has XnnpackBackend delegates whose blobs are upstream's XH00/XN01 format and whose weights
-are in the program's named data. slimtorch's runner with the XNNPACK backend
-(//app:pte_runner) runs it and is compared with PyTorch eager. The models cover
-the node types upstream emits: convolutions, depthwise convolutions, pooling, fully connected,
-add, softmax, and those Debian's XNNPACK (2022) lacks and the backend runs itself (the NCHW<->NHWC
-StaticTranspose at the delegate boundary, BatchMatrixMultiply, Gelu).
+"""More of "slimtorch runs upstream's XNNPACK programs" than tests/test_xnnpack_compat.py's matrix
+(which runs every model's upstream-lowered program on slimtorch against eager): the XNNPACK
+backend's threads setting, and upstream's int8 XNNPACK programs (XNNPACKQuantizer, per-tensor and
+per-channel weights) against upstream's runtime on the same program.
 """
 
 from __future__ import annotations
@@ -20,19 +14,10 @@ import torch
 from conftest import REPO, bazel_build
 from test_upstream_compat import run_runner
 
+from slimtorch import upstream
 from slimtorch.model_file import load_model_file
 
 pytest.importorskip("executorch.exir", reason="needs upstream executorch==1.5.1")
-
-MODELS = [
-    "mlp",
-    "ds_cnn",
-    "resnet8",
-    "mobilenet_v1_025",
-    "autoencoder",
-    "mobilenet_v2",
-    "transformer_block",
-]
 
 
 @pytest.fixture(scope="module")
@@ -40,53 +25,11 @@ def xnnpack_runner() -> Path:
     return bazel_build("//app:pte_runner")[0]
 
 
-def upstream_xnnpack_program(module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> bytes:
-    """The .pte upstream's XNNPACK flow makes from `module`."""
-    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-    from executorch.exir import to_edge_transform_and_lower
-
-    exported = torch.export.export(module, inputs)
-    lowered = to_edge_transform_and_lower(exported, partitioner=[XnnpackPartitioner()])
-    return bytes(lowered.to_executorch().buffer)
-
-
-def delegate_ids(program: bytes) -> list[str]:
-    from slimtorch.pte import read_pte
-
-    plan = read_pte(program).program.execution_plan[0]
-    return [d.id for d in plan.delegates]
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_upstream_xnnpack_program_matches_eager(
-    xnnpack_runner: Path, tmp_path: Path, name: str
-) -> None:
-    loaded = load_model_file(REPO / "models" / f"{name}.py")
-    module, inputs = loaded.module, loaded.example_inputs
-    program = upstream_xnnpack_program(module, inputs)
-    assert "XnnpackBackend" in delegate_ids(program), "upstream delegated nothing"
-    path = tmp_path / f"{name}_xnn.pte"
-    path.write_bytes(program)
-
-    actual = run_runner(xnnpack_runner, path, [x.numpy() for x in inputs], tmp_path)
-
-    with torch.no_grad():
-        expected = module(*inputs)
-    expected_list = [expected] if isinstance(expected, torch.Tensor) else list(expected)
-    assert len(actual) == len(expected_list)
-    for i, (a, e) in enumerate(zip(actual, expected_list, strict=True)):
-        e_np = e.numpy()
-        assert a.shape == e_np.shape and a.dtype == e_np.dtype, f"output {i}"
-        np.testing.assert_allclose(a, e_np, rtol=1e-4, atol=1e-4, err_msg=f"output {i}")
-
-
-def test_threads_give_the_same_result(
-    xnnpack_runner: Path, tmp_path: Path
-) -> None:
+def test_threads_give_the_same_result(xnnpack_runner: Path, tmp_path: Path) -> None:
     """pte_runner --threads 2 (a pthreadpool per delegate) computes what one thread does."""
     loaded = load_model_file(REPO / "models" / "ds_cnn.py")
     path = tmp_path / "ds_cnn_xnn.pte"
-    path.write_bytes(upstream_xnnpack_program(loaded.module, loaded.example_inputs))
+    path.write_bytes(upstream.export_program(loaded.module, loaded.example_inputs, xnnpack=True))
     x = [t.numpy() for t in loaded.example_inputs]
     runs = []
     for threads in ("1", "2"):
@@ -113,7 +56,7 @@ def upstream_int8_xnnpack_program(
     prepared = prepare_pt2e(graph, quantizer)
     prepared(*inputs)
     converted = convert_pt2e(prepared)
-    return upstream_xnnpack_program(converted, inputs), converted
+    return upstream.export_program(converted, inputs, xnnpack=True), converted
 
 
 @pytest.mark.parametrize(("name", "per_channel"), [("mlp", False), ("mlp", True), ("ds_cnn", True)])

@@ -101,14 +101,13 @@ def test_export_manifest_equals_ops_command(mlp_path: Path, tmp_path: Path) -> N
 
 def _xnnpack_lowered(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> bytes:
     """The program upstream's XnnpackPartitioner lowers from `model` (its default serializer)."""
-    try:
-        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-        from executorch.exir import to_edge_transform_and_lower
-    except ImportError as e:  # pragma: no cover - depends on the wheel's contents
-        pytest.skip(f"upstream's XNNPACK partitioner is not importable: {e}")
-    ep = torch.export.export(model.eval(), inputs)
-    lowered = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
-    return bytes(lowered.to_executorch().buffer)
+    pytest.importorskip(
+        "executorch.backends.xnnpack.partition.xnnpack_partitioner",
+        reason="needs upstream executorch==1.5.1 (its XNNPACK partitioner)",
+    )
+    from slimtorch import upstream
+
+    return upstream.export_program(model.eval(), inputs, xnnpack=True)
 
 
 class _HalfDelegated(torch.nn.Module):

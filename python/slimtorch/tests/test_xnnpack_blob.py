@@ -27,7 +27,6 @@ from slimtorch.backends.xnnpack import (
 )
 from slimtorch.backends.xnnpack import schema as xs
 
-from .conftest import REPO
 from .xnnpack_helpers import decomposed, delegated_program, model_partition, whole_partition
 
 executorch = pytest.importorskip("executorch", reason="needs upstream ExecuTorch (the wheel)")
@@ -87,12 +86,9 @@ def ours() -> dict[str, Any]:
 
 def upstream_blobs(module: torch.nn.Module, inputs: tuple) -> list[bytes]:
     """The XNNPACK blobs upstream's XnnpackPartitioner makes of `module`."""
-    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-    from executorch.exir import to_edge_transform_and_lower
+    from slimtorch import upstream
 
-    ep = torch.export.export(module, inputs)
-    prog = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()]).to_executorch()
-    pf = pte.read_pte(prog.buffer)
+    pf = pte.read_pte(upstream.export_program(module, inputs, xnnpack=True))
     out = []
     for d in pf.program.execution_plan[0].delegates:
         assert d.id == "XnnpackBackend"
@@ -365,27 +361,8 @@ def test_supports_refuses_what_debians_xnnpack_lacks() -> None:
     assert ints and not any(backend.supports(n, ep) for n in ints)
 
 
-@pytest.mark.parametrize(
-    "model", ["mlp", "ds_cnn", "resnet8", "mobilenet_v1_025", "transformer_block"]
-)
-def test_upstream_runs_slimtorchs_delegated_programs(model: str) -> None:
-    """The whole path: slimtorch.export(backends=["xnnpack"]) (partitioner, this backend,
-    emitter), then upstream's runtime; transformer_block mixes delegates and portable ops."""
-    import slimtorch
-    from slimtorch.model_file import load_model_file
-    from slimtorch.upstream import run_program
-
-    lm = load_model_file(REPO / "models" / f"{model}.py")
-    prog = slimtorch.export(lm, backends=["xnnpack"])
-    plan = pte.read_pte(prog.buffer).program.execution_plan[0]
-    assert plan.delegates and all(d.id == "XnnpackBackend" for d in plan.delegates)
-    if model != "transformer_block":  # every node is XNNPACK's: one delegate call
-        assert len(plan.chains[0].instructions) == 1
-    got = run_program(prog.buffer, list(lm.example_inputs))
-    want = lm.module(*lm.example_inputs)
-    want = [want] if isinstance(want, torch.Tensor) else list(want)
-    for g, w in zip(got, want, strict=True):
-        torch.testing.assert_close(g, w, atol=1e-4, rtol=1e-4)
+# The whole path (slimtorch.export(backends=["xnnpack"]) on upstream's runtime) for every model is
+# tests/test_xnnpack_compat.py's.
 
 
 F = torch.nn.functional
