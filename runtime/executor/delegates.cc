@@ -230,7 +230,11 @@ Error DelegateHooks::call_one(Method& m, uint32_t pc) {
       break;                         // (so at most one entry is this delegate's)
     }
   }
-  if (d.backend->start == nullptr) {
+  // A backend with both paths runs synchronously when nothing could overlap its
+  // work: the call is the last instruction, or the next one touches its tensors
+  // (it would wait at once). Then no hand-off to a worker is paid for nothing.
+  const bool overlap_possible = pc + 1 < m.num_instrs_ && !conflicts(m, pc + 1, pc);
+  if (d.backend->start == nullptr || (d.backend->execute != nullptr && !overlap_possible)) {
     const Error e = d.backend->execute(d.handle, in.args, in.nargs);
     if (e != Error::Ok) {
       const Inner inner;

@@ -26,7 +26,10 @@
 // Decisions:
 //  - A DelegateCall of such a backend calls start() and leaves the work in
 //    flight. At most kMaxInFlight delegate calls are in flight; starting one
-//    more first waits for the oldest.
+//    more first waits for the oldest. A backend that also sets execute runs
+//    synchronously (execute) when nothing could overlap: the DelegateCall is
+//    the last instruction, or the next one conflicts with it (see below) and
+//    would wait at once; so a lone delegate pays no hand-off to a worker.
 //  - Before each later instruction the executor compares what the instruction
 //    touches with the argument tensors (inputs and outputs: the DelegateCall
 //    does not say which is which) of every call in flight, and calls wait() on

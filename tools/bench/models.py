@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -260,6 +261,27 @@ def eager_us(model: torch.nn.Module, inputs: tuple, iterations: int, threads: in
     return statistics.median(times)
 
 
+def measure_sides(
+    label: str,
+    measures: dict[str, Callable[[], float]],
+    cells: dict[str, float | None],
+    reasons: list[str],
+) -> None:
+    """Runs each side's measurement into cells[side]; a side that fails gets None and a line in
+    `reasons` (its last stderr line for a failed command), and leaves the others' figures."""
+    for side, measure in measures.items():
+        try:
+            cells[side] = measure()
+        except (Exception, SystemExit) as e:
+            cells[side] = None
+            stderr = getattr(e, "stderr", None)
+            if isinstance(stderr, bytes):
+                stderr = stderr.decode(errors="replace")
+            lines = (stderr or str(e)).strip().splitlines() or [""]
+            first = (lines[-1] if stderr else lines[0])[:300]
+            reasons.append(f"  {label}, {side}: {type(e).__name__}: {first}")
+
+
 def bench_row(label: str, model_file: Path, runner: Path, iterations: int) -> str:
     """Measures and prints one table row; returns why a cell is `-` ("" when none is)."""
     module = load_model_file(model_file)
@@ -274,17 +296,7 @@ def bench_row(label: str, model_file: Path, runner: Path, iterations: int) -> st
             "upstream": lambda: upstream_us(model, inputs, work, iterations),
             "eager": lambda: eager_us(model, inputs, iterations),
         }
-        for side, measure in measures.items():
-            try:
-                cells[side] = measure()
-            except (Exception, SystemExit) as e:  # one side's failure leaves the others' figures
-                cells[side] = None
-                stderr = getattr(e, "stderr", None)  # a failed export: its last line says why
-                if isinstance(stderr, bytes):
-                    stderr = stderr.decode(errors="replace")
-                lines = (stderr or str(e)).strip().splitlines() or [""]
-                first = (lines[-1] if stderr else lines[0])[:300]
-                reasons.append(f"  {label}, {side}: {type(e).__name__}: {first}")
+        measure_sides(label, measures, cells, reasons)
     slim, up, eager = cells["slimtorch"], cells["upstream"], cells["eager"]
 
     def us(v: float | None, width: int) -> str:

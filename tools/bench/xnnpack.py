@@ -65,17 +65,7 @@ def measure_row(
             ),
             "eager": lambda: bench.eager_us(model, inputs, iterations, threads),
         }
-        for side, measure in measures.items():
-            try:
-                cells[side] = measure()
-            except (Exception, SystemExit) as e:  # one side's failure leaves the others' figures
-                cells[side] = None
-                stderr = getattr(e, "stderr", None)  # a failed export: its last line says why
-                if isinstance(stderr, bytes):
-                    stderr = stderr.decode(errors="replace")
-                lines = (stderr or str(e)).strip().splitlines() or [""]
-                first = (lines[-1] if stderr else lines[0])[:300]
-                reasons.append(f"  {label}, {side}: {type(e).__name__}: {first}")
+        bench.measure_sides(label, measures, cells, reasons)
     return cells, reasons
 
 
