@@ -413,19 +413,39 @@ void test_step_limit_in_flight() {
 }
 
 void test_synchronous_backend() {
+  // Each Method carves the one shared arena, so each lives in its own scope.
   reset_values();
   const SketchInstr instrs[] = {{kDelegateCall, 0, kD01, 3, 0}, {kKernelCall, 0, kK23, 4, 0}, {kKernelCall, 0, kK45, 4, 0}};
   ProgramSketch s = sketch(instrs, 3);
-  const char* const sync[] = {"SyncTest"};
-  Method m;
-  CHECK_EQ(run(s, &m, sync, 1), Error::Ok);
-  CHECK(log_is("E0 K80 K112"));
-  CHECK(value_is(7, 10));
-  // A backend with execute and start/wait runs asynchronously.
+  {
+    const char* const sync[] = {"SyncTest"};
+    Method m;
+    CHECK_EQ(run(s, &m, sync, 1), Error::Ok);
+    CHECK(log_is("E0 K80 K112"));
+    CHECK(value_is(7, 10));
+  }
+  // A backend with execute and start/wait runs asynchronously...
   const char* const both[] = {"BothTest"};
-  Method m2;
-  CHECK_EQ(run(s, &m2, both, 1), Error::Ok);
-  CHECK(log_is("S0 K80 W0 K112"));
+  {
+    Method m;
+    CHECK_EQ(run(s, &m, both, 1), Error::Ok);
+    CHECK(log_is("S0 K80 W0 K112"));
+  }
+  // ... but synchronously when nothing could overlap: the next instruction reads
+  // the call's output, or the call is the last instruction.
+  const SketchInstr reads_next[] = {{kDelegateCall, 0, kD01, 3, 0}, {kKernelCall, 0, kK45, 4, 0}};
+  {
+    ProgramSketch s2 = sketch(reads_next, 2);
+    Method m;
+    CHECK_EQ(run(s2, &m, both, 1), Error::Ok);
+    CHECK(log_is("E0 K112"));
+  }
+  {
+    ProgramSketch s3 = sketch(reads_next, 1);
+    Method m;
+    CHECK_EQ(run(s3, &m, both, 1), Error::Ok);
+    CHECK(log_is("E0"));
+  }
 }
 
 }  // namespace
