@@ -380,6 +380,18 @@ Error parse_graph(Span<const uint8_t> blob, const Program* program, const char* 
   ST_TRY(read_ids(fb, root, s::kGraphInputIds, "input_ids", name, g.num_values, scratch, &g.inputs, &g.num_inputs));
   ST_TRY(read_ids(fb, root, s::kGraphOutputIds, "output_ids", name, g.num_values, scratch, &g.outputs, &g.num_outputs));
 
+  // The values' external flags agree with input_ids / output_ids.
+  for (uint32_t id = 0; id < g.num_values; ++id) {
+    const uint32_t flags = g.values[id].flags;
+    bool is_in = false, is_out = false;
+    for (uint32_t i = 0; i < g.num_inputs; ++i) is_in |= g.inputs[i] == id;
+    for (uint32_t i = 0; i < g.num_outputs; ++i) is_out |= g.outputs[i] == id;
+    if ((flags & ~3u) != 0 || ((flags & 1u) != 0) != is_in || ((flags & 2u) != 0) != is_out) {
+      return ST_FAIL(Error::InvalidProgram,
+                     "{s}: value {}: flags {} disagree with input_ids/output_ids (an input: {s}, an output: {s})", name,
+                     id, flags, is_in ? "yes" : "no", is_out ? "yes" : "no");
+    }
+  }
   // Availability: graph inputs and constants first, then each node's output.
   for (uint32_t i = 0; i < g.num_values; ++i) seen[i] = g.values[i].data != nullptr;
   for (uint32_t i = 0; i < g.num_inputs; ++i) {

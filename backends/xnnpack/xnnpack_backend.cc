@@ -157,6 +157,203 @@ Error define_fc_as_conv(xnn_subgraph_t sg, const XnnGraph& g, uint32_t n, const 
   return Error::Ok;
 }
 
+// What Debian's XNNPACK (2022) assumes of node `n` without checking it: the
+// shapes of its values (it computes the output's size from the input and the
+// parameters, and reads/writes that much), parameters >= 1, flags it knows.
+// A node failing this would make XNNPACK read or write out of bounds.
+Error check_native(const XnnGraph& g, uint32_t n) {
+  const XnnNode& node = g.nodes[n];
+  const Fb& fb = g.fb;
+  const char* type = s::node_type_name(node.type);
+  auto bad = [&](const char* what) {
+    return ST_FAIL(Error::InvalidProgram, "{s}: node {} ({s}): {s}", g.name, n, type, what);
+  };
+  auto u = [&](int f) { return fb.u32(node.t, f); };
+  const XnnValue& in = g.values[node.in[0]];
+  const XnnValue& out = g.values[node.out];
+  for (uint32_t k = 0; k < node.n_in; ++k) {
+    if (node.in[k] != kNoValue && g.values[node.in[k]].numel == 0) return bad("an input has a 0 dimension");
+  }
+  if (out.numel == 0) return bad("the output has a 0 dimension");
+  auto same_shape = [](const XnnValue& a, const XnnValue& b) {
+    if (a.ndim != b.ndim) return false;
+    for (uint32_t d = 0; d < a.ndim; ++d) {
+      if (a.dims[d] != b.dims[d]) return false;
+    }
+    return true;
+  };
+  // Output size of a window of `k` (dilated) over `x` padded by `pa` + `pb` with `stride`.
+  auto window = [](uint64_t x, uint64_t pa, uint64_t pb, uint64_t k, uint64_t stride, uint64_t dil, uint64_t* o) {
+    const uint64_t padded = x + pa + pb;
+    const uint64_t eff = (k - 1) * dil + 1;
+    if (k == 0 || stride == 0 || dil == 0 || padded < eff) return false;
+    *o = (padded - eff) / stride + 1;
+    return true;
+  };
+  const uint32_t fl = node.flags;
+  switch (node.type) {
+    case s::kAdd: case s::kSubtract: case s::kMultiply: case s::kDiv: case s::kMinimum: case s::kMaximum: {
+      const XnnValue& b = g.values[node.in[1]];
+      const uint32_t nd = in.ndim > b.ndim ? in.ndim : b.ndim;
+      if (out.ndim != nd) return bad("the output's rank is not the inputs' broadcast rank");
+      for (uint32_t d = 0; d < nd; ++d) {
+        const uint32_t da = d + in.ndim >= nd ? in.dims[d + in.ndim - nd] : 1;
+        const uint32_t db = d + b.ndim >= nd ? b.dims[d + b.ndim - nd] : 1;
+        if (da != db && da != 1 && db != 1) return bad("the inputs' shapes do not broadcast");
+        if (out.dims[d] != (da > db ? da : db)) return bad("the output's shape is not the inputs' broadcast shape");
+      }
+      if (fl != 0) return bad("unknown flags");
+      return Error::Ok;
+    }
+    case s::kPReLU: {
+      const XnnValue& slope = g.values[node.in[1]];
+      if (in.ndim != 4 || slope.ndim != 1 || slope.dims[0] != in.dims[3] || !same_shape(in, out)) {
+        return bad("input must be 4-d NHWC, slope 1-d of its channels, output the input's shape");
+      }
+      return fl == 0 ? Error::Ok : bad("unknown flags");
+    }
+    case s::kFullyConnected: {
+      const XnnValue& w = g.values[node.in[1]];
+      if (w.ndim != 2 || in.ndim < 1 || out.ndim < 1) return bad("filter must be 2-d, input and output >= 1-d");
+      if ((fl & ~XNN_FLAG_TRANSPOSE_WEIGHTS) != 0) return bad("unknown flags");
+      const uint32_t o = (fl & XNN_FLAG_TRANSPOSE_WEIGHTS) ? w.dims[1] : w.dims[0];
+      const uint32_t k = (fl & XNN_FLAG_TRANSPOSE_WEIGHTS) ? w.dims[0] : w.dims[1];
+      if (in.dims[in.ndim - 1] != k) return bad("input's last dim != filter input channels");
+      if (out.dims[out.ndim - 1] != o || out.numel != in.numel / k * o) {
+        return bad("output shape is not the input's with filter output channels last");
+      }
+      if (node.in[2] != kNoValue) {
+        const XnnValue& bias = g.values[node.in[2]];
+        if (bias.ndim != 1 || bias.dims[0] != o) return bad("bias is not 1-d of the output channels");
+      }
+      return Error::Ok;
+    }
+    case s::kConv2d: case s::kDepthwiseConv2d: case s::kConvTranspose2d: {
+      const XnnValue& w = g.values[node.in[1]];
+      if (in.ndim != 4 || out.ndim != 4 || w.ndim != 4) return bad("input, filter and output must be 4-d (NHWC)");
+      if (fl != 0) return bad("unknown flags (only explicit padding is supported)");
+      const uint64_t kh = u(s::kConvKernelH), kw = u(s::kConvKernelW), sh = u(s::kConvStrideH),
+                     sw = u(s::kConvStrideW), dh = u(s::kConvDilationH), dw = u(s::kConvDilationW);
+      const uint64_t groups = u(s::kConvGroups), gin = u(s::kConvGroupIn), gout = u(s::kConvGroupOut);
+      const uint64_t pt = u(s::kConvPadTop), pr = u(s::kConvPadRight), pb = u(s::kConvPadBottom),
+                     pl = u(s::kConvPadLeft);
+      if (kh == 0 || kw == 0 || sh == 0 || sw == 0 || dh == 0 || dw == 0 || groups == 0 || gin == 0 || gout == 0) {
+        return bad("kernel, stride, dilation, groups and group channels must be >= 1");
+      }
+      if (pt > (1u << 16) || pr > (1u << 16) || pb > (1u << 16) || pl > (1u << 16)) return bad("padding too large");
+      uint64_t oc = groups * gout, ic = groups * gin;
+      if (node.type == s::kDepthwiseConv2d) {
+        // XNNPACK's depthwise: input channels = groups, depth multiplier = gout / gin, filter 1HWO.
+        if (gout % gin != 0) return bad("group_output_channels is not a multiple of group_input_channels");
+        ic = groups;
+        oc = groups * (gout / gin);
+        if (w.dims[0] != 1 || w.dims[1] != kh || w.dims[2] != kw || w.dims[3] != oc) {
+          return bad("filter is not [1, kernel_height, kernel_width, output channels]");
+        }
+      } else if (w.dims[0] != oc || w.dims[1] != kh || w.dims[2] != kw || w.dims[3] != gin) {
+        return bad("filter is not [groups x group_output_channels, kernel_height, kernel_width, group_input_channels]");
+      }
+      if (in.dims[3] != ic) return bad("input channels != groups x group_input_channels");
+      if (out.dims[3] != oc || out.dims[0] != in.dims[0]) return bad("output batch or channels do not match");
+      uint64_t oh = 0, ow = 0;
+      if (node.type == s::kConvTranspose2d) {
+        const uint64_t ah = u(s::kConvAdjustH), aw = u(s::kConvAdjustW);
+        if (ah >= sh || aw >= sw) return bad("adjustment must be < stride");
+        const uint64_t fh = sh * (in.dims[1] - 1) + ah + (kh - 1) * dh + 1;
+        const uint64_t fw = sw * (in.dims[2] - 1) + aw + (kw - 1) * dw + 1;
+        if (fh <= pt + pb || fw <= pl + pr) return bad("padding removes the whole output");
+        oh = fh - pt - pb;
+        ow = fw - pl - pr;
+      } else if (!window(in.dims[1], pt, pb, kh, sh, dh, &oh) || !window(in.dims[2], pl, pr, kw, sw, dw, &ow)) {
+        return bad("the dilated kernel is larger than the padded input");
+      }
+      if (out.dims[1] != oh || out.dims[2] != ow) return bad("declared output height/width != computed");
+      if (node.in[2] != kNoValue) {
+        const XnnValue& bias = g.values[node.in[2]];
+        if (bias.ndim != 1 || bias.dims[0] != oc) return bad("bias is not 1-d of the output channels");
+      }
+      return Error::Ok;
+    }
+    case s::kAvgPooling2d: case s::kMaxPooling2d: {
+      if (in.ndim != 4 || out.ndim != 4) return bad("input and output must be 4-d (NHWC)");
+      if ((fl & ~0x40u) != 0) return bad("unknown flags (only explicit padding is supported)");
+      const uint64_t ph = u(s::kPoolH), pw = u(s::kPoolW), sh = u(s::kPoolStrideH), sw = u(s::kPoolStrideW);
+      const uint64_t dh = node.type == s::kMaxPooling2d ? u(s::kPoolDilationH) : 1;
+      const uint64_t dw = node.type == s::kMaxPooling2d ? u(s::kPoolDilationW) : 1;
+      const uint64_t pt = u(s::kPoolPadTop), pr = u(s::kPoolPadRight), pb = u(s::kPoolPadBottom),
+                     pl = u(s::kPoolPadLeft);
+      if (pt >= ph * dh || pb >= ph * dh || pl >= pw * dw || pr >= pw * dw) return bad("padding >= pooling window");
+      uint64_t oh = 0, ow = 0;
+      if (!window(in.dims[1], pt, pb, ph, sh, dh, &oh) || !window(in.dims[2], pl, pr, pw, sw, dw, &ow)) {
+        return bad("pooling window, stride or dilation 0, or the window is larger than the padded input");
+      }
+      if (out.dims[0] != in.dims[0] || out.dims[3] != in.dims[3] || out.dims[1] != oh || out.dims[2] != ow) {
+        return bad("declared output shape != computed");
+      }
+      return Error::Ok;
+    }
+    case s::kGlobalAvgPooling2d:
+      if (in.ndim != 4 || out.ndim != 4 || out.dims[0] != in.dims[0] || out.dims[1] != 1 || out.dims[2] != 1 ||
+          out.dims[3] != in.dims[3]) {
+        return bad("input must be 4-d NHWC and output [N, 1, 1, C]");
+      }
+      return (fl & ~0x40u) == 0 ? Error::Ok : bad("unknown flags");
+    case s::kArgMaxPooling2d: {
+      const XnnValue& idx = g.values[node.out2];
+      const uint64_t ph = u(4), pw = u(5);
+      if (in.ndim != 4 || !same_shape(out, idx) || out.ndim != 4 || ph == 0 || pw == 0) {
+        return bad("input and outputs must be 4-d, the pooling window >= 1");
+      }
+      const uint64_t fh = in.dims[1] + uint64_t{u(0)} + u(2), fw = in.dims[2] + uint64_t{u(1)} + u(3);
+      if (fh < ph || fw < pw || out.dims[1] != fh / ph || out.dims[2] != fw / pw || out.dims[0] != in.dims[0] ||
+          out.dims[3] != in.dims[3]) {
+        return bad("declared output shape != computed");
+      }
+      return fl == 0 ? Error::Ok : bad("unknown flags");
+    }
+    case s::kSoftmax:
+      if (in.ndim < 1 || !same_shape(in, out)) return bad("output shape != input shape");
+      return fl == 0 ? Error::Ok : bad("unknown flags");
+    case s::kSigmoid: case s::kFloor: case s::kCeiling: case s::kHardswish: case s::kNegate: case s::kSquare:
+    case s::kSquareRoot: case s::kAbs: case s::kConvert: case s::kClamp: case s::kELU: case s::kLeakyReLU:
+      if (!same_shape(in, out)) return bad("output shape != input shape");
+      return fl == 0 ? Error::Ok : bad("unknown flags");
+    case s::kStaticReshape: {
+      const uint32_t nd = u(s::kRsNumDims);
+      const Fb::Vec shape = fb.vec(node.t, s::kRsNewShape, 4);
+      if (fb.bad() || shape.len != nd || nd != out.ndim) return bad("new_shape does not have the output's rank");
+      for (uint32_t d = 0; d < nd; ++d) {
+        if (static_cast<uint32_t>(fb.vec_i32(shape, d)) != out.dims[d]) return bad("new_shape != the output's dims");
+      }
+      if (out.numel != in.numel) return bad("input and output element counts differ");
+      return fl == 0 ? Error::Ok : bad("unknown flags");
+    }
+    case s::kStaticConstantPad: {
+      const Fb::Vec pre = fb.vec(node.t, s::kPadPre, 4), post = fb.vec(node.t, s::kPadPost, 4);
+      if (fb.bad() || pre.len != in.ndim || post.len != in.ndim || out.ndim != in.ndim) {
+        return bad("paddings or output do not have the input's rank");
+      }
+      for (uint32_t d = 0; d < in.ndim; ++d) {
+        const uint64_t want = uint64_t{in.dims[d]} + static_cast<uint32_t>(fb.vec_i32(pre, d)) +
+                              static_cast<uint32_t>(fb.vec_i32(post, d));
+        if (out.dims[d] != want) return bad("output dims != input + paddings");
+      }
+      return fl == 0 ? Error::Ok : bad("unknown flags");
+    }
+    case s::kStaticResizeBilinear2D: {
+      const uint32_t nh = u(s::kRzNewHeight), nw = u(s::kRzNewWidth);
+      if (in.ndim != 4 || out.ndim != 4 || nh == 0 || nw == 0 || out.dims[0] != in.dims[0] || out.dims[1] != nh ||
+          out.dims[2] != nw || out.dims[3] != in.dims[3]) {
+        return bad("input must be 4-d NHWC and output [N, new_height, new_width, C]");
+      }
+      const uint32_t known = XNN_FLAG_ALIGN_CORNERS | XNN_FLAG_TENSORFLOW_LEGACY_MODE;
+      return (fl & ~known) == 0 ? Error::Ok : bad("unknown flags");
+    }
+    default:
+      return bad("not a node type this backend hands to XNNPACK");
+  }
+}
+
 // Defines node `n` in `sg`; lid maps graph value ids to subgraph ids.
 Error define_node(xnn_subgraph_t sg, const XnnGraph& g, uint32_t n, const uint32_t* lid) {
   const XnnNode& node = g.nodes[n];
@@ -489,6 +686,7 @@ Error init_handle(Handle& h, BackendInitContext& ctx, Span<const uint8_t> blob) 
                      "{s}: node {} is {s}, which neither Debian's XNNPACK (2022) nor this backend's own code runs", name,
                      n, s::node_type_name(node.type));
     }
+    if (native) ST_TRY(check_native(g, n));
     if (native && h.num_stages > 0 && h.stages[h.num_stages - 1].native) {
       ++h.stages[h.num_stages - 1].count;
     } else {
@@ -514,6 +712,19 @@ Error init_handle(Handle& h, BackendInitContext& ctx, Span<const uint8_t> blob) 
     }
   }
   for (uint32_t i = 0; i < g.num_outputs; ++i) outside[g.outputs[i]] = true;
+  // A value written but never read nor returned gets no memory from XNNPACK's
+  // planner (its setup then asserts): give it a buffer of its own instead.
+  for (uint32_t n = 0; n < g.num_nodes; ++n) {
+    const uint32_t outs[2] = {g.nodes[n].out, g.nodes[n].out2};
+    for (uint32_t v : outs) {
+      if (v == kNoValue || outside[v]) continue;
+      bool read = false;
+      for (uint32_t m = n + 1; m < g.num_nodes && !read; ++m) {
+        for (uint32_t k = 0; k < g.nodes[m].n_in; ++k) read |= g.nodes[m].in[k] == v;
+      }
+      if (!read) outside[v] = true;
+    }
+  }
   // 3. Memory: constants in place, arguments bound per run, a buffer for every
   // other value that leaves XNNPACK (plus XNNPACK's 16 bytes of read slack).
   for (uint32_t v = 0; v < g.num_values; ++v) {
