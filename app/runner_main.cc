@@ -1,6 +1,7 @@
 // Host runner (//app:model_runtime on the host, //app:pte_runner):
 //   model_runtime                       run the embedded program on its embedded inputs
 //   pte_runner PROGRAM.pte [--input X.npy ...] [--output-dir DIR] [--threads N]
+//   pte_runner MODEL.bpte [--rtol R] [--atol A]   every test case of a bundled program
 // pte_runner is built with SLIMTORCH_RUNNER_XNNPACK (app/BUILD.bazel): it links the
 // XNNPACK delegate backend, and --threads sets its thread count (the other images have
 // no --threads: they link no backend code).
@@ -26,6 +27,10 @@
 
 #include "app/embedded_model.h"
 #include "app/run_model.h"
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+#include "app/bundled_run.h"
+#include "runtime/bundled/bundled_program.h"
+#endif
 #ifdef SLIMTORCH_RUNNER_XNNPACK
 #include "backends/xnnpack/xnnpack_backend.h"
 #endif
@@ -50,11 +55,23 @@ const char kHelp[] =
 #ifdef SLIMTORCH_RUNNER_XNNPACK
     " [--threads N]"
 #endif
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+    "\n       MODEL.bpte [--rtol R] [--atol A]"
+#endif
     "\n"
     "\n"
     "Runs method 0 of an ExecuTorch program and prints one line per output:\n"
     "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n"
     "With no PROGRAM, runs the program embedded in this binary on its embedded inputs.\n"
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+    "A bundled program (.bpte, upstream's BundledProgram: `slimtorch bundle`) runs every test case\n"
+    "of every method it tests, printing per output `test <method>[<case>] output <i>: pass|FAIL\n"
+    "max_abs_diff <d> at <element>` and a `selftest: PASS|FAIL ...` summary; the exit status is 1\n"
+    "when any output differs. Floating outputs pass when |actual - expected| <= atol + rtol *\n"
+    "|expected| for every element; integer and bool outputs must be equal.\n"
+    "  --rtol R          relative tolerance (default 1e-4)\n"
+    "  --atol A          absolute tolerance (default 1e-5)\n"
+#endif
     "  --input X.npy     one per method input, in order (.npy v1.0, little-endian, C order, in the\n"
     "                    logical NCHW order PyTorch prints; laid out in the dim order the program\n"
     "                    declares, e.g. channels last)\n"
@@ -344,6 +361,53 @@ int fail(Error e) {
   return 1;
 }
 
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+// pte_runner MODEL.bpte: every test case of every suite, each suite's method with
+// planned buffers sized from the program. `bytes` is the 16-byte aligned bundle.
+// Returns the exit status: 0 all passed, 1 a mismatch or an error.
+int run_bundle_file(const uint8_t* bytes, size_t size, const slimtorch::BundledTolerance& tolerance) {
+  slimtorch::Result<slimtorch::BundledProgram> bundle =
+      slimtorch::BundledProgram::load(slimtorch::Span<const uint8_t>(bytes, size));
+  if (!bundle.ok()) return fail(bundle.error());
+  const slimtorch::BundledProgram& bp = bundle.get();
+  slimtorch::Result<slimtorch::Program> loaded = slimtorch::Program::load(bp.program());
+  if (!loaded.ok()) return fail(loaded.error());
+  const slimtorch::Program& program = loaded.get();
+  slimtorch_app::BundledTally tally;
+  for (size_t s = 0; s < bp.num_suites(); ++s) {
+    slimtorch::Result<size_t> plan = program.method_index(bp.method_name(s));
+    if (!plan.ok()) {
+      printf("error: the bundle tests method '%s', which its program does not have\n", bp.method_name(s));
+      return 1;
+    }
+    std::vector<Block> blocks;
+    std::vector<slimtorch::Span<uint8_t>> planned;
+    for (size_t id = 1; id <= program.num_memory_ids(plan.get()); ++id) {
+      blocks.emplace_back(static_cast<size_t>(program.planned_buffer_size(plan.get(), id)));
+    }
+    for (Block& b : blocks) planned.emplace_back(b.data, b.size);
+    slimtorch::Result<size_t> need = slimtorch::Method::bookkeeping_bytes_needed(program, plan.get());
+    if (!need.ok()) return fail(need.error());
+    Block arena(need.get() + (64 << 10));  // + room for delegate backends
+    const slimtorch::MemoryConfig memory{slimtorch::Span<slimtorch::Span<uint8_t>>(planned.data(), planned.size()),
+                                         slimtorch::Span<uint8_t>(arena.data, arena.size)};
+    const Error e =
+        slimtorch_app::run_bundled_suite(bp, s, program, plan.get(), memory, tolerance, write_stdout, &tally);
+    if (e != Error::Ok) return fail(e);
+  }
+  return slimtorch_app::print_bundled_summary(tally, tolerance, write_stdout) ? 0 : 1;
+}
+
+// A tolerance flag's value: a finite number >= 0.
+bool parse_tolerance(const char* text, double* out) {
+  char* end = nullptr;
+  const double v = strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= 0) || v > 1e300) return false;
+  *out = v;
+  return true;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -357,6 +421,10 @@ int main(int argc, char** argv) {
 #endif
   long iterations = SLIMTORCH_ITERATIONS;
   bool timing = false;  // --iterations given: print the phase medians too
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+  slimtorch::BundledTolerance tolerance;
+  bool tolerance_given = false;
+#endif
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -379,6 +447,14 @@ int main(int argc, char** argv) {
         return usage_error("--threads needs a whole number from 1 to 1024");
       }
       slimtorch::xnnpack::set_num_threads(static_cast<size_t>(threads));  // before Method::init
+#endif
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+    } else if (a == "--rtol" || a == "--atol") {
+      if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
+      if (!parse_tolerance(argv[++i], a == "--rtol" ? &tolerance.rtol : &tolerance.atol)) {
+        return usage_error((a + " needs a number >= 0, e.g. 1e-4").c_str());
+      }
+      tolerance_given = true;
 #endif
     } else if (a == "--input" || a == "--output-dir") {
       if (i + 1 >= argc) return usage_error((a + " needs a value").c_str());
@@ -419,6 +495,15 @@ int main(int argc, char** argv) {
   }
   Block program_block(program_size);  // 16-byte aligned copy: constants are read in place
   memcpy(program_block.data, program_path != nullptr ? file.data() : program_bytes, program_size);
+#ifdef SLIMTORCH_RUNNER_BUNDLED
+  if (slimtorch::BundledProgram::is_bundled(slimtorch::Span<const uint8_t>(program_block.data, program_size))) {
+    if (!input_paths.empty() || !output_dir.empty() || timing) {
+      return usage_error("a bundled program (.bpte) carries its inputs: drop --input, --output-dir and --iterations");
+    }
+    return run_bundle_file(program_block.data, program_size, tolerance);
+  }
+  if (tolerance_given) return usage_error("--rtol and --atol apply to bundled programs (.bpte) only");
+#endif
   slimtorch::Result<slimtorch::Program> loaded =
       slimtorch::Program::load(slimtorch::Span<const uint8_t>(program_block.data, program_size));
   if (!loaded.ok()) return fail(loaded.error());

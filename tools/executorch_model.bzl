@@ -157,20 +157,27 @@ _export = rule(
     doc = "Runs `slimtorch export` on a model file.",
 )
 
-def _embed_action(ctx, program, io_dir, input_files, memories, model_name = None):
+def _embed_action(ctx, program, io_dir, input_files, memories, model_name = None, bundle = None):
     """Runs `slimtorch embed` writing ctx.outputs.out (rule attrs _python, _slimtorch_srcs).
 
     program: the .pte File (None: `--none`); io_dir / input_files: its inputs (a directory
     of input<i>.npy, or the files in input order; neither: no inputs); memories: NAME:BYTES
-    strings; model_name: `--model-name` (one EmbeddedModel of a model_library()).
+    strings; model_name: `--model-name` (one EmbeddedModel of a model_library()); bundle:
+    a .bpte of `program` to embed instead of it (`--bundle`: a self-test image's data).
     """
-    extra = " ".join(["--memory " + m for m in memories] + (["--model-name " + model_name] if model_name else []))
+    extra = " ".join(
+        ["--memory " + m for m in memories] +
+        (["--model-name " + model_name] if model_name else []) +
+        (["--bundle " + bundle.path] if bundle else []),
+    )
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
-    inputs = ctx.files._slimtorch_srcs
+    inputs = ctx.files._slimtorch_srcs + ([bundle] if bundle else [])
     if io_dir and input_files:
         fail("{}: give io_dir or inputs, not both".format(ctx.label))
+    if bundle and (io_dir or input_files):
+        fail("{}: a bundle carries its inputs: give no io_dir or inputs".format(ctx.label))
     if program and not io_dir and not input_files:
-        # A program whose method takes no inputs (//app:size_test's).
+        # A program whose method takes no inputs (//app:size_test's), or a bundle's.
         inputs = inputs + [program]
         command = _ENV_SETUP + "PYTHONPATH={} {} -m slimtorch embed {} {} -o {} >\"$HOME/log\" 2>&1 || {{ cat \"$HOME/log\" >&2; exit 1; }}".format(
             pythonpath,
@@ -228,11 +235,15 @@ PYTHONPATH={pythonpath} {python} -m slimtorch embed {program} "${{args[@]}}" {me
     )
 
 def _embed_impl(ctx):
-    _embed_action(ctx, ctx.file.program, ctx.file.io_dir, ctx.files.inputs, ctx.attr.memories)
+    _embed_action(ctx, ctx.file.program, ctx.file.io_dir, ctx.files.inputs, ctx.attr.memories, bundle = ctx.file.bundle)
 
 slimtorch_embed = rule(
     implementation = _embed_impl,
     attrs = {
+        "bundle": attr.label(
+            allow_single_file = [".bpte"],
+            doc = "a bundled program of `program` to embed instead of it (no inputs): a self-test image's data",
+        ),
         "inputs": attr.label_list(allow_files = [".npy"], doc = "the inputs, in method input order (or io_dir)"),
         "io_dir": attr.label(allow_single_file = True, doc = "directory with input<i>.npy (or inputs; neither: no inputs)"),
         "memories": attr.string_list(doc = "NAME:BYTES the program was planned for, in order"),
@@ -242,6 +253,43 @@ slimtorch_embed = rule(
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
     },
     doc = "Runs `slimtorch embed`: a C++ source defining app/embedded_model.h's symbols.",
+)
+
+def _bundle_impl(ctx):
+    pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
+    command = _ENV_SETUP + " ".join([
+        "PYTHONPATH={}".format(pythonpath),
+        ctx.executable._python.path,
+        "-m slimtorch bundle",
+        "--program",
+        ctx.file.program.path,
+        "--model",
+        ctx.file.src.path,
+        "-o",
+        ctx.outputs.out.path,
+        '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
+    ])
+    ctx.actions.run_shell(
+        command = command,
+        inputs = [ctx.file.src, ctx.file.program] + ctx.files._slimtorch_srcs + ctx.files.data,
+        outputs = [ctx.outputs.out],
+        tools = [ctx.attr._python[DefaultInfo].files_to_run],
+        mnemonic = "SlimtorchBundle",
+        progress_message = "Bundling {} with test cases from {}".format(ctx.file.program.short_path, ctx.file.src.short_path),
+        use_default_shell_env = True,
+    )
+
+_bundle = rule(
+    implementation = _bundle_impl,
+    attrs = {
+        "data": attr.label_list(allow_files = True, doc = "files the model file reads or imports"),
+        "out": attr.output(mandatory = True),
+        "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+        "src": attr.label(mandatory = True, allow_single_file = [".py"]),
+        "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
+        "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
+    },
+    doc = "Runs `slimtorch bundle`: the program plus test cases (inputs, PyTorch's outputs) as a .bpte.",
 )
 
 def _model_parts_impl(ctx):
@@ -332,6 +380,7 @@ _RUNTIME = Label("//runtime")
 _RUNTIME_EXECUTOR = Label("//runtime/executor")
 _RUNTIME_KERNEL = Label("//runtime/kernel")
 _RUNTIME_BACKEND = Label("//runtime/backend")
+_RUNTIME_BUNDLED = Label("//runtime/bundled")
 _M55_SEMIHOSTING = Label("//platforms/arm_m55:semihosting")
 _M55_STARTUP = Label("//platforms/arm_m55:startup")
 
@@ -595,6 +644,7 @@ def executorch_model(
         quantize = "none",
         passes = [],
         backends = [],
+        bundle = False,
         visibility = None,
         tags = []):
     """Exports a PyTorch model and makes its kernel library and image data.
@@ -629,6 +679,11 @@ def executorch_model(
         and memory planners"). Files they import go in `data`.
       backends: delegate backends, e.g. ["xnnpack"] (tools/backends.bzl): `slimtorch export
         --backend NAME` for each, and pte_model(backends = ...) (host-only for now).
+      bundle: also make `:<name>.bpte` (`slimtorch bundle`: the program with test cases,
+        inputs and PyTorch's outputs, from the model file) and `:<name>_selftest`, an image
+        (host binary, or Cortex-M55 firmware under --platforms / a qemu_test) that runs
+        every test case of the embedded bundle and exits non-zero on a mismatch, printing
+        each output's largest difference (app/selftest_main.cc; README "Bundled programs").
       visibility: of every target made.
       tags: of every target made.
     """
@@ -670,6 +725,89 @@ def executorch_model(
         dtype_selective = dtype_selective,
         memories = memories,
         backends = backends,
+        visibility = visibility,
+        tags = tags,
+    )
+    if bundle:
+        _bundle(
+            name = name + "_bundle",
+            src = src,
+            data = data,
+            program = ":" + name + ".pte",
+            out = name + ".bpte",
+            visibility = visibility,
+            tags = tags,
+        )
+        selftest_image(
+            name = name + "_selftest",
+            model = name,
+            bundle = ":" + name + ".bpte",
+            memories = memories,
+            visibility = visibility,
+            tags = tags,
+        )
+
+def selftest_image(name, model, bundle, memories = [], local_defines = [], visibility = None, tags = []):
+    """A self-test image: runs every test case of `bundle` on `model`'s kernels.
+
+    Host binary or Cortex-M55 firmware (app/selftest_main.cc): exits 0 when every output
+    of every test case matches (rtol 1e-4, atol 1e-5 by default; local_defines
+    SLIMTORCH_SELFTEST_RTOL=... / SLIMTORCH_SELFTEST_ATOL=...), 1 otherwise, printing
+    each output's verdict and largest difference. executorch_model(bundle = True) makes
+    `<model>_selftest` with this; a bundle written another way (upstream's) works too.
+
+    Args:
+      name: the cc_binary.
+      model: name of the pte_model/executorch_model (in this package) whose program the
+        bundle holds: its kernels and model_sizes.h (bookkeeping arena) are used.
+      bundle: the .bpte (its program must be the model's program).
+      memories: [(name, bytes), ...] the program was planned for (as executorch_model).
+      local_defines: e.g. ["SLIMTORCH_SELFTEST_ATOL=1e-4"].
+      visibility: of the binary.
+      tags: of every target made.
+    """
+    slimtorch_embed(
+        name = name + "_embed",
+        program = ":{}.pte".format(model),
+        bundle = bundle,
+        memories = ["{}:{}".format(m[0], m[1]) for m in memories],
+        out = name + "_embedded.cc",
+        visibility = ["//visibility:private"],
+        tags = tags,
+    )
+    cc_library(
+        name = name + "_embedded",
+        srcs = [":" + name + "_embedded.cc"],
+        deps = [_EMBEDDED_MODEL_HDR],
+        visibility = ["//visibility:private"],
+        tags = tags,
+    )
+    cc_binary(
+        name = name,
+        # As model_image(): the runner sources are compiled into the image (they refer
+        # to the embedded symbols).
+        srcs = [
+            Label("//app:bundled_run.cc"),
+            Label("//app:bundled_run.h"),
+            Label("//app:run_model.cc"),
+            Label("//app:run_model.h"),
+            Label("//app:selftest_main.cc"),
+        ],
+        local_defines = local_defines,
+        deps = [
+            ":" + name + "_embedded",
+            ":{}_kernels".format(model),
+            ":{}_sizes".format(model),  # model_sizes.h: the bookkeeping arena
+            _EMBEDDED_MODEL_HDR,
+            _RUNTIME,
+            _RUNTIME_BUNDLED,
+        ] + select({
+            _IS_ARM_M55: [
+                _M55_SEMIHOSTING,
+                _M55_STARTUP,
+            ],
+            "//conditions:default": [],
+        }),
         visibility = visibility,
         tags = tags,
     )

@@ -147,8 +147,15 @@ def cmd_embed(args: argparse.Namespace) -> int:
         raise CliError("--input needs a program; drop --none or the --input files")
     name = os.path.basename(args.program) if args.program else ""
     names = [memory_planning.parse_memory(m).name for m in args.memory or []]
+    bundle = None
+    if args.bundle:
+        try:
+            with open(args.bundle, "rb") as f:
+                bundle = f.read()
+        except OSError as e:
+            raise CliError(f"--bundle: cannot read {args.bundle}: {e.strerror}") from None
     _write_text(args.output, embed.embed_source(program, args.input or [], name, names,
-                                                args.model_name))
+                                                args.model_name, bundle))
     return 0
 
 
@@ -353,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="define one slimtorch_app::EmbeddedModel slimtorch_app::models::NAME "
                    "instead of the one-model symbols, so several models link into one image "
                    "(model_library() in tools/model_library.bzl)")
+    m.add_argument("--bundle", metavar="MODEL.bpte",
+                   help="embed this bundled program (`slimtorch bundle` of PROGRAM.pte) instead "
+                   "of PROGRAM.pte, with PROGRAM.pte's planned buffers and no inputs: the data of "
+                   "a self-test image (app/selftest_main.cc) that runs its test cases")
     m.add_argument("-o", "--output", required=True, metavar="OUT.cc")
     m.set_defaults(func=cmd_embed)
 
