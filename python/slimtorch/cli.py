@@ -118,12 +118,18 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         if given or args.model_option:
             raise CliError("--model/--input/--expected/--case go with --program P.pte; a model "
                            "file's cases come from its example_inputs() (and --random-cases)")
+        if args.method != "forward":
+            raise CliError(f"--method {args.method}: a model file exports one method, forward; "
+                           "to bundle another method's cases give --program P.pte")
         return _bundle_model(args)
     if args.model:
         raise CliError(f"give MODEL.py ({args.model}) or --program {args.program}, not both; "
                        "to bundle an existing program with a model's outputs write --program "
                        "P.pte --model MODEL.py")
+    from slimtorch import bundle
+
     program = _read_bytes(args.program, "program")
+    bundle.method_plan(pte.read_pte(program), args.method)  # before any model runs
     if args.model_option and given:
         raise CliError("give --model or --input/--expected/--case, not both: the expected "
                        "outputs come from one of them")
@@ -180,7 +186,8 @@ def _npy_cases(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
         if not args.expected:
             raise CliError("--input given without --expected: give the expected output of each "
                            "method output (--expected Y.npy, repeat)")
-        cases.append(TestCase(load(args.input or []), load(args.expected)))
+        ins, outs = args.input or [], args.expected
+        cases.append(TestCase(load(ins), load(outs), _names(ins), _names(outs)))
     for directory in args.case or []:
         if not os.path.isdir(directory):
             raise CliError(f"--case {directory} is not a directory of input<i>.npy and "
@@ -193,9 +200,14 @@ def _npy_cases(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
 
         ins.sort(key=lambda n, d=directory: _npy_index(n, d))
         outs.sort(key=lambda n, d=directory: _npy_index(n, d))
-        cases.append(TestCase(load([os.path.join(directory, n) for n in ins]),
-                              load([os.path.join(directory, n) for n in outs])))
+        in_paths = [os.path.join(directory, n) for n in ins]
+        out_paths = [os.path.join(directory, n) for n in outs]
+        cases.append(TestCase(load(in_paths), load(out_paths), in_paths, out_paths))
     return cases
+
+
+def _names(paths: list[str]) -> list[str]:
+    return [os.path.basename(p) for p in paths]
 
 
 def _npy_index(name: str, directory: str) -> int:

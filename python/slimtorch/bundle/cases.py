@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from slimtorch.bundle.format import TestCase
-from slimtorch.bundle.values import BundleError
+from slimtorch.bundle.values import BundleError, as_value
 from slimtorch.model_file import LoadedModel
 
 
@@ -77,5 +77,6 @@ def model_cases(
                 "the expected outputs with"
             )
         flat_inputs = list(torch.utils._pytree.tree_leaves(inputs))
-        cases.append(TestCase(flat_inputs, eager_outputs(fn, inputs)))
+        outputs = eager_outputs(fn, inputs)
+        cases.append(TestCase([as_value(x) for x in flat_inputs], [as_value(y) for y in outputs]))
     return cases

@@ -51,6 +51,9 @@ class TestCase:
 
     inputs: list[BundleValue] = field(default_factory=list)
     expected_outputs: list[BundleValue] = field(default_factory=list)
+    # Where each value came from (a file name), for error messages only; not stored.
+    input_names: list[str] = field(default_factory=list, compare=False, repr=False)
+    output_names: list[str] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass
@@ -92,7 +95,8 @@ def _check_tensor(t: bs.Tensor, where: str) -> None:
         )
 
 
-def _method(pf: pte.PteFile, name: str) -> schema.ExecutionPlan:
+def method_plan(pf: pte.PteFile, name: str) -> schema.ExecutionPlan:
+    """The program's method `name` (BundleError naming the methods it has)."""
     for plan in pf.program.execution_plan:
         if plan.name == name:
             return plan
@@ -102,11 +106,11 @@ def _method(pf: pte.PteFile, name: str) -> schema.ExecutionPlan:
     )
 
 
-def _check_value(plan: schema.ExecutionPlan, kind: str, k: int, v: BundleValue, label: str) -> None:
-    """`v` against the method's input or output `k` (`kind`: "input"/"output")."""
+def _check_value(plan: schema.ExecutionPlan, kind: str, k: int, v: BundleValue, where: str) -> None:
+    """`v` against the method's input or output `k` (`kind`: "input"/"output"); `where` names
+    `v` in the message."""
     idxs = plan.inputs if kind == "input" else plan.outputs
     want = plan.values[idxs[k]].val
-    where = f"{label}{kind} {k}"
     if isinstance(want, schema.Tensor):
         if not isinstance(v, bs.Tensor):
             raise BundleError(
@@ -153,19 +157,25 @@ def _check_value(plan: schema.ExecutionPlan, kind: str, k: int, v: BundleValue, 
 def check_case(plan: schema.ExecutionPlan, case: TestCase, label: str = "") -> None:
     """BundleError unless `case` fits `plan` (counts, types, dtypes, dim orders, shapes);
     `label` prefixes the message ("test case 2: ")."""
-    for kind, have, want in (
-        ("input", case.inputs, plan.inputs),
-        ("output", case.expected_outputs, plan.outputs),
+    for kind, have, want, names in (
+        ("input", case.inputs, plan.inputs, case.input_names),
+        ("output", case.expected_outputs, plan.outputs, case.output_names),
     ):
-        noun = "inputs" if kind == "input" else "expected outputs"
+        noun = "input" if kind == "input" else "expected output"
         if len(have) != len(want):
             raise BundleError(
-                f"{label}{len(have)} {noun} given, but method {plan.name!r} has {len(want)} {kind}s"
+                f"{label}{_count(len(have), noun)} given, but method {plan.name!r} has "
+                f"{_count(len(want), kind)}"
             )
         for k, v in enumerate(have):
+            where = f"{label}{kind} {k}" + (f" ({names[k]})" if k < len(names) else "")
             if isinstance(v, bs.Tensor):
-                _check_tensor(v, f"{label}{kind} {k}")
-            _check_value(plan, kind, k, v, label)
+                _check_tensor(v, where)
+            _check_value(plan, kind, k, v, where)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _read_program(data: bytes, where: str) -> pte.PteFile:
@@ -191,12 +201,14 @@ def write_bundle(
     suites = dict(cases) if isinstance(cases, Mapping) else {method: list(cases)}
     wire_suites = []
     for name in sorted(suites):  # upstream keeps test suites sorted by method name
-        plan = _method(pf, name)
+        plan = method_plan(pf, name)
         wire_cases = []
         for c, case in enumerate(suites[name]):
             fitted = TestCase(
                 _fit(plan.inputs, plan, case.inputs),
                 _fit(plan.outputs, plan, case.expected_outputs),
+                case.input_names,
+                case.output_names,
             )
             check_case(plan, fitted, f"method {name!r} test case {c}: ")
             wire_cases.append(
@@ -281,7 +293,7 @@ def read_bundle(data: bytes) -> Bundle:
         if suite.method_name in suites:
             raise BundleError(f"{where}: method {suite.method_name!r} has a second test suite")
         try:
-            plan = _method(pf, suite.method_name)
+            plan = method_plan(pf, suite.method_name)
         except BundleError as e:
             raise BundleError(f"{where}.method_name: {e}") from None
         cases = []

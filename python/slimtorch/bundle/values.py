@@ -96,7 +96,10 @@ def as_value(x: Any, dim_order: Sequence[int] | None = None) -> BundleValue:
     """`x` (bundle Tensor, numpy array, torch.Tensor, bool, int, float or a numpy scalar) as a
     test-case value; a tensor's data is laid out in `dim_order` (default contiguous)."""
     if isinstance(x, bs.Tensor):
-        return x
+        have = list(x.dim_order) or contiguous_dim_order(len(x.sizes))
+        if dim_order is None or list(dim_order) == have or len(dim_order) != len(have):
+            return x
+        return tensor_from_array(tensor_to_array(x), dim_order)  # lay it out as asked
     if isinstance(x, np.ndarray):
         return tensor_from_array(x, dim_order)
     from_torch = _torch_tensor(x, dim_order)
