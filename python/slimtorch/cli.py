@@ -253,7 +253,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     data = _read_bytes(args.program, "program")
     if bundle.is_bundle(data):  # a .bpte: its test cases, then the program inside
-        found = bundle.read_bundle_file(args.program)
+        try:
+            found = bundle.read_bundle(data)
+        except bundle.BundleError as e:
+            raise bundle.BundleError(f"{args.program}: {e}") from None
         sys.stdout.write(inspect_pte.summarize_bundle(found, args.program,
                                                       show_values=not args.brief))
         program = found.pte()

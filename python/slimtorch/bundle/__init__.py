@@ -19,7 +19,6 @@ from slimtorch.bundle.format import (
     is_bundle,
     method_plan,
     read_bundle,
-    read_bundle_file,
     save_bundle,
     write_bundle,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "is_bundle",
     "method_plan",
     "read_bundle",
-    "read_bundle_file",
     "save_bundle",
     "tensor_from_array",
     "tensor_to_array",

@@ -23,27 +23,24 @@ from slimtorch.model_file import LoadedModel
 
 
 def random_inputs(example: Sequence[Any], seed: int, k: int) -> tuple[Any, ...]:
-    """Inputs of random case `k`: each tensor of `example` redrawn (module doc)."""
+    """Inputs of random case `k`: each tensor of `example` (nested ones too) redrawn (module
+    doc), in the order torch.utils._pytree flattens them."""
     rng = np.random.default_rng([seed, k])
-    out: list[Any] = []
-    for x in example:
+
+    def draw(x: Any) -> Any:
         if not isinstance(x, torch.Tensor):
-            out.append(x)
-            continue
+            return x
         shape = tuple(x.shape)
         if x.dtype == torch.bool:
-            out.append(torch.from_numpy(rng.random(shape) < 0.5))
-        elif x.dtype.is_floating_point:
-            values = torch.from_numpy(rng.standard_normal(shape))
-            out.append(values.to(x.dtype))
-        elif x.numel():
-            lo, hi = int(x.min()), int(x.max())
-            out.append(
-                torch.from_numpy(rng.integers(lo, hi, size=shape, endpoint=True)).to(x.dtype)
-            )
-        else:
-            out.append(x.clone())
-    return tuple(out)
+            return torch.from_numpy(rng.random(shape) < 0.5)
+        if x.dtype.is_floating_point:
+            return torch.from_numpy(rng.standard_normal(shape)).to(x.dtype)
+        if not x.numel():
+            return x.clone()
+        lo, hi = int(x.min()), int(x.max())
+        return torch.from_numpy(rng.integers(lo, hi, size=shape, endpoint=True)).to(x.dtype)
+
+    return tuple(torch.utils._pytree.tree_map(draw, tuple(example)))
 
 
 def eager_outputs(module: Callable[..., Any], inputs: tuple[Any, ...]) -> list[Any]:

@@ -310,15 +310,3 @@ def read_bundle(data: bytes) -> Bundle:
             cases.append(tc)
         suites[suite.method_name] = cases
     return Bundle(root.program, suites, root.version)
-
-
-def read_bundle_file(path: str | os.PathLike[str]) -> Bundle:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise BundleError(f"cannot read bundle {os.fspath(path)}: {e.strerror}") from None
-    try:
-        return read_bundle(data)
-    except BundleError as e:
-        raise BundleError(f"{os.fspath(path)}: {e}") from None

@@ -4,14 +4,15 @@ The tables are dataclasses tagged with their wire kinds exactly as `slimtorch/sc
 the program's, so the one generic flatbuffer writer and bounds-checked reader (`flatbuf.py`)
 handle them. Field order is schema order (it gives the vtable slots); the names are upstream's,
 so an error from the reader ("Tensor.data: ...") names the field as the .fbs does.
-Scalar types are the program's (`scalar_type.fbs`, `slimtorch.schema.ScalarType`).
+Scalar types are the program's (`scalar_type.fbs`, `slimtorch.schema.ScalarType`), and so
+are the Int, Bool and Double tables (identical in both schemas).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slimtorch.schema import fb
+from slimtorch.schema import Bool, Double, Int, fb
 
 FILE_IDENTIFIER = b"BP08"
 # What upstream 1.5.1 writes in BundledProgram.version
@@ -31,22 +32,8 @@ class Tensor:
     dim_order: list[int] = fb("[u8]", [])
 
 
-@dataclass
-class Int:
-    int_val: int = fb("i64", 0)
-
-
-@dataclass
-class Bool:
-    bool_val: bool = fb("bool", False)
-
-
-@dataclass
-class Double:
-    double_val: float = fb("f64", 0.0)
-
-
-# ValueUnion: wire tag = index + 1 (0 is NONE).
+# ValueUnion: wire tag = index + 1 (0 is NONE). Int, Bool and Double are the program
+# schema's tables (the same fields and layout in both .fbs files).
 VALUE_TYPES: list[type] = [Tensor, Int, Bool, Double]
 
 

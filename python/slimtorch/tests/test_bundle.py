@@ -279,37 +279,12 @@ def test_bundle_program_bytes_equal_export(
     assert cli.main(["export", str(mlp_path), "-o", str(pte_path)]) == 0
     assert bundle.read_bundle(mlp_bpte).program == pte_path.read_bytes()
     out = tmp_path / "again.bpte"
-    code, _ = _cli(
-        [
-            "bundle",
-            "--program",
-            str(pte_path),
-            "--model",
-            str(mlp_path),
-            "-o",
-            str(out),
-            "--random-cases",
-            "2",
-        ],
-        capsys,
-    )
+    program_and_model = ["bundle", "--program", str(pte_path), "--model", str(mlp_path)]
+    code, _ = _cli([*program_and_model, "-o", str(out), "--random-cases", "2"], capsys)
     assert code == 0 and out.read_bytes() == mlp_bpte
     # Another seed, other inputs; the random inputs follow the documented distribution.
     code, _ = _cli(
-        [
-            "bundle",
-            "--program",
-            str(pte_path),
-            "--model",
-            str(mlp_path),
-            "-o",
-            str(out),
-            "--random-cases",
-            "1",
-            "--seed",
-            "3",
-        ],
-        capsys,
+        [*program_and_model, "-o", str(out), "--random-cases", "1", "--seed", "3"], capsys
     )
     assert code == 0
     x = bundle.tensor_to_array(bundle.read_bundle(out.read_bytes()).suites["forward"][1].inputs[0])
