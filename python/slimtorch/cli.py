@@ -23,12 +23,13 @@ def _write_text(path: str, text: str) -> None:
         f.write(text)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def _export(args: argparse.Namespace, loaded: object) -> object:
+    """The slimtorch.Program that the export options in `args` make of the loaded model file
+    (`slimtorch export` and `slimtorch bundle MODEL.py` share this: the same options give the
+    same program bytes)."""
     import slimtorch  # torch import is slow: only when exporting
-    from slimtorch import exporter
 
     memories = [memory_planning.parse_memory(m) for m in args.memory or []]
-    loaded = slimtorch.load_model_file(args.model)
     user_passes: list[slimtorch.Pass] = []
     planner: memory_planning.Planner | None = None
     planner_file = ""
@@ -42,7 +43,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             planner, planner_file = found.memory_planner, path
 
     def export(quantize: str) -> slimtorch.Program:
-        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,
+        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,  # type: ignore[arg-type]
                                 memories=memories or None, quantize=quantize,
                                 runtime=args.runtime, fold_constants=not args.no_fold_constants,
                                 backends=args.backend or (),
@@ -54,6 +55,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         floating = export("none")
         print(_size_summary(program.emitted, floating.emitted), file=sys.stderr)
     _check_kernels(program.buffer, args)
+    return program
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import slimtorch
+    from slimtorch import exporter
+
+    loaded = slimtorch.load_model_file(args.model)
+    program: slimtorch.Program = _export(args, loaded)  # type: ignore[assignment]
     size = program.save(args.output, checksum=args.checksum)
     print(f"slimtorch: wrote {args.output} ({size} bytes)", file=sys.stderr)
     if args.manifest:
@@ -97,6 +107,135 @@ def _size_summary(int8: object, float32: object) -> str:
             f"{fr}), weights {qw} bytes ({share(qw, fw)} of float32's {fw})")
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    if args.random_cases < 0:
+        raise CliError(f"--random-cases {args.random_cases}: give 0 or more")
+    given = bool(args.input or args.expected or args.case)
+    if args.program is None:  # MODEL.py: export it, cases from eager
+        if not args.model:
+            raise CliError("give MODEL.py, or --program P.pte with --model MODEL.py or with "
+                           "--input/--expected files")
+        if given or args.model_option:
+            raise CliError("--model/--input/--expected/--case go with --program P.pte; a model "
+                           "file's cases come from its example_inputs() (and --random-cases)")
+        if args.method != "forward":
+            raise CliError(f"--method {args.method}: a model file exports one method, forward; "
+                           "to bundle another method's cases give --program P.pte")
+        return _bundle_model(args)
+    if args.model:
+        raise CliError(f"give MODEL.py ({args.model}) or --program {args.program}, not both; "
+                       "to bundle an existing program with a model's outputs write --program "
+                       "P.pte --model MODEL.py")
+    from slimtorch import bundle
+
+    program = _read_bytes(args.program, "program")
+    bundle.method_plan(pte.read_pte(program), args.method)  # before any model runs
+    if args.model_option and given:
+        raise CliError("give --model or --input/--expected/--case, not both: the expected "
+                       "outputs come from one of them")
+    if args.model_option:
+        from slimtorch import model_file
+        from slimtorch.bundle import cases as bundle_cases
+
+        loaded = model_file.load_model_file(args.model_option)
+        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method)
+    elif given:
+        if args.random_cases:
+            raise CliError("--random-cases needs --model MODEL.py to compute the expected "
+                           "outputs of the random inputs")
+        cases = _npy_cases(args)
+    else:
+        raise CliError("--program needs the test cases' expected outputs: give --model "
+                       "MODEL.py, or --input X.npy ... --expected Y.npy ..., or --case DIR")
+    _save_bundle(args, program, cases)
+    return 0
+
+
+def _bundle_model(args: argparse.Namespace) -> int:
+    import slimtorch
+    from slimtorch.bundle import cases as bundle_cases
+
+    loaded = slimtorch.load_model_file(args.model)
+    cases = None
+    if args.quantize != "int8":  # eager outputs before export touches the module
+        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method)
+    program: slimtorch.Program = _export(args, loaded)  # type: ignore[assignment]
+    if cases is None:  # int8: the quantized reference's outputs (as export --io-dir writes)
+        reference = program.quantized.reference if program.quantized is not None else None
+        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method,
+                                         reference=reference)
+    _save_bundle(args, program.to_bytes(checksum=args.checksum), cases)
+    if args.manifest:
+        program.save_manifest(args.manifest)
+    return 0
+
+
+def _npy_cases(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+    """Test cases from .npy files: --input/--expected (one case), then each --case DIR."""
+    from slimtorch import npy
+    from slimtorch.bundle import TestCase
+
+    def load(paths: list[str]) -> list[object]:
+        try:
+            return [npy.load_npy(p) for p in paths]
+        except npy.NpyError as e:
+            raise CliError(str(e)) from None
+
+    cases = []
+    if args.input or args.expected:
+        if not args.expected:
+            raise CliError("--input given without --expected: give the expected output of each "
+                           "method output (--expected Y.npy, repeat)")
+        ins, outs = args.input or [], args.expected
+        cases.append(TestCase(load(ins), load(outs), _names(ins), _names(outs)))
+    for directory in args.case or []:
+        if not os.path.isdir(directory):
+            raise CliError(f"--case {directory} is not a directory of input<i>.npy and "
+                           "expected<i>.npy (as `slimtorch io` and `export --io-dir` write)")
+        names = sorted(os.listdir(directory))
+        ins = [n for n in names if n.startswith("input") and n.endswith(".npy")]
+        outs = [n for n in names if n.startswith("expected") and n.endswith(".npy")]
+        if not outs:
+            raise CliError(f"--case {directory} holds no expected<i>.npy")
+
+        ins.sort(key=lambda n, d=directory: _npy_index(n, d))
+        outs.sort(key=lambda n, d=directory: _npy_index(n, d))
+        in_paths = [os.path.join(directory, n) for n in ins]
+        out_paths = [os.path.join(directory, n) for n in outs]
+        cases.append(TestCase(load(in_paths), load(out_paths), in_paths, out_paths))
+    return cases
+
+
+def _names(paths: list[str]) -> list[str]:
+    return [os.path.basename(p) for p in paths]
+
+
+def _npy_index(name: str, directory: str) -> int:
+    """i of input<i>.npy / expected<i>.npy in a --case directory."""
+    digits = name.removeprefix("input").removeprefix("expected").removesuffix(".npy")
+    if not digits.isdigit():
+        raise CliError(f"--case {directory}: {name} is not named input<i>.npy or "
+                       "expected<i>.npy")
+    return int(digits)
+
+
+def _save_bundle(args: argparse.Namespace, program: bytes, cases: list) -> None:  # type: ignore[type-arg]
+    from slimtorch import bundle
+
+    data = bundle.write_bundle(program, cases, args.method)
+    bundle.save_bundle(args.output, data)
+    print(f"slimtorch: wrote {args.output} ({len(data)} bytes, {len(cases)} test case"
+          f"{'s' if len(cases) != 1 else ''} for {args.method})", file=sys.stderr)
+
+
+def _read_bytes(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise CliError(f"cannot read {what} {path}: {e.strerror}") from None
+
+
 def cmd_io(args: argparse.Namespace) -> int:
     from slimtorch import exporter
 
@@ -110,10 +249,21 @@ def cmd_io(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from slimtorch import inspect_pte
+    from slimtorch import bundle, inspect_pte
 
-    program = pte.read_pte_file(args.program)
-    sys.stdout.write(inspect_pte.summarize(program, args.program, show_values=not args.brief))
+    data = _read_bytes(args.program, "program")
+    if bundle.is_bundle(data):  # a .bpte: its test cases, then the program inside
+        try:
+            found = bundle.read_bundle(data)
+        except bundle.BundleError as e:
+            raise bundle.BundleError(f"{args.program}: {e}") from None
+        sys.stdout.write(inspect_pte.summarize_bundle(found, args.program,
+                                                      show_values=not args.brief))
+        program = found.pte()
+    else:
+        program = pte.read_pte_file(args.program)
+        sys.stdout.write(inspect_pte.summarize(program, args.program,
+                                               show_values=not args.brief))
     if args.memory:
         from slimtorch import memory_report
 
@@ -240,6 +390,67 @@ def cmd_decode_errors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export_options(p: argparse.ArgumentParser) -> None:
+    """The options of how a model file is exported (`slimtorch export`, `slimtorch bundle`)."""
+    p.add_argument("--manifest", metavar="OUT.ops.yaml",
+                   help="also write the operator manifest (selected_operators.yaml format)")
+    p.add_argument("--memory", action="append", metavar="NAME:SIZE",
+                   help="a memory to plan into, fastest first (repeat): e.g. --memory dtcm:64K "
+                   "--memory sram:2M; memory i becomes memory id i+1. Default: one unbounded "
+                   "memory. Tensors go to the fastest memory first, most accesses per "
+                   "byte-instruction first; the rest spill down")
+    p.add_argument("--checksum", action="store_true",
+                   help="add a CRC-32 of the constant and buffer data, which slimtorch's runtime "
+                   "verifies at load (corrupt weights become an error); upstream ExecuTorch "
+                   "still runs the program")
+    p.add_argument("--no-fold-constants", action="store_true",
+                   help="keep ops whose inputs are all constants (a Linear's weight "
+                   "transpose, attention masks, position ids, weight norm) as instructions, "
+                   "as upstream ExecuTorch emits them; by default they are evaluated at "
+                   "export, saving the instruction and its planned memory (results much "
+                   "larger than their inputs stay instructions)")
+    p.add_argument("--runtime", choices=["any", "slimtorch"], default="any",
+                   help="which runtime the program is for: 'any' (default) uses only ops "
+                   "upstream ExecuTorch's portable library has, so both runtimes run it; "
+                   "'slimtorch' also keeps whole the ops only slimtorch has kernels for "
+                   "(hardswish: one kernel instead of clamp arithmetic), and upstream's "
+                   "runtime refuses such a program")
+    p.add_argument("--quantize", choices=["none", "int8"], default="none",
+                   help="'int8': quantize with PT2E (torchao) and slimtorch's quantizer (int8 "
+                   "activations per tensor, conv weights per channel, linear weights per "
+                   "tensor, int32 bias), calibrated on the model file's calibration_inputs() "
+                   "or else example_inputs() and test_inputs(), and lower to upstream "
+                   "ExecuTorch's cortex_m:: operators (kernels/cortex_m/); the program takes "
+                   "and returns float32, 4-D inputs channels-last. --io-dir then writes the "
+                   "quantized reference's outputs and toleranceN.txt (one quantization step). "
+                   "Default 'none' (float)")
+    p.add_argument("--passes", action="append", metavar="FILE.py",
+                   help="a passes file (repeat): it defines passes() -> list of functions over "
+                   "the exported core-ATen torch.fx.GraphModule, run in order after "
+                   "decomposition and before the out-variant conversion, and optionally "
+                   "memory_planner() -> a function (tensors, memories) -> placements that "
+                   "replaces slimtorch's planner (its plan is verified). See README, "
+                   "'Python API: passes and memory planners'")
+    p.add_argument("--backend", action="append", metavar="NAME",
+                   help="delegate what this backend takes to it (repeat; the first backend "
+                   "that takes a node gets it): each maximal group of its nodes becomes one "
+                   "DelegateCall whose blob the backend's runtime runs. Known: xnnpack "
+                   "(upstream's XnnpackBackend, host only). Default: none, every op runs on "
+                   "kernels")
+    p.add_argument("--delegate-inline", action="store_true",
+                   help="store delegate blobs inside the program flatbuffer "
+                   "(backend_delegate_data) instead of in segments of their own (default, "
+                   "as upstream ExecuTorch does)")
+    p.add_argument("--kernel-catalog", action="append", metavar="YAML",
+                   help="a kernel catalog (functions.yaml / custom_ops.yaml) the program will "
+                   "be built with (repeat); export then says, per operator and dtype, what "
+                   "has no kernel. Default: the project's catalogs (portable, cortex_m, prim "
+                   "ops), as a warning")
+    p.add_argument("--strict", action="store_true",
+                   help="with --kernel-catalog: a missing kernel is an error, not a warning "
+                   "(executorch_model() exports this way)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="slimtorch",
@@ -253,67 +464,64 @@ def build_parser() -> argparse.ArgumentParser:
         "dynamic_shapes()) through torch.export and core ATen to an ExecuTorch .pte.")
     e.add_argument("model", metavar="MODEL.py", help="the model file")
     e.add_argument("-o", "--output", required=True, metavar="OUT.pte", help="program to write")
-    e.add_argument("--manifest", metavar="OUT.ops.yaml",
-                   help="also write the operator manifest (selected_operators.yaml format)")
-    e.add_argument("--memory", action="append", metavar="NAME:SIZE",
-                   help="a memory to plan into, fastest first (repeat): e.g. --memory dtcm:64K "
-                   "--memory sram:2M; memory i becomes memory id i+1. Default: one unbounded "
-                   "memory. Tensors go to the fastest memory first, most accesses per "
-                   "byte-instruction first; the rest spill down")
-    e.add_argument("--checksum", action="store_true",
-                   help="add a CRC-32 of the constant and buffer data, which slimtorch's runtime "
-                   "verifies at load (corrupt weights become an error); upstream ExecuTorch "
-                   "still runs the program")
-    e.add_argument("--no-fold-constants", action="store_true",
-                   help="keep ops whose inputs are all constants (a Linear's weight "
-                   "transpose, attention masks, position ids, weight norm) as instructions, "
-                   "as upstream ExecuTorch emits them; by default they are evaluated at "
-                   "export, saving the instruction and its planned memory (results much "
-                   "larger than their inputs stay instructions)")
-    e.add_argument("--runtime", choices=["any", "slimtorch"], default="any",
-                   help="which runtime the program is for: 'any' (default) uses only ops "
-                   "upstream ExecuTorch's portable library has, so both runtimes run it; "
-                   "'slimtorch' also keeps whole the ops only slimtorch has kernels for "
-                   "(hardswish: one kernel instead of clamp arithmetic), and upstream's "
-                   "runtime refuses such a program")
-    e.add_argument("--quantize", choices=["none", "int8"], default="none",
-                   help="'int8': quantize with PT2E (torchao) and slimtorch's quantizer (int8 "
-                   "activations per tensor, conv weights per channel, linear weights per "
-                   "tensor, int32 bias), calibrated on the model file's calibration_inputs() "
-                   "or else example_inputs() and test_inputs(), and lower to upstream "
-                   "ExecuTorch's cortex_m:: operators (kernels/cortex_m/); the program takes "
-                   "and returns float32, 4-D inputs channels-last. --io-dir then writes the "
-                   "quantized reference's outputs and toleranceN.txt (one quantization step). "
-                   "Default 'none' (float)")
-    e.add_argument("--passes", action="append", metavar="FILE.py",
-                   help="a passes file (repeat): it defines passes() -> list of functions over "
-                   "the exported core-ATen torch.fx.GraphModule, run in order after "
-                   "decomposition and before the out-variant conversion, and optionally "
-                   "memory_planner() -> a function (tensors, memories) -> placements that "
-                   "replaces slimtorch's planner (its plan is verified). See README, "
-                   "'Python API: passes and memory planners'")
-    e.add_argument("--backend", action="append", metavar="NAME",
-                   help="delegate what this backend takes to it (repeat; the first backend "
-                   "that takes a node gets it): each maximal group of its nodes becomes one "
-                   "DelegateCall whose blob the backend's runtime runs. Known: xnnpack "
-                   "(upstream's XnnpackBackend, host only). Default: none, every op runs on "
-                   "kernels")
-    e.add_argument("--delegate-inline", action="store_true",
-                   help="store delegate blobs inside the program flatbuffer "
-                   "(backend_delegate_data) instead of in segments of their own (default, "
-                   "as upstream ExecuTorch does)")
+    _add_export_options(e)
     e.add_argument("--io-dir", metavar="DIR",
                    help="also write inputN.npy (example inputs) and expectedN.npy (eager "
                    "PyTorch outputs) into DIR")
-    e.add_argument("--kernel-catalog", action="append", metavar="YAML",
-                   help="a kernel catalog (functions.yaml / custom_ops.yaml) the program will "
-                   "be built with (repeat); export then says, per operator and dtype, what "
-                   "has no kernel. Default: the project's catalogs (portable, cortex_m, prim "
-                   "ops), as a warning")
-    e.add_argument("--strict", action="store_true",
-                   help="with --kernel-catalog: a missing kernel is an error, not a warning "
-                   "(executorch_model() exports this way)")
     e.set_defaults(func=cmd_export)
+
+    b = sub.add_parser(
+        "bundle", help="write a bundled program (.bpte): a program with test cases",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write upstream ExecuTorch's BundledProgram (BP08, .bpte): a program plus "
+        "test inputs and\nthe outputs PyTorch eager computes for them, which a runtime runs and "
+        "checks\n(pte_runner model.bpte; upstream's bundled-program tools).\n\n"
+        "  slimtorch bundle MODEL.py -o model.bpte [export options]\n"
+        "      exports MODEL.py as `slimtorch export` does with the same options (the same\n"
+        "      program bytes); one test case from example_inputs(), expected outputs from\n"
+        "      PyTorch eager (--quantize int8: from the quantized reference).\n"
+        "  slimtorch bundle --program P.pte --model MODEL.py -o out.bpte\n"
+        "      bundles an existing program; expected outputs from the model's eager run.\n"
+        "  slimtorch bundle --program P.pte --input X.npy ... --expected Y.npy ... -o out.bpte\n"
+        "      one case from .npy files (no torch needed); more cases with --case DIR\n"
+        "      (repeat), each a directory of input<i>.npy and expected<i>.npy as\n"
+        "      `slimtorch io` and `slimtorch export --io-dir` write them.\n\n"
+        "--random-cases N adds N cases of seeded random inputs in the example inputs' shapes\n"
+        "and dtypes: floating point N(0, 1), integers uniform over the example input's own\n"
+        "[min, max], bool a fair coin; case k draws with numpy default_rng([seed, k]).\n"
+        "Arrays are in logical (NCHW) order; a channels-last program input gets its data\n"
+        "laid out channels-last in the bundle. Every case is checked against the method:\n"
+        "inputs and outputs of the wrong number, type, dtype or shape are errors naming the\n"
+        "input. The file is written atomically (nothing half-written on failure).",
+        epilog="examples:\n"
+        "  slimtorch bundle models/mlp.py -o mlp.bpte --random-cases 3\n"
+        "  slimtorch bundle --program mlp.pte --model models/mlp.py -o mlp.bpte\n"
+        "  slimtorch export models/mlp.py -o mlp.pte --io-dir io\n"
+        "  slimtorch bundle --program mlp.pte --input io/input0.npy --expected io/expected0.npy "
+        "-o mlp.bpte\n"
+        "  slimtorch inspect mlp.bpte")
+    b.add_argument("model", metavar="MODEL.py", nargs="?",
+                   help="the model file to export and bundle (omit with --program)")
+    b.add_argument("-o", "--output", required=True, metavar="OUT.bpte", help="bundle to write")
+    b.add_argument("--program", metavar="P.pte", help="bundle this existing program instead of "
+                   "exporting MODEL.py (kept byte for byte)")
+    b.add_argument("--model", dest="model_option", metavar="MODEL.py",
+                   help="with --program: the model file whose eager outputs are expected")
+    b.add_argument("--input", action="append", metavar="X.npy",
+                   help="with --program: one .npy per method input, in order (repeat)")
+    b.add_argument("--expected", action="append", metavar="Y.npy",
+                   help="with --program: one .npy per method output, in order (repeat)")
+    b.add_argument("--case", action="append", metavar="DIR",
+                   help="with --program: one more test case, a directory of input<i>.npy and "
+                   "expected<i>.npy (repeat)")
+    b.add_argument("--method", default="forward", metavar="NAME",
+                   help="the method the test cases are for (default forward)")
+    b.add_argument("--random-cases", type=int, default=0, metavar="N",
+                   help="also N test cases of seeded random inputs (needs a model file; "
+                   "default 0)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the random cases (default 0)")
+    _add_export_options(b)
+    b.set_defaults(func=cmd_bundle)
 
     c = sub.add_parser("io", help="write the inputs and PyTorch's outputs of test cases",
                        description="Writes input<i>.npy and expected<i>.npy of a model file's "
@@ -327,10 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="directory per case, in case order")
     c.set_defaults(func=cmd_io)
 
-    i = sub.add_parser("inspect", help="print a readable summary of a .pte program",
+    i = sub.add_parser("inspect", help="print a readable summary of a .pte or .bpte",
                        description="Methods, inputs/outputs, operators, instructions, planned "
-                       "memory, constants and segments of any ExecuTorch program.")
-    i.add_argument("program", metavar="PROGRAM.pte")
+                       "memory, constants and segments of any ExecuTorch program; of a bundled "
+                       "program (.bpte) first its test cases (inputs and expected outputs).")
+    i.add_argument("program", metavar="PROGRAM.pte|BUNDLE.bpte")
     i.add_argument("--brief", action="store_true", help="omit the value table")
     i.add_argument("--memory", action="store_true",
                    help="also draw the memory plan (lifetime vs offset per memory) as an SVG")
@@ -479,7 +688,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
                          ("slimtorch.quantize.lowering", "LoweringError"),
                          ("slimtorch.compare", "CompareError"),
                          ("slimtorch.messages", "DecodeError"),
-                         ("slimtorch.run", "RunError")):
+                         ("slimtorch.run", "RunError"),
+                         ("slimtorch.bundle.values", "BundleError"),
+                         ("slimtorch.npy", "NpyError")):
         mod = sys.modules.get(module)
         if mod is not None:
             errors.append(getattr(mod, name))

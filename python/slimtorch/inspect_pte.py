@@ -199,3 +199,23 @@ def summarize(pte: PteFile, name: str = "program", show_values: bool = True) -> 
             for i, v in enumerate(plan.values):
                 lines.append(f"    v{i}: {describe_value(v)}")
     return "\n".join(lines) + "\n"
+
+
+def summarize_bundle(bundle: Any, name: str = "bundle", show_values: bool = True) -> str:
+    """`slimtorch inspect` of a bundled program (slimtorch.bundle.Bundle): its test cases
+    (each input's and expected output's type, dtype and shape), then the program inside as
+    `summarize` prints a .pte."""
+    from slimtorch.bundle import values
+
+    total = sum(len(cases) for cases in bundle.suites.values())
+    lines = [f"{name}: bundled program (BP08, version {bundle.version}), {total} test "
+             f"case{'s' if total != 1 else ''}, program {len(bundle.program)} bytes"]
+    for method, cases in bundle.suites.items():
+        lines.append(f"test cases of method {method} ({len(cases)}):")
+        for c, case in enumerate(cases):
+            lines.append(f"  case {c}:")
+            for label, vals in (("input", case.inputs), ("expected", case.expected_outputs)):
+                for k, v in enumerate(vals):
+                    lines.append(f"    {label} {k}: {values.describe(v)}")
+    head = "\n".join(lines) + "\n"
+    return head + summarize(bundle.pte(), f"{name} program", show_values)
