@@ -15,8 +15,12 @@ load("//tools:executorch_model.bzl", "executorch_model", "model_image")
 load("//tools:qemu_test.bzl", "host_run_test", "qemu_test")
 
 def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5",
-               qemu_timeout_seconds = 120, size = "small", tags = []):
+               qemu_timeout_seconds = 120, size = "small", bundle = False, tags = []):
     """src: the model file's stem (default `name`); quantize: "none" or "int8".
+
+    bundle = True also makes the self-test firmware `<name>_selftest` (executorch_model's
+    bundle: every test case of `<name>.bpte`) and `<name>_selftest_qemu_test`, which runs it
+    on QEMU and passes when every output matches (default tolerances, app/bundled_run.h).
 
     An int8 test (`model_test(name = "ds_cnn_int8", src = "ds_cnn", quantize = "int8")`)
     compares with the quantized reference within one quantization step of each output
@@ -25,8 +29,18 @@ def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5"
         name = name,
         src = Label("//models:{}.py".format(src or name)),
         quantize = quantize,
+        bundle = bundle,
         tags = tags,
     )
+    if bundle:
+        qemu_test(
+            name = name + "_selftest_qemu_test",
+            expected_regex = "^selftest: PASS ",
+            firmware = ":{}_selftest".format(name),
+            timeout_seconds = qemu_timeout_seconds,
+            size = size,
+            tags = tags,
+        )
     model_image(
         name = name + "_runtime",
         model = name,

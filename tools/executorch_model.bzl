@@ -265,6 +265,8 @@ def _bundle_impl(ctx):
         ctx.file.program.path,
         "--model",
         ctx.file.src.path,
+        "--random-cases",
+        str(ctx.attr.random_cases),
         "-o",
         ctx.outputs.out.path,
         '>"$HOME/log" 2>&1 || { cat "$HOME/log" >&2; exit 1; }',
@@ -285,6 +287,7 @@ _bundle = rule(
         "data": attr.label_list(allow_files = True, doc = "files the model file reads or imports"),
         "out": attr.output(mandatory = True),
         "program": attr.label(mandatory = True, allow_single_file = [".pte"]),
+        "random_cases": attr.int(default = 2, doc = "test cases of seeded random inputs besides example_inputs()"),
         "src": attr.label(mandatory = True, allow_single_file = [".py"]),
         "_python": attr.label(default = _PYTHON, executable = True, cfg = "exec"),
         "_slimtorch_srcs": attr.label(default = _SLIMTORCH_SRCS),
@@ -679,8 +682,8 @@ def executorch_model(
         and memory planners"). Files they import go in `data`.
       backends: delegate backends, e.g. ["xnnpack"] (tools/backends.bzl): `slimtorch export
         --backend NAME` for each, and pte_model(backends = ...) (host-only for now).
-      bundle: also make `:<name>.bpte` (`slimtorch bundle`: the program with test cases,
-        inputs and PyTorch's outputs, from the model file) and `:<name>_selftest`, an image
+      bundle: also make `:<name>.bpte` (`slimtorch bundle --random-cases 2`: the program with
+        test cases, example_inputs() and two seeded random inputs with PyTorch's outputs) and `:<name>_selftest`, an image
         (host binary, or Cortex-M55 firmware under --platforms / a qemu_test) that runs
         every test case of the embedded bundle and exits non-zero on a mismatch, printing
         each output's largest difference (app/selftest_main.cc; README "Bundled programs").

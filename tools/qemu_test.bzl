@@ -14,7 +14,10 @@ Both check one of:
   (model_library()) that prints `model <name>` before each model's outputs;
   each model's outputs are compared with its own directory
   (`slimtorch compare --expected-dir NAME=DIR ...`);
-- `expected_stdout`: a file the output must equal byte for byte.
+- `expected_stdout`: a file the output must equal byte for byte;
+- `expected_regex`: an extended regular expression (grep -E) some output line must
+  match, for programs that check themselves (the bundled self-test images print
+  `selftest: PASS ...`, app/bundled_run.h) with the exit status.
 
 Firmware output is first passed through `slimtorch decode-errors` with the
 firmware itself, so token-mode error messages compare as their text.
@@ -90,6 +93,17 @@ fi
 echo "PASS: output equals {expected_stdout}"
 """
 
+_COMPARE_REGEX = """
+if ! grep -qE {regex} "$out"; then
+  echo "FAIL: no line of the output of {what} matches {regex}" >&2
+  exit 1
+fi
+echo "PASS: the output matches {regex}"
+"""
+
+def _shell_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
 def _python_path(ctx):
     # The directory holding the slimtorch package, relative to the runfiles
     # root of the workspace (the test's working directory).
@@ -99,8 +113,8 @@ def _python_path(ctx):
     fail("//python/slimtorch:srcs has no slimtorch/__init__.py")
 
 def _run_test_impl(ctx, program, run_template, extra_fmt):
-    if len([x for x in [ctx.attr.expected_dir, ctx.attr.expected_dirs, ctx.file.expected_stdout] if x]) != 1:
-        fail("{}: set exactly one of expected_dir, expected_dirs and expected_stdout".format(ctx.label))
+    if len([x for x in [ctx.attr.expected_dir, ctx.attr.expected_dirs, ctx.file.expected_stdout, ctx.attr.expected_regex] if x]) != 1:
+        fail("{}: set exactly one of expected_dir, expected_dirs, expected_stdout and expected_regex".format(ctx.label))
     what = str(ctx.label)
     script = _SCRIPT_HEADER.format(label = ctx.label)
     script += run_template.format(
@@ -135,6 +149,8 @@ def _run_test_impl(ctx, program, run_template, extra_fmt):
             what = what,
         )
         runfiles += expected
+    elif ctx.attr.expected_regex:
+        script += _COMPARE_REGEX.format(regex = _shell_quote(ctx.attr.expected_regex), what = what)
     else:
         script += _COMPARE_FILE.format(
             expected_stdout = ctx.file.expected_stdout.short_path,
@@ -163,6 +179,7 @@ _COMMON_ATTRS = {
         default = 0,
         doc = "exit status the program must end with (non-zero to test failure paths)",
     ),
+    "expected_regex": attr.string(doc = "grep -E pattern some line of the program's stdout must match"),
     "expected_stdout": attr.label(
         allow_single_file = True,
         doc = "file the program's stdout must equal",
