@@ -110,6 +110,58 @@ def test_fuzz_briefly(fuzz_build: Path, seeds: Path, tmp_path: Path) -> None:
     )
 
 
+def test_fuzz_bundled_programs_briefly(fuzz_build: Path, tmp_path: Path) -> None:
+    """The harness dispatches on BP08: bundled MLP and tiny DS-CNN seeds reach the bundle loader,
+    the inner program and the test-case runner (inputs checked, outputs compared) under ASan/UBSan,
+    mutated from a fixed seed."""
+    seeds = tmp_path / "seeds"
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools" / "fuzz" / "make_corpus.py"),
+            *("--out", str(seeds), "--models", "mlp,ds_cnn_tiny", "--bundle"),
+        ],
+        check=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "python")),
+    )
+    for pte in seeds.glob("*.pte"):
+        pte.unlink()  # bundles only
+    assert len(list(seeds.glob("*.bpte"))) == 2
+    # Flipping each of the first 2,048 bits (header, tables, test-case values) of the MLP
+    # bundle: every copy stops at an error or completes; some complete unchanged (the seed
+    # itself gets through the loader and every test case).
+    sweep = subprocess.run(
+        [str(fuzz_build / "bitflip"), str(seeds / "mlp.slimtorch.bpte"), "--end", "2048"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, SLIMTORCH_QUIET="1"),
+    )
+    assert sweep.returncode == 0 and "fatal" not in sweep.stdout, sweep.stdout + sweep.stderr
+    same = re.search(r"completed_same=(\d+)", sweep.stdout)
+    assert same and int(same.group(1)) > 0, sweep.stdout
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    proc = subprocess.run(
+        [
+            str(fuzz_build / "fuzz_program"),
+            *("-max_total_time=15", f"-seed={FUZZ_SEED}", "-runs=1500", "-timeout=10"),
+            *("-rss_limit_mb=2048", "-max_len=65536", f"-artifact_prefix={artifacts}/"),
+            str(seeds),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, SLIMTORCH_QUIET="1"),
+    )
+    done = re.search(r"Done (\d+) runs in (\d+) second", proc.stderr)
+    assert proc.returncode == 0 and done, (
+        f"libFuzzer found a problem in a bundled program (inputs in {artifacts}):\n"
+        f"{proc.stderr[-6000:]}"
+    )
+    assert not list(artifacts.iterdir())
+    assert int(done.group(1)) > 100
+
+
 def test_bitflip_sweep_of_mlp(fuzz_build: Path, seeds: Path) -> None:
     """Every one-bit corruption of the MLP program ends in an error or a completed run."""
     proc = subprocess.run(

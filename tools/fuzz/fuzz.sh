@@ -18,7 +18,7 @@ py=.venv/bin/python
 if [[ ! -d build/fuzz/corpus ]] || [[ -z "$(ls -A build/fuzz/corpus)" ]]; then
   upstream=""
   PYTHONPATH=python $py -c "import executorch.exir" 2>/dev/null && upstream="--upstream"
-  PYTHONPATH=python $py tools/fuzz/make_corpus.py $upstream
+  PYTHONPATH=python $py tools/fuzz/make_corpus.py $upstream --bundle
 fi
 mkdir -p build/fuzz/work/corpus build/fuzz/artifacts
 # -timeout: one input over 10 s is a hang; -rss_limit_mb bounds memory (a corrupt size that

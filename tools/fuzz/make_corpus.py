@@ -6,10 +6,13 @@ XnnpackPartitioner flow), so the fuzzer and the bit-flip sweep reach delegate bl
 and named data.
 
     .venv/bin/python tools/fuzz/make_corpus.py [--out build/fuzz/corpus] [--upstream]
-        [--backend xnnpack] [--max-bytes N] [--models mlp,ds_cnn_tiny]
+        [--backend xnnpack] [--bundle] [--max-bytes N] [--models mlp,ds_cnn_tiny]
 
 Files are <model>.<exporter>.pte, exporter one of slimtorch, upstream, slimtorch-xnnpack,
-upstream-xnnpack. Programs larger than --max-bytes (default 256 KiB) are left out: libFuzzer
+upstream-xnnpack. With --bundle, also <model>.slimtorch.bpte: the slimtorch program bundled
+(`slimtorch.bundle`) with one test case (example inputs, PyTorch eager's outputs), so the
+fuzzer reaches the bundled-program loader and test-case runner (runtime/bundled/).
+Programs larger than --max-bytes (default 256 KiB) are left out: libFuzzer
 mutates small inputs much faster, and the large models add weights, not structure. Generated
 files are never committed; tools/fuzz/fuzz.sh and tests/fuzz make the corpus when it is missing.
 """
@@ -43,6 +46,16 @@ def export_upstream(model: Path, xnnpack: bool = False) -> bytes:
         )
 
 
+def bundle_of(model: Path, program: bytes) -> bytes:
+    from slimtorch import bundle
+    from slimtorch.bundle.cases import eager_outputs
+    from slimtorch.model_file import load_model_file
+
+    loaded = load_model_file(str(model))
+    x = loaded.example_inputs
+    return bundle.write_bundle(program, [bundle.TestCase(list(x), eager_outputs(loaded.module, x))])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "build" / "fuzz" / "corpus"))
@@ -53,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         choices=["xnnpack"],
         help="add the models delegated to this backend too",
+    )
+    parser.add_argument(
+        "--bundle", action="store_true", help="add each slimtorch program bundled (.bpte) too"
     )
     parser.add_argument("--max-bytes", type=int, default=256 << 10)
     parser.add_argument("--models", default="", help="comma-separated model names (default: all)")
@@ -95,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             target.write_bytes(data)
             written += 1
+            if args.bundle and who == "slimtorch":
+                (out / f"{model.stem}.slimtorch.bpte").write_bytes(bundle_of(model, data))
     print(f"make_corpus: {written} programs in {out}", file=sys.stderr)
     return 0 if written else 1
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/bundled/bundled_program.h"
 #include "runtime/executor/method.h"
 
 namespace slimtorch_fuzz {
@@ -55,8 +56,14 @@ uint64_t outputs_digest(const Method& method) {
   return h;
 }
 
-// Initialises and executes plan `plan`; returns the outcome for that method.
-Outcome run_method(const Program& program, size_t plan, uint64_t* digest) {
+constexpr size_t kMaxTestCases = 4;  // of one bundled suite
+constexpr size_t kMaxOutputs = 64;
+
+// Initialises and executes plan `plan`; returns the outcome for that method. With a
+// bundle, runs (up to kMaxTestCases of) the test cases of its suite `suite` instead of
+// the fixed inputs: the inputs checked against the method, the outputs compared.
+Outcome run_method(const Program& program, size_t plan, uint64_t* digest,
+                   const slimtorch::BundledProgram* bundle = nullptr, size_t suite = 0) {
   const size_t n_ids = program.num_memory_ids(plan);
   if (n_ids > kMaxIds) return kInitError;
   uint64_t total = 0;
@@ -85,6 +92,15 @@ Outcome run_method(const Program& program, size_t plan, uint64_t* digest) {
     memory.arena = Span<uint8_t>(arena.data, arena.size);
     if (method.init(program, plan, memory) != Error::Ok) {
       result = kInitError;
+    } else if (bundle != nullptr) {
+      slimtorch::BundledOutputResult results[kMaxOutputs];
+      for (size_t c = 0; c < bundle->num_test_cases(suite) && c < kMaxTestCases; ++c) {
+        if (bundle->run_test_case(&method, suite, c, slimtorch::BundledTolerance(),
+                                  Span<slimtorch::BundledOutputResult>(results, kMaxOutputs)) != Error::Ok) {
+          result = kExecError;
+          break;
+        }
+      }
     } else {
       // Inputs with no planned memory get zeroed caller memory, up to the limit.
       Block* input_blocks[64] = {};
@@ -148,6 +164,23 @@ slimtorch::LoadLimits fuzz_limits() {
 Outcome run_one(const uint8_t* data, size_t size, uint64_t* digest) {
   Block bytes(size);  // 16-byte aligned copy: constants are read in place
   if (size > 0) memcpy(bytes.data, data, size);
+  if (slimtorch::BundledProgram::is_bundled(Span<const uint8_t>(bytes.data, size))) {
+    // A bundled program (BP08): its loader, then its inner program's, then each
+    // suite's test cases on the method it names.
+    slimtorch::Result<slimtorch::BundledProgram> bundle =
+        slimtorch::BundledProgram::load(Span<const uint8_t>(bytes.data, size));
+    if (!bundle.ok()) return kLoadError;
+    const slimtorch::BundledProgram& bp = bundle.get();
+    slimtorch::Result<Program> inner = Program::load(bp.program(), fuzz_limits());
+    if (!inner.ok()) return kLoadError;
+    Outcome worst = kCompleted;
+    for (size_t s = 0; s < bp.num_suites() && s < kMaxMethods; ++s) {
+      slimtorch::Result<size_t> plan = inner.get().method_index(bp.method_name(s));
+      const Outcome o = plan.ok() ? run_method(inner.get(), plan.get(), nullptr, &bp, s) : kInitError;
+      if (o < worst) worst = o;
+    }
+    return worst;
+  }
   slimtorch::Result<Program> loaded = Program::load(Span<const uint8_t>(bytes.data, size), fuzz_limits());
   if (!loaded.ok()) return kLoadError;
   const Program& program = loaded.get();

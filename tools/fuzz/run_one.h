@@ -1,6 +1,8 @@
 // Runs one untrusted program through the whole runtime: Program::load, then for
 // every method (up to kMaxMethods) bookkeeping_bytes_needed, Method::init and
-// Method::execute, with LoadLimits that bound memory and time. Shared by the
+// Method::execute, with LoadLimits that bound memory and time. A bundled program
+// (BP08 identifier) goes through BundledProgram::load, its inner program's load,
+// and each suite's test cases (inputs set and checked, outputs compared). Shared by the
 // libFuzzer harness (fuzz_program.cc) and the bit-flip sweep (bitflip_main.cc).
 //
 // This is test code for the host (built by tools/fuzz/build.sh with clang and
