@@ -76,24 +76,22 @@ def test_regressions_are_refused_cleanly(fuzz_build: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-4000:]
 
 
-def test_fuzz_briefly(fuzz_build: Path, seeds: Path, tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
+def fuzz(fuzz_build: Path, tmp_path: Path, dirs: list[Path], runs: int, seconds: int) -> None:
+    """libFuzzer over `dirs` (the first is the growing corpus) from FUZZ_SEED: `runs` inputs,
+    at most `seconds`; fails on any finding, or when almost nothing ran."""
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     proc = subprocess.run(
         [
             str(fuzz_build / "fuzz_program"),
-            f"-max_total_time={FUZZ_SECONDS}",
+            f"-max_total_time={seconds}",
             f"-seed={FUZZ_SEED}",
-            f"-runs={FUZZ_RUNS}",
+            f"-runs={runs}",
             "-timeout=10",
             "-rss_limit_mb=2048",
             "-max_len=65536",
             f"-artifact_prefix={artifacts}/",
-            str(corpus),
-            str(seeds),
-            str(REGRESSIONS),
+            *map(str, dirs),
         ],
         capture_output=True,
         text=True,
@@ -108,6 +106,12 @@ def test_fuzz_briefly(fuzz_build: Path, seeds: Path, tmp_path: Path) -> None:
     assert int(done.group(1)) > 100, (
         "the fuzzer ran almost nothing: is the harness refusing every seed?"
     )
+
+
+def test_fuzz_briefly(fuzz_build: Path, seeds: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    fuzz(fuzz_build, tmp_path, [corpus, seeds, REGRESSIONS], FUZZ_RUNS, FUZZ_SECONDS)
 
 
 def test_fuzz_bundled_programs_briefly(fuzz_build: Path, tmp_path: Path) -> None:
@@ -140,26 +144,7 @@ def test_fuzz_bundled_programs_briefly(fuzz_build: Path, tmp_path: Path) -> None
     assert sweep.returncode == 0 and "fatal" not in sweep.stdout, sweep.stdout + sweep.stderr
     same = re.search(r"completed_same=(\d+)", sweep.stdout)
     assert same and int(same.group(1)) > 0, sweep.stdout
-    artifacts = tmp_path / "artifacts"
-    artifacts.mkdir()
-    proc = subprocess.run(
-        [
-            str(fuzz_build / "fuzz_program"),
-            *("-max_total_time=15", f"-seed={FUZZ_SEED}", "-runs=1500", "-timeout=10"),
-            *("-rss_limit_mb=2048", "-max_len=65536", f"-artifact_prefix={artifacts}/"),
-            str(seeds),
-        ],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, SLIMTORCH_QUIET="1"),
-    )
-    done = re.search(r"Done (\d+) runs in (\d+) second", proc.stderr)
-    assert proc.returncode == 0 and done, (
-        f"libFuzzer found a problem in a bundled program (inputs in {artifacts}):\n"
-        f"{proc.stderr[-6000:]}"
-    )
-    assert not list(artifacts.iterdir())
-    assert int(done.group(1)) > 100
+    fuzz(fuzz_build, tmp_path, [seeds], 1500, 15)
 
 
 def test_bitflip_sweep_of_mlp(fuzz_build: Path, seeds: Path) -> None:
