@@ -243,7 +243,8 @@ def format_table(prof: Profile, tick_ns: float = 1.0, title: str = "") -> str:
     lines += _columns(head, body)
     if prof.nested:
         lines.append(
-            "  inside those instructions (kernel scopes, delegate events; not added to the total):"
+            "  inside those instructions (kernel scopes; events a delegate logs, timed by the "
+            "backend's own clock): not added to the total"
         )
         lines += _columns(
             ("event", "instrs", "count", "total us", "", "median us"),

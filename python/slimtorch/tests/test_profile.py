@@ -21,22 +21,27 @@ from slimtorch.tests.conftest import needs_executorch
 RUNS = 3
 
 
-@pytest.fixture(scope="session")
-def upstream_etdump(slim_mlp: bytes, mlp_model, tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
-    """The ETDump upstream's runtime (portable_lib with enable_etdump) writes for RUNS
-    executions of slimtorch's MLP."""
+def _run_upstream(program: bytes, inputs: tuple, runs: int, path: Path) -> bytes:  # type: ignore[type-arg]
+    """The ETDump upstream's runtime (portable_lib with enable_etdump) writes for `runs`
+    executions of `program`."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from executorch.extension.pybindings import portable_lib
     except Exception as e:  # noqa: BLE001
         pytest.skip(f"upstream executorch==1.5.1's pybindings are not importable ({e})")
-    module = portable_lib._load_for_executorch_from_buffer(slim_mlp, enable_etdump=True)
-    for _ in range(RUNS):
-        module.forward(mlp_model.example_inputs)
-    path = tmp_path_factory.mktemp("etdump") / "mlp.etdp"
+    module = portable_lib._load_for_executorch_from_buffer(program, enable_etdump=True)
+    for _ in range(runs):
+        module.forward(inputs)
     module.write_etdump_result_to_file(str(path))
     return path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def upstream_etdump(slim_mlp: bytes, mlp_model, tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
+    """Upstream's ETDump of RUNS executions of slimtorch's MLP."""
+    path = tmp_path_factory.mktemp("etdump") / "mlp.etdp"
+    return _run_upstream(slim_mlp, mlp_model.example_inputs, RUNS, path)
 
 
 def _upstream_deserialize(data: bytes):  # type: ignore[no-untyped-def]
@@ -111,6 +116,31 @@ def test_table_counts_are_the_programs_instructions(
     assert 0 < prof.total <= sum(prof.execute)
     # the kernel wrappers' own scopes are reported inside their instruction, not added
     assert {r.name.split(" / ")[0] for r in prof.nested} == set(per_op)
+
+
+@needs_executorch
+def test_delegate_call_maps_to_its_backend(mlp_model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An MLP delegated to XNNPACK: its one DelegateCall is the backend's row; the events
+    upstream's XNNPACK backend logs inside it are listed under it, not added to the total."""
+    import slimtorch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from executorch.extension.pybindings import portable_lib
+    if "XnnpackBackend" not in portable_lib._get_registered_backend_names():
+        pytest.skip("upstream's runtime in this wheel has no XnnpackBackend")
+    program = slimtorch.export(mlp_model, backends=("xnnpack",)).buffer
+    data = _run_upstream(program, mlp_model.example_inputs, 2, tmp_path / "x.etdp")
+    prof = profiling.analyse(pte.read_pte(program), profiling.read_etdump(data))
+    assert [(r.name, len(r.durations)) for r in prof.rows] == [("delegate XnnpackBackend", 2)]
+    delegate_events = [
+        p
+        for run in _upstream_deserialize(data).run_data
+        for e in run.events
+        if (p := e.profile_event) is not None and p.name == "DELEGATE_CALL"
+    ]
+    assert prof.total == sum(p.end_time - p.start_time for p in delegate_events)
+    assert prof.nested and all(r.name.startswith("delegate XnnpackBackend / ") for r in prof.nested)
 
 
 def _edited(data: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
