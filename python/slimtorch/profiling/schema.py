@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from slimtorch.schema import fb
+from slimtorch.schema import Bool, Double, Int, fb  # same tables as the program's
 
 FILE_IDENTIFIER = b"ED00"
 UNSET_CHAIN = -1  # chain_index of method-level events
@@ -44,23 +44,8 @@ class Tensor:
 
 
 @dataclass
-class Int:
-    int_val: int = fb("i64", 0)
-
-
-@dataclass
-class Bool:
-    bool_val: bool = fb("bool", False)
-
-
-@dataclass
 class Float:
     float_val: float = fb("f32", 0.0)
-
-
-@dataclass
-class Double:
-    double_val: float = fb("f64", 0.0)
 
 
 @dataclass
