@@ -1,4 +1,4 @@
-"""The `slimtorch` command line: export, inspect, ops, embed, fit-check, run, compare, ..."""
+"""The `slimtorch` command line: export, inspect, profile, ops, embed, fit-check, run, ..."""
 
 from __future__ import annotations
 
@@ -249,9 +249,13 @@ def cmd_io(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from slimtorch import bundle, inspect_pte
+    from slimtorch import bundle, inspect_pte, profiling
 
     data = _read_bytes(args.program, "program")
+    if profiling.is_etdump(data[:12]):
+        sys.stdout.write(profiling.summarize(profiling.read_etdump_file(args.program),
+                                             args.program))
+        return 0
     if bundle.is_bundle(data):  # a .bpte: its test cases, then the program inside
         try:
             found = bundle.read_bundle(data)
@@ -272,6 +276,29 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         _write_text(svg_path, "".join(memory_report.plan_svg(plan, f"{title} {plan.name}")
                                       for plan in program.program.execution_plan[:1]))
         print(f"memory plan drawn in {svg_path}")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from slimtorch import profiling
+
+    if not args.tick_ns > 0:
+        raise CliError(f"--tick-ns {args.tick_ns} must be a positive number of nanoseconds")
+    try:
+        with open(args.program, "rb") as f:
+            swapped = profiling.is_etdump(f.read(12))
+    except OSError:
+        swapped = False  # read_pte_file names the problem
+    if swapped:
+        raise CliError(f"{args.program} is an ETDump, not a program: give the program first "
+                       "(slimtorch profile PROGRAM.pte ETDUMP)")
+    program = pte.read_pte_file(args.program)
+    prof = profiling.analyse(program, profiling.read_etdump_file(args.etdump), args.method)
+    title = f"{os.path.basename(args.program)} "
+    sys.stdout.write(profiling.format_table(prof, args.tick_ns, title))
+    if args.svg:
+        _write_text(args.svg, profiling.profile_svg(prof, args.tick_ns, title))
+        print(f"bar chart drawn in {args.svg}")
     return 0
 
 
@@ -538,14 +565,34 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="print a readable summary of a .pte or .bpte",
                        description="Methods, inputs/outputs, operators, instructions, planned "
                        "memory, constants and segments of any ExecuTorch program; of a bundled "
-                       "program (.bpte) first its test cases (inputs and expected outputs).")
-    i.add_argument("program", metavar="PROGRAM.pte|BUNDLE.bpte")
+                       "program (.bpte) first its test cases (inputs and expected outputs). Given "
+                       "an ETDump (ED00) file instead, its runs and events.")
+    i.add_argument("program", metavar="PROGRAM.pte|BUNDLE.bpte",
+                   help="a program, a bundled program, or an ETDump file")
     i.add_argument("--brief", action="store_true", help="omit the value table")
     i.add_argument("--memory", action="store_true",
                    help="also draw the memory plan (lifetime vs offset per memory) as an SVG")
     i.add_argument("--svg", metavar="OUT.svg",
                    help="where --memory writes the SVG (default PROGRAM.memory.svg)")
     i.set_defaults(func=cmd_inspect)
+
+    pr = sub.add_parser(
+        "profile", help="per-operator times of a program from an ETDump the runtime wrote",
+        description="Map each event of ETDUMP (upstream's ED00 format, as `pte_runner "
+        "--etdump` or upstream's runtime write it) to the instruction of PROGRAM.pte it "
+        "timed, and print per operator (or delegate backend, or primitive): instructions, "
+        "calls, total time, share of the total and median per call; plus load and init times "
+        "and the number of runs. An ETDump written for another program is an error.")
+    pr.add_argument("program", metavar="PROGRAM.pte", help="the program that was profiled")
+    pr.add_argument("etdump", metavar="ETDUMP", help="the ETDump file (.etdp)")
+    pr.add_argument("--svg", metavar="OUT.svg", help="also draw the table as a bar chart")
+    pr.add_argument("--method", metavar="NAME",
+                    help="the method that ran (default: the only one, else forward); an "
+                    "ETDump does not record it")
+    pr.add_argument("--tick-ns", type=float, default=1.0, metavar="NS",
+                    help="nanoseconds per ETDump tick (default 1: slimtorch's runtime and "
+                    "upstream's host runtime write nanoseconds)")
+    pr.set_defaults(func=cmd_profile)
 
     o = sub.add_parser("ops", help="write the operator manifest of a .pte program",
                        description="The operators and kernel keys (dtype; dim order) a "
@@ -690,7 +737,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
                          ("slimtorch.messages", "DecodeError"),
                          ("slimtorch.run", "RunError"),
                          ("slimtorch.bundle.values", "BundleError"),
-                         ("slimtorch.npy", "NpyError")):
+                         ("slimtorch.npy", "NpyError"),
+                         ("slimtorch.profiling.etdump", "ETDumpError"),
+                         ("slimtorch.profiling.report", "ProfileError")):
         mod = sys.modules.get(module)
         if mod is not None:
             errors.append(getattr(mod, name))

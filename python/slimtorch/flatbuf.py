@@ -111,10 +111,13 @@ def _write_table(b: flatbuffers.Builder, obj: Any) -> int:
     return b.EndObject()
 
 
-def encode(root: Any, file_identifier: bytes = schema.FILE_IDENTIFIER) -> bytes:
-    """Serialize a schema dataclass as a finished flatbuffer with `file_identifier`."""
+def encode(root: Any, file_identifier: bytes = schema.FILE_IDENTIFIER,
+           size_prefixed: bool = False) -> bytes:
+    """Serialize a schema dataclass as a finished flatbuffer with `file_identifier`
+    (`size_prefixed`: preceded by its uint32 length, as ETDump files are)."""
     b = flatbuffers.Builder(1024)
-    b.Finish(_write_table(b, root), file_identifier=file_identifier)
+    finish = b.FinishSizePrefixed if size_prefixed else b.Finish
+    finish(_write_table(b, root), file_identifier=file_identifier)
     return bytes(b.Output())
 
 
@@ -145,7 +148,7 @@ class _Reader:
         self.budget -= n
         if self.budget < 0:
             raise FlatbufferError(
-                f"{what}: the program refers to more tables and elements than its "
+                f"{what}: the flatbuffer refers to more tables and elements than its "
                 f"{len(self.buf)} bytes can hold (offsets loop back on shared data)")
 
     def _check(self, pos: int, size: int, what: str) -> None:

@@ -15,7 +15,7 @@ from slimtorch.tests.conftest import PYTHON_DIR
 
 @pytest.mark.parametrize("command,expect", [
     ("export", "--io-dir"), ("inspect", "PROGRAM.pte"), ("ops", "OUT.ops.yaml"),
-    ("embed", "--none"), ("compare", "--expected-dir")])
+    ("embed", "--none"), ("compare", "--expected-dir"), ("profile", "--tick-ns")])
 def test_help(command: str, expect: str, capsys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as e:
         main([command, "--help"])
