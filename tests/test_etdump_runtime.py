@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO, bazel_build
 
 pytest.importorskip(
@@ -43,7 +42,10 @@ KIND_NAMES = {
     JumpFalseCall: "JF_CALL",
     FreeCall: "FREE_CALL",
 }
-MODELS = {"mlp": ("//app:mlp.pte", "//app:mlp_io"), "ds_cnn": ("//models:ds_cnn.pte", "//models:ds_cnn_io")}
+MODELS = {
+    "mlp": ("//app:mlp.pte", "//app:mlp_io"),
+    "ds_cnn": ("//models:ds_cnn.pte", "//models:ds_cnn_io"),
+}
 FIRMWARE_TESTS = {
     "mlp": ("app", "model_runtime_profiled_qemu_test", "model_runtime_profiled.etdump"),
     "ds_cnn": ("models", "ds_cnn_profiled_qemu_test", "ds_cnn_profiled.etdump"),
@@ -61,7 +63,11 @@ def expected_instructions(pte: Path) -> list[tuple[str, str | None]]:
         native = None
         if isinstance(args, KernelCall):
             op = plan.operators[args.op_index]
-            native = "native_call_" + op.name.split("::")[-1] + (f".{op.overload}" if op.overload else "")
+            native = (
+                "native_call_"
+                + op.name.split("::")[-1]
+                + (f".{op.overload}" if op.overload else "")
+            )
         out.append((KIND_NAMES[type(args)], native))
     return out
 
@@ -87,7 +93,9 @@ def check_etdump(path: Path, pte: Path, executions: int = 1) -> Any:
         assert execute.name == "Method::execute" and execute.chain_index == -1
         assert execute.start_time >= last_end
         instr = [e for e in events if e.name in INSTRUCTION_EVENTS]
-        assert [(e.name, e.instruction_id) for e in instr] == [(k, i) for i, (k, _) in enumerate(want)]
+        assert [(e.name, e.instruction_id) for e in instr] == [
+            (k, i) for i, (k, _) in enumerate(want)
+        ]
         native = [e for e in events if e.name.startswith("native_call_")]
         assert [(e.name, e.instruction_id) for e in native] == [
             (n, i) for i, (_, n) in enumerate(want) if n is not None
@@ -101,11 +109,20 @@ def check_etdump(path: Path, pte: Path, executions: int = 1) -> Any:
     return etdump
 
 
-def run_pte_runner(runner: Path, model: str, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_pte_runner(
+    runner: Path, model: str, tmp: Path, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     pte, io_dir = bazel_build(*MODELS[model])
     path = tmp / f"{model}.etdump"
     inputs = sorted(io_dir.glob("input*.npy"))
-    args = [str(runner), str(pte), *[a for x in inputs for a in ("--input", str(x))], "--etdump", str(path), *extra]
+    args = [
+        str(runner),
+        str(pte),
+        *[a for x in inputs for a in ("--input", str(x))],
+        "--etdump",
+        str(path),
+        *extra,
+    ]
     return subprocess.run(args, capture_output=True, text=True, cwd=REPO), path
 
 
@@ -144,7 +161,9 @@ def test_pte_runner_etdump_buffer_too_small(pte_runner: Path, tmp_path: Path) ->
 def test_firmware_etdump_parsed_by_upstream(model: str, tmp_path: Path) -> None:
     """The ETDump the Cortex-M55 firmware wrote over semihosting under QEMU."""
     package, test, name = FIRMWARE_TESTS[model]
-    subprocess.run(["bazel", "test", "--noshow_progress", f"//{package}:{test}"], cwd=REPO, check=True)
+    subprocess.run(
+        ["bazel", "test", "--noshow_progress", f"//{package}:{test}"], cwd=REPO, check=True
+    )
     testlogs = subprocess.run(
         ["bazel", "info", "bazel-testlogs"], cwd=REPO, check=True, capture_output=True, text=True
     ).stdout.strip()
