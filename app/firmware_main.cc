@@ -13,6 +13,14 @@
 // `-icount shift=N` one instruction is 2^N ns of emulated time, so this is the
 // instruction count of one inference, identical run to run (tools/bench/models.py).
 //
+// Profiled images (model_image(..., profile = True): SLIMTORCH_PROFILING): the
+// method's events go to an EventTracer over the static buffer below
+// (SLIMTORCH_ETDUMP_BYTES), and after the outputs the ETDump is written to the
+// file `<SLIMTORCH_ETDUMP_NAME>.etdump` (over semihosting: in the emulator's
+// working directory) and a line `etdump <file>: <n> events, <b> bytes` says so.
+// A full buffer still writes the events recorded, prints the error (which says
+// the size needed) and exits 1.
+//
 // The same file builds for the host (output on stdout) so that the static-memory
 // path, and its too-small-arena error, are tested on both platforms.
 #include <stdint.h>
@@ -23,6 +31,11 @@
 #ifdef SLIMTORCH_PRINT_EXECUTE_TIME
 #include "runtime/platform/log.h"
 #include "runtime/platform/platform.h"
+#endif
+
+#if SLIMTORCH_PROFILING
+#include "runtime/platform/log.h"
+#include "runtime/profiling/event_tracer.h"
 #endif
 
 #if defined(__arm__) && !defined(__linux__)
@@ -52,6 +65,63 @@ int fail(slimtorch::Error e) {
   return 1;
 }
 
+#if SLIMTORCH_PROFILING
+#ifndef SLIMTORCH_ETDUMP_BYTES
+#define SLIMTORCH_ETDUMP_BYTES 32768
+#endif
+#ifndef SLIMTORCH_ETDUMP_NAME
+#define SLIMTORCH_ETDUMP_NAME model
+#endif
+#define ST_STRINGIFY2(x) #x
+#define ST_STRINGIFY(x) ST_STRINGIFY2(x)
+
+alignas(8) uint8_t g_etdump[SLIMTORCH_ETDUMP_BYTES];  // the ETDump being built, for the whole run
+const char kEtdumpFile[] = ST_STRINGIFY(SLIMTORCH_ETDUMP_NAME) ".etdump";
+
+bool write_file(const char* path, const uint8_t* data, size_t size) {
+#if defined(__arm__) && !defined(__linux__)
+  return st_semihost_write_file(path, data, size) == 0;
+#else
+  FILE* f = fopen(path, "wb");
+  if (f == nullptr) return false;
+  const bool ok = fwrite(data, 1, size, f) == size;
+  return fclose(f) == 0 && ok;
+#endif
+}
+
+// Finishes the ETDump, writes it to kEtdumpFile and prints where; 0 or the exit status.
+int write_etdump(slimtorch::EventTracer& tracer) {
+  slimtorch::Span<const uint8_t> bytes;
+  const slimtorch::Error e = tracer.finish(&bytes);
+  if (bytes.size > 0 && !write_file(kEtdumpFile, bytes.data, bytes.size)) {
+    write("error: cannot write ");
+    write(kEtdumpFile);
+    write(" (semihosting SYS_OPEN/SYS_WRITE failed: is the working directory writable?)\n");
+    return 1;
+  }
+  char line[96];
+  size_t n = 0;
+  auto put = [&](const char* s) {
+    while (*s != '\0' && n + 1 < sizeof(line)) line[n++] = *s++;
+  };
+  auto put_int = [&](size_t v) {
+    char num[24];
+    num[slimtorch::format_int(num, static_cast<int64_t>(v))] = '\0';
+    put(num);
+  };
+  put("etdump ");
+  put(kEtdumpFile);
+  put(": ");
+  put_int(tracer.num_events());
+  put(" events, ");
+  put_int(bytes.size);
+  put(" bytes\n");
+  line[n] = '\0';
+  if (bytes.size > 0) write(line);
+  return e == slimtorch::Error::Ok ? 0 : fail(e);
+}
+#endif
+
 }  // namespace
 
 int main() {
@@ -59,6 +129,10 @@ int main() {
   // The one-model symbols of app/embedded_model.h, viewed as an EmbeddedModel.
   const EmbeddedModel model{"model", kProgram, kProgramSize, kInputs, kNumInputs, kPlannedBuffers, kNumPlannedBuffers};
   EmbeddedRun run;  // the loaded program and its method: live until main returns (the image then exits)
+#if SLIMTORCH_PROFILING
+  slimtorch::EventTracer tracer(slimtorch::Span<uint8_t>(g_etdump, sizeof(g_etdump)));
+  run.method.set_event_tracer(&tracer);  // before init: its events too
+#endif
   const slimtorch::Error e =
       run_embedded(model, slimtorch::Span<uint8_t>(g_arena, sizeof(g_arena)), SLIMTORCH_ITERATIONS, &run);
   if (e != slimtorch::Error::Ok) {
@@ -84,5 +158,9 @@ int main() {
   line[len] = '\0';
   write(line);
 #endif
+#if SLIMTORCH_PROFILING
+  return write_etdump(tracer);
+#else
   return 0;
+#endif
 }

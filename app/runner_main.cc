@@ -2,6 +2,8 @@
 //   model_runtime                       run the embedded program on its embedded inputs
 //   pte_runner PROGRAM.pte [--input X.npy ...] [--output-dir DIR] [--threads N]
 //   pte_runner MODEL.bpte [--rtol R] [--atol A]   every test case of a bundled program
+// Profiled builds (SLIMTORCH_PROFILING: //app:pte_runner always, model_image(profile = True))
+// take --etdump FILE [--etdump-bytes N]: the run's events as upstream's ETDump.
 // pte_runner is built with SLIMTORCH_RUNNER_XNNPACK (app/BUILD.bazel): it links the
 // XNNPACK delegate backend, and --threads sets its thread count (the other images have
 // no --threads: they link no backend code).
@@ -22,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,9 @@
 #endif
 #include "runtime/core/scalar_type.h"
 #include "runtime/platform/log.h"
+#if SLIMTORCH_PROFILING
+#include "runtime/profiling/event_tracer.h"
+#endif
 
 namespace {
 
@@ -57,6 +63,9 @@ const char kHelp[] =
 #endif
 #ifdef SLIMTORCH_RUNNER_BUNDLED
     "\n       MODEL.bpte [--rtol R] [--atol A]"
+#endif
+#if SLIMTORCH_PROFILING
+    " [--etdump FILE [--etdump-bytes N]]"
 #endif
     "\n"
     "\n"
@@ -85,6 +94,13 @@ const char kHelp[] =
     "                    and bookkeeping_bytes <n> (the method's arena need)\n"
 #ifdef SLIMTORCH_RUNNER_XNNPACK
     "  --threads N       threads of the XNNPACK delegate backend (default 1)\n"
+#endif
+#if SLIMTORCH_PROFILING
+    "  --etdump FILE     write the run's profile to FILE as an ExecuTorch ETDump (upstream's\n"
+    "                    Inspector and `slimtorch profile` read it): Method::init, then each\n"
+    "                    execution's instructions with start/end times (ns, monotonic clock)\n"
+    "  --etdump-bytes N  the ETDump buffer (default 1048576, about 20000 events); a run that\n"
+    "                    needs more writes the events that fit and fails, giving the size needed\n"
 #endif
     "Relative paths are read from the directory `bazel run` was started in\n"
     "($BUILD_WORKING_DIRECTORY) when set, else from the current directory.\n";
@@ -408,6 +424,53 @@ bool parse_tolerance(const char* text, double* out) {
 }
 #endif
 
+#if SLIMTORCH_PROFILING
+// --etdump: the tracer and its buffer, live from before Method::init to the end.
+struct Etdump {
+  std::string path;  // empty: not asked for
+  size_t bytes = 1 << 20;
+  std::vector<uint8_t> buffer;
+  std::unique_ptr<slimtorch::EventTracer> tracer;
+};
+
+// Parses --etdump / --etdump-bytes at argv[*i]; "" when handled, else the usage error
+// (nullptr when argv[*i] is not one of them).
+const char* parse_etdump_arg(int argc, char** argv, int* i, Etdump* etdump) {
+  const std::string a = argv[*i];
+  if (a != "--etdump" && a != "--etdump-bytes") return nullptr;
+  if (*i + 1 >= argc) return a == "--etdump" ? "--etdump needs a file" : "--etdump-bytes needs a value";
+  const char* v = argv[++*i];
+  if (a == "--etdump") {
+    etdump->path = user_path(v);
+    return "";
+  }
+  char* end = nullptr;
+  const long long n = strtoll(v, &end, 10);
+  if (end == v || *end != '\0' || n < 256 || n > (1LL << 32)) return "--etdump-bytes needs a whole number from 256 to 4294967296";
+  etdump->bytes = static_cast<size_t>(n);
+  return "";
+}
+
+// Finishes the ETDump and writes it; prints `etdump FILE: N events, B bytes`.
+// Returns 0, or 1 after printing the error (a full buffer: the file holds the events
+// that fitted).
+int write_etdump(Etdump* etdump) {
+  slimtorch::Span<const uint8_t> bytes;
+  const Error e = etdump->tracer->finish(&bytes);
+  if (bytes.size > 0) {
+    FILE* f = fopen(etdump->path.c_str(), "wb");
+    bool ok = f != nullptr && fwrite(bytes.data, 1, bytes.size, f) == bytes.size;
+    ok = f != nullptr && fclose(f) == 0 && ok;
+    if (!ok) {
+      printf("error: --etdump: cannot write %s: %s\n", etdump->path.c_str(), strerror(errno));
+      return 1;
+    }
+    printf("etdump %s: %u events, %zu bytes\n", etdump->path.c_str(), etdump->tracer->num_events(), bytes.size);
+  }
+  return e == Error::Ok ? 0 : fail(e);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -425,8 +488,17 @@ int main(int argc, char** argv) {
   slimtorch::BundledTolerance tolerance;
   bool tolerance_given = false;
 #endif
+#if SLIMTORCH_PROFILING
+  Etdump etdump;
+#endif
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+#if SLIMTORCH_PROFILING
+    if (const char* err = parse_etdump_arg(argc, argv, &i, &etdump)) {
+      if (err[0] != '\0') return usage_error(err);
+      continue;
+    }
+#endif
     if (a == "--help" || a == "-h") {
       printf("usage: %s%s", program_name(argv[0]), kHelp);
       return 0;
@@ -500,6 +572,11 @@ int main(int argc, char** argv) {
     if (!input_paths.empty() || !output_dir.empty() || timing) {
       return usage_error("a bundled program (.bpte) carries its inputs: drop --input, --output-dir and --iterations");
     }
+#if SLIMTORCH_PROFILING
+    if (!etdump.path.empty()) {  // the test cases run on methods of their own: not traced yet
+      return usage_error("--etdump is not supported with a bundled program (.bpte): profile its .pte");
+    }
+#endif
     return run_bundle_file(program_block.data, program_size, tolerance);
   }
   if (tolerance_given) return usage_error("--rtol and --atol apply to bundled programs (.bpte) only");
@@ -597,7 +674,21 @@ int main(int argc, char** argv) {
   }
   std::vector<uint64_t> exec_ns(timing ? static_cast<size_t>(iterations) : 0);
   request.exec_ns = timing ? exec_ns.data() : nullptr;
+#if SLIMTORCH_PROFILING
+  if (!etdump.path.empty()) {  // only the run below is recorded (its init and executions)
+    etdump.buffer.resize(etdump.bytes);
+    etdump.tracer.reset(new slimtorch::EventTracer(slimtorch::Span<uint8_t>(etdump.buffer.data(), etdump.buffer.size())));
+    method.set_event_tracer(etdump.tracer.get());
+  }
+#endif
   e = slimtorch_app::run_method(program, request, &method);  // fresh init, N executions
+#if SLIMTORCH_PROFILING
+  if (!etdump.path.empty()) {
+    method.set_event_tracer(nullptr);
+    const int status = write_etdump(&etdump);  // a failed run's events too
+    if (e == Error::Ok && status != 0) return status;
+  }
+#endif
   if (e != Error::Ok) return fail(e);
   slimtorch_app::print_outputs(method, write_stdout);
   if (timing) {

@@ -45,6 +45,7 @@ from the source tree with @slimtorch_python//:python (tools/python.bzl).
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 load(":backends.bzl", "backend_catalogs", "backend_libraries", "check_backends")
+load(":profiling.bzl", "profiled_binary")
 
 # Labels, not strings: every label here resolves to slimtorch, also when a macro
 # is called from another repository (a consumer's WORKSPACE names slimtorch
@@ -1021,7 +1022,8 @@ def pte_model(
         tags = tags,
     )
 
-def model_image(name, model, embedded = None, kernels = None, local_defines = [], visibility = None, tags = []):
+def model_image(name, model, embedded = None, kernels = None, local_defines = [], profile = False, visibility = None,
+                tags = []):
     """The application image of an executorch_model: host runner or Cortex-M55 firmware.
 
     On the host it runs the embedded program (or a .pte given on its command line,
@@ -1035,9 +1037,24 @@ def model_image(name, model, embedded = None, kernels = None, local_defines = []
         (another input set: a slimtorch_embed of the same program with other inputs).
       kernels: kernel library; default `:<model>_kernels` (the model's pruned selection).
       local_defines: e.g. ["SLIMTORCH_ITERATIONS=3"] (firmware: executions per run).
+      profile: build it with the event tracer (--//runtime/profiling:enabled, through
+        tools/profiling.bzl's profiled_binary; the cc_binary is `<name>_unprofiled`, manual).
+        On the host `--etdump FILE` writes the run's ETDump; the firmware writes
+        `<name>.etdump` over semihosting into the emulator's working directory (its
+        buffer: SLIMTORCH_ETDUMP_BYTES, default 32 KiB, in local_defines).
       visibility: of the binary.
       tags: of the binary.
     """
+    if profile:
+        profiled_binary(
+            name = name,
+            binary = ":{}_unprofiled".format(name),
+            visibility = visibility,
+            tags = tags,
+        )
+        local_defines = local_defines + ["SLIMTORCH_ETDUMP_NAME=" + name]
+        tags = tags + ["manual"]  # built through `name` only (in its configuration)
+        name = name + "_unprofiled"
     cc_binary(
         name = name,
         # run_model.cc is compiled into each image rather than into a library: it

@@ -19,6 +19,12 @@ Both check one of:
   match, for programs that check themselves (the bundled self-test images print
   `selftest: PASS ...`, app/bundled_run.h) with the exit status.
 
+With `etdump = "FILE"` (profiled images, model_image(profile = True)) the run must
+also write FILE (relative to the test's working directory; for firmware, QEMU's,
+where semihosting writes it): a size-prefixed flatbuffer with upstream's ETDump
+identifier `ED00`. It is copied into the test's outputs
+(bazel-testlogs/<pkg>/<test>/test.outputs/).
+
 Firmware output is first passed through `slimtorch decode-errors` with the
 firmware itself, so token-mode error messages compare as their text.
 """
@@ -104,6 +110,20 @@ echo "PASS: the output matches {regex}"
 def _shell_quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
+_CHECK_ETDUMP = """
+f={etdump}
+if [ ! -s "$f" ]; then
+  echo "FAIL: {what} wrote no ETDump $f" >&2
+  exit 1
+fi
+if [ "$(dd if="$f" bs=1 skip=8 count=4 2>/dev/null)" != "ED00" ]; then
+  echo "FAIL: $f is not an ETDump (no ED00 identifier after the size prefix)" >&2
+  exit 1
+fi
+cp "$f" "$(dirname "$out")/"
+echo "PASS: $f is an ETDump ($(stat -c %s "$f") bytes)"
+"""
+
 def _python_path(ctx):
     # The directory holding the slimtorch package, relative to the runfiles
     # root of the workspace (the test's working directory).
@@ -117,6 +137,8 @@ def _run_test_impl(ctx, program, run_template, extra_fmt):
         fail("{}: set exactly one of expected_dir, expected_dirs, expected_stdout and expected_regex".format(ctx.label))
     what = str(ctx.label)
     script = _SCRIPT_HEADER.format(label = ctx.label)
+    if ctx.attr.etdump:
+        script += "rm -f {}\n".format(ctx.attr.etdump)  # none left from an earlier run
     script += run_template.format(
         timeout = ctx.attr.timeout_seconds,
         program = program.short_path,
@@ -127,6 +149,8 @@ def _run_test_impl(ctx, program, run_template, extra_fmt):
         timeout = ctx.attr.timeout_seconds,
         expected_status = ctx.attr.expected_exit_status,
     )
+    if ctx.attr.etdump:
+        script += _CHECK_ETDUMP.format(etdump = ctx.attr.etdump, what = what)
     runfiles = [program] + ctx.files._slimtorch_srcs
     transitive = [ctx.attr._python[DefaultInfo].default_runfiles.files]
     if ctx.attr.expected_dir or ctx.attr.expected_dirs:
@@ -175,6 +199,7 @@ _COMMON_ATTRS = {
         allow_files = True,
         doc = "{directory with expectedN.npy: model name}: an image with several models (model_library())",
     ),
+    "etdump": attr.string(doc = "an ETDump file the program must write (see the top of this file)"),
     "expected_exit_status": attr.int(
         default = 0,
         doc = "exit status the program must end with (non-zero to test failure paths)",

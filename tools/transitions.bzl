@@ -26,3 +26,18 @@ ALLOWLIST_ATTRS = {
         default = Label("@bazel_tools//tools/allowlists/function_transition_allowlist"),
     ),
 }
+
+# The label of the profiling build setting, from any repository.
+PROFILING_FLAG = str(Label("//runtime/profiling:enabled"))
+
+def _profiling_transition_impl(
+        settings,  # @unused
+        attr):  # @unused
+    return {PROFILING_FLAG: True}
+
+# Turns on the event tracer (runtime/profiling/BUILD.bazel) for what it builds.
+profiling_transition = transition(
+    implementation = _profiling_transition_impl,
+    inputs = [],
+    outputs = [PROFILING_FLAG],
+)

@@ -6,6 +6,10 @@
 namespace {
 
 // Semihosting operation numbers (Arm "Semihosting for AArch32 and AArch64").
+constexpr uint32_t kSysOpen = 0x01;
+constexpr uint32_t kSysClose = 0x02;
+constexpr uint32_t kSysWrite = 0x05;
+constexpr uint32_t kOpenModeWb = 5;  // fopen mode "wb" (SYS_OPEN's mode table)
 constexpr uint32_t kSysWriteC = 0x03;
 constexpr uint32_t kSysWrite0 = 0x04;
 constexpr uint32_t kSysExit = 0x18;
@@ -29,6 +33,25 @@ extern "C" void st_semihost_write0(const char* s) {
 
 extern "C" void st_semihost_writec(char c) {
   semihost_call(kSysWriteC, &c);
+}
+
+extern "C" int st_semihost_write_file(const char* path, const void* data, unsigned long size) {
+  uint32_t len = 0;
+  while (path[len] != '\0') {
+    ++len;
+  }
+  const uint32_t open_block[3] = {static_cast<uint32_t>(reinterpret_cast<uintptr_t>(path)), kOpenModeWb, len};
+  const uint32_t handle = semihost_call(kSysOpen, open_block);
+  if (handle == 0xFFFFFFFFu) {
+    return -1;
+  }
+  // SYS_WRITE returns the number of bytes NOT written.
+  const uint32_t write_block[3] = {handle, static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data)),
+                                   static_cast<uint32_t>(size)};
+  const uint32_t left = semihost_call(kSysWrite, write_block);
+  const uint32_t close_block[1] = {handle};
+  const uint32_t closed = semihost_call(kSysClose, close_block);
+  return left == 0 && closed == 0 ? 0 : -1;
 }
 
 extern "C" void st_semihost_exit(int status) {

@@ -21,6 +21,11 @@ void st_semihost_write0(const char* s);
 // Writes one character to the host's stdout (SYS_WRITEC).
 void st_semihost_writec(char c);
 
+// Writes `size` bytes to the host file `path` (created or truncated; a relative
+// path is taken from the emulator's working directory) with SYS_OPEN, SYS_WRITE
+// and SYS_CLOSE. Returns 0 on success, -1 if the host could not open or write it.
+int st_semihost_write_file(const char* path, const void* data, unsigned long size);
+
 // Ends the program: the emulator exits with `status` as its process exit code
 // (SYS_EXIT_EXTENDED, reason ADP_Stopped_ApplicationExit). Never returns.
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
 #include "runtime/core/tensor.h"
 #include "runtime/executor/delegates.h"
 #include "runtime/platform/log.h"
+#include "runtime/profiling/hooks.h"
 #include "runtime/program/schema.h"
 
 namespace slimtorch {
@@ -208,9 +209,12 @@ void Method::describe_first_call(uint32_t op, char* buf, size_t cap) const {
 
 Error Method::init(const Program& program, size_t plan_index, const MemoryConfig& memory) {
   reset();
+  ST_PROFILE_BLOCK(tracer_, "Default");
+  ST_PROFILE_SCOPE(tracer_, load_event, "Program::load_method");
   if (plan_index >= program.num_methods()) {
     return ST_FAIL(Error::InvalidArgument, "method index {} out of range", plan_index);
   }
+  ST_PROFILE_SCOPE(tracer_, init_event, "Method::init");
   const Fb& fb = program.fb();
   const Fb::Table plan = program.plan(plan_index);
 
@@ -584,7 +588,36 @@ Error Method::set_input_shape(size_t i, const int32_t* sizes, size_t ndim) {
   return Error::Ok;
 }
 
+#if SLIMTORCH_PROFILING
+// One executed instruction's events (upstream's names, event_tracer.h): chain 0,
+// instruction_id = its index. A KernelCall also gets "native_call_<op>" (the
+// operator without its namespace), recorded first as upstream's inner scope is.
+void Method::record_instruction(const Instr& in, uint32_t pc, uint64_t start_ns) const {
+  const uint64_t end_ns = st_time_ns();
+  const int32_t id = static_cast<int32_t>(pc);
+  const char* name = "FREE_CALL";
+  switch (in.kind) {
+    case kKernelCall: {
+      const char* op = op_names_[in.a];
+      for (const char* p = op; *p != '\0'; ++p) {
+        if (p[0] == ':' && p[1] == ':') op = p + 2;
+      }
+      tracer_->record("native_call_", op, 0, id, start_ns, end_ns);
+      name = "OPERATOR_CALL";
+      break;
+    }
+    case kDelegateCall: name = "DELEGATE_CALL"; break;
+    case kMoveCall: name = "MOVE_CALL"; break;
+    case kJumpFalseCall: name = "JF_CALL"; break;
+    default: break;
+  }
+  tracer_->record(name, nullptr, 0, id, start_ns, end_ns);
+}
+#endif
+
 Error Method::execute() {
+  ST_PROFILE_BLOCK(tracer_, "Execute");
+  ST_PROFILE_SCOPE(tracer_, execute_event, "Method::execute");
   if (!ready_) {
     return ST_FAIL(Error::InvalidArgument, "method is not initialised");
   }
@@ -609,6 +642,10 @@ Error Method::execute() {
       ST_TRY(hooks_->before(*this, pc));  // on failure nothing is in flight
     }
     const Instr& in = instrs_[pc];
+    ST_PROFILE_START(tracer_, start_ns);
+#if SLIMTORCH_PROFILING
+    const uint32_t this_pc = pc;
+#endif
     switch (in.kind) {
       case kKernelCall: {
         // ctx is this execute()'s own and a failing call ends it: nothing to
@@ -649,6 +686,11 @@ Error Method::execute() {
         ++pc;
         break;
     }
+#if SLIMTORCH_PROFILING
+    if (tracer_ != nullptr) {
+      record_instruction(in, this_pc, start_ns);
+    }
+#endif
   }
   return num_in_flight_ != 0 ? hooks_->finish(*this) : Error::Ok;
 }

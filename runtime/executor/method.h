@@ -70,6 +70,7 @@
 namespace slimtorch {
 
 struct DelegateHooks;  // runtime/executor/delegates.h
+class EventTracer;    // runtime/profiling/event_tracer.h (profiled images only)
 
 struct MemoryConfig {
   Span<Span<uint8_t>> planned;  // planned[i] backs memory id i + 1; 8-byte aligned
@@ -115,6 +116,13 @@ class Method {
   // Delegate calls that may be in flight at once (see the top of this file).
   static constexpr uint32_t kMaxInFlight = 4;
 
+#if SLIMTORCH_PROFILING
+  // Profiled images (--//runtime/profiling:enabled): init() and execute() record
+  // their events into `tracer` (null: none); set it before init() to get the init
+  // events. The tracer is the caller's and must outlive its use here.
+  void set_event_tracer(EventTracer* tracer) { tracer_ = tracer; }
+#endif
+
  private:
   friend struct DelegateHooks;
   struct Instr {
@@ -158,6 +166,10 @@ class Method {
   const Program* program_ = nullptr;  // init()'s program (outlives the Method): input bounds
   size_t plan_index_ = 0;
   EValue none_;  // target of None items in optional tensor lists
+#if SLIMTORCH_PROFILING
+  EventTracer* tracer_ = nullptr;
+  void record_instruction(const Instr& in, uint32_t pc, uint64_t start_ns) const;
+#endif
   bool ready_ = false;
 };
 
