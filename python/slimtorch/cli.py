@@ -482,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--random-cases N adds N cases of seeded random inputs in the example inputs' shapes\n"
         "and dtypes: floating point N(0, 1), integers uniform over the example input's own\n"
         "[min, max], bool a fair coin; case k draws with numpy default_rng([seed, k]).\n"
+        "A model with state (buffers it mutates) is called once per case, in case order.\n"
         "Arrays are in logical (NCHW) order; a channels-last program input gets its data\n"
         "laid out channels-last in the bundle. Every case is checked against the method:\n"
         "inputs and outputs of the wrong number, type, dtype or shape are errors naming the\n"

@@ -95,6 +95,23 @@ def test_upstream_reads_and_verifies_slimtorch_bundle(
         ).verify_result_with_bundled_expected_output("forward", 0)
 
 
+@needs_executorch
+def test_stateful_model_cases_follow_call_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model with a buffer it mutates: case k expects the state after k calls, and
+    upstream's runtime, running the cases in order on one method, agrees."""
+    from .conftest import REPO
+
+    _, portable_lib = _upstream_bundle()
+    out = tmp_path / "state.bpte"
+    model = str(REPO / "models" / "state_counter.py")
+    assert _cli(["bundle", model, "-o", str(out), "--random-cases", "2"], capsys)[0] == 0
+    program = portable_lib._load_bundled_program_from_buffer(out.read_bytes())
+    for c in range(3):
+        program.verify_result_with_bundled_expected_output("forward", c)
+
+
 def _program_with_scalar_inputs(program: bytes) -> bytes:
     """The MLP program with three more method inputs, an Int, a Bool and a Double value (the
     scalar kinds a bundle holds; the instructions ignore them)."""
