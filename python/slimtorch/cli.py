@@ -7,8 +7,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slimtorch import memory_planning, pte
+
+if TYPE_CHECKING:  # torch-importing modules, only for the annotations
+    from slimtorch.api import Program
+    from slimtorch.bundle import TestCase
+    from slimtorch.model_file import LoadedModel
 
 
 class CliError(Exception):
@@ -23,7 +29,7 @@ def _write_text(path: str, text: str) -> None:
         f.write(text)
 
 
-def _export(args: argparse.Namespace, loaded: object) -> object:
+def _export(args: argparse.Namespace, loaded: LoadedModel) -> Program:
     """The slimtorch.Program that the export options in `args` make of the loaded model file
     (`slimtorch export` and `slimtorch bundle MODEL.py` share this: the same options give the
     same program bytes)."""
@@ -43,7 +49,7 @@ def _export(args: argparse.Namespace, loaded: object) -> object:
             planner, planner_file = found.memory_planner, path
 
     def export(quantize: str) -> slimtorch.Program:
-        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,  # type: ignore[arg-type]
+        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,
                                 memories=memories or None, quantize=quantize,
                                 runtime=args.runtime, fold_constants=not args.no_fold_constants,
                                 backends=args.backend or (),
@@ -63,7 +69,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from slimtorch import exporter
 
     loaded = slimtorch.load_model_file(args.model)
-    program: slimtorch.Program = _export(args, loaded)  # type: ignore[assignment]
+    program = _export(args, loaded)
     size = program.save(args.output, checksum=args.checksum)
     print(f"slimtorch: wrote {args.output} ({size} bytes)", file=sys.stderr)
     if args.manifest:
@@ -159,7 +165,7 @@ def _bundle_model(args: argparse.Namespace) -> int:
     cases = None
     if args.quantize != "int8":  # eager outputs before export touches the module
         cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method)
-    program: slimtorch.Program = _export(args, loaded)  # type: ignore[assignment]
+    program = _export(args, loaded)
     if cases is None:  # int8: the quantized reference's outputs (as export --io-dir writes)
         reference = program.quantized.reference if program.quantized is not None else None
         cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method,
@@ -170,16 +176,13 @@ def _bundle_model(args: argparse.Namespace) -> int:
     return 0
 
 
-def _npy_cases(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+def _npy_cases(args: argparse.Namespace) -> list[TestCase]:
     """Test cases from .npy files: --input/--expected (one case), then each --case DIR."""
     from slimtorch import npy
-    from slimtorch.bundle import TestCase
+    from slimtorch.bundle import BundleValue, TestCase, as_value
 
-    def load(paths: list[str]) -> list[object]:
-        try:
-            return [npy.load_npy(p) for p in paths]
-        except npy.NpyError as e:
-            raise CliError(str(e)) from None
+    def load(paths: list[str]) -> list[BundleValue]:
+        return [as_value(npy.load_npy(p)) for p in paths]
 
     cases = []
     if args.input or args.expected:
@@ -219,7 +222,7 @@ def _npy_index(name: str, directory: str) -> int:
     return int(digits)
 
 
-def _save_bundle(args: argparse.Namespace, program: bytes, cases: list) -> None:  # type: ignore[type-arg]
+def _save_bundle(args: argparse.Namespace, program: bytes, cases: list[TestCase]) -> None:
     from slimtorch import bundle
 
     data = bundle.write_bundle(program, cases, args.method)
