@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slimtorch import memory_planning, pte
 
@@ -144,7 +144,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         from slimtorch.bundle import cases as bundle_cases
 
         loaded = model_file.load_model_file(args.model_option)
-        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method)
+        reference = None
+        if args.quantize == "int8":  # expected: the quantized reference's outputs
+            reference = _int8_reference(args, loaded, program)
+        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method,
+                                         reference=reference)
     elif given:
         if args.random_cases:
             raise CliError("--random-cases needs --model MODEL.py to compute the expected "
@@ -155,6 +159,18 @@ def cmd_bundle(args: argparse.Namespace) -> int:
                        "MODEL.py, or --input X.npy ... --expected Y.npy ..., or --case DIR")
     _save_bundle(args, program, cases)
     return 0
+
+
+def _int8_reference(args: argparse.Namespace, loaded: LoadedModel, program: bytes) -> Any:
+    """The quantized reference module of an int8 export of `loaded` with the options in
+    `args` (PT2E's convert_pt2e graph, run eagerly), for --program P.pte --model M.py
+    --quantize int8; a warning when that export is not P.pte's bytes."""
+    exported = _export(args, loaded)
+    if exported.to_bytes(checksum=args.checksum) != program:
+        print(f"slimtorch bundle: warning: {args.program} is not what these options export "
+              f"from {args.model_option}; the expected outputs are that export's quantized "
+              "reference's", file=sys.stderr)
+    return exported.quantized.reference if exported.quantized is not None else None
 
 
 def _bundle_model(args: argparse.Namespace) -> int:
@@ -477,7 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
         "      program bytes); one test case from example_inputs(), expected outputs from\n"
         "      PyTorch eager (--quantize int8: from the quantized reference).\n"
         "  slimtorch bundle --program P.pte --model MODEL.py -o out.bpte\n"
-        "      bundles an existing program; expected outputs from the model's eager run.\n"
+        "      bundles an existing program; expected outputs from the model's eager run\n"
+        "      (an int8 program: add --quantize int8 and the export options it was made with;\n"
+        "      the expected outputs are then that export's quantized reference's).\n"
         "  slimtorch bundle --program P.pte --input X.npy ... --expected Y.npy ... -o out.bpte\n"
         "      one case from .npy files (no torch needed); more cases with --case DIR\n"
         "      (repeat), each a directory of input<i>.npy and expected<i>.npy as\n"
