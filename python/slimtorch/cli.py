@@ -54,14 +54,20 @@ def _export(args: argparse.Namespace, loaded: LoadedModel) -> Program:
                                 runtime=args.runtime, fold_constants=not args.no_fold_constants,
                                 backends=args.backend or (),
                                 delegate_inline=args.delegate_inline,
-                                name=os.path.basename(args.output))
+                                name=_program_name(args.output))
 
     program = export(args.quantize)
     if args.quantize == "int8":
         floating = export("none")
         print(_size_summary(program.emitted, floating.emitted), file=sys.stderr)
-    _check_kernels(program.buffer, args)
+    _check_kernels(program.buffer, args, loaded.path)
     return program
+
+
+def _program_name(output: str) -> str:
+    """What manifests call the program: the output's name, a bundle's as its .pte."""
+    base = os.path.basename(output)
+    return os.path.splitext(base)[0] + ".pte" if base.endswith(".bpte") else base
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -79,7 +85,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_kernels(data: bytes, args: argparse.Namespace) -> None:
+def _check_kernels(data: bytes, args: argparse.Namespace, model: str) -> None:
     """Every operator and dtype of the program against the kernel catalogs (kernel_check.py):
     a warning, or under --strict an error (executorch_model() passes its catalogs)."""
     from slimtorch import kernel_check
@@ -88,7 +94,7 @@ def _check_kernels(data: bytes, args: argparse.Namespace) -> None:
         raise CliError("--strict needs the catalogs to check against: give --kernel-catalog "
                        "YAML for each")
     try:
-        lines = kernel_check.check(pte.read_pte(data), args.model, args.kernel_catalog,
+        lines = kernel_check.check(pte.read_pte(data), model, args.kernel_catalog,
                                    args.strict)
     except kernel_check.KernelCheckError as e:
         raise CliError(str(e)) from None

@@ -32,11 +32,18 @@ def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 
 
 @pytest.fixture(scope="module")
-def mlp_bpte(mlp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """`slimtorch bundle models/mlp.py --random-cases 2` (3 cases)."""
+def mlp_bundle(mlp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path]:
+    """`slimtorch bundle models/mlp.py --random-cases 2 --manifest M` (3 cases), and M."""
     out = tmp_path_factory.mktemp("bundle") / "mlp.bpte"
-    assert cli.main(["bundle", str(mlp_path), "-o", str(out), "--random-cases", "2"]) == 0
-    return out.read_bytes()
+    manifest = out.with_suffix(".ops.yaml")
+    args = ["bundle", str(mlp_path), "-o", str(out), "--random-cases", "2", "--manifest"]
+    assert cli.main([*args, str(manifest)]) == 0
+    return out.read_bytes(), manifest
+
+
+@pytest.fixture(scope="module")
+def mlp_bpte(mlp_bundle: tuple[bytes, Path]) -> bytes:
+    return mlp_bundle[0]
 
 
 def _upstream_bundle() -> Any:
@@ -288,13 +295,21 @@ def test_not_a_bundle(slim_mlp: bytes) -> None:
 
 
 def test_bundle_program_bytes_equal_export(
-    mlp_bpte: bytes, mlp_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mlp_bundle: tuple[bytes, Path],
+    mlp_bpte: bytes,
+    mlp_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`bundle MODEL.py` and `bundle --program P.pte --model MODEL.py` give the same file,
-    whose program is `slimtorch export`'s with the same options; random cases are seeded."""
-    pte_path = tmp_path / "mlp.pte"
-    assert cli.main(["export", str(mlp_path), "-o", str(pte_path)]) == 0
+    whose program (and --manifest) is `slimtorch export`'s with the same options; random
+    cases are seeded."""
+    pte_path, manifest = tmp_path / "mlp.pte", tmp_path / "mlp.ops.yaml"
+    assert (
+        cli.main(["export", str(mlp_path), "-o", str(pte_path), "--manifest", str(manifest)]) == 0
+    )
     assert bundle.read_bundle(mlp_bpte).program == pte_path.read_bytes()
+    assert mlp_bundle[1].read_text() == manifest.read_text()
     out = tmp_path / "again.bpte"
     program_and_model = ["bundle", "--program", str(pte_path), "--model", str(mlp_path)]
     code, _ = _cli([*program_and_model, "-o", str(out), "--random-cases", "2"], capsys)
