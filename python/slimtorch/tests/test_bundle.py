@@ -464,6 +464,27 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert target.read_bytes() == b"new bytes"
 
 
+def test_save_keeps_symlinks_and_writes_pipes(tmp_path: Path) -> None:
+    """Renaming over a symlink or a pipe (or /dev/stdout) would replace it: a symlink's
+    target is replaced instead, and a pipe is written to."""
+    import os
+    import threading
+
+    (tmp_path / "real.bpte").write_bytes(b"old")
+    link = tmp_path / "link.bpte"
+    link.symlink_to(tmp_path / "real.bpte")
+    bundle.save_bundle(link, b"new")
+    assert link.is_symlink() and (tmp_path / "real.bpte").read_bytes() == b"new"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    bundle.save_bundle(fifo, b"through the pipe")
+    reader.join(timeout=10)
+    assert got == [b"through the pipe"] and fifo.is_fifo()
+
+
 def test_channels_last_input_is_laid_out_in_the_programs_dim_order(slim_mlp: bytes) -> None:
     """A program input with dim_order (0, 2, 3, 1) gets its data channels-last; the reader
     gives back the logical (NCHW) array."""
