@@ -205,7 +205,7 @@ def test_truncated_bundles_raise_bundle_error(mlp_bpte: bytes) -> None:
 
 
 @settings(
-    max_examples=400,
+    max_examples=1000,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
