@@ -7,8 +7,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from slimtorch import memory_planning, pte
+
+if TYPE_CHECKING:  # torch-importing modules, only for the annotations
+    from slimtorch.api import Program
+    from slimtorch.bundle import TestCase
+    from slimtorch.model_file import LoadedModel
 
 
 class CliError(Exception):
@@ -23,7 +29,7 @@ def _write_text(path: str, text: str) -> None:
         f.write(text)
 
 
-def _export(args: argparse.Namespace, loaded: object) -> object:
+def _export(args: argparse.Namespace, loaded: LoadedModel) -> Program:
     """The slimtorch.Program that the export options in `args` make of the loaded model file
     (`slimtorch export` and `slimtorch bundle MODEL.py` share this: the same options give the
     same program bytes)."""
@@ -43,19 +49,25 @@ def _export(args: argparse.Namespace, loaded: object) -> object:
             planner, planner_file = found.memory_planner, path
 
     def export(quantize: str) -> slimtorch.Program:
-        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,  # type: ignore[arg-type]
+        return slimtorch.export(loaded, passes=user_passes, memory_planner=planner,
                                 memories=memories or None, quantize=quantize,
                                 runtime=args.runtime, fold_constants=not args.no_fold_constants,
                                 backends=args.backend or (),
                                 delegate_inline=args.delegate_inline,
-                                name=os.path.basename(args.output))
+                                name=_program_name(args.output))
 
     program = export(args.quantize)
     if args.quantize == "int8":
         floating = export("none")
         print(_size_summary(program.emitted, floating.emitted), file=sys.stderr)
-    _check_kernels(program.buffer, args)
+    _check_kernels(program.buffer, args, loaded.path)
     return program
+
+
+def _program_name(output: str) -> str:
+    """What manifests call the program: the output's name, a bundle's as its .pte."""
+    base = os.path.basename(output)
+    return os.path.splitext(base)[0] + ".pte" if base.endswith(".bpte") else base
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -63,7 +75,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from slimtorch import exporter
 
     loaded = slimtorch.load_model_file(args.model)
-    program: slimtorch.Program = _export(args, loaded)  # type: ignore[assignment]
+    program = _export(args, loaded)
     size = program.save(args.output, checksum=args.checksum)
     print(f"slimtorch: wrote {args.output} ({size} bytes)", file=sys.stderr)
     if args.manifest:
@@ -73,7 +85,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_kernels(data: bytes, args: argparse.Namespace) -> None:
+def _check_kernels(data: bytes, args: argparse.Namespace, model: str) -> None:
     """Every operator and dtype of the program against the kernel catalogs (kernel_check.py):
     a warning, or under --strict an error (executorch_model() passes its catalogs)."""
     from slimtorch import kernel_check
@@ -82,7 +94,7 @@ def _check_kernels(data: bytes, args: argparse.Namespace) -> None:
         raise CliError("--strict needs the catalogs to check against: give --kernel-catalog "
                        "YAML for each")
     try:
-        lines = kernel_check.check(pte.read_pte(data), args.model, args.kernel_catalog,
+        lines = kernel_check.check(pte.read_pte(data), model, args.kernel_catalog,
                                    args.strict)
     except kernel_check.KernelCheckError as e:
         raise CliError(str(e)) from None
@@ -138,7 +150,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         from slimtorch.bundle import cases as bundle_cases
 
         loaded = model_file.load_model_file(args.model_option)
-        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method)
+        reference = None
+        if args.quantize == "int8":  # expected: the quantized reference's outputs
+            reference = _int8_reference(args, loaded, program)
+        cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method,
+                                         reference=reference)
     elif given:
         if args.random_cases:
             raise CliError("--random-cases needs --model MODEL.py to compute the expected "
@@ -151,6 +167,18 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int8_reference(args: argparse.Namespace, loaded: LoadedModel, program: bytes) -> Any:
+    """The quantized reference module of an int8 export of `loaded` with the options in
+    `args` (PT2E's convert_pt2e graph, run eagerly), for --program P.pte --model M.py
+    --quantize int8; a warning when that export is not P.pte's bytes."""
+    exported = _export(args, loaded)
+    if exported.to_bytes(checksum=args.checksum) != program:
+        print(f"slimtorch bundle: warning: {args.program} is not what these options export "
+              f"from {args.model_option}; the expected outputs are that export's quantized "
+              "reference's", file=sys.stderr)
+    return exported.quantized.reference if exported.quantized is not None else None
+
+
 def _bundle_model(args: argparse.Namespace) -> int:
     import slimtorch
     from slimtorch.bundle import cases as bundle_cases
@@ -159,7 +187,7 @@ def _bundle_model(args: argparse.Namespace) -> int:
     cases = None
     if args.quantize != "int8":  # eager outputs before export touches the module
         cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method)
-    program: slimtorch.Program = _export(args, loaded)  # type: ignore[assignment]
+    program = _export(args, loaded)
     if cases is None:  # int8: the quantized reference's outputs (as export --io-dir writes)
         reference = program.quantized.reference if program.quantized is not None else None
         cases = bundle_cases.model_cases(loaded, args.random_cases, args.seed, args.method,
@@ -170,16 +198,13 @@ def _bundle_model(args: argparse.Namespace) -> int:
     return 0
 
 
-def _npy_cases(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+def _npy_cases(args: argparse.Namespace) -> list[TestCase]:
     """Test cases from .npy files: --input/--expected (one case), then each --case DIR."""
     from slimtorch import npy
-    from slimtorch.bundle import TestCase
+    from slimtorch.bundle import BundleValue, TestCase, as_value
 
-    def load(paths: list[str]) -> list[object]:
-        try:
-            return [npy.load_npy(p) for p in paths]
-        except npy.NpyError as e:
-            raise CliError(str(e)) from None
+    def load(paths: list[str]) -> list[BundleValue]:
+        return [as_value(npy.load_npy(p)) for p in paths]
 
     cases = []
     if args.input or args.expected:
@@ -219,7 +244,7 @@ def _npy_index(name: str, directory: str) -> int:
     return int(digits)
 
 
-def _save_bundle(args: argparse.Namespace, program: bytes, cases: list) -> None:  # type: ignore[type-arg]
+def _save_bundle(args: argparse.Namespace, program: bytes, cases: list[TestCase]) -> None:
     from slimtorch import bundle
 
     data = bundle.write_bundle(program, cases, args.method)
@@ -508,7 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
         "      program bytes); one test case from example_inputs(), expected outputs from\n"
         "      PyTorch eager (--quantize int8: from the quantized reference).\n"
         "  slimtorch bundle --program P.pte --model MODEL.py -o out.bpte\n"
-        "      bundles an existing program; expected outputs from the model's eager run.\n"
+        "      bundles an existing program; expected outputs from the model's eager run\n"
+        "      (an int8 program: add --quantize int8 and the export options it was made with;\n"
+        "      the expected outputs are then that export's quantized reference's).\n"
         "  slimtorch bundle --program P.pte --input X.npy ... --expected Y.npy ... -o out.bpte\n"
         "      one case from .npy files (no torch needed); more cases with --case DIR\n"
         "      (repeat), each a directory of input<i>.npy and expected<i>.npy as\n"
@@ -516,6 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--random-cases N adds N cases of seeded random inputs in the example inputs' shapes\n"
         "and dtypes: floating point N(0, 1), integers uniform over the example input's own\n"
         "[min, max], bool a fair coin; case k draws with numpy default_rng([seed, k]).\n"
+        "A model with state (buffers it mutates) is called once per case, in case order.\n"
         "Arrays are in logical (NCHW) order; a channels-last program input gets its data\n"
         "laid out channels-last in the bundle. Every case is checked against the method:\n"
         "inputs and outputs of the wrong number, type, dtype or shape are errors naming the\n"

@@ -5,6 +5,12 @@ them), upstream ExecuTorch's BundledProgram (`BP08`, `.bpte`).
     data = write_bundle(pte_bytes, [TestCase([x], [expected])], method="forward")
     bundle = read_bundle(data)            # .program (bytes), .suites {"forward": [TestCase]}
 
+    # what `slimtorch bundle MODEL.py --random-cases 3` does:
+    from slimtorch.bundle.cases import model_cases
+    loaded = slimtorch.load_model_file("models/mlp.py")
+    cases = model_cases(loaded, random_cases=3)      # eager outputs, before the export
+    save_bundle("mlp.bpte", write_bundle(slimtorch.export(loaded).buffer, cases))
+
 schema.py (the tables), values.py (arrays <-> bundle tensors), format.py (write, read,
 check; no torch), cases.py (cases from a model file: example and seeded random inputs, eager
 outputs; imports torch). `slimtorch bundle` (cli.py) is a thin layer over these.

@@ -57,22 +57,24 @@ def model_cases(
     method: str = "forward",
     reference: torch.nn.Module | None = None,
 ) -> list[TestCase]:
-    """Case 0 from example_inputs(), then `random_cases` seeded random ones, each with the
-    eager outputs of a copy of the loaded model (the weights the export used; state such as
-    buffers does not leak from case to case), or of `reference` when given (an int8
-    export's quantized reference)."""
+    """Case 0 from example_inputs(), then `random_cases` seeded random ones, with the eager
+    outputs of one copy of the loaded model (the weights the export used; the loaded module
+    itself is not touched), or of `reference` when given (an int8 export's quantized
+    reference). The copy is called once per case in case order, so a model with state
+    (buffers it mutates) expects in case k the state after k calls: what a runtime that runs
+    the cases in order on one loaded method computes (upstream's verification does)."""
     if random_cases < 0:
         raise BundleError(f"--random-cases {random_cases}: give 0 or more")
+    module: Any = copy.deepcopy(reference if reference is not None else loaded.module)
+    fn = module if method == "forward" else getattr(module, method, None)
+    if not callable(fn):
+        raise BundleError(
+            f"{loaded.path}: the model has no method {method!r} to compute the expected "
+            "outputs with"
+        )
     cases = []
     for k in range(random_cases + 1):
         inputs = loaded.example_inputs if k == 0 else random_inputs(loaded.example_inputs, seed, k)
-        module: Any = copy.deepcopy(reference if reference is not None else loaded.module)
-        fn = module if method == "forward" else getattr(module, method, None)
-        if not callable(fn):
-            raise BundleError(
-                f"{loaded.path}: the model has no method {method!r} to compute "
-                "the expected outputs with"
-            )
         flat_inputs = list(torch.utils._pytree.tree_leaves(inputs))
         outputs = eager_outputs(fn, inputs)
         cases.append(TestCase([as_value(x) for x in flat_inputs], [as_value(y) for y in outputs]))

@@ -237,9 +237,16 @@ def _fit(idxs: list[int], plan: schema.ExecutionPlan, values: Sequence[Any]) -> 
 
 def save_bundle(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `path` atomically: a temporary file beside it, renamed over it, so a
-    failure leaves no half-written bundle (and an existing file untouched)."""
+    failure leaves no half-written bundle (and an existing file untouched). A symlink is
+    followed (its target is replaced, the link kept); a path that is not a regular file (a
+    pipe, /dev/stdout) is written directly, as renaming over it would replace it."""
     path = os.fspath(path)
-    parent = os.path.dirname(path) or "."
+    if os.path.exists(path) and not os.path.isfile(path):  # stat follows /proc's fd links
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    real = os.path.realpath(path)
+    parent = os.path.dirname(real)
     os.makedirs(parent, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".bpte", dir=parent)
     umask = os.umask(0)
@@ -250,7 +257,7 @@ def save_bundle(path: str | os.PathLike[str], data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

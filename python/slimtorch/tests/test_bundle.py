@@ -32,11 +32,18 @@ def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 
 
 @pytest.fixture(scope="module")
-def mlp_bpte(mlp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """`slimtorch bundle models/mlp.py --random-cases 2` (3 cases)."""
+def mlp_bundle(mlp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path]:
+    """`slimtorch bundle models/mlp.py --random-cases 2 --manifest M` (3 cases), and M."""
     out = tmp_path_factory.mktemp("bundle") / "mlp.bpte"
-    assert cli.main(["bundle", str(mlp_path), "-o", str(out), "--random-cases", "2"]) == 0
-    return out.read_bytes()
+    manifest = out.with_suffix(".ops.yaml")
+    args = ["bundle", str(mlp_path), "-o", str(out), "--random-cases", "2", "--manifest"]
+    assert cli.main([*args, str(manifest)]) == 0
+    return out.read_bytes(), manifest
+
+
+@pytest.fixture(scope="module")
+def mlp_bpte(mlp_bundle: tuple[bytes, Path]) -> bytes:
+    return mlp_bundle[0]
 
 
 def _upstream_bundle() -> Any:
@@ -93,6 +100,23 @@ def test_upstream_reads_and_verifies_slimtorch_bundle(
         portable_lib._load_bundled_program_from_buffer(
             bad
         ).verify_result_with_bundled_expected_output("forward", 0)
+
+
+@needs_executorch
+def test_stateful_model_cases_follow_call_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model with a buffer it mutates: case k expects the state after k calls, and
+    upstream's runtime, running the cases in order on one method, agrees."""
+    from .conftest import REPO
+
+    _, portable_lib = _upstream_bundle()
+    out = tmp_path / "state.bpte"
+    model = str(REPO / "models" / "state_counter.py")
+    assert _cli(["bundle", model, "-o", str(out), "--random-cases", "2"], capsys)[0] == 0
+    program = portable_lib._load_bundled_program_from_buffer(out.read_bytes())
+    for c in range(3):
+        program.verify_result_with_bundled_expected_output("forward", c)
 
 
 def _program_with_scalar_inputs(program: bytes) -> bytes:
@@ -181,7 +205,7 @@ def test_truncated_bundles_raise_bundle_error(mlp_bpte: bytes) -> None:
 
 
 @settings(
-    max_examples=400,
+    max_examples=1000,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -271,13 +295,21 @@ def test_not_a_bundle(slim_mlp: bytes) -> None:
 
 
 def test_bundle_program_bytes_equal_export(
-    mlp_bpte: bytes, mlp_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mlp_bundle: tuple[bytes, Path],
+    mlp_bpte: bytes,
+    mlp_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`bundle MODEL.py` and `bundle --program P.pte --model MODEL.py` give the same file,
-    whose program is `slimtorch export`'s with the same options; random cases are seeded."""
-    pte_path = tmp_path / "mlp.pte"
-    assert cli.main(["export", str(mlp_path), "-o", str(pte_path)]) == 0
+    whose program (and --manifest) is `slimtorch export`'s with the same options; random
+    cases are seeded."""
+    pte_path, manifest = tmp_path / "mlp.pte", tmp_path / "mlp.ops.yaml"
+    assert (
+        cli.main(["export", str(mlp_path), "-o", str(pte_path), "--manifest", str(manifest)]) == 0
+    )
     assert bundle.read_bundle(mlp_bpte).program == pte_path.read_bytes()
+    assert mlp_bundle[1].read_text() == manifest.read_text()
     out = tmp_path / "again.bpte"
     program_and_model = ["bundle", "--program", str(pte_path), "--model", str(mlp_path)]
     code, _ = _cli([*program_and_model, "-o", str(out), "--random-cases", "2"], capsys)
@@ -430,6 +462,27 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.undo()
     bundle.save_bundle(target, b"new bytes")
     assert target.read_bytes() == b"new bytes"
+
+
+def test_save_keeps_symlinks_and_writes_pipes(tmp_path: Path) -> None:
+    """Renaming over a symlink or a pipe (or /dev/stdout) would replace it: a symlink's
+    target is replaced instead, and a pipe is written to."""
+    import os
+    import threading
+
+    (tmp_path / "real.bpte").write_bytes(b"old")
+    link = tmp_path / "link.bpte"
+    link.symlink_to(tmp_path / "real.bpte")
+    bundle.save_bundle(link, b"new")
+    assert link.is_symlink() and (tmp_path / "real.bpte").read_bytes() == b"new"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    bundle.save_bundle(fifo, b"through the pipe")
+    reader.join(timeout=10)
+    assert got == [b"through the pipe"] and fifo.is_fifo()
 
 
 def test_channels_last_input_is_laid_out_in_the_programs_dim_order(slim_mlp: bytes) -> None:
