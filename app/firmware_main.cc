@@ -39,7 +39,7 @@
 #endif
 
 #if defined(__arm__) && !defined(__linux__)
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 #define st_write_text st_semihost_write0
 #else
 #include <stdio.h>

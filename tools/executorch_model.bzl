@@ -385,8 +385,8 @@ _RUNTIME_EXECUTOR = Label("//runtime/executor")
 _RUNTIME_KERNEL = Label("//runtime/kernel")
 _RUNTIME_BACKEND = Label("//runtime/backend")
 _RUNTIME_BUNDLED = Label("//runtime/bundled")
-_M55_SEMIHOSTING = Label("//platforms/arm_m55:semihosting")
-_M55_STARTUP = Label("//platforms/arm_m55:startup")
+_M55_SEMIHOSTING = Label("//platforms/bare_metal:semihosting")
+_M55_STARTUP = Label("//platforms/bare_metal:startup")
 
 # Every kernel catalog of the project and the libraries defining their kernels: a
 # manifest selects from all of them (a float model's registry names no cortex_m::
@@ -1203,8 +1203,8 @@ def model_library(
                 ":" + name + "_kernels",
             ] + select({
                 _IS_ARM_M55: [
-                    Label("//platforms/arm_m55:semihosting"),
-                    Label("//platforms/arm_m55:startup"),
+                    Label("//platforms/bare_metal:semihosting"),
+                    Label("//platforms/bare_metal:startup"),
                 ],
                 "//conditions:default": [],
             }),

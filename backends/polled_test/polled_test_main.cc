@@ -15,7 +15,7 @@
 #include "runtime/testing/test_programs.h"
 
 #ifdef __arm__
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 #else
 #include <stdio.h>
 #endif

@@ -1,6 +1,6 @@
 // Smallest firmware: checks that .data was copied, .bss zeroed, a static
 // constructor ran and float arithmetic works (FPU enabled), then says so.
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 
 namespace {
 

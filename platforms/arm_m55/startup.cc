@@ -10,7 +10,7 @@
 // Memory layout and the symbols used here come from mps3_an547.ld.
 #include <stdint.h>
 
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 
 extern "C" {
 

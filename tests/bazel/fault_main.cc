@@ -3,7 +3,7 @@
 // of hanging until the test times out.
 #include <stdint.h>
 
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 
 int main() {
   st_semihost_write0("about to fault\n");

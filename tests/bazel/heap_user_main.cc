@@ -1,7 +1,7 @@
 // Firmware that uses the heap (malloc/free): the heap check must reject it.
 #include <stdlib.h>
 
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 
 int main() {
   // volatile size: the compiler may not elide the allocation.

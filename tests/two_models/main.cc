@@ -18,7 +18,7 @@
 #include "edge_models.h"
 
 #if defined(__arm__) && !defined(__linux__)
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 static void write(const char* text) { st_semihost_write0(text); }
 #else
 #include <stdio.h>

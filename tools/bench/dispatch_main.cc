@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "app/embedded_model.h"
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 #include "runtime/executor/method.h"
 #include "runtime/platform/log.h"
 #include "runtime/program/program.h"

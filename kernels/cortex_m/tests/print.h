@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 
 namespace nn_s8_test {
 

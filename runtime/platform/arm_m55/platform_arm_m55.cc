@@ -1,7 +1,7 @@
 // Cortex-M55 (QEMU mps3-an547) platform: log lines over Arm semihosting,
 // time from the SSE-300 system counter (32 MHz), abort through semihosting exit.
 // The semihosting calls are defined by the board support code
-// (platforms/arm_m55/semihosting.h, owned by the Bazel engineer).
+// (platforms/bare_metal/semihosting.h, owned by the Bazel engineer).
 #include <stdint.h>
 
 #include "runtime/platform/platform.h"

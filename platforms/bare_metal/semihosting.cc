@@ -1,5 +1,5 @@
 // Arm semihosting calls for M-profile cores (see semihosting.h).
-#include "platforms/arm_m55/semihosting.h"
+#include "platforms/bare_metal/semihosting.h"
 
 #include <stdint.h>
 
