@@ -25,6 +25,7 @@
 // path, and its too-small-arena error, are tested on both platforms.
 #include <stdint.h>
 
+#include "app/console.h"
 #include "app/embedded_model.h"
 #include "app/run_model.h"
 #include "model_sizes.h"
@@ -38,13 +39,6 @@
 #include "runtime/profiling/event_tracer.h"
 #endif
 
-#if defined(__arm__) && !defined(__linux__)
-#include "platforms/bare_metal/semihosting.h"
-#define st_write_text st_semihost_write0
-#else
-#include <stdio.h>
-static void st_write_text(const char* text) { fputs(text, stdout); }
-#endif
 
 #ifndef SLIMTORCH_ARENA_SHORTFALL
 #define SLIMTORCH_ARENA_SHORTFALL 0
@@ -58,7 +52,7 @@ namespace {
 
 alignas(16) uint8_t g_arena[SLIMTORCH_ARENA_BYTES];  // bookkeeping for the method's whole life
 
-void write(const char* text) { st_write_text(text); }
+void write(const char* text) { slimtorch_app::write_text(text); }
 
 int fail(slimtorch::Error e) {
   slimtorch_app::print_error(e, write);
@@ -78,22 +72,11 @@ int fail(slimtorch::Error e) {
 alignas(8) uint8_t g_etdump[SLIMTORCH_ETDUMP_BYTES];  // the ETDump being built, for the whole run
 const char kEtdumpFile[] = ST_STRINGIFY(SLIMTORCH_ETDUMP_NAME) ".etdump";
 
-bool write_file(const char* path, const uint8_t* data, size_t size) {
-#if defined(__arm__) && !defined(__linux__)
-  return st_semihost_write_file(path, data, size) == 0;
-#else
-  FILE* f = fopen(path, "wb");
-  if (f == nullptr) return false;
-  const bool ok = fwrite(data, 1, size, f) == size;
-  return fclose(f) == 0 && ok;
-#endif
-}
-
 // Finishes the ETDump, writes it to kEtdumpFile and prints where; 0 or the exit status.
 int write_etdump(slimtorch::EventTracer& tracer) {
   slimtorch::Span<const uint8_t> bytes;
   const slimtorch::Error e = tracer.finish(&bytes);
-  if (bytes.size > 0 && !write_file(kEtdumpFile, bytes.data, bytes.size)) {
+  if (bytes.size > 0 && !slimtorch_app::write_file(kEtdumpFile, bytes.data, bytes.size)) {
     write("error: cannot write ");
     write(kEtdumpFile);
     write(" (semihosting SYS_OPEN/SYS_WRITE failed: is the working directory writable?)\n");

@@ -14,25 +14,19 @@
 #include <stdint.h>
 
 #include "app/bundled_run.h"
+#include "app/console.h"
 #include "app/embedded_model.h"
 #include "app/run_model.h"
 #include "model_sizes.h"
 #include "runtime/bundled/bundled_program.h"
 #include "runtime/platform/log.h"
 
-#if defined(__arm__) && !defined(__linux__)
-#include "platforms/bare_metal/semihosting.h"
-#define st_write_text st_semihost_write0
-#else
-#include <stdio.h>
-static void st_write_text(const char* text) { fputs(text, stdout); }
-#endif
 
 namespace {
 
 alignas(16) uint8_t g_arena[slimtorch_model::kBookkeepingBytes];  // bookkeeping, one method at a time
 
-void write(const char* text) { st_write_text(text); }
+void write(const char* text) { slimtorch_app::write_text(text); }
 
 int fail(slimtorch::Error e) {
   slimtorch_app::print_error(e, write);

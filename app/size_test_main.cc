@@ -14,7 +14,7 @@
 #include "runtime/executor/method.h"
 #include "runtime/program/program.h"
 
-#ifndef __arm__
+#ifndef SLIMTORCH_BARE_METAL
 #include <stdio.h>
 #endif
 
@@ -22,7 +22,7 @@ namespace {
 
 alignas(16) uint8_t g_arena[1024];
 slimtorch::Span<uint8_t> g_planned[4];
-#ifndef __arm__
+#ifndef SLIMTORCH_BARE_METAL
 alignas(16) uint8_t g_file[1 << 16];  // a program read from a file (host only)
 #endif
 
@@ -30,14 +30,14 @@ int status(slimtorch::Error e) { return e == slimtorch::Error::Ok ? 0 : 10 + sta
 
 }  // namespace
 
-#ifdef __arm__
+#ifdef SLIMTORCH_BARE_METAL
 int main() {
 #else
 int main(int argc, char** argv) {
 #endif
   using namespace slimtorch_app;
   slimtorch::Span<const uint8_t> bytes(kProgram, kProgramSize);
-#ifndef __arm__
+#ifndef SLIMTORCH_BARE_METAL
   if (argc > 1) {
     FILE* f = fopen(argv[1], "rb");
     if (f == nullptr) return 2;

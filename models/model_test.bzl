@@ -1,21 +1,29 @@
-"""model_test(): one reference model, end to end on the host and on the Cortex-M55.
+"""model_test(): one reference model, end to end on the host, the Cortex-M55 and other platforms.
 
     model_test(name = "resnet8")   # src //models:resnet8.py
 
 makes executorch_model(name) (program, manifest, pruned kernels, embedded data), the image
 `<name>_runtime` (host: runs the embedded program; arm_m55: semihosting firmware), and the
-tests `<name>_host_test` and `<name>_qemu_test`, which compare the outputs with PyTorch
-eager (the export's expected<i>.npy) within `rtol`. `<name>_count` (manual: built only by
+tests `<name>_host_test` and `<name>_qemu_test` (the Cortex-M55), which compare the outputs
+with PyTorch eager (the export's expected<i>.npy) within `rtol`, and `<name>_<platform>_test`
+for each of `platforms` (default: every other emulated platform of platforms/defs.bzl; a model
+whose program does not fit a board's memory leaves that board out, saying so where it is
+declared). `<name>_count` (manual: built only by
 tools/bench/models.py, `bazel build --config=arm_m55 //models:<name>_count`) is the same
 firmware timing one more execution and printing `execute_ns <n>`; under QEMU
 `-icount shift=N` that is the instruction count of one inference times 2^N.
 """
 
+load("//platforms:defs.bzl", "EMULATED_PLATFORMS")
 load("//tools:executorch_model.bzl", "executorch_model", "model_image")
 load("//tools:qemu_test.bzl", "host_run_test", "qemu_test")
 
+# The platforms a model runs on besides the host and the Cortex-M55, by default.
+OTHER_PLATFORMS = [p for p in EMULATED_PLATFORMS if p != "arm_m55"]
+
 def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5",
-               qemu_timeout_seconds = 120, size = "small", bundle = False, tags = []):
+               qemu_timeout_seconds = 120, size = "small", bundle = False, tags = [],
+               platforms = OTHER_PLATFORMS):
     """src: the model file's stem (default `name`); quantize: "none" or "int8".
 
     bundle = True also makes the self-test firmware `<name>_selftest` (executorch_model's
@@ -71,3 +79,15 @@ def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5"
         size = size,
         tags = tags,
     )
+    for p in platforms:
+        qemu_test(
+            name = "{}_{}_test".format(name, p),
+            expected_dir = ":{}_io".format(name),
+            firmware = ":{}_runtime".format(name),
+            platform = p,
+            rtol = rtol,
+            atol = atol,
+            timeout_seconds = qemu_timeout_seconds,
+            size = size,
+            tags = tags,
+        )

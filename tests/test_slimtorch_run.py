@@ -188,10 +188,12 @@ def test_wrong_inputs(tmp_path: Path, mlp: tuple[Path, Path], platform: str,
     assert "text.npy) is not a .npy file; write it with numpy.save" in err
 
 
-def test_count_instructions_needs_arm_m55(mlp: tuple[Path, Path]) -> None:
+def test_count_instructions_needs_a_counting_emulator(mlp: tuple[Path, Path]) -> None:
     program, io = mlp
-    err = error_of(run("host", program, io / "input0.npy", count=True))
-    assert "--count-instructions needs --platform arm_m55" in err
+    for platform in ["host", "aarch64_linux"]:
+        err = error_of(run(platform, program, io / "input0.npy", count=True))
+        assert "--count-instructions needs a platform whose emulator counts instructions" in err
+        assert f"{platform} has none" in err and "arm_m55" in err
 
 
 def test_threads_reach_the_host_runner(mlp: tuple[Path, Path]) -> None:
@@ -288,7 +290,7 @@ def test_too_big_before_building(tmp_path: Path, no_new_package: object) -> None
     program, x = _export(tmp_path, "x.unsqueeze(1) * x.unsqueeze(0)", (1000,))
     proc = run("arm_m55", program, x)
     err = error_of(proc)
-    assert re.search(r"program.pte does not fit the mps3-an547: its planned memory "
+    assert re.search(r"program.pte does not fit QEMU mps3-an547 \(arm_m55\): its planned memory "
                      r"\(activations\) needs 4,00\d,\d\d\d bytes of RAM \(region SRAM\), "
                      r"2,097,152 available; fix: smaller activations", err), err
     assert "building firmware" not in proc.stderr
@@ -299,7 +301,7 @@ def test_linker_overflow_gives_the_same_message(tmp_path: Path, no_new_package: 
     the link, where the code needs ITCM too: the linker's overflow becomes the same message."""
     program, x = _export(tmp_path, "torch.relu(x)", (131_000,))
     err = error_of(run("arm_m55", program, x))
-    assert re.search(r"program.pte does not fit the mps3-an547: the firmware image needs "
+    assert re.search(r"program.pte does not fit QEMU mps3-an547 \(arm_m55\): the firmware image needs "
                      r"5\d\d,\d\d\d bytes of flash \(region ITCM\), 524,288 available; fix: "
                      "smaller inputs", err), err
 

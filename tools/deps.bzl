@@ -56,7 +56,7 @@ def slimtorch_dependencies(python = ""):
     if not native.existing_rule("slimtorch_python"):
         slimtorch_python(name = "slimtorch_python", python = python)
 
-    # The Cortex-M55 cross toolchain (arm-none-eabi-gcc 12.2, absolute paths); it
-    # matches only --platforms=@slimtorch//platforms:arm_m55, so the host keeps
-    # Bazel's auto-configured gcc.
-    native.register_toolchains(str(Label("//platforms/arm_m55:cc_toolchain")))
+    # The cross toolchains (platforms/toolchain: Debian's cross compilers by absolute
+    # path); each matches only its --platforms=@slimtorch//platforms:<name>, so the
+    # host keeps Bazel's auto-configured gcc.
+    native.register_toolchains(str(Label("//platforms/toolchain:all")))

@@ -44,6 +44,7 @@ from the source tree with @slimtorch_python//:python (tools/python.bzl).
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
+load("//platforms:defs.bzl", "PLATFORMS", "TARGET_PLATFORM", "emulator_command", "select_by_platform")
 load(":backends.bzl", "backend_catalogs", "backend_libraries", "check_backends")
 load(":profiling.bzl", "profiled_binary")
 
@@ -53,7 +54,8 @@ load(":profiling.bzl", "profiled_binary")
 _PYTHON = Label("@slimtorch_python//:python")
 _SLIMTORCH_SRCS = Label("//python/slimtorch:srcs")
 # select() keys must be label strings on Bazel 4.2.3.
-_IS_ARM_M55 = str(Label("//platforms:is_arm_m55"))
+# Firmware (semihosting, board start-up code) on every bare-metal platform.
+_IS_BARE_METAL = str(Label("//platforms:is_bare_metal"))
 
 SlimtorchModelInfo = provider(
     doc = "A pte_model()'s (so executorch_model()'s) program and what goes with it: `<name>_parts`, what model_library() reads.",
@@ -380,13 +382,14 @@ _library_header = rule(
 _PRIM_OPS_CATALOG = Label("//runtime/executor:prim_ops.yaml")
 _GEN_REGISTRY = Label("//codegen:gen_registry.py")
 _EMBEDDED_MODEL_HDR = Label("//app:embedded_model")
+_CONSOLE = Label("//app:console")
 _RUNTIME = Label("//runtime")
 _RUNTIME_EXECUTOR = Label("//runtime/executor")
 _RUNTIME_KERNEL = Label("//runtime/kernel")
 _RUNTIME_BACKEND = Label("//runtime/backend")
 _RUNTIME_BUNDLED = Label("//runtime/bundled")
-_M55_SEMIHOSTING = Label("//platforms/bare_metal:semihosting")
-_M55_STARTUP = Label("//platforms/bare_metal:startup")
+_SEMIHOSTING = Label("//platforms/bare_metal:semihosting")
+_BOARD_STARTUP = Label("//platforms/bare_metal:startup")
 
 # Every kernel catalog of the project and the libraries defining their kernels: a
 # manifest selects from all of them (a float model's registry names no cortex_m::
@@ -408,8 +411,6 @@ _DTYPE_SELECTIVE_KERNELS = [
     Label("//kernels/portable:op_relu.cpp"),
 ]
 
-_QEMU = "/usr/bin/qemu-system-arm"
-
 def _sizes_header_impl(ctx):
     pythonpath = _slimtorch_pythonpath(ctx.files._slimtorch_srcs)
     probe = ctx.executable.probe
@@ -418,20 +419,20 @@ def _sizes_header_impl(ctx):
     memories = info.memories if info else ctx.attr.memories
     if not program:
         fail("{}: give program or model".format(ctx.label))
-    if ctx.attr.run_under_qemu:
-        # The probe is a Cortex-M55 image: heap-check it like every image the
-        # build makes, then run it on the board it was built for.
-        run = ("{checker} /usr/bin/arm-none-eabi-nm {probe} >/dev/null && " +
-               "timeout 60 {qemu} -M mps3-an547 -nographic -monitor none -serial none " +
-               "-chardev file,id=semihost,path=\"$HOME/probe.txt\" " +
-               "-semihosting-config enable=on,target=native,chardev=semihost " +
-               "-kernel {probe} </dev/null").format(
-            checker = ctx.executable._heap_checker.path,
-            qemu = _QEMU,
-            probe = probe.path,
-        )
-    else:
+    platform = PLATFORMS[ctx.attr.platform]
+    if platform["kind"] == "host":
         run = "{probe} >\"$HOME/probe.txt\"".format(probe = probe.path)
+    else:
+        # Run the probe on the platform it was built for (its emulator); a bare-metal
+        # probe is heap-checked first, like every image the build makes.
+        run = "timeout 60 " + emulator_command(ctx.attr.platform, probe.path, "\"$HOME/probe.txt\"") + " </dev/null"
+        if platform["kind"] == "bare_metal":
+            run = "{checker} /usr/bin/{tools}-nm {probe} >/dev/null && {run}".format(
+                checker = ctx.executable._heap_checker.path,
+                tools = platform["tools"],
+                probe = probe.path,
+                run = run,
+            )
     command = _ENV_SETUP + """
 {run} || {{ echo "bookkeeping probe {probe} failed:" >&2; cat "$HOME/probe.txt" >&2; exit 1; }}
 n="$(sed -n 's/^bookkeeping_bytes \\([0-9][0-9]*\\)$/\\1/p' "$HOME/probe.txt")"
@@ -471,7 +472,7 @@ _sizes_header = rule(
         "out": attr.output(mandatory = True),
         "probe": attr.label(mandatory = True, executable = True, cfg = "target"),
         "program": attr.label(allow_single_file = [".pte"]),
-        "run_under_qemu": attr.bool(default = False),
+        "platform": attr.string(default = "host", doc = "the target platform (platforms/defs.bzl): where the probe runs"),
         "_heap_checker": attr.label(
             default = Label("//tools:heap_check.sh"),
             allow_single_file = True,
@@ -487,10 +488,11 @@ _sizes_header = rule(
 # The memory map of each board a pte_model() checks its model against
 # (`slimtorch fit-check`: region sizes and placements read from the script itself).
 # (Bazel 4.2.3's select() takes label strings as keys: str() of a Label.)
-_BOARD_LINKER_SCRIPT = select({
-    str(Label("//platforms:is_arm_m55")): str(Label("//platforms/arm_m55:mps3_an547.ld")),
-    "//conditions:default": None,
-})
+_BOARD_LINKER_SCRIPT = select_by_platform({
+    name: str(Label("//{}:{}".format(p["linker_script"].rsplit("/", 1)[0], p["linker_script"].rsplit("/", 1)[1])))
+    for name, p in PLATFORMS.items()
+    if p["linker_script"]
+}, None)
 
 def _fit_check_impl(ctx):
     if not ctx.file.linker_script:
@@ -802,13 +804,14 @@ def selftest_image(name, model, bundle, memories = [], local_defines = [], visib
             ":" + name + "_embedded",
             ":{}_kernels".format(model),
             ":{}_sizes".format(model),  # model_sizes.h: the bookkeeping arena
+            _CONSOLE,
             _EMBEDDED_MODEL_HDR,
             _RUNTIME,
             _RUNTIME_BUNDLED,
         ] + select({
-            _IS_ARM_M55: [
-                _M55_SEMIHOSTING,
-                _M55_STARTUP,
+            _IS_BARE_METAL: [
+                _SEMIHOSTING,
+                _BOARD_STARTUP,
             ],
             "//conditions:default": [],
         }),
@@ -985,14 +988,15 @@ def pte_model(
         name = name + "_bookkeeping_probe",
         srcs = [Label("//tools/memory:bookkeeping_probe.cc")],
         deps = [
+            _CONSOLE,
             _EMBEDDED_MODEL_HDR,
             _RUNTIME,
             ":" + name + "_embedded",
             ":" + name + "_kernels",
         ] + select({
-            _IS_ARM_M55: [
-                _M55_SEMIHOSTING,
-                _M55_STARTUP,
+            _IS_BARE_METAL: [
+                _SEMIHOSTING,
+                _BOARD_STARTUP,
             ],
             "//conditions:default": [],
         }),
@@ -1006,10 +1010,7 @@ def pte_model(
         memories = memory_specs,
         linker_script = _BOARD_LINKER_SCRIPT,
         model_label = model_label,
-        run_under_qemu = select({
-            _IS_ARM_M55: True,
-            "//conditions:default": False,
-        }),
+        platform = TARGET_PLATFORM,
         out = name + "_sizes/model_sizes.h",
         visibility = visibility,
         tags = tags,
@@ -1064,20 +1065,21 @@ def model_image(name, model, embedded = None, kernels = None, local_defines = []
             Label("//app:run_model.cc"),
             Label("//app:run_model.h"),
         ] + select({
-            _IS_ARM_M55: [Label("//app:firmware_main.cc")],
+            _IS_BARE_METAL: [Label("//app:firmware_main.cc")],
             "//conditions:default": [Label("//app:runner_main.cc")],
         }),
         local_defines = local_defines,
         deps = [
             embedded or ":{}_embedded".format(model),
             kernels or ":{}_kernels".format(model),
+            _CONSOLE,
             _EMBEDDED_MODEL_HDR,
             _RUNTIME,
         ] + select({
-            _IS_ARM_M55: [
+            _IS_BARE_METAL: [
                 ":{}_sizes".format(model),  # model_sizes.h: the arena firmware_main.cc declares
-                _M55_SEMIHOSTING,
-                _M55_STARTUP,
+                _SEMIHOSTING,
+                _BOARD_STARTUP,
             ],
             "//conditions:default": [],
         }),
@@ -1197,12 +1199,13 @@ def model_library(
             srcs = [Label("//tools/memory:bookkeeping_probe.cc")],
             local_defines = ["SLIMTORCH_PROBE_MODEL=" + n],
             deps = [
+                Label("//app:console"),
                 Label("//app:embedded_model"),
                 Label("//runtime"),
                 ":" + name + "_embedded",
                 ":" + name + "_kernels",
             ] + select({
-                _IS_ARM_M55: [
+                _IS_BARE_METAL: [
                     Label("//platforms/bare_metal:semihosting"),
                     Label("//platforms/bare_metal:startup"),
                 ],
@@ -1216,10 +1219,7 @@ def model_library(
             model = p,
             model_name = n,
             probe = ":{}_{}_bookkeeping_probe".format(name, n),
-            run_under_qemu = select({
-                _IS_ARM_M55: True,
-                "//conditions:default": False,
-            }),
+            platform = TARGET_PLATFORM,
             out = "{}_include/{}_{}_sizes.h".format(name, name, n),
             visibility = ["//visibility:private"],
             tags = tags,

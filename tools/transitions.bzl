@@ -1,9 +1,13 @@
 """Configuration transitions that build firmware inside a host build.
 
 `bazel test //...` runs on the host platform; a test that needs a Cortex-M55
-image takes it through `arm_m55_transition`, so one invocation builds host
-tools and firmware side by side.
+image takes it through `arm_m55_transition`, and one for any other platform
+through `platform_transition` (the rule's `platform` attribute names it: a key of
+platforms/defs.bzl's PLATFORMS), so one invocation builds host tools and every
+platform's images side by side.
 """
+
+load("//platforms:defs.bzl", "PLATFORMS")
 
 # A label string that names slimtorch's platform from any repository
 # ("@slimtorch//platforms:arm_m55" when slimtorch is a dependency).
@@ -16,6 +20,22 @@ def _arm_m55_transition_impl(
 
 arm_m55_transition = transition(
     implementation = _arm_m55_transition_impl,
+    inputs = [],
+    outputs = ["//command_line_option:platforms"],
+)
+
+def _platform_transition_impl(
+        settings,  # @unused
+        attr):
+    if attr.platform not in PLATFORMS:
+        fail("unknown platform '{}': one of {}".format(attr.platform, ", ".join(sorted(PLATFORMS))))
+    if attr.platform == "host":
+        return {"//command_line_option:platforms": str(Label("//platforms:host"))}
+    return {"//command_line_option:platforms": str(Label("//platforms:" + attr.platform))}
+
+# Builds the attribute for the platform named by the rule's `platform` attribute.
+platform_transition = transition(
+    implementation = _platform_transition_impl,
     inputs = [],
     outputs = ["//command_line_option:platforms"],
 )

@@ -14,7 +14,7 @@
 #include "runtime/program/schema.h"
 #include "runtime/testing/test_programs.h"
 
-#ifdef __arm__
+#ifdef SLIMTORCH_BARE_METAL
 #include "platforms/bare_metal/semihosting.h"
 #else
 #include <stdio.h>
@@ -50,7 +50,7 @@ Error logged_add(KernelContext& ctx, EValue** args, size_t nargs) {
 }
 
 void say(const char* s) {
-#ifdef __arm__
+#ifdef SLIMTORCH_BARE_METAL
   st_semihost_write0(s);
 #else
   fputs(s, stdout);

@@ -12,13 +12,9 @@
 #include "app/run_model.h"
 #include "device_models.h"
 
-#if defined(__arm__) && !defined(__linux__)
-#include "platforms/bare_metal/semihosting.h"
-static void write(const char* text) { st_semihost_write0(text); }  // QEMU / a debugger
-#else
-#include <stdio.h>
-static void write(const char* text) { fputs(text, stdout); }
-#endif
+#include "app/console.h"
+
+static void write(const char* text) { slimtorch_app::write_text(text); }
 
 namespace {
 

@@ -130,7 +130,7 @@ void conv3x3_plane(const float* __restrict in, const float* __restrict k, float*
 // each input load; kXB columns per tile. The Cortex-M55 (-Os, scalar FPU with 32
 // single-precision registers) keeps a 4 x 4 block in registers; the host a 4 x 8.
 constexpr int32_t kCB = 4;
-#if defined(__arm__) && !defined(__linux__)
+#ifdef SLIMTORCH_BARE_METAL
 constexpr int32_t kXB = 4;
 // -Os does not unroll by itself, and an indexed array would live on the stack:
 // unrolling keeps the block in registers. (On the host, -O2 vectorises the loops

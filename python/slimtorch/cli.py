@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from slimtorch import memory_planning, pte
+from slimtorch import memory_planning, platforms, pte
 
 if TYPE_CHECKING:  # torch-importing modules, only for the annotations
     from slimtorch.api import Program
@@ -689,18 +689,20 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=cmd_fit_check)
 
     r = sub.add_parser(
-        "run", help="run a .pte on the host or on the emulated Cortex-M55 (QEMU)",
+        "run", help="run a .pte on the host or on an emulated platform (QEMU)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run method 0 of any ExecuTorch program (slimtorch's or upstream's, float "
         "or int8)\non its inputs and print one line per output, as the runners do:\n"
         "  output <i> shape <d0>x<d1>... : <v0> <v1> ...\n\n"
         "--platform host      builds //app:pte_runner (every kernel and the XNNPACK delegate\n"
         "                     backend) with Bazel, runs it.\n"
-        "--platform arm_m55   builds a Cortex-M55 firmware that embeds the program, the inputs\n"
-        "                     and only the kernels the program's manifest names (a generated\n"
-        "                     Bazel package build/run/<hash of program and inputs>/, so the\n"
-        "                     same program and inputs again rebuild nothing), and runs it on\n"
-        "                     QEMU's mps3-an547 (qemu-system-arm, semihosting).\n"
+        "--platform P         (any other platform) builds an image for P that embeds the\n"
+        "                     program, the inputs and only the kernels the program's manifest\n"
+        "                     names (a generated Bazel package build/run/<hash of program and\n"
+        "                     inputs>/, so the same program and inputs again rebuild nothing),\n"
+        "                     and runs it on P's emulator:\n"
+        + "".join(f"                       {p.name:14} {p.board}\n"
+                  for p in platforms.all_platforms().values() if p.kind != "host") +
         "Progress goes to stderr, the outputs to stdout. A program too big for the board, a\n"
         "missing or malformed file, inputs of the wrong number, dtype or shape, and operators\n"
         "with no kernel each fail with one `slimtorch run: error:` line and exit status 1.",
@@ -709,13 +711,14 @@ def build_parser() -> argparse.ArgumentParser:
         "  slimtorch run --platform host mlp.pte --input io/input0.npy\n"
         "  slimtorch run --platform arm_m55 mlp.pte --input io/input0.npy --count-instructions")
     r.add_argument("program", metavar="PROGRAM.pte", help="the program to run")
-    r.add_argument("--platform", required=True, choices=["host", "arm_m55"],
-                   help="where to run: this machine, or the Cortex-M55 of QEMU's mps3-an547")
+    r.add_argument("--platform", required=True, choices=platforms.names(),
+                   help="where to run: this machine, or an emulated platform (platforms/defs.bzl)")
     r.add_argument("--input", action="append", metavar="X.npy",
                    help="one .npy per method input, in order (repeat); logical (NCHW) order, "
                    "the dtype and shape the program declares (slimtorch inspect lists them)")
     r.add_argument("--count-instructions", action="store_true",
-                   help="arm_m55: also print `instructions <N>`, the guest instructions of one "
+                   help="bare-metal platforms: also print `instructions <N>`, the guest "
+                   "instructions of one "
                    "Method::execute() (QEMU -icount: exact, the same every run); the outputs "
                    "printed are that execution's")
     r.add_argument("--threads", type=int, metavar="N",

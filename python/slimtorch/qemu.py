@@ -1,14 +1,18 @@
-"""Cortex-M55 firmware on QEMU's mps3-an547, with exact instruction counts under `-icount`.
+"""Programs on their platform's emulator, with exact instruction counts under `-icount`.
 
-One place for how slimtorch runs firmware on the emulated board: `slimtorch run --platform
-arm_m55` (run.py) and the benchmarks (tools/bench/models.py, framework_tax.py) use it.
+One place for how slimtorch runs an image built for an emulated platform
+(platforms/defs.bzl): `slimtorch run --platform P` (run.py) and the benchmarks
+(tools/bench/models.py, framework_tax.py) use it.
 
-Semihosting output (what the firmware prints) goes to its own chardev, a file, so QEMU's own
-messages (on its stderr) never mix with the program's lines (as tools/qemu_test.bzl does).
+- bare metal (Cortex-M boards, RISC-V virt): QEMU system emulation with semihosting, whose
+  output (what the firmware prints) goes to its own chardev, a file, so QEMU's own messages
+  (on its stderr) never mix with the program's lines (as tools/qemu_test.bzl does); the exit
+  status is the firmware's (semihosting exit);
+- Linux (aarch64): QEMU user mode; the program's stdout.
 
-With `-icount shift=N` the emulated clock follows the instruction count: one instruction takes
-2**N ns of emulated time, so times the firmware reads from the SSE-300 counter
-(`st_time_ns()`, e.g. the `execute_ns <n>` line of images built with
+With `-icount shift=N` (system emulation) the emulated clock follows the instruction count:
+one instruction takes 2**N ns of emulated time, so times the firmware reads from the board's
+clock (`st_time_ns()`, e.g. the `execute_ns <n>` line of images built with
 SLIMTORCH_PRINT_EXECUTE_TIME, app/firmware_main.cc) are instruction counts, identical run
 after run: instructions = ns / 2**N.
 """
@@ -21,42 +25,60 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-QEMU = "qemu-system-arm"
-MACHINE = "mps3-an547"
+from slimtorch import platforms
+
 QEMU_SHIFT = 5  # -icount shift: one instruction = 2**5 ns of emulated time
 
 
 @dataclass(frozen=True)
 class QemuRun:
-    status: int  # QEMU's exit status: the firmware's (SYS_EXIT_EXTENDED), 124 on timeout
-    output: str  # what the firmware printed over semihosting, without CRs
+    status: int  # QEMU's exit status: the program's, 124 on timeout
+    output: str  # what the program printed (semihosting or stdout), without CRs
     qemu_messages: str  # QEMU's own stderr
 
 
-def run_firmware(elf: Path, icount_shift: int | None = None, timeout: int = 600) -> QemuRun:
-    """Runs `elf` on mps3-an547 until it exits (or `timeout` seconds pass: status 124)."""
+def command(platform: str, program: Path, out: Path, icount_shift: int | None = None) -> list[str]:
+    """The emulator command line that runs `program` (bare metal: output into the file `out`)."""
+    p = platforms.get(platform)
+    if p.kind == "linux":
+        if icount_shift is not None:
+            raise platforms.PlatformError(f"{platform}: QEMU user mode counts no instructions")
+        return [*p.emulator, str(program)]
+    if p.kind != "bare_metal":
+        raise platforms.PlatformError(f"{platform} runs on the build machine, not an emulator")
+    cmd = [*p.emulator, "-nographic", "-monitor", "none", "-serial", "none",
+           "-chardev", f"file,id=semihost,path={out}",
+           "-semihosting-config", "enable=on,target=native,chardev=semihost"]
+    if icount_shift is not None:
+        cmd += ["-icount", f"shift={icount_shift}"]
+    return [*cmd, "-kernel", str(program)]
+
+
+def run_firmware(elf: Path, icount_shift: int | None = None, timeout: int = 600,
+                 platform: str = "arm_m55") -> QemuRun:
+    """Runs `elf` on `platform`'s emulator until it exits (or `timeout` seconds pass: status
+    124)."""
     with tempfile.TemporaryDirectory(prefix="slimtorch-qemu-") as tmp:
         out = Path(tmp) / "semihosting.txt"
-        cmd = [QEMU, "-M", MACHINE, "-nographic", "-monitor", "none", "-serial", "none",
-               "-chardev", f"file,id=semihost,path={out}",
-               "-semihosting-config", "enable=on,target=native,chardev=semihost"]
-        if icount_shift is not None:
-            cmd += ["-icount", f"shift={icount_shift}"]
-        cmd += ["-kernel", str(elf)]
+        cmd = command(platform, elf, out, icount_shift)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                                   stdin=subprocess.DEVNULL)
             status, messages = proc.returncode, proc.stderr
+            stdout = proc.stdout
         except subprocess.TimeoutExpired:
-            status, messages = 124, f"timed out after {timeout} s"
-        text = out.read_text(errors="replace") if out.exists() else ""
+            status, messages, stdout = 124, f"timed out after {timeout} s", ""
+        if platforms.get(platform).kind == "bare_metal":
+            text = out.read_text(errors="replace") if out.exists() else ""
+        else:
+            text = stdout
     return QemuRun(status, text.replace("\r", ""), messages.replace("\r", ""))
 
 
-def run_counted(elf: Path, timeout: int = 600) -> tuple[int, str]:
+def run_counted(elf: Path, timeout: int = 600, platform: str = "arm_m55") -> tuple[int, str]:
     """(exit status, output) of `elf` under -icount shift=QEMU_SHIFT; the firmware's output
     followed by QEMU's own messages."""
-    run = run_firmware(elf, icount_shift=QEMU_SHIFT, timeout=timeout)
+    run = run_firmware(elf, icount_shift=QEMU_SHIFT, timeout=timeout, platform=platform)
     return run.status, run.output + run.qemu_messages
 
 

@@ -1,18 +1,21 @@
-"""`slimtorch run`: any `.pte` on the host runner or on the emulated Cortex-M55, in one command.
+"""`slimtorch run`: any `.pte` on the host runner or on any emulated platform, in one command.
 
 - host: builds `//app:pte_runner` (every kernel slimtorch has, and the delegate backends:
   XNNPACK) with Bazel and runs it on the program and the inputs; `threads` is its
   `--threads` (XNNPACK's thread count).
-- arm_m55: writes a Bazel package `build/run/<key>/` in the workspace (git-ignored), where
-  <key> is the content hash of the program and the inputs: the program, the inputs, and a
-  BUILD file calling pte_model() (tools/executorch_model.bzl: the program's manifest, the
-  registry of only the kernels it names, the embedded program and inputs, the sizes the
-  image reserves) and model_image() (the firmware). `bazel build --config=arm_m55` builds it
-  (the same program and inputs again: nothing to rebuild), and QEMU's mps3-an547 runs it
-  (slimtorch/qemu.py).
+- every other platform of platforms/defs.bzl (arm_m55, arm_m4, arm_m7, arm_m33, riscv32,
+  aarch64_linux): writes a Bazel package `build/run/<key>/` in the workspace (git-ignored),
+  where <key> is the content hash of the program and the inputs: the program, the inputs,
+  and a BUILD file calling pte_model() (tools/executorch_model.bzl: the program's manifest,
+  the registry of only the kernels it names, the embedded program and inputs, the sizes the
+  image reserves) and model_image() (the firmware, or a Linux program that embeds the
+  same). `bazel build --platforms=//platforms:<P>` builds it (the same program and inputs
+  again: nothing to rebuild), and the platform's emulator runs it (slimtorch/qemu.py: QEMU's
+  board, or qemu-aarch64).
 
 Both print the runners' lines (`output <i> shape ... : ...`); `--count-instructions` adds
-`instructions <N>`: the guest instructions of one Method::execute() under QEMU -icount.
+`instructions <N>`: the guest instructions of one Method::execute() under QEMU -icount
+(system-emulated platforms).
 
 Everything that can be checked before building is checked first (program readable, inputs'
 number, dtype and shape, size against the board's memory regions), so a bad call fails in a
@@ -32,24 +35,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from slimtorch import board_fit, embed, manifest, pte, qemu
+from slimtorch import board_fit, embed, manifest, platforms, pte, qemu
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_PACKAGES = "build/run"  # generated packages, relative to the workspace (git-ignored)
-LINKER_SCRIPT = "platforms/arm_m55/mps3_an547.ld"
-BOARD = "mps3-an547"
-
-# Where the firmware puts what (platforms/arm_m55/mps3_an547.ld): program bytes in DDR,
-# inputs (read-only data) with the code in ITCM, planned buffers in SRAM; the runtime's
-# bookkeeping arena, .data/.bss and the stack in DTCM. ITCM and DDR hold what the image
-# loads (the board's flash); DTCM and SRAM are its RAM.
-REGION_KIND = {"ITCM": "flash", "DDR": "flash", "DTCM": "RAM", "SRAM": "RAM"}
+# Where a firmware puts what: each board's linker script (platforms/defs.bzl's linker_script)
+# places the program bytes (`.rodata.*kProgramData*`), the planned buffers (`.bss.*kPlanned*`)
+# and the inputs (`.rodata`) in its regions; region_kind says which regions are what the image
+# loads (the board's flash) and which are RAM.
 _INT8 = "int8 (slimtorch export --quantize int8) takes a quarter of float32's bytes"
-REGION_FIX = {
-    "DDR": f"fewer or smaller weights: a smaller model, or {_INT8}",
-    "SRAM": f"smaller activations: narrower layers or smaller inputs, or {_INT8}",
-    "ITCM": "smaller inputs, or fewer operators (code) in the program",
-    "DTCM": "fewer values and instructions in the program (the runtime's bookkeeping)",
+_FIX = {
+    "program": f"fewer or smaller weights: a smaller model, or {_INT8}",
+    "planned": f"smaller activations: narrower layers or smaller inputs, or {_INT8}",
+    "inputs": "smaller inputs",
+    "code": "smaller inputs, or fewer operators (code) in the program",
+    "bookkeeping": "fewer values and instructions in the program (the runtime's bookkeeping)",
 }
 
 
@@ -59,7 +59,7 @@ class RunError(Exception):
 
 @dataclass(frozen=True)
 class Request:
-    platform: str  # "host" or "arm_m55"
+    platform: str  # a name of platforms/defs.bzl: "host", "arm_m55", "riscv32", ...
     program: Path
     inputs: list[Path]
     count_instructions: bool = False
@@ -94,51 +94,67 @@ def _input_bytes(program: pte.PteFile, paths: list[Path]) -> int:
 
 # ---- the board's memory ---------------------------------------------------------------
 
-def board_regions(linker_script: Path = REPO / LINKER_SCRIPT) -> dict[str, int]:
-    """Region name -> bytes, from the MEMORY block of the board's linker script."""
-    return board_fit.read_board(str(linker_script)).regions
+def _board(platform: platforms.Platform) -> board_fit.Board:
+    return board_fit.read_board(str(REPO / platform.linker_script))
 
 
-def _too_big(program: Path, region: str, needed: int, available: int, what: str) -> RunError:
-    kind = REGION_KIND.get(region, "memory")
+def board_regions(platform: str = "arm_m55") -> dict[str, int]:
+    """Region name -> bytes, from the MEMORY block of the platform's linker script."""
+    return _board(platforms.get(platform)).regions
+
+
+def _too_big(program: Path, platform: platforms.Platform, region: str, needed: int,
+             available: int, what: str, fix: str) -> RunError:
+    kind = platform.region_kind.get(region, "memory")
     return RunError(
-        f"{program} does not fit the {BOARD}: {what} needs {needed:,} bytes of {kind} "
-        f"(region {region}), {available:,} available; fix: "
-        f"{REGION_FIX.get(region, 'a smaller model')}")
+        f"{program} does not fit {platform.board} ({platform.name}): {what} needs "
+        f"{needed:,} bytes of {kind} (region {region}), {available:,} available; fix: {fix}")
 
 
-def check_fits(program_path: Path, program: pte.PteFile, input_bytes: int) -> None:
+def check_fits(program_path: Path, program: pte.PteFile, input_bytes: int,
+               platform: str = "arm_m55") -> None:
     """Fails when the program's own sizes exceed the board's regions (before any build)."""
-    board = board_fit.read_board(str(REPO / LINKER_SCRIPT))  # where the firmware puts what
+    p = platforms.get(platform)
+    if not p.linker_script:
+        return  # no fixed memory map (Linux)
+    board = _board(p)  # where the firmware puts what
     regions = board.regions
     plan = program.program.execution_plan[0]
     planned = sum(int(s) for s in plan.non_const_buffer_sizes[1:])
     rodata = next(s.region for s in board.sections if s.name == ".rodata")
     checks = [
         (board.section_region("kProgramData", "the program"), len(program.data),
-         "the program (weights included)"),
+         "the program (weights included)", _FIX["program"]),
         (board.section_region("kPlanned", "planned memory"), planned,
-         "its planned memory (activations)"),
-        (rodata, input_bytes, "its inputs"),
+         "its planned memory (activations)", _FIX["planned"]),
+        (rodata, input_bytes, "its inputs", _FIX["inputs"]),
     ]
-    for region, needed, what in checks:
+    for region, needed, what, fix in checks:
         available = regions.get(region)
         if available is not None and needed > available:
-            raise _too_big(program_path, region, needed, available, what)
+            raise _too_big(program_path, p, region, needed, available, what, fix)
 
 
 _OVERFLOW_RE = re.compile(r"region [`'](\w+)' overflowed by (\d+) bytes")
 
 
-def linker_overflow(program: Path, build_log: str) -> RunError | None:
+def linker_overflow(program: Path, build_log: str, platform: str = "arm_m55") -> RunError | None:
     """The same error as check_fits for a link that ran out of a region (GNU ld's message)."""
     m = _OVERFLOW_RE.search(build_log)
     if m is None:
         return None
-    regions = board_regions()
+    p = platforms.get(platform)
+    if not p.linker_script:
+        return None
+    board = _board(p)
     region, over = m.group(1), int(m.group(2))
-    available = regions.get(region, 0)
-    return _too_big(program, region, available + over, available, "the firmware image")
+    available = board.regions.get(region, 0)
+    # The fix follows what the board's script puts in the region that overflowed.
+    holds = {board.section_region("kProgramData", "the program"): "program",
+             board.section_region("kPlanned", "planned memory"): "planned",
+             next(s.region for s in board.sections if s.name == ".rodata"): "code"}
+    return _too_big(program, p, region, available + over, available, "the firmware image",
+                    _FIX[holds.get(region, "bookkeeping")])
 
 
 _MISSING_FIX = ("; fix: export the model without them, or add kernels for them "
@@ -169,12 +185,13 @@ def _bazel(args: list[str]) -> subprocess.CompletedProcess[str]:
                           stdin=subprocess.DEVNULL)
 
 
-def _build(target: str, config: list[str], program: Path) -> Path:
+def _build(target: str, config: list[str], program: Path, platform: str = "host") -> Path:
     """Builds `target`; its output file. Build failures become RunErrors."""
     proc = _bazel(["build", "--noshow_progress", *config, target])
     if proc.returncode != 0:
         log = proc.stdout + proc.stderr
-        error = missing_kernels(program, log) or linker_overflow(program, log)
+        error = missing_kernels(program, log) or (
+            linker_overflow(program, log, platform) if platform != "host" else None)
         if error is not None:
             raise error
         lines = [ln for ln in log.splitlines() if ln.strip()]
@@ -237,7 +254,7 @@ def _emit(program: Path, text: str, status: int, who: str, out: TextIO,
     out.flush()
 
 
-# ---- arm_m55 --------------------------------------------------------------------------
+# ---- emulated platforms ---------------------------------------------------------------
 
 def package_key(program: Path, inputs: list[Path]) -> str:
     """Content hash of the program and its inputs: the generated package's name."""
@@ -251,7 +268,7 @@ def package_key(program: Path, inputs: list[Path]) -> str:
 
 def build_file(program_name: str, n_inputs: int) -> str:
     inputs = "".join(f'"input{i}.npy", ' for i in range(n_inputs))
-    return f'''# Generated by `slimtorch run --platform arm_m55` for {program_name}. Do not edit;
+    return f'''# Generated by `slimtorch run --platform P` for {program_name}. Do not edit;
 # delete {RUN_PACKAGES}/ to clear these packages (python/slimtorch/run.py). Every target is
 # manual: `bazel test //...` leaves them alone.
 load("//tools:executorch_model.bzl", "model_image", "pte_model")
@@ -304,44 +321,54 @@ def write_package(req: Request) -> tuple[Path, str]:
     return directory, f"{RUN_PACKAGES}/{key}"
 
 
-def run_arm_m55(req: Request, program: pte.PteFile, input_bytes: int, out: TextIO,
-                log: TextIO) -> None:
-    check_fits(req.program, program, input_bytes)
-    if shutil.which(qemu.QEMU) is None:
-        raise RunError(f"{qemu.QEMU} is not on PATH; install Debian's qemu-system-arm "
-                       "(scripts/setup.sh)")
+def run_emulated(req: Request, program: pte.PteFile, input_bytes: int, out: TextIO,
+                 log: TextIO) -> None:
+    """Builds the program's image for req.platform and runs it on the platform's emulator."""
+    p = platforms.get(req.platform)
+    check_fits(req.program, program, input_bytes, req.platform)
+    emulator = p.emulator[0]
+    if shutil.which(emulator) is None:
+        raise RunError(f"{emulator} is not installed; install it with scripts/setup.sh "
+                       "(Debian's QEMU packages)")
     directory, package = write_package(req)
     target = f"//{package}:{'firmware_count' if req.count_instructions else 'firmware'}"
-    _log(log, f"building firmware {target} ... (a new program takes a minute or two; the same "
-         "program and inputs again, a second)")
+    _log(log, f"building firmware {target} for {req.platform} ... (a new program takes a minute or two; "
+         "the same program and inputs again, a second)")
     try:
-        elf = _build(target, ["--config=arm_m55"], req.program)
+        elf = _build(target, [f"--platforms={p.bazel_platform}"], req.program, req.platform)
     except RunError:
         shutil.rmtree(directory, ignore_errors=True)  # nothing half-made stays behind
         raise
-    _log(log, f"running on QEMU {BOARD}{' (-icount)' if req.count_instructions else ''} ...")
+    _log(log, f"running on {p.board}{' (-icount)' if req.count_instructions else ''} ...")
     run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT if req.count_instructions
-                            else None)
+                            else None, platform=req.platform)
     text = run.output
     if "[msg " in text:  # token-mode error messages: their text is in the image
         from slimtorch import messages
 
         text = messages.decode_text(text, str(elf))
     if run.status == 124:
-        raise RunError(f"{req.program}: the firmware did not finish on QEMU ({run.qemu_messages}"
-                       "); a hang or fault loop: run the host platform to compare")
+        raise RunError(f"{req.program}: the program did not finish on {p.board} "
+                       f"({run.qemu_messages}); a hang or fault loop: run the host platform "
+                       "to compare")
     if run.status != 0 and not text.strip():
-        raise RunError(f"{req.program}: QEMU exited with status {run.status} and the firmware "
-                       f"printed nothing: {run.qemu_messages.strip()[-400:]}")
-    _emit(req.program, text, run.status, "the firmware", out,
+        raise RunError(f"{req.program}: {p.board} exited with status {run.status} and the "
+                       f"program printed nothing: {run.qemu_messages.strip()[-400:]}")
+    _emit(req.program, text, run.status, f"the {req.platform} image", out,
           execute_ns=req.count_instructions)
 
 
 def run(req: Request, out: TextIO = sys.stdout, log: TextIO = sys.stderr) -> None:
     """Runs the request; raises RunError (the CLI prints it as one error line)."""
-    if req.count_instructions and req.platform != "arm_m55":
-        raise RunError("--count-instructions needs --platform arm_m55 (instructions are counted "
-                       "on the emulated Cortex-M55, under QEMU -icount)")
+    try:
+        p = platforms.get(req.platform)
+    except platforms.PlatformError as e:
+        raise RunError(str(e)) from None
+    if req.count_instructions and not p.count_instructions:
+        counted = [q.name for q in platforms.all_platforms().values() if q.count_instructions]
+        raise RunError(f"--count-instructions needs a platform whose emulator counts "
+                       f"instructions (QEMU -icount): one of {', '.join(counted)}; "
+                       f"{req.platform} has none")
     if req.threads is not None and req.platform != "host":
         raise RunError("--threads sets the XNNPACK backend's threads, which runs on the host "
                        "only: use --platform host, or drop --threads")
@@ -349,14 +376,12 @@ def run(req: Request, out: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Non
         raise RunError(f"--threads {req.threads}: give a whole number from 1 to 1024")
     program = _read_program(req.program)
     backends = manifest.backend_ids(program)
-    if backends and req.platform == "arm_m55":
+    if backends and req.platform != "host":
         raise RunError(f"{req.program} delegates to {', '.join(backends)}, and delegate "
                        "backends are host-only for now: run it with --platform host, or "
-                       "export the model without --backend for the Cortex-M55")
+                       f"export the model without --backend for {req.platform}")
     input_bytes = _input_bytes(program, req.inputs)
     if req.platform == "host":
         run_host(req, out, log)
-    elif req.platform == "arm_m55":
-        run_arm_m55(req, program, input_bytes, out, log)
     else:
-        raise RunError(f"unknown platform {req.platform!r}; use host or arm_m55")
+        run_emulated(req, program, input_bytes, out, log)

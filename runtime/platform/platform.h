@@ -1,7 +1,8 @@
 // The thin platform layer: the only functions the runtime needs from the
 // system it runs on. One implementation per platform, selected by Bazel:
 // host/platform_host.cc (stderr, clock_gettime) and
-// arm_m55/platform_arm_m55.cc (Arm semihosting, SSE-300 system counter).
+// bare_metal/platform_bare_metal.cc (semihosting, the board clock) on every
+// bare-metal platform.
 #pragma once
 
 #include <stdint.h>

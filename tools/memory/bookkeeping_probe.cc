@@ -19,13 +19,9 @@
 #include "runtime/executor/method.h"
 #include "runtime/program/program.h"
 
-#if defined(__arm__) && !defined(__linux__)
-#include "platforms/bare_metal/semihosting.h"
-static void write(const char* text) { st_semihost_write0(text); }
-#else
-#include <stdio.h>
-static void write(const char* text) { fputs(text, stdout); }
-#endif
+#include "app/console.h"
+
+static void write(const char* text) { slimtorch_app::write_text(text); }
 
 static void write_number(uint64_t n) {
   char buf[24];
