@@ -26,10 +26,14 @@ say() { echo "setup: $*" >&2; }
 apt_packages=(
   bazel-bootstrap            # Bazel 4.2.3, the newest Debian ships; builds offline in WORKSPACE mode
   bazel-platforms            # @platforms data for Bazel
-  gcc-arm-none-eabi          # Cortex-M55 compiler
+  gcc-arm-none-eabi          # Cortex-M55/M4/M7/M33 compiler
   libnewlib-arm-none-eabi    # C library for bare-metal Arm
   libstdc++-arm-none-eabi-newlib  # C++ headers (<cstdint>, ...) for bare-metal Arm
-  qemu-system-arm            # runs the firmware on the mps3-an547 (Cortex-M55) board
+  qemu-system-arm            # runs the firmware on the mps3-an547 (M55) and mps2 (M4/M7/M33) boards
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # 32-bit RISC-V compiler and C library
+  qemu-system-misc           # qemu-system-riscv32: runs the RISC-V firmware on the virt board
+  g++-aarch64-linux-gnu      # aarch64 Linux cross compiler (glibc, static programs)
+  qemu-user                  # qemu-aarch64: runs the aarch64 Linux programs (user mode)
   g++ python3-venv
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev  # the XNNPACK delegate backend (host, backends/xnnpack)
   clang libclang-rt-14-dev   # libFuzzer + ASan/UBSan for tools/fuzz (the fuzzer and the bit-flip sweep)
