@@ -14,6 +14,8 @@ re-runs the image's own link action (same command line, same inputs) with
 it is byte-for-byte the same link.
 """
 
+load("//platforms:defs.bzl", "PLATFORMS")
+
 _PYTHON = Label("@slimtorch_python//:python")
 
 LinkMapInfo = provider(fields = {"elf": "relinked image", "map": "its GNU ld map"})
@@ -45,6 +47,9 @@ def _link_map_aspect_impl(target, ctx):
 link_map_aspect = aspect(implementation = _link_map_aspect_impl)
 
 _MESSAGES_FLAG = str(Label("//runtime/core:error_messages"))
+
+# Report keys are <image>/<platform>[/<error-message mode>].
+_MESSAGE_MODES = ["text", "token", "off"]
 
 # Host images are measured as a size-optimised release build: -c opt
 # (NDEBUG, no assertions) with the flags the firmware toolchain always uses
@@ -82,14 +87,19 @@ _HOST_SIZE_LINKOPTS = [
 ]
 
 def _image_transition_impl(settings, attr):
-    arm = "arm_m55" in attr.platform
+    if attr.platform not in PLATFORMS:
+        fail("unknown platform '{}': one of {}".format(attr.platform, ", ".join(sorted(PLATFORMS))))
+
+    # Firmware toolchains bake the size flags in; hosted programs (the host, Linux
+    # boards) get them here.
+    hosted = PLATFORMS[attr.platform]["kind"] != "bare_metal"
     return {
-        "//command_line_option:platforms": attr.platform,
-        # Release builds: -c opt, where error messages `auto` means off on the
-        # Cortex-M55 (runtime/core/BUILD.bazel); the flags are the toolchain's -Os.
+        "//command_line_option:platforms": str(Label("//platforms:" + attr.platform)),
+        # Release builds: -c opt, where error messages `auto` means off on bare
+        # metal (runtime/core/BUILD.bazel); the flags are the toolchain's -Os.
         "//command_line_option:compilation_mode": "opt",
-        "//command_line_option:copt": settings["//command_line_option:copt"] + ([] if arm else _HOST_SIZE_COPTS),
-        "//command_line_option:linkopt": settings["//command_line_option:linkopt"] + ([] if arm else _HOST_SIZE_LINKOPTS),
+        "//command_line_option:copt": settings["//command_line_option:copt"] + (_HOST_SIZE_COPTS if hosted else []),
+        "//command_line_option:linkopt": settings["//command_line_option:linkopt"] + (_HOST_SIZE_LINKOPTS if hosted else []),
         _MESSAGES_FLAG: attr.error_messages,
     }
 
@@ -115,7 +125,8 @@ _COMMON_ATTRS = {
 }
 
 def _image_args(key, info, platform):
-    tool = "arm-none-eabi-" if "arm_m55" in platform else ""
+    tools = PLATFORMS[platform]["tools"]
+    tool = tools + "-" if tools else ""
     return "--image '{}={}:{}:{}'".format(key, info.elf.short_path, info.map.short_path, tool)
 
 def _own_copy(ctx, info):
@@ -147,7 +158,7 @@ _size_budget_test = rule(
     test = True,
     attrs = dict(
         image = attr.label(mandatory = True, cfg = _image_transition, aspects = [link_map_aspect]),
-        platform = attr.string(mandatory = True),
+        platform = attr.string(mandatory = True, doc = "a platform name of platforms/defs.bzl"),
         error_messages = attr.string(default = "auto", doc = "--//runtime/core:error_messages for this image"),
         key = attr.string(mandatory = True, doc = "the image's entry in budgets.yaml"),
         **_COMMON_ATTRS
@@ -175,7 +186,7 @@ sized_image = rule(
     implementation = _sized_image_impl,
     attrs = dict(
         image = attr.label(mandatory = True, cfg = _image_transition, aspects = [link_map_aspect]),
-        platform = attr.string(mandatory = True),
+        platform = attr.string(mandatory = True, doc = "a platform name of platforms/defs.bzl"),
         error_messages = attr.string(default = "auto", doc = "--//runtime/core:error_messages for this image"),
         **_COMMON_ATTRS
     ),
@@ -186,7 +197,7 @@ def _size_report_impl(ctx):
     files = []
     for target, key in ctx.attr.images.items():
         info = target[LinkMapInfo]
-        platform = "arm_m55" if "arm_m55" in key else "host"
+        platform = key.split("/")[-2] if key.split("/")[-1] in _MESSAGE_MODES else key.split("/")[-1]
         args.append(_image_args(key, info, platform))
         files += [info.elf, info.map]
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
