@@ -9,7 +9,7 @@
   and a BUILD file calling pte_model() (tools/executorch_model.bzl: the program's manifest,
   the registry of only the kernels it names, the embedded program and inputs, the sizes the
   image reserves) and model_image() (the firmware, or a Linux program that embeds the
-  same). `bazel build --platforms=//platforms:<P>` builds it (the same program and inputs
+  same). `bazel build --config=<P>` builds it (the same program and inputs
   again: nothing to rebuild), and the platform's emulator runs it (slimtorch/qemu.py: QEMU's
   board, or qemu-aarch64).
 
@@ -335,7 +335,9 @@ def run_emulated(req: Request, program: pte.PteFile, input_bytes: int, out: Text
     _log(log, f"building firmware {target} for {req.platform} ... (a new program takes a minute or two; "
          "the same program and inputs again, a second)")
     try:
-        elf = _build(target, [f"--platforms={p.bazel_platform}"], req.program, req.platform)
+        # --config=<platform> (tools/slimtorch.bazelrc): the platform and its own output
+        # directory, so builds for different platforms never replace each other's files.
+        elf = _build(target, [f"--config={req.platform}"], req.program, req.platform)
     except RunError:
         shutil.rmtree(directory, ignore_errors=True)  # nothing half-made stays behind
         raise
