@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# `make demo`: models/mlp.py -> program -> host binary and Cortex-M55 firmware -> outputs beside PyTorch's.
+# `make demo [PLATFORM=P]`: models/mlp.py -> program -> host binary and an image for P (default
+# arm_m55, the Cortex-M55; any platform of platforms/defs.bzl) -> outputs beside PyTorch's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+platform="${PLATFORM:-arm_m55}"
+if [ "$platform" = host ] || ! grep -q "^    \"$platform\": {" platforms/defs.bzl; then
+  echo "demo: PLATFORM=$platform is not an emulated platform; one of:" \
+    "$(sed -n 's/^    "\([a-z0-9_]*\)": {$/\1/p' platforms/defs.bzl | grep -v '^host$' | tr '\n' ' ')" >&2
+  exit 2
+fi
 
 out=build/demo
 rm -rf "$out" && mkdir -p "$out"
@@ -21,22 +28,21 @@ step "bazel build //app:model_runtime (host)"
 bazel build --noshow_progress //app:model_runtime
 cp -f "$(built_model_runtime)" "$out/model_runtime.host"
 
-# A release build (-c opt): error messages are codes only on the Cortex-M55 then
+# A release build (-c opt): error messages are codes only on bare metal then
 # (README, "Error messages on small devices"); development builds carry tokens.
-step "bazel build -c opt //app:model_runtime --platforms=//platforms:arm_m55"
-bazel build --noshow_progress -c opt --config=arm_m55 //app:model_runtime
-cp -f "$(built_model_runtime -c opt --config=arm_m55)" "$out/model_runtime.arm_m55.elf"
+step "bazel build -c opt //app:model_runtime --platforms=//platforms:$platform"
+bazel build --noshow_progress -c opt --config="$platform" //app:model_runtime
+cp -f "$(built_model_runtime -c opt --config="$platform")" "$out/model_runtime.$platform.elf"
 
 step "run on the host"
 "$out/model_runtime.host" | tee "$out/host.txt"
 
-step "run the firmware on qemu-system-arm -M mps3-an547 (Cortex-M55)"
-# QEMU writes the firmware's semihosting output (SYS_WRITE0) to its stderr.
-timeout 60 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
-  -kernel "$out/model_runtime.arm_m55.elf" 2>&1 | tee "$out/arm_m55.txt"
+step "run it on $platform's emulator (platforms/defs.bzl)"
+PYTHONPATH=python .venv/bin/python -m slimtorch.qemu --platform "$platform" \
+  "$out/model_runtime.$platform.elf" | tee "$out/$platform.txt"
 
-step "PyTorch vs host vs Cortex-M55, and sizes"
+step "PyTorch vs host vs $platform, and sizes"
 .venv/bin/python scripts/demo_report.py --io-dir "$out/io" \
-  --run "host=$out/host.txt" --run "arm_m55=$out/arm_m55.txt" \
-  --binary "host=$out/model_runtime.host" --binary "arm_m55=$out/model_runtime.arm_m55.elf" \
+  --run "host=$out/host.txt" --run "$platform=$out/$platform.txt" \
+  --binary "host=$out/model_runtime.host" --binary "$platform=$out/model_runtime.$platform.elf" \
   --program "$out/mlp.pte"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from slimtorch import platforms
 from slimtorch.compare import load_expected, parse_runner_output
 
 TOLERANCE = 1e-5
@@ -30,22 +31,23 @@ def _pairs(items: list[str], flag: str) -> list[tuple[str, Path]]:
     return out
 
 
-def _tool(binary: Path, tool: str) -> str:
-    """`size`/`strip` for the host, `arm-none-eabi-size`/`-strip` for an Arm ELF."""
-    head = binary.read_bytes()[:20]
-    is_arm = head[:4] == b"\x7fELF" and int.from_bytes(head[18:20], "little") == 40  # EM_ARM
-    return f"arm-none-eabi-{tool}" if is_arm else tool
+def _tool(platform: str, tool: str) -> str:
+    """`size`/`strip` for the host, `<prefix>-size`/`-strip` for another platform's image
+    (platforms/defs.bzl's binutils prefix)."""
+    names = platforms.names()
+    tools = platforms.get(platform).tools if platform in names else ""
+    return f"{tools}-{tool}" if tools else tool
 
 
-def _sizes(binary: Path) -> tuple[int, int, int, int]:
+def _sizes(platform: str, binary: Path) -> tuple[int, int, int, int]:
     """(text, data, bss, stripped file bytes) of an ELF."""
     size_out = subprocess.run(
-        [_tool(binary, "size"), str(binary)], check=True, capture_output=True, text=True
+        [_tool(platform, "size"), str(binary)], check=True, capture_output=True, text=True
     ).stdout.splitlines()[1].split()
     text, data, bss = (int(v) for v in size_out[:3])
     with tempfile.TemporaryDirectory() as tmp:
         stripped = Path(tmp) / "stripped"
-        subprocess.run([_tool(binary, "strip"), "-o", str(stripped), str(binary)], check=True)
+        subprocess.run([_tool(platform, "strip"), "-o", str(stripped), str(binary)], check=True)
         return text, data, bss, stripped.stat().st_size
 
 
@@ -90,10 +92,10 @@ def main() -> int:
     if args.program:
         print(f"program {args.program.name}: {args.program.stat().st_size} bytes")
     if shutil.which("size"):
-        print(f"{'binary':<10} {'text':>9} {'data':>8} {'bss':>8} {'flash':>9} {'stripped':>9}")
+        print(f"{'binary':<14} {'text':>9} {'data':>8} {'bss':>8} {'flash':>9} {'stripped':>9}")
         for name, binary in _pairs(args.binary, "--binary"):
-            text, data, bss, stripped = _sizes(binary)
-            print(f"{name:<10} {text:>9} {data:>8} {bss:>8} {text + data:>9} {stripped:>9}")
+            text, data, bss, stripped = _sizes(name, binary)
+            print(f"{name:<14} {text:>9} {data:>8} {bss:>8} {text + data:>9} {stripped:>9}")
         print("(flash = text + data; stripped = file size after strip; bytes)")
     print("\ndemo: " + ("all outputs match PyTorch" if ok else "OUTPUTS DIFFER FROM PYTORCH"))
     return 0 if ok else 1

@@ -19,8 +19,10 @@ after run: instructions = ns / 2**N.
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,3 +98,25 @@ def execute_ns(output: str) -> int | None:
     time, 134 M instructions at shift 5."""
     m = _EXECUTE_NS.search(output)
     return int(m.group(1), 0) if m else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m slimtorch.qemu --platform P IMAGE`: runs an image on P's emulator, prints
+    what it printed, exits with its status (scripts/demo.sh)."""
+    ap = argparse.ArgumentParser(prog="python -m slimtorch.qemu", description=main.__doc__)
+    ap.add_argument("--platform", required=True, choices=[
+        n for n, p in platforms.all_platforms().items() if p.kind != "host"])
+    ap.add_argument("--timeout", type=int, default=60, help="seconds (default 60)")
+    ap.add_argument("image", type=Path)
+    args = ap.parse_args(argv)
+    if not args.image.is_file():
+        print(f"error: {args.image}: no such file; build it first", file=sys.stderr)
+        return 2
+    run = run_firmware(args.image, timeout=args.timeout, platform=args.platform)
+    sys.stdout.write(run.output)
+    sys.stderr.write(run.qemu_messages)
+    return run.status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
