@@ -7,7 +7,8 @@ so they handle any table of the ExecuTorch program schema, upstream programs inc
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import flatbuffers
 import numpy as np
@@ -40,6 +41,23 @@ _VECTOR_DTYPE = {
     "[u64]": np.dtype("<u8"),
     "[f64]": np.dtype("<f8"),
 }
+
+
+_T = TypeVar("_T")
+
+
+def read_file(path: str, what: str, parse: Callable[[bytes], _T], error: type[Exception]) -> _T:
+    """Reads the file `path` (a `what`: "program", "ETDump") and parses it with `parse`; an
+    unreadable file, or `error` from `parse`, raises `error` naming the file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise error(f"cannot read {what} {path}: {e.strerror}") from None
+    try:
+        return parse(data)
+    except error as e:
+        raise error(f"{path}: {e}") from None
 
 
 class FlatbufferError(ValueError):

@@ -139,15 +139,7 @@ def read_pte(data: bytes, check: bool = True) -> PteFile:
 
 
 def read_pte_file(path: str) -> PteFile:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise PteError(f"cannot read program {path}: {e.strerror}") from e
-    try:
-        return read_pte(data)
-    except PteError as e:
-        raise PteError(f"{path}: {e}") from e
+    return flatbuf.read_file(path, "program", read_pte, PteError)
 
 
 def write_pte(program: schema.Program, segment_data: list[bytes]) -> bytes:

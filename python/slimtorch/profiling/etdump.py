@@ -60,15 +60,7 @@ def read_etdump(data: bytes) -> es.ETDump:
 
 
 def read_etdump_file(path: str) -> es.ETDump:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ETDumpError(f"cannot read ETDump {path}: {e.strerror}") from None
-    try:
-        return read_etdump(data)
-    except ETDumpError as e:
-        raise ETDumpError(f"{path}: {e}") from None
+    return flatbuf.read_file(path, "ETDump", read_etdump, ETDumpError)
 
 
 def _check(dump: es.ETDump) -> None:
