@@ -27,9 +27,8 @@
 // selection share one copy of the driver.
 #include <math.h>
 
-#include <utility>  // std::integer_sequence
-
 #include "kernels/portable/util.h"
+#include "runtime/core/meta.h"  // integer_sequence
 #include "runtime/kernel/dtype_selection.h"
 
 namespace slimtorch {
@@ -330,9 +329,9 @@ inline void put_i(Tensor& out, size_t i, ScalarType common, int64_t v) {
 template <int N>
 struct Walker {
   StridedIndex it[N];
-  explicit Walker(const Elementwise& e) : Walker(e, std::make_integer_sequence<int, N>()) {}
+  explicit Walker(const Elementwise& e) : Walker(e, meta::make_integer_sequence<int, N>()) {}
   template <int... K>
-  Walker(const Elementwise& e, std::integer_sequence<int, K...>) : it{index(e, K)...} {}
+  Walker(const Elementwise& e, meta::integer_sequence<int, K...>) : it{index(e, K)...} {}
   // StridedIndex has no default constructor: an absent operand's slot walks out's
   // own shape (and is never read).
   static StridedIndex index(const Elementwise& e, int k) {

@@ -1,4 +1,7 @@
-// Arm semihosting calls for M-profile cores (see semihosting.h).
+// Semihosting calls for bare-metal Arm M-profile and RISC-V cores (see
+// semihosting.h). Both architectures use Arm's semihosting protocol: the same
+// operation numbers and parameter blocks; only the trap that hands the call to
+// the host differs (semihost_call below).
 #include "platforms/bare_metal/semihosting.h"
 
 #include <stdint.h>
@@ -16,13 +19,38 @@ constexpr uint32_t kSysExit = 0x18;
 constexpr uint32_t kSysExitExtended = 0x20;
 constexpr uint32_t kAdpStoppedApplicationExit = 0x20026;
 
-// Traps to the host: r0 = operation, r1 = its argument (a pointer to the
-// operation's parameter block or data). Returns the host's r0.
+// Traps to the host: operation in the first argument register, its argument
+// (a pointer to the operation's parameter block or data) in the second.
+// Returns what the host leaves in the first. The trap instruction is an ISA
+// fact, not a feature choice, so it is the one #if here.
 uint32_t semihost_call(uint32_t op, const void* arg) {
+#if defined(__riscv)
+  // RISC-V semihosting (riscv-semihosting-spec): an ebreak between two hint
+  // instructions (writes to x0), which tell the debugger or emulator that this
+  // ebreak is a semihosting call rather than a breakpoint. The three must be
+  // 32-bit encodings (no compressed ebreak) and must not straddle a page, so
+  // they are kept uncompressed and 16-byte aligned (12 bytes in one group).
+  register uint32_t a0 asm("a0") = op;
+  register const void* a1 asm("a1") = arg;
+  asm volatile(
+      ".option push\n"
+      ".option norvc\n"
+      ".balign 16\n"
+      "slli x0, x0, 0x1f\n"
+      "ebreak\n"
+      "srai x0, x0, 7\n"
+      ".option pop\n"
+      : "+r"(a0)
+      : "r"(a1)
+      : "memory");
+  return a0;
+#else
+  // Arm M-profile: the semihosting breakpoint.
   register uint32_t r0 asm("r0") = op;
   register const void* r1 asm("r1") = arg;
   asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
   return r0;
+#endif
 }
 
 }  // namespace
@@ -56,6 +84,10 @@ extern "C" int st_semihost_write_file(const char* path, const void* data, unsign
 
 extern "C" void st_semihost_exit(int status) {
   // Parameter block: {reason, subcode}; the subcode is the exit status.
+  // On 32-bit cores (M-profile, rv32) QEMU 7.2 (semihosting/arm-compat-semi.c)
+  // reads a block only for SYS_EXIT_EXTENDED; for SYS_EXIT the argument is the
+  // reason itself (a value, as below), and the status is lost. Only 64-bit
+  // semihosting (is_64bit_semihosting: AArch64, rv64) takes a block for both.
   const uint32_t block[2] = {kAdpStoppedApplicationExit,
                              static_cast<uint32_t>(status)};
   semihost_call(kSysExitExtended, block);

@@ -1,6 +1,7 @@
 // Arm semihosting: the firmware's only channel to the outside world on QEMU.
 //
-// Each call traps into the debugger/emulator with `bkpt 0xab` (M-profile),
+// Each call traps into the debugger/emulator with `bkpt 0xab` (M-profile) or
+// the `slli x0,x0,0x1f; ebreak; srai x0,x0,7` sequence (RISC-V, same protocol),
 // which performs the operation on the host: QEMU started with
 // `-semihosting-config enable=on,target=native` prints to its own stdout and
 // exits with the code given to st_semihost_exit().

@@ -1,8 +1,7 @@
 // Method init (resolve everything into the bookkeeping arena) and execution.
 #include "runtime/executor/method.h"
 
-#include <new>  // placement new only
-
+#include "runtime/core/meta.h"  // placement new only
 #include "runtime/core/tensor.h"
 #include "runtime/executor/delegates.h"
 #include "runtime/platform/log.h"

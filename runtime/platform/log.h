@@ -31,11 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <tuple>
-#include <type_traits>
-#include <utility>
-
 #include "runtime/core/error.h"
+#include "runtime/core/meta.h"
 #include "runtime/platform/platform.h"
 
 namespace slimtorch {
@@ -112,7 +109,7 @@ constexpr uint32_t packed_token(uint32_t hash, Error e) { return (hash & ~0xFu) 
 
 template <typename T>
 constexpr bool is_number() {
-  return std::is_integral_v<T> || std::is_enum_v<T>;
+  return meta::is_integral_v<T> || meta::is_enum_v<T>;
 }
 
 template <typename... Args>
@@ -126,17 +123,28 @@ constexpr uint32_t string_mask() {
 // The positions K < N whose bit in M is clear (the integer arguments).
 template <uint32_t M, size_t N, size_t K = 0, size_t... I>
 struct NumberIndex {
-  using type = typename std::conditional_t<((M >> K) & 1u) != 0, NumberIndex<M, N, K + 1, I...>,
-                                           NumberIndex<M, N, K + 1, I..., K>>::type;
+  using type = typename meta::conditional_t<((M >> K) & 1u) != 0, NumberIndex<M, N, K + 1, I...>,
+                                            NumberIndex<M, N, K + 1, I..., K>>::type;
 };
 template <uint32_t M, size_t N, size_t... I>
 struct NumberIndex<M, N, N, I...> {
-  using type = std::index_sequence<I...>;
+  using type = meta::index_sequence<I...>;
 };
 
-template <typename Tuple, size_t... I>
-inline Error token_call(uint32_t packed, const Tuple& t, std::index_sequence<I...>) {
-  return token(packed, static_cast<intptr_t>(std::get<I>(t))...);
+// Argument I of a pack (what std::get<I> of a tuple of them gives).
+template <size_t I, typename T, typename... Rest>
+constexpr auto nth(T first, Rest... rest) {
+  if constexpr (I == 0) {
+    return first;
+  } else {
+    return nth<I - 1>(rest...);
+  }
+}
+
+// Calls token() with the integer arguments only (positions I).
+template <size_t... I, typename... Args>
+inline Error token_call(uint32_t packed, meta::index_sequence<I...>, Args... a) {
+  return token(packed, static_cast<intptr_t>(nth<I>(a...))...);
 }
 
 inline void args() {}
@@ -164,8 +172,7 @@ inline Error fail(Error e, const char* fmt, Args... a) {
 #elif SLIMTORCH_ERROR_MESSAGES == 1
   (void)fmt;
   static_assert(sizeof...(Args) - __builtin_popcount(Shape >> 4) <= 4, "ST_FAIL: at most 4 integer arguments");
-  return token_call(packed_token(Hash, e), std::make_tuple(a...),
-                    typename NumberIndex<(Shape >> 4), sizeof...(Args)>::type());
+  return token_call(packed_token(Hash, e), typename NumberIndex<(Shape >> 4), sizeof...(Args)>::type(), a...);
 #else
   (void)fmt;
   ((void)a, ...);
