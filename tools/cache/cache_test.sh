@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The shared-cache test (a documented script, not yet run by .ci/run; README "Shared build cache and
+# The shared-cache test (.ci/run runs it after make test; README "Shared build cache and
 # remote execution"): every model image of //app and //models, for the host and the
 # Cortex-M55, is built against a fresh nginx cache (tools/cache/nginx_cache.sh, loopback);
 # then `bazel clean` and the same build again must execute no action (every compile, link,
