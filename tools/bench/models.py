@@ -3,6 +3,7 @@ instructions per inference on the emulated Cortex-M55, float and int8, against M
 
     PYTHONPATH=python .venv/bin/python tools/bench/models.py [--iterations 50] [--runner PATH]
         [--models NAME ...] [--no-m55] [--no-host] [--zoo [NAME ...]]
+        [--platforms P ...]
 
 For each model in models/ (on the host MobileNetV2 at width 1.0, 224x224, 1000 classes, as
 SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
@@ -13,7 +14,9 @@ SLIMTORCH_MOBILENET_V2=1.0 selects), in one run:
     weights, run by upstream's runtime (`executorch.runtime`, its portable kernels),
     median of N executions;
   - eager: PyTorch eager on one thread, median of N calls.
-Then the Cortex-M55 table (unless --no-m55), per model of models/:
+Then the Cortex-M55 table (unless --no-m55), and the same table for each platform of
+--platforms (any platform of platforms/defs.bzl whose emulator counts instructions: arm_m4,
+arm_m7, arm_m33, riscv32; `--platforms all` for every one), per model of models/:
   - float instr: instructions of one inference: the firmware `//models:<model>_count` (built
     with --config=arm_m55, -Os, the model's pruned kernels; MobileNetV2 there is the tests'
     width 0.35 at 96x96) runs under `qemu-system-arm -M mps3-an547 -icount shift=5`, where one
@@ -51,7 +54,7 @@ from types import ModuleType
 
 import torch
 
-from slimtorch import macs, pte, qemu
+from slimtorch import macs, platforms, pte, qemu
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = [
@@ -97,11 +100,11 @@ def build_runner() -> Path:
 TARGETS = {"ds_cnn": 1.6, "resnet8": 3.0, "mobilenet_v1_025": 1.2, "autoencoder": 1.0}
 
 
-def count_instructions(elf: Path, label: str) -> tuple[int, bool]:
+def count_instructions(elf: Path, label: str, platform: str = "arm_m55") -> tuple[int, bool]:
     """(instructions of one Method::execute() of a `_count` image, same count on a second run)."""
     counts = []
     for _ in range(2):
-        run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT)
+        run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT, platform=platform)
         ns = qemu.execute_ns(run.output)
         if run.status != 0 or ns is None:
             raise SystemExit(
@@ -113,13 +116,14 @@ def count_instructions(elf: Path, label: str) -> tuple[int, bool]:
     return counts[0], counts[0] == counts[1]
 
 
-def m55_table(names: list[str]) -> None:
-    """Prints the Cortex-M55 table: float and int8 instructions, MACs, MACs per instruction."""
+def emulator_table(names: list[str], platform: str = "arm_m55") -> None:
+    """Prints a platform's table (the Cortex-M55's by default): float and int8 instructions,
+    MACs, MACs per instruction; the issue-13 targets are the M55's."""
     env = {k: v for k, v in os.environ.items() if k not in BENCH_ENV}  # tests' model sizes
     query = subprocess.run(["bazel", "query", 'attr(name, "_int8_count$", //models:*)'],
                            cwd=REPO, capture_output=True, text=True, env=env)
     int8 = {ln.rsplit(":", 1)[1][: -len("_int8_count")] for ln in query.stdout.split()}
-    bazel = ["bazel", "build", "--config=arm_m55", "--nosandbox_debug"]
+    bazel = ["bazel", "build", f"--config={platform}", "--nosandbox_debug"]
     subprocess.run(bazel + [f"//models:{n}_count" for n in names], cwd=REPO, check=True, env=env)
     why_not: dict[str, str] = {}  # int8 images that exist but do not build (e.g. no kernels)
     for n in sorted(int8 & set(names)):
@@ -129,23 +133,25 @@ def m55_table(names: list[str]) -> None:
             errors = [ln for ln in built.stderr.splitlines() if "ERROR" in ln or "error" in ln]
             why_not[n] = (errors[-1] if errors else built.stderr.strip()[-200:])[:200]
             int8.discard(n)
-    info = ["bazel", "info", "--config=arm_m55", "bazel-bin"]
+    info = ["bazel", "info", f"--config={platform}", "bazel-bin"]
     out = subprocess.run(info, cwd=REPO, check=True, capture_output=True, text=True, env=env)
     bin_dir = Path(out.stdout.strip()) / "models"
-    print(f"\nCortex-M55 (QEMU mps3-an547, -icount shift={qemu.QEMU_SHIFT}): instructions of one "
+    board = platforms.get(platform).board
+    print(f"\n{platform} ({board}, -icount shift={qemu.QEMU_SHIFT}): instructions of one "
           "inference")
     print(f"{'model':<20}{'MACs':>12}{'float instr':>14}{'MACs/instr':>11}{'int8 instr':>14}"
           f"{'MACs/instr':>11}{'repeat':>8}{'target':>8}")
     verdicts = []
     for name in names:
         n_macs = macs.total_macs(pte.read_pte_file(str(bin_dir / f"{name}.pte")))
-        f_count, f_same = count_instructions(bin_dir / f"{name}_count", f"//models:{name}_count")
+        f_count, f_same = count_instructions(bin_dir / f"{name}_count", f"//models:{name}_count",
+                                             platform)
         row = f"{name:<20}{n_macs:>12,}{f_count:>14,}{n_macs / f_count:>11.2f}"
         same = f_same
-        target = TARGETS.get(name)
+        target = TARGETS.get(name) if platform == "arm_m55" else None
         if name in int8:
             label = f"//models:{name}_int8_count"
-            q_count, q_same = count_instructions(bin_dir / f"{name}_int8_count", label)
+            q_count, q_same = count_instructions(bin_dir / f"{name}_int8_count", label, platform)
             q_macs = macs.total_macs(pte.read_pte_file(str(bin_dir / f"{name}_int8.pte")))
             if q_macs != n_macs:
                 verdicts.append(f"  {name}: the int8 program has {q_macs:,} MACs, the float "
@@ -342,15 +348,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-host", action="store_true", help="skip the host latency table")
     parser.add_argument("--zoo", nargs="*", metavar="NAME",
                         help="rows for the zoo models of tests/zoo too (all without a NAME)")
+    counting = [p.name for p in platforms.all_platforms().values()
+                if p.count_instructions and p.name != "arm_m55"]
+    parser.add_argument("--platforms", nargs="*", default=[], metavar="P",
+                        choices=counting + ["all"],
+                        help="the instruction table on these platforms too (" + ", ".join(counting)
+                        + "; all: every one)")
     args = parser.parse_args(argv)
+    others = counting if "all" in args.platforms else args.platforms
     from slimtorch import upstream
 
+    emulated = ([] if args.no_m55 else ["arm_m55"]) + others
     upstream.require("tools/bench/models.py", modules=not args.no_host,
-                     tools=("bazel",) + (() if args.no_m55 else ("qemu-system-arm",)))
+                     tools=("bazel",) + tuple(sorted({platforms.get(p).emulator[0]
+                                                      for p in emulated})))
     if not args.no_host:
         host_table(args)
-    if not args.no_m55:
-        m55_table([n for n in args.models if (REPO / "models" / f"{n}.py").is_file()])
+    local = [n for n in args.models if (REPO / "models" / f"{n}.py").is_file()]
+    for p in emulated:
+        emulator_table(local, p)
     return 0
 
 
