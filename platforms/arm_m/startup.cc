@@ -1,13 +1,18 @@
-// Start-up code for the Cortex-M55 on QEMU's mps3-an547 board.
+// Start-up code for every Arm M-profile board: the Cortex-M55 on QEMU's
+// mps3-an547, the Cortex-M4F on mps2-an386, the Cortex-M7 on mps2-an500 and the
+// Cortex-M33 on mps2-an505 (which runs it in the Secure state). The boards differ
+// only in their memory maps (the per-board linker scripts here), so this file is
+// written once.
 //
-// Reset: enable the FPU (and Helium, which shares CP10/CP11), copy .data from
+// Reset: enable the FPU (and Helium on the M55, which shares CP10/CP11), copy .data from
 // its load address, zero .bss, run static constructors, call main(), and exit
 // through semihosting with main's return value as the emulator's exit code.
 // A fault prints a line starting "error: " (unless error messages are compiled
 // out) and exits with status 70, so a crashing firmware fails its test at once
 // instead of hanging until timeout.
 //
-// Memory layout and the symbols used here come from mps3_an547.ld.
+// Memory layout and the symbols used here come from arm_m_sections.ld, which
+// every board's linker script INCLUDEs.
 #include <stdint.h>
 
 #include "platforms/bare_metal/semihosting.h"
@@ -58,9 +63,12 @@ using Vector = void (*)();
 
 }  // namespace
 
-// The vector table (placed at 0x0 by the linker script): initial stack pointer,
-// then the handlers of the 15 system exceptions. No peripheral interrupt is
-// enabled, so the table stops there.
+// The vector table (placed at the start of the board's CODE region, where QEMU's
+// initial VTOR points: 0x0, or 0x10000000 for the an505's Secure state; the linker
+// script checks it): initial stack pointer, then the handlers of the 15 system
+// exceptions (Armv8-M layout; on the Armv7-M M4/M7 the SecureFault slot is
+// reserved and never taken). No peripheral interrupt is enabled, so the table
+// stops there.
 extern "C" __attribute__((section(".vectors"), used)) const Vector
     st_vector_table[16] = {
         reinterpret_cast<Vector>(&__stack_top__),
@@ -81,9 +89,12 @@ extern "C" __attribute__((section(".vectors"), used)) const Vector
         st_unexpected_handler,  // SysTick
 };
 
-// Enables CP10/CP11 (FPU and MVE) before any compiled code can touch a
-// floating-point register, then continues in C++. Naked: no prologue, no
-// stack use, no FP instruction before CPACR is written.
+// Enables CP10/CP11 (the FPU, and MVE on the M55) before any compiled code can
+// touch a floating-point register, then continues in C++. Naked: no prologue, no
+// stack use, no FP instruction before CPACR is written. CPACR is at the same
+// address on Armv7-M and Armv8-M (the Secure bank on the an505's M33, the state
+// the core runs in), and every board here has an FPU that the hard-float ABI
+// uses, so every board needs it.
 extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
   asm volatile(
       // CPACR address by movw/movt, not `ldr r0, =`: a literal pool would be
@@ -101,9 +112,9 @@ extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
 
 // `used`: only the naked reset handler's asm branches here, which LTO cannot see.
 extern "C" __attribute__((noreturn, used)) void st_start_c() {
-  // .data: initial values stored after the code (ITCM), copied to DTCM; .bss
-  // zeroed. Through the board's memcpy/memset (mem.cc: Helium, enabled above),
-  // which is smaller than two word loops here.
+  // .data: initial values stored after the code (CODE region), copied to RAM;
+  // .bss zeroed. Through memcpy/memset (Helium ones from mem.cc on the M55, newlib's
+  // elsewhere), which the runtime links anyway: smaller than two word loops here.
   __builtin_memcpy(&__data_start__, &__data_load__,
                    reinterpret_cast<uintptr_t>(&__data_end__) - reinterpret_cast<uintptr_t>(&__data_start__));
   __builtin_memset(&__bss_start__, 0,
