@@ -1,8 +1,8 @@
 """The Cortex-M55 start-up code compiles without a warning and defines `__dso_handle`.
 
-Every firmware image compiles platforms/arm_m55/startup.cc; GCC's "'__dso_handle' initialized
+Every firmware image compiles platforms/arm_m/startup.cc; GCC's "'__dso_handle' initialized
 and declared 'extern'" used to be printed on every M55 build. Bazel builds the file with
--Werror (platforms/arm_m55/BUILD.bazel); this checks the same cheaply with the cross compiler,
+-Werror (platforms/arm_m/BUILD.bazel); this checks the same cheaply with the cross compiler,
 and that the symbol precompiled __cxa_atexit users need is defined (weak) in the object.
 """
 

@@ -441,7 +441,7 @@ PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeepi
   {memories} {fit} -o {out} >"$HOME/log" 2>&1 || {{ cat "$HOME/log" >&2; exit 1; }}
 """.format(
         # With the bookkeeping figure known, the whole model (arena included) must fit the board.
-        fit = "--linker-script {} --model {}".format(ctx.file.linker_script.path, ctx.attr.model_label) if ctx.file.linker_script else "",
+        fit = "--linker-script {} --model {}".format(ctx.files.linker_script[0].path, ctx.attr.model_label) if ctx.files.linker_script else "",
         run = run,
         probe = probe.short_path,
         pythonpath = pythonpath,
@@ -464,7 +464,7 @@ PYTHONPATH={pythonpath} {python} -m slimtorch sizes-header {program} --bookkeepi
 _sizes_header = rule(
     implementation = _sizes_header_impl,
     attrs = {
-        "linker_script": attr.label(allow_single_file = [".ld"], doc = "the board's memory map (fit check); unset: none"),
+        "linker_script": attr.label(allow_files = [".ld"], doc = "the board's script and what it INCLUDEs (a `<board>_script` filegroup, the script first; fit check); unset: none"),
         "memories": attr.string_list(),
         "model": attr.label(providers = [SlimtorchModelInfo], doc = "instead of program and memories: a `<model>_parts`"),
         "model_name": attr.string(doc = "one model of a model_library(): namespace slimtorch_model::<model_name>"),
@@ -488,14 +488,19 @@ _sizes_header = rule(
 # The memory map of each board a pte_model() checks its model against
 # (`slimtorch fit-check`: region sizes and placements read from the script itself).
 # (Bazel 4.2.3's select() takes label strings as keys: str() of a Label.)
+# Each is the `<board>_script` filegroup beside the board's script: the script first, then
+# the files it INCLUDEs (the fit check follows them).
 _BOARD_LINKER_SCRIPT = select_by_platform({
-    name: str(Label("//{}:{}".format(p["linker_script"].rsplit("/", 1)[0], p["linker_script"].rsplit("/", 1)[1])))
+    name: str(Label("//{}:{}_script".format(
+        p["linker_script"].rsplit("/", 1)[0],
+        p["linker_script"].rsplit("/", 1)[1][:-len(".ld")],
+    )))
     for name, p in PLATFORMS.items()
     if p["linker_script"]
 }, None)
 
 def _fit_check_impl(ctx):
-    if not ctx.file.linker_script:
+    if not ctx.files.linker_script:
         # A host build: no fixed memory map to check against.
         ctx.actions.write(ctx.outputs.out, "// {}: no board memory map on this platform.\n#pragma once\n".format(ctx.attr.model))
         return
@@ -504,14 +509,14 @@ def _fit_check_impl(ctx):
         pythonpath,
         ctx.executable._python.path,
         ctx.file.program.path,
-        ctx.file.linker_script.path,
+        ctx.files.linker_script[0].path,
         ctx.attr.model,
         " ".join(["--memory " + m for m in ctx.attr.memories]),
         ctx.outputs.out.path,
     )
     ctx.actions.run_shell(
         command = command,
-        inputs = ctx.files._slimtorch_srcs + [ctx.file.program, ctx.file.linker_script],
+        inputs = ctx.files._slimtorch_srcs + [ctx.file.program] + ctx.files.linker_script,
         outputs = [ctx.outputs.out],
         tools = [ctx.attr._python[DefaultInfo].files_to_run],
         mnemonic = "SlimtorchFitCheck",
@@ -522,7 +527,7 @@ def _fit_check_impl(ctx):
 _fit_check = rule(
     implementation = _fit_check_impl,
     attrs = {
-        "linker_script": attr.label(allow_single_file = [".ld"], doc = "the board's memory map; unset: no check (host)"),
+        "linker_script": attr.label(allow_files = [".ld"], doc = "the board's script and what it INCLUDEs (a `<board>_script` filegroup, the script first); unset: no check (host)"),
         "memories": attr.string_list(doc = "NAME:BYTES the program was planned for, in order"),
         "model": attr.string(mandatory = True, doc = "the model's label, for the error"),
         "out": attr.output(mandatory = True),

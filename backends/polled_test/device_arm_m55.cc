@@ -1,6 +1,6 @@
 // The fake accelerator's interrupt on the Cortex-M55 (QEMU mps3-an547): SysTick.
 //
-// The board's vector table (platforms/arm_m55/startup.cc) is in flash and
+// The board's vector table (platforms/arm_m/startup.cc) is in flash and
 // sends SysTick to its "unexpected exception" handler; this file copies the
 // 16 system entries into RAM, puts its own SysTick handler in, and points VTOR
 // at the copy (on the first timer_start()). SysTick counts the processor clock.

@@ -1,6 +1,6 @@
 // The board's clock: each bare-metal board's start-up library defines it
-// (platforms/arm_m55/clock.cc: the SSE-300 system counter; platforms/arm_m: the
-// MPS2 FPGA counter; platforms/riscv32: the CLINT's mtime). Exact under QEMU's
+// (platforms/arm_m: the SSE-300 system counter on the mps3-an547, CMSDK timer 0 on
+// the MPS2 boards; platforms/riscv32: the CLINT's mtime). Exact under QEMU's
 // -icount, where every board's clock follows the executed instructions.
 #pragma once
 

@@ -9,7 +9,7 @@
 // A trap (every trap is a fault here: no interrupt is ever enabled) prints a
 // line starting "error: " (unless error messages are compiled out) and exits
 // with status 70, so a crashing firmware fails its test at once instead of
-// hanging until timeout: the same contract as platforms/arm_m55/startup.cc.
+// hanging until timeout: the same contract as platforms/arm_m/startup.cc.
 //
 // Memory layout and the symbols used here come from qemu_virt.ld.
 #include <stdint.h>

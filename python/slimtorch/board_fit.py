@@ -7,7 +7,9 @@ bookkeeping bytes are measured (`slimtorch sizes-header --linker-script`), and f
 `model X does not fit the mps3-an547: SRAM needs N bytes, has M` and what to do.
 
 The region sizes and what goes where are read from the linker script itself (its `MEMORY`
-block and the output sections of `SECTIONS`), so there is no second copy of the memory map:
+block and the output sections of `SECTIONS`, following `INCLUDE` into the files beside it or in
+platforms/bare_metal, as ld's -L does, and `REGION_ALIAS` to the real regions), so there is no
+second copy of the memory map:
 - program bytes (`kProgramData`, slimtorch embed) go to the region of the output section that
   names `kProgramData`;
 - planned buffers without a memory name (`kPlanned<i>`) to the section that names `kPlanned`;
@@ -82,6 +84,7 @@ def _number(text: str) -> int:
 def parse_linker_script(text: str, name: str) -> Board:
     """The regions and output sections of a GNU ld script (the subset board scripts use)."""
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    aliases = dict(re.findall(r'REGION_ALIAS\s*\(\s*"(\w+)"\s*,\s*(\w+)\s*\)', text))
     mem = re.search(r"\bMEMORY\s*\{(.*?)\}", text, flags=re.S)
     if mem is None:
         raise FitError(f"the linker script of {name} has no MEMORY block")
@@ -104,7 +107,7 @@ def parse_linker_script(text: str, name: str) -> Board:
     sections = []
     reserved: dict[str, list[tuple[str, int]]] = {}
     for m in re.finditer(r"(\.[\w.]+)\s*(?:\([A-Z]+\))?\s*:\s*\{([^{}]*)\}\s*>\s*(\w+)", text):
-        sec = OutputSection(m.group(1), m.group(2), m.group(3))
+        sec = OutputSection(m.group(1), m.group(2), aliases.get(m.group(3), m.group(3)))
         sections.append(sec)
         for sym in re.findall(r"\.\s*\+=\s*(\w+)", sec.body):
             if sym in defaults:
@@ -114,11 +117,34 @@ def parse_linker_script(text: str, name: str) -> Board:
     return Board(name, regions, sections, reserved)
 
 
+def _with_includes(path: str, depth: int = 0) -> str:
+    """The script's text with each `INCLUDE file` replaced by that file's text, looked up beside
+    the script, then in ../bare_metal (the -L directories of the boards' start-up libraries).
+    An INCLUDE not found there is dropped: the files that matter here (the sections) sit beside
+    the board's script, and a section missing after all is named by Board.section_region."""
+    with open(path) as f:
+        text = f.read()
+    if depth > 8:
+        raise FitError(f"{path}: INCLUDE nested more than 8 deep (a cycle?)")
+    here = os.path.dirname(path)
+
+    def include(m: re.Match[str]) -> str:
+        for directory in (here, os.path.join(here, os.pardir, "bare_metal")):
+            candidate = os.path.join(directory, m.group(1))
+            if os.path.isfile(candidate):
+                return _with_includes(candidate, depth + 1)
+        return ""
+
+    return re.sub(r"^\s*INCLUDE\s+(\S+)\s*$", include, text, flags=re.M)
+
+
 def read_board(path: str) -> Board:
     """The board of linker script `path`, named after the file (mps3_an547.ld: mps3-an547)."""
     name = os.path.splitext(os.path.basename(path))[0].replace("_", "-")
-    with open(path) as f:
-        return parse_linker_script(f.read(), name)
+    try:
+        return parse_linker_script(_with_includes(path), name)
+    except OSError as e:
+        raise FitError(f"cannot read the linker script {path}: {e.strerror}") from None
 
 
 def fit(

@@ -678,7 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "available, and the fixes.")
     f.add_argument("program", metavar="PROGRAM.pte")
     f.add_argument("--linker-script", required=True, metavar="BOARD.ld",
-                   help="the board's linker script (platforms/arm_m55/mps3_an547.ld)")
+                   help="the board's linker script (platforms/arm_m/mps3_an547.ld)")
     f.add_argument("--memory", action="append", metavar="NAME[:SIZE]",
                    help="the memories the program was planned for, in export order")
     f.add_argument("--bookkeeping-bytes", type=int, metavar="N",

@@ -6,7 +6,7 @@ each planned buffer (memory id 1..N) becomes a zero-initialised 16-byte aligned 
 
 When the memory names the program was planned for are given (`--memory dtcm --memory sram`,
 in export order), memory id i+1's buffer is put, on bare-metal Arm builds, in the linker
-section `.<name>.slimtorch`; the board's linker script (platforms/arm_m55/mps3_an547.ld) has
+section `.<name>.slimtorch`; the board's linker script (platforms/arm_m/mps3_an547.ld) has
 an output section `.<name>` in the matching region (dtcm -> DTCM 0x20000000, sram -> SRAM
 0x21000000). Host builds ignore the names.
 """
