@@ -1,4 +1,5 @@
-"""`slimtorch run --platform host|arm_m55` (python/slimtorch/run.py), end to end through the CLI.
+"""`slimtorch run --platform P` (python/slimtorch/run.py), end to end through the CLI, on the
+host, the Cortex-M55 and every other platform of platforms/defs.bzl.
 
 Programs: models/mlp.py exported by slimtorch, and a float program exported by upstream
 ExecuTorch 1.5.1; each run's outputs are compared with PyTorch eager. The firmware of a program
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from slimtorch import compare
+from slimtorch import compare, platforms
 
 REPO = Path(__file__).resolve().parents[1]
 MLP = REPO / "models" / "mlp.py"
@@ -67,22 +68,33 @@ def assert_matches(stdout: str, io_dir: Path, rtol: float = 1e-5, atol: float = 
     assert ok, "\n".join(report) + "\n" + stdout
 
 
-@pytest.mark.parametrize("platform", ["host", "arm_m55"])
+# Every platform (the emulated ones build an image of the program for the platform).
+ALL_PLATFORMS = platforms.names()
+# Those whose emulator counts instructions (QEMU system emulation, -icount).
+COUNTING = [p.name for p in platforms.all_platforms().values() if p.count_instructions]
+
+
+@pytest.mark.parametrize("platform", ALL_PLATFORMS)
 def test_mlp_matches_pytorch(mlp: tuple[Path, Path], platform: str) -> None:
     program, io = mlp
     proc = run(platform, program, io / "input0.npy")
     assert proc.returncode == 0, proc.stderr
     assert re.fullmatch(r"output 0 shape 2x4 : .*\n", proc.stdout), proc.stdout
     assert_matches(proc.stdout, io)
-    if platform == "arm_m55":
-        assert "building firmware" in proc.stderr and "running on QEMU" in proc.stderr
+    if platform != "host":
+        board = platforms.get(platform).board
+        assert "building firmware //build/run/" in proc.stderr, proc.stderr
+        assert f"for {platform}" in proc.stderr and f"running on {board}" in proc.stderr
 
 
-def test_count_instructions_repeats(mlp: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("platform", COUNTING)
+def test_count_instructions_repeats(mlp: tuple[Path, Path], platform: str) -> None:
+    """The board's clock under -icount gives the same count twice (each board's clock:
+    platforms/bare_metal/clock.h)."""
     program, io = mlp
     counts = []
     for _ in range(2):
-        proc = run("arm_m55", program, io / "input0.npy", count=True)
+        proc = run(platform, program, io / "input0.npy", count=True)
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
         assert lines[0].startswith("output 0 shape 2x4 : ") and len(lines) == 2, proc.stdout
@@ -296,13 +308,32 @@ def test_too_big_before_building(tmp_path: Path, no_new_package: object) -> None
     assert "building firmware" not in proc.stderr
 
 
+def test_too_big_names_the_platforms_board(tmp_path: Path, no_new_package: object) -> None:
+    """The same check against another board's memory map (platforms/arm_m/mps2_an386.ld: planned
+    buffers in its 4 MiB SSRAM2/3): 1100 x 1100 floats are 4.84 MB."""
+    program, x = _export(tmp_path, "x.unsqueeze(1) * x.unsqueeze(0)", (1100,))
+    proc = run("arm_m4", program, x)
+    err = error_of(proc)
+    assert re.search(r"program.pte does not fit QEMU mps2-an386 \(arm_m4\): its planned memory "
+                     r"\(activations\) needs 4,84\d,\d\d\d bytes of RAM \(region SSRAM23\), "
+                     r"4,194,304 available; fix: smaller activations", err), err
+    assert "building firmware" not in proc.stderr
+
+
+def test_unknown_platform_names_the_known_ones(mlp: tuple[Path, Path]) -> None:
+    program, io = mlp
+    proc = run("arm_m99", program, io / "input0.npy")
+    assert proc.returncode == 2  # argparse: the choices come from platforms/defs.bzl
+    assert "invalid choice: 'arm_m99'" in proc.stderr and "riscv32" in proc.stderr
+
+
 def test_linker_overflow_gives_the_same_message(tmp_path: Path, no_new_package: object) -> None:
     """An input of 524,000 bytes passes the check before building (ITCM holds 524,288) but not
     the link, where the code needs ITCM too: the linker's overflow becomes the same message."""
     program, x = _export(tmp_path, "torch.relu(x)", (131_000,))
     err = error_of(run("arm_m55", program, x))
-    assert re.search(r"program.pte does not fit QEMU mps3-an547 \(arm_m55\): the firmware image needs "
-                     r"5\d\d,\d\d\d bytes of flash \(region ITCM\), 524,288 available; fix: "
+    assert re.search(r"program.pte does not fit QEMU mps3-an547 \(arm_m55\): the firmware image "
+                     r"needs 5\d\d,\d\d\d bytes of flash \(region ITCM\), 524,288 available; fix: "
                      "smaller inputs", err), err
 
 

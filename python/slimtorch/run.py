@@ -332,8 +332,8 @@ def run_emulated(req: Request, program: pte.PteFile, input_bytes: int, out: Text
                        "(Debian's QEMU packages)")
     directory, package = write_package(req)
     target = f"//{package}:{'firmware_count' if req.count_instructions else 'firmware'}"
-    _log(log, f"building firmware {target} for {req.platform} ... (a new program takes a minute or two; "
-         "the same program and inputs again, a second)")
+    _log(log, f"building firmware {target} for {req.platform} ... (a new program takes a minute "
+         "or two; the same program and inputs again, a second)")
     try:
         # --config=<platform> (tools/slimtorch.bazelrc): the platform and its own output
         # directory, so builds for different platforms never replace each other's files.
