@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from slimtorch import board_fit, pte
+from slimtorch import board_fit, platforms, pte
 from slimtorch.cli import main
 from slimtorch.tests.conftest import REPO
 
-LD_SCRIPT = REPO / "platforms" / "arm_m55" / "mps3_an547.ld"
+LD_SCRIPT = REPO / "platforms" / "arm_m" / "mps3_an547.ld"
 
 # A Linear on a batch of 2048 rows of 256 floats: 2 MiB of input and 2 MiB of output live at
 # once, more than the board's 2 MiB SRAM; the weights (256 KiB) fit the program's DDR.
@@ -49,23 +49,40 @@ def export(tmp_path: Path, source: str, *memory: str) -> Path:
     return out
 
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-ld") is None, reason="arm-none-eabi-ld missing")
-def test_regions_are_what_the_linker_reads(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.o"
-    subprocess.run(["arm-none-eabi-as", "/dev/null", "-o", str(empty)], check=True)
+# Every bare-metal board's script, with the smallest object its ASSERTs accept (the start-up
+# symbol each names) and the ld emulation of its toolchain.
+_BOARDS = {
+    name: p for name, p in platforms.all_platforms().items() if p.kind == "bare_metal"
+}
+_START = {
+    "arm-none-eabi": ([], '.section .vectors,"a"\n.globl st_vector_table\n'
+                          "st_vector_table: .word 0\n"),
+    "riscv64-unknown-elf": (["-m", "elf32lriscv"],
+                            '.section .text.start,"ax"\n.globl _start\n_start: nop\n'),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(_BOARDS))
+def test_regions_are_what_the_linker_reads(tmp_path: Path, platform: str) -> None:
+    p = _BOARDS[platform]
+    if shutil.which(f"{p.tools}-ld") is None:
+        pytest.skip(f"{p.tools}-ld missing (scripts/setup.sh installs it)")
+    script = REPO / p.linker_script
+    emulation, start = _START[p.tools]
+    source = tmp_path / "start.s"
+    source.write_text(start)
+    obj = tmp_path / "start.o"
+    march = ["-march=rv32imafc", "-mabi=ilp32f"] if p.tools.startswith("riscv") else []
+    subprocess.run([f"{p.tools}-as", *march, str(source), "-o", str(obj)], check=True)
     link_map = tmp_path / "map.txt"
-    subprocess.run(
-        [
-            "arm-none-eabi-ld",
-            "-T",
-            str(LD_SCRIPT),
-            str(empty),
-            "-o",
-            str(tmp_path / "a.elf"),
-            f"-Map={link_map}",
-        ],
-        capture_output=True,
+    # The boards' start-up libraries pass the same -L directories (INCLUDE is found there).
+    link = subprocess.run(
+        [f"{p.tools}-ld", *emulation, "-L", str(script.parent),
+         "-L", str(REPO / "platforms" / "bare_metal"), "-T", str(script), str(obj),
+         "-o", str(tmp_path / "a.elf"), f"-Map={link_map}"],
+        capture_output=True, text=True,
     )
+    assert link.returncode == 0, link.stderr
     table = link_map.read_text().split("Memory Configuration")[1].split("Linker script")[0]
     by_ld = {
         m.group(1): int(m.group(2), 16)
@@ -73,7 +90,10 @@ def test_regions_are_what_the_linker_reads(tmp_path: Path) -> None:
         if m.group(1) != "Name"
     }
     by_ld.pop("*default*", None)
-    assert board_fit.read_board(str(LD_SCRIPT)).regions == by_ld
+    board = board_fit.read_board(str(script))
+    assert board.regions == by_ld
+    # And each region the platform table calls flash or RAM is one of the script's.
+    assert set(p.region_kind) == set(by_ld), (p.region_kind, by_ld)
 
 
 def test_placements_follow_the_script() -> None:
