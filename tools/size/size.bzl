@@ -142,8 +142,9 @@ def _size_budget_test_impl(ctx):
     info = _own_copy(ctx, ctx.attr.image[0][LinkMapInfo])
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.write(script, """#!/bin/bash
-exec {python} {report} --budgets {budgets} --check {args}
+exec {python} {report} --budgets {budgets} --check {limit}{args}
 """.format(
+        limit = "--limit {} ".format(ctx.attr.limit) if ctx.attr.limit else "",
         python = ctx.executable._python.short_path,
         report = ctx.file._report.short_path,
         budgets = ctx.file._budgets.short_path,
@@ -161,17 +162,19 @@ _size_budget_test = rule(
         platform = attr.string(mandatory = True, doc = "a platform name of platforms/defs.bzl"),
         error_messages = attr.string(default = "auto", doc = "--//runtime/core:error_messages for this image"),
         key = attr.string(mandatory = True, doc = "the image's entry in budgets.yaml"),
+        limit = attr.int(default = 0, doc = "a flash target the image must meet too (0: none)"),
         **_COMMON_ATTRS
     ),
 )
 
-def size_budget_test(name, image, platform, key, error_messages = "auto", size = "small", **kwargs):
-    """Fails when `image` built for `platform` has more flash bytes than budgets.yaml allows for `key`."""
+def size_budget_test(name, image, platform, key, error_messages = "auto", limit = 0, size = "small", **kwargs):
+    """Fails when `image` built for `platform` has more flash bytes than budgets.yaml allows for `key` (or than `limit`)."""
     _size_budget_test(
         name = name,
         image = image,
         platform = platform,
         key = key,
+        limit = limit,
         error_messages = error_messages,
         size = size,
         **kwargs

@@ -382,9 +382,16 @@ def write_svg(images: list[Image], path: Path) -> None:
     )
 
 
-def check(images: list[Image], budgets: dict) -> int:
+def check(images: list[Image], budgets: dict, limit: int | None = None) -> int:
+    """Each image against its budget (and, with `limit`, against that target too)."""
     status = 0
     for im in images:
+        if limit is not None and im.flash > limit:
+            print(f"FAIL: {im.key}: flash {im.flash} bytes exceeds the target of {limit} bytes "
+                  "(platforms/defs.bzl size_budget) by " + str(im.flash - limit))
+            status = 1
+        elif limit is not None:
+            print(f"PASS: {im.key}: flash {im.flash} bytes <= target {limit}")
         entry = budgets.get("images", {}).get(im.key)
         if entry is None:
             print(
@@ -449,6 +456,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--image", action="append", default=[], metavar="KEY=ELF:MAP:PREFIX")
     parser.add_argument("--budgets", type=Path)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--limit", type=int, metavar="BYTES",
+                        help="with --check: also fail above this many flash bytes (a target)")
     parser.add_argument(
         "--svg",
         type=Path,
@@ -466,7 +475,7 @@ def main(argv: list[str]) -> int:
     if args.check:
         budgets = yaml.safe_load(args.budgets.read_text()) if args.budgets else {}
         print_report(images)
-        return check(images, budgets or {})
+        return check(images, budgets or {}, args.limit)
     if args.write_budgets:
         print(budgets_yaml(images), end="")
         return 0
