@@ -2,7 +2,7 @@
 
 `PLATFORMS` there is written with literals only, so it is read here as a Python literal:
 the emulator and its arguments, the binutils prefix, the board's linker script and what
-its memory regions are, whether QEMU counts instructions, the size budget.
+its memory regions are, QEMU's -icount shift for exact instruction counts, the size budget.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Platform:
     tools: str  # binutils prefix: /usr/bin/<tools>-nm
     linker_script: str  # workspace-relative; "" when the platform has no fixed memory map
     region_kind: dict[str, str]  # MEMORY region -> "flash" or "RAM"
-    count_instructions: bool  # QEMU -icount gives exact guest instruction counts
+    icount_shift: int  # QEMU -icount shift for exact instruction counts; 0: cannot count
     size_budget: int  # flash bytes size_test may take (0: no budget)
 
     @property
@@ -39,6 +39,11 @@ class Platform:
         if "-M" in self.emulator:
             return f"QEMU {self.emulator[self.emulator.index('-M') + 1]}"
         return Path(self.emulator[0]).name
+
+    @property
+    def count_instructions(self) -> bool:
+        """Whether the emulator counts instructions (QEMU system emulation, -icount)."""
+        return self.icount_shift > 0
 
     @property
     def bazel_platform(self) -> str:
@@ -78,7 +83,7 @@ def all_platforms() -> dict[str, Platform]:
             tools=str(p["tools"]),
             linker_script=str(p["linker_script"]),
             region_kind=dict(p["region_kind"]),  # type: ignore[call-overload]
-            count_instructions=bool(p["count_instructions"]),
+            icount_shift=int(p["icount_shift"]),  # type: ignore[call-overload]
             size_budget=int(p["size_budget"]),  # type: ignore[call-overload]
         )
     return out

@@ -29,7 +29,15 @@ from pathlib import Path
 
 from slimtorch import platforms
 
-QEMU_SHIFT = 5  # -icount shift: one instruction = 2**5 ns of emulated time
+# The Cortex-M55's -icount shift (one instruction = 2**5 ns of emulated time); each
+# platform's is its icount_shift (platforms/defs.bzl), chosen so that its board's clock
+# ticks faster than one instruction and counts are exact.
+QEMU_SHIFT = platforms.get("arm_m55").icount_shift
+
+
+def shift(platform: str) -> int:
+    """The -icount shift that gives exact counts on `platform` (0: it cannot count)."""
+    return platforms.get(platform).icount_shift
 
 
 @dataclass(frozen=True)
@@ -78,9 +86,9 @@ def run_firmware(elf: Path, icount_shift: int | None = None, timeout: int = 600,
 
 
 def run_counted(elf: Path, timeout: int = 600, platform: str = "arm_m55") -> tuple[int, str]:
-    """(exit status, output) of `elf` under -icount shift=QEMU_SHIFT; the firmware's output
+    """(exit status, output) of `elf` under the platform's -icount shift; the firmware's output
     followed by QEMU's own messages."""
-    run = run_firmware(elf, icount_shift=QEMU_SHIFT, timeout=timeout, platform=platform)
+    run = run_firmware(elf, icount_shift=shift(platform), timeout=timeout, platform=platform)
     return run.status, run.output + run.qemu_messages
 
 

@@ -228,7 +228,7 @@ def run_host(req: Request, out: TextIO, log: TextIO) -> None:
 
 
 def _emit(program: Path, text: str, status: int, who: str, out: TextIO,
-          execute_ns: bool = False) -> None:
+          execute_ns: bool = False, shift: int = qemu.QEMU_SHIFT) -> None:
     error = _error_line(text)
     if error is not None:
         m = _RUNTIME_MISSING_RE.search(error)
@@ -246,7 +246,7 @@ def _emit(program: Path, text: str, status: int, who: str, out: TextIO,
         if ns is None:
             raise RunError(f"{program}: {who} printed no execute_ns line (the count image is "
                            "built with SLIMTORCH_PRINT_EXECUTE_TIME, app/firmware_main.cc)")
-        count = qemu.instructions(ns)
+        count = qemu.instructions(ns, shift)
     for line in lines:
         print(line, file=out)
     if count is not None:
@@ -342,7 +342,7 @@ def run_emulated(req: Request, program: pte.PteFile, input_bytes: int, out: Text
         shutil.rmtree(directory, ignore_errors=True)  # nothing half-made stays behind
         raise
     _log(log, f"running on {p.board}{' (-icount)' if req.count_instructions else ''} ...")
-    run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT if req.count_instructions
+    run = qemu.run_firmware(elf, icount_shift=p.icount_shift if req.count_instructions
                             else None, platform=req.platform)
     text = run.output
     if "[msg " in text:  # token-mode error messages: their text is in the image
@@ -357,7 +357,7 @@ def run_emulated(req: Request, program: pte.PteFile, input_bytes: int, out: Text
         raise RunError(f"{req.program}: {p.board} exited with status {run.status} and the "
                        f"program printed nothing: {run.qemu_messages.strip()[-400:]}")
     _emit(req.program, text, run.status, f"the {req.platform} image", out,
-          execute_ns=req.count_instructions)
+          execute_ns=req.count_instructions, shift=p.icount_shift)
 
 
 def run(req: Request, out: TextIO = sys.stdout, log: TextIO = sys.stderr) -> None:

@@ -104,7 +104,7 @@ def count_instructions(elf: Path, label: str, platform: str = "arm_m55") -> tupl
     """(instructions of one Method::execute() of a `_count` image, same count on a second run)."""
     counts = []
     for _ in range(2):
-        run = qemu.run_firmware(elf, icount_shift=qemu.QEMU_SHIFT, platform=platform)
+        run = qemu.run_firmware(elf, icount_shift=qemu.shift(platform), platform=platform)
         ns = qemu.execute_ns(run.output)
         if run.status != 0 or ns is None:
             raise SystemExit(
@@ -112,7 +112,7 @@ def count_instructions(elf: Path, label: str, platform: str = "arm_m55") -> tupl
                 f"{(run.output + run.qemu_messages)[-400:]}; it is built with "
                 "SLIMTORCH_PRINT_EXECUTE_TIME (models/model_test.bzl, app/firmware_main.cc)"
             )
-        counts.append(qemu.instructions(ns))
+        counts.append(qemu.instructions(ns, qemu.shift(platform)))
     return counts[0], counts[0] == counts[1]
 
 
@@ -137,7 +137,7 @@ def emulator_table(names: list[str], platform: str = "arm_m55") -> None:
     out = subprocess.run(info, cwd=REPO, check=True, capture_output=True, text=True, env=env)
     bin_dir = Path(out.stdout.strip()) / "models"
     board = platforms.get(platform).board
-    print(f"\n{platform} ({board}, -icount shift={qemu.QEMU_SHIFT}): instructions of one "
+    print(f"\n{platform} ({board}, -icount shift={qemu.shift(platform)}): instructions of one "
           "inference")
     print(f"{'model':<20}{'MACs':>12}{'float instr':>14}{'MACs/instr':>11}{'int8 instr':>14}"
           f"{'MACs/instr':>11}{'repeat':>8}{'target':>8}")
