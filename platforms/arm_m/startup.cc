@@ -4,9 +4,9 @@
 // only in their memory maps (the per-board linker scripts here), so this file is
 // written once.
 //
-// Reset: enable the FPU (and Helium on the M55, which shares CP10/CP11), copy .data from
-// its load address, zero .bss, run static constructors, call main(), and exit
-// through semihosting with main's return value as the emulator's exit code.
+// Reset: enable the FPU (and Helium on the M55, which shares CP10/CP11), then the
+// shared C++ start (platforms/bare_metal/start.cc: .data, .bss, constructors, main,
+// semihosting exit with main's value).
 // A fault prints a line starting "error: " (unless error messages are compiled
 // out) and exits with status 70, so a crashing firmware fails its test at once
 // instead of hanging until timeout.
@@ -20,19 +20,10 @@
 extern "C" {
 
 // Linker-script symbols (addresses only; never read as values).
-extern uint32_t __data_load__;
-extern uint32_t __data_start__;
-extern uint32_t __data_end__;
-extern uint32_t __bss_start__;
-extern uint32_t __bss_end__;
 extern uint32_t __stack_top__;
-extern void (*__init_array_start__[])();
-extern void (*__init_array_end__[])();
-
-int main();
 
 void st_reset_handler();
-void st_start_c();
+void st_start_c();  // platforms/bare_metal/start.cc
 void st_fault_handler();
 void st_unexpected_handler();
 
@@ -108,21 +99,6 @@ extern "C" __attribute__((naked, noreturn)) void st_reset_handler() {
       "dsb\n"
       "isb\n"
       "b st_start_c\n");
-}
-
-// `used`: only the naked reset handler's asm branches here, which LTO cannot see.
-extern "C" __attribute__((noreturn, used)) void st_start_c() {
-  // .data: initial values stored after the code (CODE region), copied to RAM;
-  // .bss zeroed. Through memcpy/memset (Helium ones from mem.cc on the M55, newlib's
-  // elsewhere), which the runtime links anyway: smaller than two word loops here.
-  __builtin_memcpy(&__data_start__, &__data_load__,
-                   reinterpret_cast<uintptr_t>(&__data_end__) - reinterpret_cast<uintptr_t>(&__data_start__));
-  __builtin_memset(&__bss_start__, 0,
-                   reinterpret_cast<uintptr_t>(&__bss_end__) - reinterpret_cast<uintptr_t>(&__bss_start__));
-  for (Vector* ctor = __init_array_start__; ctor < __init_array_end__; ++ctor) {
-    (*ctor)();
-  }
-  st_semihost_exit(main());
 }
 
 // With error messages off (--//runtime/core:error_messages=off, or the -c opt

@@ -19,18 +19,8 @@
 extern "C" {
 
 // Linker-script symbols (addresses only; never read as values).
-extern uint32_t __data_load__;
-extern uint32_t __data_start__;
-extern uint32_t __data_end__;
-extern uint32_t __bss_start__;
-extern uint32_t __bss_end__;
-extern void (*__init_array_start__[])();
-extern void (*__init_array_end__[])();
-
-int main();
-
 void _start();
-void st_start_c();
+void st_start_c();  // platforms/bare_metal/start.cc
 void st_trap_entry();
 void st_fault_handler();
 
@@ -39,8 +29,6 @@ void st_fault_handler();
 namespace {
 
 constexpr int kFaultExitStatus = 70;
-
-using Constructor = void (*)();
 
 }  // namespace
 
@@ -78,21 +66,6 @@ extern "C" __attribute__((naked, noreturn, aligned(4))) void st_trap_entry() {
       ".option pop\n"
       "la sp, __stack_top__\n"
       "tail st_fault_handler\n");
-}
-
-// `used`: only the naked functions' asm jumps here, which LTO cannot see.
-extern "C" __attribute__((noreturn, used)) void st_start_c() {
-  // .data, .sdata and .tdata: initial values stored after the code (FLASH),
-  // copied to DTCM in one piece; .tbss, .sbss and .bss zeroed in one piece.
-  // Through picolibc's memcpy/memset.
-  __builtin_memcpy(&__data_start__, &__data_load__,
-                   reinterpret_cast<uintptr_t>(&__data_end__) - reinterpret_cast<uintptr_t>(&__data_start__));
-  __builtin_memset(&__bss_start__, 0,
-                   reinterpret_cast<uintptr_t>(&__bss_end__) - reinterpret_cast<uintptr_t>(&__bss_start__));
-  for (Constructor* ctor = __init_array_start__; ctor < __init_array_end__; ++ctor) {
-    (*ctor)();
-  }
-  st_semihost_exit(main());
 }
 
 // With error messages off (--//runtime/core:error_messages=off, or the -c opt
