@@ -96,7 +96,7 @@ EMULATED_PLATFORMS = [name for name, p in PLATFORMS.items() if p["kind"] != "hos
 # The bare-metal ones (firmware: semihosting, board memory map, heap check).
 BARE_METAL_PLATFORMS = [name for name, p in PLATFORMS.items() if p["kind"] == "bare_metal"]
 
-def emulator_command(platform, program, out, args = ""):
+def emulator_command(platform, program, out):
     """A shell command that runs `program` on `platform`'s emulator, its output in `out`.
 
     Bare metal: QEMU system emulation with semihosting, whose output goes to its own
@@ -108,12 +108,11 @@ def emulator_command(platform, program, out, args = ""):
       platform: a key of PLATFORMS other than "host".
       program: the program's path (shell-quoted if needed).
       out: the output file's path (shell-quoted if needed).
-      args: the program's arguments (Linux only).
     """
     p = PLATFORMS[platform]
     emulator = " ".join(p["emulator"])
     if p["kind"] == "linux":
-        return "{} {} {} >{}".format(emulator, program, args, out)
+        return "{} {} >{}".format(emulator, program, out)
     if p["kind"] != "bare_metal":
         fail("emulator_command: {} runs on the build machine, not an emulator".format(platform))
     return ("{} -nographic -monitor none -serial none " +
@@ -139,13 +138,6 @@ def select_by_platform(values, default):
     branches = {str(Label(_CONFIG_SETTING[name])): value for name, value in values.items()}
     branches["//conditions:default"] = default
     return select(branches)
-
-def select_on_bare_metal(value, default):
-    """`value` on every bare-metal platform, else `default` (a select())."""
-    return select({
-        str(Label("//platforms:is_bare_metal")): value,
-        "//conditions:default": default,
-    })
 
 # The target platform's name ("host" for the build machine), as a select() for
 # attributes of rules that run its programs or read its table entry.

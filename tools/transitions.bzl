@@ -29,8 +29,6 @@ def _platform_transition_impl(
         attr):
     if attr.platform not in PLATFORMS:
         fail("unknown platform '{}': one of {}".format(attr.platform, ", ".join(sorted(PLATFORMS))))
-    if attr.platform == "host":
-        return {"//command_line_option:platforms": str(Label("//platforms:host"))}
     return {"//command_line_option:platforms": str(Label("//platforms:" + attr.platform))}
 
 # Builds the attribute for the platform named by the rule's `platform` attribute.

@@ -45,10 +45,6 @@ class Platform:
         """Whether the emulator counts instructions (QEMU system emulation, -icount)."""
         return self.icount_shift > 0
 
-    @property
-    def bazel_platform(self) -> str:
-        return f"//platforms:{self.name}"
-
 
 def _parse(text: str) -> dict[str, dict[str, object]]:
     tree = ast.parse(text, filename=str(DEFS))
