@@ -11,7 +11,8 @@ whose program does not fit a board's memory leaves that board out, saying so whe
 declared). `<name>_count` (manual: built only by
 tools/bench/models.py, `bazel build --config=arm_m55 //models:<name>_count`) is the same
 firmware timing one more execution and printing `execute_ns <n>`; under QEMU
-`-icount shift=N` that is the instruction count of one inference times 2^N.
+`-icount shift=N` that is the instruction count of one inference times 2^N. `<name>_profile`
+(manual too) is the image with the event tracer (ETDump) compiled in.
 """
 
 load("//platforms:defs.bzl", "EMULATED_PLATFORMS")
@@ -58,6 +59,14 @@ def model_test(name, src = None, quantize = "none", rtol = "1e-4", atol = "1e-5"
         name = name + "_count",
         model = name,
         local_defines = ["SLIMTORCH_PRINT_EXECUTE_TIME"],
+        tags = ["manual"] + tags,
+    )
+    # The event tracer compiled in (manual: tools/bench/models.py --breakdown runs it under
+    # -icount, where each operator's time in the ETDump is its instruction count times 2^N).
+    model_image(
+        name = name + "_profile",
+        model = name,
+        profile = True,
         tags = ["manual"] + tags,
     )
     host_run_test(

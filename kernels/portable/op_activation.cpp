@@ -80,6 +80,12 @@ Error hardtanh_out(KernelContext& ctx, EValue** args, size_t nargs) {
     float* o = out.data_as<float>();
     const float l = static_cast<float>(lo);
     const float h = static_cast<float>(hi);
+#ifdef SLIMTORCH_HELIUM_F32
+    if (helium::enabled()) {
+      helium::clamp_f32(in, o, n, l, h);
+      return Error::Ok;
+    }
+#endif
     for (uint32_t i = 0; i < n; ++i) {
       const float v = in[i];
       o[i] = v < l ? l : (v > h ? h : v);  // NaN compares false both ways: passes through

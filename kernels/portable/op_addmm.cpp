@@ -48,9 +48,10 @@ Error addmm_out(KernelContext& ctx, EValue** args, size_t nargs) {
       it.next();
     }
   }
-#ifndef __OPTIMIZE_SIZE__
-  // Speed builds: the register-blocked GEMM of mm/bmm/convolution (Linear layers are most of a
-  // transformer's time). Size builds (-Os: the Cortex-M images) keep the compact i-k-j loop.
+#if !defined(__OPTIMIZE_SIZE__) || defined(SLIMTORCH_HELIUM_F32)
+  // Speed builds and Helium images: the register-blocked GEMM of mm/bmm/convolution (Linear
+  // layers are most of a transformer's time). Other size builds (-Os: the Cortex-M images
+  // without Helium) keep the compact i-k-j loop.
   if (alpha == 1.0) {
     gemm_f32(mat1.data_as<float>(), mat2.data_as<float>(), o, m, k, n, /*accumulate=*/true);
     return Error::Ok;

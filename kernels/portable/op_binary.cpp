@@ -559,8 +559,22 @@ Error prepare(KernelContext& ctx, EValue** args, size_t nargs, size_t out_i, boo
 // inlined; the loop over two full operands vectorises where f allows, one loop with
 // a step of 0 or 1 per operand serves the rest. False when the path does not apply
 // (always when Float is not among the selected dtypes S).
+//
+// `vec` (commutative ops whose every element it computes exactly as f does: add with
+// alpha 1, mul) takes the loop on platforms with Helium (kernels/portable/helium).
+struct VecF32 {
+  void (*full)(const float* a, const float* b, float* out, size_t n);
+  void (*scalar)(const float* a, float s, float* out, size_t n);
+};
+#ifdef SLIMTORCH_HELIUM_F32
+constexpr VecF32 kVecAdd = {helium::add_f32, helium::add_scalar_f32};
+constexpr VecF32 kVecMul = {helium::mul_f32, helium::mul_scalar_f32};
+#define ST_VEC_F32(v) (&(v))
+#else
+#define ST_VEC_F32(v) nullptr
+#endif
 template <Sel S, typename F>
-bool flat_f32(const Elementwise& e, F f) {
+bool flat_f32(const Elementwise& e, F f, const VecF32* vec = nullptr) {
   if (!has(S, ScalarType::Float)) return false;
   const Tensor& out = *e.out;
   if (!e.flat || e.common != ScalarType::Float || out.dtype != ScalarType::Float) return false;
@@ -573,12 +587,23 @@ bool flat_f32(const Elementwise& e, F f) {
   const uint32_t n = out.numel;
   const float* x = a.t.data_as<float>();
   const float* y = b.t.data_as<float>();
+#ifdef SLIMTORCH_HELIUM_F32
+  if (vec != nullptr && !helium::enabled()) vec = nullptr;
+#endif
   if (!a_one && !b_one) {
+    if (vec != nullptr) {
+      vec->full(x, y, o, n);
+      return true;
+    }
     for (uint32_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
     return true;
   }
   const float xv = a_one ? get_f(a, 0) : 0.0f;
   const float yv = b_one ? get_f(b, 0) : 0.0f;
+  if (vec != nullptr && a_one != b_one) {
+    vec->scalar(a_one ? y : x, a_one ? xv : yv, o, n);
+    return true;
+  }
   if (a_one) x = &xv;
   if (b_one) y = &yv;
   const uint32_t sx = a_one ? 0 : 1;
@@ -727,7 +752,8 @@ __attribute__((noinline)) Error add_sub(KernelContext& ctx, EValue** args, size_
   }
   const float alpha = p.alpha_f;
   const float sign = subtract ? -1.0f : 1.0f;  // x - alpha * y is exactly x + (-alpha) * y
-  if (flat_f32<S>(e, [alpha, sign](float x, float y) { return x + sign * alpha * y; })) return Error::Ok;
+  const VecF32* vec = alpha == 1.0f && !subtract ? ST_VEC_F32(kVecAdd) : nullptr;  // x + 1 * y is x + y
+  if (flat_f32<S>(e, [alpha, sign](float x, float y) { return x + sign * alpha * y; }, vec)) return Error::Ok;
   return run_binary<S>(ctx, e, subtract ? kKept<S, kSub> : kKept<S, kAdd>, p);
 }
 
@@ -1069,7 +1095,7 @@ template <Sel S>
 Error mul(KernelContext& ctx, EValue** args, size_t nargs, bool b_scalar) {
   Elementwise e;
   ST_TRY(prepare<S>(ctx, args, nargs, 2, false, kSelf, b_scalar, kOther, &e));
-  if (flat_f32<S>(e, [](float x, float y) { return x * y; })) return Error::Ok;
+  if (flat_f32<S>(e, [](float x, float y) { return x * y; }, ST_VEC_F32(kVecMul))) return Error::Ok;
   return run_binary<S>(ctx, e, kKept<S, kMul>);
 }
 template <Sel S>

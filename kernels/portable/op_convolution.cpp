@@ -6,7 +6,8 @@
 // supported. args: [input, weight, bias, stride, padding, dilation, transposed,
 // output_padding, groups, out, return].
 //
-// Loops (no scratch memory, so no im2col):
+// Loops (no scratch memory, so no im2col). On platforms with Helium every case is
+// helium::conv2d_f32 (kernels/portable/helium/f32.h), bias included; elsewhere:
 //  - 1x1, stride 1, no padding: per group a GEMM out[oc x HW] = w[oc x ic] @ in[ic x HW].
 //  - at least kCB output channels per group (dense convolutions: ResNet-8, first
 //    layers): blocked direct convolution. kCB output channels at a time, each
@@ -32,14 +33,7 @@ namespace native {
 
 namespace {
 
-struct ConvGeom {
-  int32_t h, w;     // input plane
-  int32_t oh, ow;   // output plane
-  int32_t kh, kw;   // kernel
-  int32_t sh, sw;   // stride
-  int32_t ph, pw;   // padding
-  int32_t dh, dw;   // dilation
-};
+using ConvGeom = helium::ConvShape;  // the plain and Helium paths' one description
 
 // First output index o >= 0 whose input index o*s - p + k*d is >= 0, and the end
 // (exclusive) of those whose index is < size. Empty range when begin >= end.
@@ -343,10 +337,23 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
   for (int32_t b = 0; b < n; ++b) {
     const float* inb = in + static_cast<size_t>(b) * c * in_plane;
     float* ob = o + static_cast<size_t>(b) * oc * out_plane;
+#ifdef SLIMTORCH_HELIUM_F32
+    if (helium::enabled() && icg == 1 && ocg == 1 && g > 1) {  // depthwise
+      helium::depthwise2d_f32(inb, w, bias != nullptr ? bias->data_as<float>() : nullptr, ob, g, geo);
+      continue;
+    }
+#endif
     for (int32_t gi = 0; gi < g; ++gi) {
       const float* ing = inb + static_cast<size_t>(gi) * icg * in_plane;
       float* og = ob + static_cast<size_t>(gi) * ocg * out_plane;
       const float* wg = w + static_cast<size_t>(gi) * ocg * icg * kplane;
+#ifdef SLIMTORCH_HELIUM_F32
+      if (helium::enabled()) {
+        const float* bg = bias != nullptr ? bias->data_as<float>() + static_cast<size_t>(gi) * ocg : nullptr;
+        helium::conv2d_f32(ing, wg, bg, og, ocg, icg, geo);
+        continue;
+      }
+#endif
       if (pointwise) {
         gemm_f32(wg, ing, og, ocg, icg, static_cast<int32_t>(out_plane), false);
       } else {
@@ -378,6 +385,9 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
         }
       }
     }
+#ifdef SLIMTORCH_HELIUM_F32
+    if (helium::enabled()) continue;  // the bias is in
+#endif
     if (bias != nullptr) {
       const float* bv = bias->data_as<float>();
       for (int32_t co = 0; co < oc; ++co) {

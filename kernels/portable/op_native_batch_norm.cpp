@@ -63,6 +63,12 @@ Error _native_batch_norm_legit_no_training_out(KernelContext& ctx, EValue** args
     const float shift = bv - p[2]->data_as<float>()[ch] * scale;
     for (size_t b = 0; b < n; ++b) {
       const size_t base = (b * static_cast<size_t>(c) + ch) * inner;
+#ifdef SLIMTORCH_HELIUM_F32
+      if (helium::enabled()) {
+        helium::scale_shift_f32(in + base, scale, shift, o + base, inner);
+        continue;
+      }
+#endif
       for (size_t i = 0; i < inner; ++i) o[base + i] = in[base + i] * scale + shift;
     }
   }

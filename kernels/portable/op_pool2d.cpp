@@ -102,7 +102,14 @@ Error avg_pool2d_out(KernelContext& ctx, EValue** args, size_t nargs) {
         const int32_t xa = x0 < 0 ? 0 : x0;
         const int32_t xb = x1 > g.w ? g.w : x1;
         float sum = 0.0f;
-        for (int32_t y = ya; y < yb; ++y) {
+        int32_t y = ya;
+#ifdef SLIMTORCH_HELIUM_F32
+        if (helium::enabled() && xa == 0 && xb == g.w) {  // whole rows: one contiguous block
+          sum = helium::sum_f32(ip + static_cast<size_t>(ya) * g.w, static_cast<size_t>(yb - ya) * g.w);
+          y = yb;
+        }
+#endif
+        for (; y < yb; ++y) {
           for (int32_t xx = xa; xx < xb; ++xx) sum += ip[static_cast<size_t>(y) * g.w + xx];
         }
         const int64_t count = divisor != 0 ? divisor

@@ -19,6 +19,12 @@ Error relu_out(KernelContext& ctx, EValue** args, size_t nargs) {
   if (ST_DTYPE_SELECTED(relu_out, ScalarType::Float) && x.dtype == ScalarType::Float) {
     const float* in = x.data_as<float>();
     float* o = out.data_as<float>();
+#ifdef SLIMTORCH_HELIUM_F32
+    if (helium::enabled()) {
+      helium::relu_f32(in, o, n);
+      return Error::Ok;
+    }
+#endif
     for (uint32_t i = 0; i < n; ++i) o[i] = in[i] < 0.0f ? 0.0f : in[i];
   } else if (ST_DTYPE_SELECTED(relu_out, ScalarType::Double) && x.dtype == ScalarType::Double) {
     const double* in = x.data_as<double>();

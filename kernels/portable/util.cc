@@ -401,6 +401,12 @@ void strided_copy(void* dst, const void* src, const int32_t* out_sizes, const in
 
 void gemm_f32(const float* __restrict a, const float* __restrict b, float* __restrict out, int32_t m, int32_t k,
               int32_t n, bool accumulate) {
+#ifdef SLIMTORCH_HELIUM_F32
+  if (helium::enabled()) {
+    helium::gemm_f32(a, b, out, m, k, n, accumulate);
+    return;
+  }
+#endif
   constexpr int kR = 4;  // rows of out per block
   constexpr int kC = 8;  // columns of out per block (two SSE / MVE vectors)
   const int32_t n_main = n - n % kC;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/portable/helium/f32.h"
 #include "runtime/core/evalue.h"
 #include "runtime/core/result.h"  // ST_TRY
 #include "runtime/kernel/kernel.h"

@@ -65,15 +65,15 @@ def command(platform: str, program: Path, out: Path, icount_shift: int | None = 
 
 
 def run_firmware(elf: Path, icount_shift: int | None = None, timeout: int = 600,
-                 platform: str = "arm_m55") -> QemuRun:
+                 platform: str = "arm_m55", cwd: Path | None = None) -> QemuRun:
     """Runs `elf` on `platform`'s emulator until it exits (or `timeout` seconds pass: status
-    124)."""
+    124), in `cwd` (where the firmware's semihosting files go; default: this process's)."""
     with tempfile.TemporaryDirectory(prefix="slimtorch-qemu-") as tmp:
         out = Path(tmp) / "semihosting.txt"
         cmd = command(platform, elf, out, icount_shift)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, cwd=cwd)
             status, messages = proc.returncode, proc.stderr
             stdout = proc.stdout
         except subprocess.TimeoutExpired:

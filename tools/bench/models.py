@@ -116,7 +116,7 @@ def count_instructions(elf: Path, label: str, platform: str = "arm_m55") -> tupl
     return counts[0], counts[0] == counts[1]
 
 
-def emulator_table(names: list[str], platform: str = "arm_m55") -> None:
+def emulator_table(names: list[str], platform: str = "arm_m55", per_operator: bool = False) -> None:
     """Prints a platform's table (the Cortex-M55's by default): float and int8 instructions,
     MACs, MACs per instruction; the issue-13 targets are the M55's."""
     env = {k: v for k, v in os.environ.items() if k not in BENCH_ENV}  # tests' model sizes
@@ -174,6 +174,50 @@ def emulator_table(names: list[str], platform: str = "arm_m55") -> None:
         print(row, flush=True)
     for line in verdicts:
         print(line)
+    if per_operator:
+        breakdown(names, platform, bin_dir, env)
+
+
+def breakdown(names: list[str], platform: str, bin_dir: Path, env: dict[str, str],
+              top: int = 8) -> None:
+    """Per model, where one inference's instructions go: `//models:<model>_profile` (the image
+    with the event tracer) runs under -icount, and its ETDump's operator times, divided by
+    2^shift, are instructions (the tracer's own work is outside the operators' events)."""
+    from slimtorch.profiling import etdump, report
+
+    bazel = ["bazel", "build", f"--config={platform}", "--nosandbox_debug", "--noshow_progress"]
+    subprocess.run(bazel + [f"//models:{n}_profile" for n in names], cwd=REPO, check=True,
+                   env=env)
+    step = 2 ** qemu.shift(platform)
+    for name in names:
+        program = pte.read_pte_file(str(bin_dir / f"{name}.pte"))
+        op_macs = macs.program_macs(program)
+        with tempfile.TemporaryDirectory() as tmp:
+            run = qemu.run_firmware((bin_dir / f"{name}_profile").resolve(),
+                                    icount_shift=qemu.shift(platform), platform=platform,
+                                    cwd=Path(tmp))
+            dump_file = Path(tmp) / f"{name}_profile.etdump"
+            if run.status != 0 or not dump_file.is_file():
+                print(f"  {name}: the profile image wrote no ETDump (status {run.status}): "
+                      f"{(run.output + run.qemu_messages)[-300:]}")
+                continue
+            prof = report.analyse(program, etdump.read_etdump_file(str(dump_file)))
+        total = prof.total
+        print(f"\n{name} on {platform}: instructions per operator of one inference "
+              f"({total // step:,} in operators)")
+        print(f"  {'operator':<36}{'calls':>6}{'instr':>13}{'share':>8}{'MACs':>12}"
+              f"{'MACs/instr':>11}")
+        for row in prof.rows[:top]:
+            n_instr = row.total // step
+            n_macs = op_macs.get(row.name.split(".")[0], 0)
+            per = f"{n_macs / n_instr:>11.2f}" if n_macs and n_instr else f"{'-':>11}"
+            print(f"  {row.name[:35]:<36}{len(row.durations):>6}{n_instr:>13,}"
+                  f"{row.total / total:>8.1%}{n_macs:>12,}{per}")
+        rest = prof.rows[top:]
+        if rest:
+            n_rest = sum(r.total for r in rest)
+            print(f"  {f'({len(rest)} more operators)':<36}{'':>6}{n_rest // step:>13,}"
+                  f"{n_rest / total:>8.1%}")
 
 
 def slimtorch_program_path(work: Path, export_args: tuple[str, ...] = ()) -> Path:
@@ -346,6 +390,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--models", nargs="*", default=MODELS)
     parser.add_argument("--no-m55", action="store_true", help="skip the Cortex-M55 table")
     parser.add_argument("--no-host", action="store_true", help="skip the host latency table")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="after each instruction table, instructions per operator of each "
+                        "float model (its _profile image under -icount)")
     parser.add_argument("--zoo", nargs="*", metavar="NAME",
                         help="rows for the zoo models of tests/zoo too (all without a NAME)")
     counting = [p.name for p in platforms.all_platforms().values()
@@ -366,7 +413,7 @@ def main(argv: list[str]) -> int:
         host_table(args)
     local = [n for n in args.models if (REPO / "models" / f"{n}.py").is_file()]
     for p in emulated:
-        emulator_table(local, p)
+        emulator_table(local, p, args.breakdown)
     return 0
 
 
