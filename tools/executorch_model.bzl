@@ -47,6 +47,7 @@ load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library")
 load("//platforms:defs.bzl", "PLATFORMS", "TARGET_PLATFORM", "emulator_command", "select_by_platform")
 load(":backends.bzl", "backend_catalogs", "backend_libraries", "check_backends")
 load(":profiling.bzl", "profiled_binary")
+load("//kernels/portable:copts.bzl", "PORTABLE_COPTS")
 
 # Labels, not strings: every label here resolves to slimtorch, also when a macro
 # is called from another repository (a consumer's WORKSPACE names slimtorch
@@ -630,7 +631,8 @@ def _kernel_library(name, manifests, kernel_catalogs, custom_ops, dtype_selectiv
         name = name + "_kernels",
         srcs = [registry] + (_DTYPE_SELECTIVE_KERNELS if dtype_selective else []),
         hdrs = [":" + dtype_header],
-        copts = ["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else [],
+        copts = (["-DSLIMTORCH_SELECTED_DTYPES_H=\\\"{}\\\"".format(header_path)] if dtype_selective else []) +
+                PORTABLE_COPTS,
         alwayslink = True,
         # executor: primitive ops; backend: kSelectedBackends' type. The backends' libraries
         # are linked only for what the registry names (a model without delegates: nothing).

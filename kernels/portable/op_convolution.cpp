@@ -122,8 +122,13 @@ void conv3x3_plane(const float* __restrict in, const float* __restrict k, float*
 
 // Blocked dense convolution (see the top of the file). kCB output channels share
 // each input load; kXB columns per tile. The Cortex-M55 (-Os, scalar FPU with 32
-// single-precision registers) keeps a 4 x 4 block in registers; the host a 4 x 8.
+// single-precision registers) keeps a 4 x 4 block in registers; the host a 4 x 8
+// (eight SSE registers), or with AVX (host_avx2) an 8 x 8 (eight of its sixteen).
+#ifdef __AVX__
+constexpr int32_t kCB = 8;
+#else
 constexpr int32_t kCB = 4;
+#endif
 #ifdef SLIMTORCH_BARE_METAL
 constexpr int32_t kXB = 4;
 // -Os does not unroll by itself, and an indexed array would live on the stack:
@@ -167,17 +172,14 @@ ST_UNROLL
       const float* wr = wc + ky * g.kw;
       for (int32_t kx = 0; kx < g.kw; ++kx) {
         const float* src = row + kx * g.dw;
-        const float w0 = wr[kx];
-        const float w1 = wr[kx + a.wstride];
-        const float w2 = wr[kx + 2 * a.wstride];
-        const float w3 = wr[kx + 3 * a.wstride];
+        float wv[kCB];
+#pragma GCC unroll 8
+        for (int32_t j = 0; j < kCB; ++j) wv[j] = wr[kx + j * a.wstride];
 ST_UNROLL
         for (int32_t x = 0; x < XB; ++x) {
           const float v = src[x * sw];
-          acc[0][x] += w0 * v;
-          acc[1][x] += w1 * v;
-          acc[2][x] += w2 * v;
-          acc[3][x] += w3 * v;
+#pragma GCC unroll 8
+          for (int32_t j = 0; j < kCB; ++j) acc[j][x] += wv[j] * v;
         }
       }
     }
@@ -192,7 +194,7 @@ ST_UNROLL
 
 // One output column of the block, taps in the padding skipped (row edges).
 void conv_point(const BlockArgs& a, const ConvGeom& g, int32_t oy, int32_t ox) {
-  float acc[kCB] = {0.0f, 0.0f, 0.0f, 0.0f};
+  float acc[kCB] = {};
   const size_t kplane = static_cast<size_t>(g.kh) * g.kw;
   for (int32_t ci = 0; ci < a.icg; ++ci) {
     for (int32_t ky = 0; ky < g.kh; ++ky) {
