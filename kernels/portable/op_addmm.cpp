@@ -41,7 +41,10 @@ Error addmm_out(KernelContext& ctx, EValue** args, size_t nargs) {
   const float beta_f = static_cast<float>(beta);
   if (beta_f == 0.0f) {
     for (uint32_t i = 0; i < out.numel; ++i) o[i] = 0.0f;
-  } else {  // one loop for every broadcast of self (a bias row included)
+  } else if (beta_f == 1.0f && self.dim >= 1 && self.numel == static_cast<uint32_t>(n) && self.sizes[self.dim - 1] == n) {
+    // a bias row (Linear): copied into every row of out
+    for (int32_t r = 0; r < m; ++r) __builtin_memcpy(o + static_cast<size_t>(r) * n, bias, static_cast<size_t>(n) * 4);
+  } else {  // one loop for every broadcast of self
     StridedIndex it(self, out_sizes, 2);
     for (uint32_t i = 0; i < out.numel; ++i) {
       o[i] = beta_f * bias[it.offset];

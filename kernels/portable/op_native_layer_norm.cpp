@@ -64,6 +64,17 @@ Error native_layer_norm_out(KernelContext& ctx, EValue** args, size_t nargs) {
   for (size_t r = 0; r < rows; ++r) {
     const float* xr = in + r * len;
     float* orow = o + r * len;
+#ifdef SLIMTORCH_HELIUM_F32
+    if (helium::enabled()) {  // the same three passes, sums in four partial sums
+      const float mean = helium::sum_f32(xr, len) / static_cast<float>(len);
+      const float sq = helium::sum_sq_dev_f32(xr, mean, len);
+      const float rstd = 1.0f / sqrtf(sq / static_cast<float>(len) + static_cast<float>(eps));
+      helium::normalize_f32(xr, mean, rstd, wb[0], wb[1], orow, len);
+      mean_t.data_as<float>()[r] = mean;
+      rstd_t.data_as<float>()[r] = rstd;
+      continue;
+    }
+#endif
     float sum = 0.0f;
     for (size_t i = 0; i < len; ++i) sum += xr[i];
     const float mean = sum / static_cast<float>(len);

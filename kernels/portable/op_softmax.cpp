@@ -38,6 +38,12 @@ static Error softmax_common(KernelContext& ctx, EValue** args, size_t nargs, boo
 
   const float* in = x.data_as<float>();
   float* o = out.data_as<float>();
+#ifdef SLIMTORCH_HELIUM_F32
+  if (helium::enabled() && inner == 1 && !log) {  // rows of contiguous values (the last dim)
+    for (size_t a = 0; a < outer; ++a) helium::softmax_f32(in + a * len, o + a * len, len);
+    return Error::Ok;
+  }
+#endif
   for (size_t a = 0; a < outer; ++a) {
     for (size_t c = 0; c < inner; ++c) {
       const size_t base = a * len * inner + c;

@@ -59,6 +59,17 @@ void mul_scalar_f32(const float* in, float s, float* out, size_t n);     // x * 
 void scale_shift_f32(const float* in, float scale, float shift, float* out, size_t n);  // x * scale + shift
 float sum_f32(const float* in, size_t n);  // four partial sums, then added: not the plain order
 
+// Layer norm's passes over a row: sum of (x - mean)^2 (four partial sums), and
+// ((x - mean) * rstd) * weight + bias (weight, bias may be null; bit for bit the plain
+// expression).
+float sum_sq_dev_f32(const float* in, float mean, size_t n);
+void normalize_f32(const float* in, float mean, float rstd, const float* weight, const float* bias, float* out,
+                   size_t n);
+
+// Softmax of n contiguous values: e^(x - max) / sum, e^x lane by lane as native::exp_float
+// computes it, the sum in four partial sums.
+void softmax_f32(const float* in, float* out, size_t n);
+
 }  // namespace helium
 }  // namespace slimtorch
 

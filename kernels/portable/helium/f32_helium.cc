@@ -340,7 +340,9 @@ void conv_channels(const ConvArgs& a) {
 // Dense convolution one output pixel at a time, 8 output channels per pass (two
 // vectors of weights gathered across the channels' filters, times the input value as
 // a scalar): for rows too narrow for the tiles above (DS-CNN's first layer: 5 columns
-// of a 10x4 kernel). `count` <= 8 channels, the lanes past it predicated off.
+// of a 10x4 kernel). `count` <= 8 channels, the lanes past it predicated off
+// (kFull: count is 8, no predicates).
+template <bool kFull>
 void conv_pixels(const float* in, const float* weight, const float* bias, float* out, int32_t count,
                  int32_t icg, const ConvShape g) {  // g by value: the stores cannot change it
   const size_t in_plane = static_cast<size_t>(g.h) * g.w;
@@ -377,16 +379,28 @@ void conv_pixels(const float* in, const float* weight, const float* bias, float*
           const float* src = in + ci * in_plane + static_cast<size_t>(oy * g.sh - g.ph + ky * g.dh) * g.w +
                              (ox * g.sw - g.pw);
           const size_t tap = ci * kplane + static_cast<size_t>(ky) * g.kw;
+          const float* wa = weight + tap;
+          const float* wb = w1 + tap;
           for (int32_t kx = kx0; kx < kx1; ++kx) {
             const float v = src[kx * g.dw];
-            acc0 = vfmaq_n_f32(acc0, vldrwq_gather_shifted_offset_z_f32(weight + tap + kx, w_off, p0), v);
-            acc1 = vfmaq_n_f32(acc1, vldrwq_gather_shifted_offset_z_f32(w1 + tap + kx, w_off, p1), v);
+            if (kFull) {
+              acc0 = vfmaq_n_f32(acc0, vldrwq_gather_shifted_offset_f32(wa + kx, w_off), v);
+              acc1 = vfmaq_n_f32(acc1, vldrwq_gather_shifted_offset_f32(wb + kx, w_off), v);
+            } else {
+              acc0 = vfmaq_n_f32(acc0, vldrwq_gather_shifted_offset_z_f32(wa + kx, w_off, p0), v);
+              acc1 = vfmaq_n_f32(acc1, vldrwq_gather_shifted_offset_z_f32(wb + kx, w_off, p1), v);
+            }
           }
         }
       }
       float* o = out + static_cast<size_t>(oy) * g.ow + ox;
-      vstrwq_scatter_shifted_offset_p_f32(o, out_off, acc0, p0);
-      vstrwq_scatter_shifted_offset_p_f32(o + 4 * out_plane, out_off, acc1, p1);
+      if (kFull) {
+        vstrwq_scatter_shifted_offset_f32(o, out_off, acc0);
+        vstrwq_scatter_shifted_offset_f32(o + 4 * out_plane, out_off, acc1);
+      } else {
+        vstrwq_scatter_shifted_offset_p_f32(o, out_off, acc0, p0);
+        vstrwq_scatter_shifted_offset_p_f32(o + 4 * out_plane, out_off, acc1, p1);
+      }
     }
   }
 }
@@ -503,8 +517,12 @@ void conv2d_f32(const float* in, const float* weight, const float* bias, float* 
   if (g.ow < 8) {
     for (int32_t co = 0; co < oc; co += 8) {
       const size_t wstride = static_cast<size_t>(icg) * g.kh * g.kw;
-      conv_pixels(in, weight + co * wstride, bias != nullptr ? bias + co : nullptr, out + co * out_plane,
-                  oc - co < 8 ? oc - co : 8, icg, g);
+      const float* bc = bias != nullptr ? bias + co : nullptr;
+      if (oc - co >= 8) {
+        conv_pixels<true>(in, weight + co * wstride, bc, out + co * out_plane, 8, icg, g);
+      } else {
+        conv_pixels<false>(in, weight + co * wstride, bc, out + co * out_plane, oc - co, icg, g);
+      }
     }
     return;
   }
@@ -600,6 +618,27 @@ void relu_f32(const float* in, float* out, size_t n) {
 void clamp_f32(const float* in, float* out, size_t n, float lo, float hi) {
   const float32x4_t vlo = vdupq_n_f32(lo);
   const float32x4_t vhi = vdupq_n_f32(hi);
+  const uint32_t blocks = static_cast<uint32_t>(n / 4);
+  const float* src = in;
+  float* dst = out;
+  __asm__ volatile(  // as relu_f32's: lo > v ? lo : v, then v > hi ? hi : v
+      "  wls lr, %[n], 2f\n"
+      "1:\n"
+      "  vldrw.32 q6, [%[src]], #16\n"
+      "  vcmp.f32 gt, %q[lo], q6\n"
+      "  vpsel q6, %q[lo], q6\n"
+      "  vcmp.f32 gt, q6, %q[hi]\n"
+      "  vpsel q6, %q[hi], q6\n"
+      "  vstrw.32 q6, [%[dst]], #16\n"
+      "  le lr, 1b\n"
+      "2:\n"
+      : [src] "+r"(src), [dst] "+r"(dst)
+      : [n] "r"(blocks), [lo] "w"(vlo), [hi] "w"(vhi)
+      : "lr", "q6", "memory");  // and VPR: no predicate is live here
+  const size_t done = static_cast<size_t>(blocks) * 4;
+  in += done;
+  out += done;
+  n -= done;
   unary_loop(in, out, n, [vlo, vhi](float32x4_t v) {
     v = vpselq_f32(vlo, v, vcmpgtq_f32(vlo, v));
     return vpselq_f32(vhi, v, vcmpgtq_f32(v, vhi));
@@ -628,6 +667,100 @@ float sum_f32(const float* in, size_t n) {
   for (; i + 4 <= n; i += 4) acc = vaddq_f32(acc, vld1q_f32(in + i));
   if (i < n) acc = vaddq_f32(acc, vldrwq_z_f32(in + i, vctp32q(static_cast<uint32_t>(n - i))));
   return (vgetq_lane_f32(acc, 0) + vgetq_lane_f32(acc, 1)) + (vgetq_lane_f32(acc, 2) + vgetq_lane_f32(acc, 3));
+}
+
+namespace {
+
+// e^x lane by lane with the operations of native::exp_float (kernels/portable/util.cc),
+// in the same order: x = k ln2 + r, a degree-7 Taylor polynomial, times 2^k in two
+// exact steps; NaN stays NaN, e^x past FLT_MAX is inf, below the smallest subnormal 0.
+float32x4_t exp_vec(float32x4_t x) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2Hi = 0.693145751953125f;
+  constexpr float kLn2Lo = 1.42860676533018704e-06f;
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  const float32x4_t rnd = vpselq_f32(vdupq_n_f32(-0.5f), vdupq_n_f32(0.5f), vcmpgtq_f32(zero, x));
+  const int32x4_t k = vcvtq_s32_f32(vaddq_f32(vmulq_n_f32(x, kLog2e), rnd));
+  const float32x4_t kf = vcvtq_f32_s32(k);
+  const float32x4_t r = vsubq_f32(vsubq_f32(x, vmulq_n_f32(kf, kLn2Hi)), vmulq_n_f32(kf, kLn2Lo));
+  float32x4_t p = vdupq_n_f32(1.0f / 5040.0f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 1.0f / 720.0f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 1.0f / 120.0f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 1.0f / 24.0f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 1.0f / 6.0f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 0.5f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 1.0f);
+  p = vaddq_n_f32(vmulq_f32(p, r), 1.0f);
+  const int32x4_t k1 = vshrq_n_s32(vsubq_s32(k, vshrq_n_s32(k, 31)), 1);  // k / 2, toward zero
+  const int32x4_t k2 = vsubq_s32(k, k1);
+  const float32x4_t two1 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_n_s32(k1, 127), 23));
+  const float32x4_t two2 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_n_s32(k2, 127), 23));
+  float32x4_t e = vmulq_f32(vmulq_f32(p, two1), two2);
+  e = vpselq_f32(vdupq_n_f32(__builtin_inff()), e, vcmpgtq_n_f32(x, 0x1.62e42ep+6f));
+  e = vpselq_f32(zero, e, vcmpgtq_f32(vdupq_n_f32(-103.972084045410156f), x));
+  return vpselq_f32(x, e, vcmpneq_f32(x, x));
+}
+
+}  // namespace
+
+void softmax_f32(const float* in, float* out, size_t n) {
+  if (n == 0) return;
+  // max, as the plain loop's `x > max ? x : max` (a NaN after the first value is passed
+  // over; it makes every output NaN through the sum either way)
+  float32x4_t m = vdupq_n_f32(in[0]);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t v = vld1q_f32(in + i);
+    m = vpselq_f32(v, m, vcmpgtq_f32(v, m));
+  }
+  float max = vgetq_lane_f32(m, 0);
+  for (int l = 1; l < 4; ++l) {
+    const float v = m[l];
+    max = v > max ? v : max;
+  }
+  for (; i < n; ++i) max = in[i] > max ? in[i] : max;
+  // e^(x - max), stored, and summed in four lanes
+  float32x4_t s = vdupq_n_f32(0.0f);
+  for (i = 0; i + 4 <= n; i += 4) {
+    const float32x4_t e = exp_vec(vsubq_n_f32(vld1q_f32(in + i), max));
+    vst1q_f32(out + i, e);
+    s = vaddq_f32(s, e);
+  }
+  if (i < n) {
+    const mve_pred16_t p = vctp32q(static_cast<uint32_t>(n - i));
+    const float32x4_t e = vpselq_f32(exp_vec(vsubq_n_f32(vldrwq_z_f32(in + i, p), max)), vdupq_n_f32(0.0f), p);
+    vstrwq_p_f32(out + i, e, p);
+    s = vaddq_f32(s, e);
+  }
+  const float sum = (vgetq_lane_f32(s, 0) + vgetq_lane_f32(s, 1)) + (vgetq_lane_f32(s, 2) + vgetq_lane_f32(s, 3));
+  mul_scalar_f32(out, 1.0f / sum, out, n);
+}
+
+float sum_sq_dev_f32(const float* in, float mean, size_t n) {
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t d = vsubq_n_f32(vld1q_f32(in + i), mean);
+    acc = vaddq_f32(acc, vmulq_f32(d, d));
+  }
+  if (i < n) {
+    const mve_pred16_t p = vctp32q(static_cast<uint32_t>(n - i));
+    const float32x4_t d = vpselq_f32(vsubq_n_f32(vldrwq_z_f32(in + i, p), mean), vdupq_n_f32(0.0f), p);
+    acc = vaddq_f32(acc, vmulq_f32(d, d));
+  }
+  return (vgetq_lane_f32(acc, 0) + vgetq_lane_f32(acc, 1)) + (vgetq_lane_f32(acc, 2) + vgetq_lane_f32(acc, 3));
+}
+
+void normalize_f32(const float* in, float mean, float rstd, const float* weight, const float* bias, float* out,
+                   size_t n) {
+  size_t i = 0;
+  for (; i < n; i += 4) {
+    const mve_pred16_t p = vctp32q(static_cast<uint32_t>(n - i));
+    float32x4_t v = vmulq_n_f32(vsubq_n_f32(vldrwq_z_f32(in + i, p), mean), rstd);
+    if (weight != nullptr) v = vmulq_f32(v, vldrwq_z_f32(weight + i, p));
+    if (bias != nullptr) v = vaddq_f32(v, vldrwq_z_f32(bias + i, p));
+    vstrwq_p_f32(out + i, v, p);
+  }
 }
 
 void scale_shift_f32(const float* in, float scale, float shift, float* out, size_t n) {

@@ -4,6 +4,7 @@
 //   - conv2d_f32 / depthwise2d_f32: a direct convolution written here from the
 //     definition, in double (strides, padding, dilation, rows narrower and wider
 //     than a tile, channel counts that are not multiples of the blocks);
+//   - softmax_f32: against softmax in double;
 //   - the elementwise loops: bit for bit against the plain expressions, NaN, -0.0
 //     and infinities included, every length 0..19 (the predicated tails); x * s + t
 //     (batch norm) within one rounding, as the plain code may be fused.
@@ -249,6 +250,54 @@ void test_elementwise(Rng& r) {
     }
     ++g_cases;
     if (!(fabs(slimtorch::helium::sum_f32(g_w, n) - want) <= 1e-5 * (mag + 1.0))) fail("sum_f32", n, 0);
+    // layer norm's passes: sum of squared deviations (rounding), normalize (bits)
+    const float mean = 0.125f;
+    double sq = 0.0;
+    for (int i = 0; i < n; ++i) sq += (static_cast<double>(g_w[i]) - mean) * (static_cast<double>(g_w[i]) - mean);
+    ++g_cases;
+    if (!(fabs(slimtorch::helium::sum_sq_dev_f32(g_w, mean, n) - sq) <= 1e-5 * (sq + 1.0))) fail("sum_sq_dev_f32", n, 0);
+    for (int with = 0; with < 4; ++with) {
+      const float* wt = (with & 1) ? g_w : nullptr;
+      const float* bs = (with & 2) ? g_bias : nullptr;
+      fill(g_bias, n, r);
+      guard(g_out, n);
+      slimtorch::helium::normalize_f32(g_in, mean, 0.75f, wt, bs, g_out, n);
+      ++g_cases;
+      for (int i = 0; i < n + kGuard; ++i) {
+        float v = (g_in[i < n ? i : 0] - mean) * 0.75f;
+        if (wt != nullptr && i < n) v *= wt[i];
+        if (bs != nullptr && i < n) v += bs[i];
+        const float want = i < n ? v : kGuardValue;
+        if (!same_bits(g_out[i], want) && !(want != want && g_out[i] != g_out[i])) {
+          fail("normalize_f32", with * 100 + n, i);
+          break;
+        }
+      }
+    }
+  }
+}
+
+// softmax_f32 against softmax in double, rows of 1..40 values spread over up to +-120
+// (outputs down to the subnormals and to 0), within 1e-5 relative + 1e-30.
+void test_softmax(Rng& r) {
+  for (int c = 0; c < 80; ++c) {
+    const int n = r.range(1, 40);
+    const float spread = static_cast<float>(r.range(1, 120));
+    for (int i = 0; i < n; ++i) g_in[i] = r.value() * spread / 2.0f;
+    guard(g_out, n);
+    double max = g_in[0];
+    for (int i = 1; i < n; ++i) max = g_in[i] > max ? g_in[i] : max;
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) sum += exp(static_cast<double>(g_in[i]) - max);
+    slimtorch::helium::softmax_f32(g_in, g_out, n);
+    ++g_cases;
+    for (int i = 0; i < n + kGuard; ++i) {
+      const double want = i < n ? exp(static_cast<double>(g_in[i]) - max) / sum : kGuardValue;
+      if (!(fabs(g_out[i] - want) <= 1e-5 * want + 1e-30)) {
+        fail("softmax_f32", c, i);
+        break;
+      }
+    }
   }
 }
 
@@ -260,6 +309,7 @@ int main() {
   test_conv(r, false);
   test_conv(r, true);
   test_elementwise(r);
+  test_softmax(r);
   if (g_failures != 0) {
     put("helium_f32_compare: FAIL (");
     put_int(g_failures);
