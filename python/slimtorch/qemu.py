@@ -56,24 +56,44 @@ def command(platform: str, program: Path, out: Path, icount_shift: int | None = 
         return [*p.emulator, str(program)]
     if p.kind != "bare_metal":
         raise platforms.PlatformError(f"{platform} runs on the build machine, not an emulator")
-    cmd = [*p.emulator, "-nographic", "-monitor", "none", "-serial", "none",
-           "-chardev", f"file,id=semihost,path={out}",
-           "-semihosting-config", "enable=on,target=native,chardev=semihost"]
+    cmd = [
+        *p.emulator,
+        "-nographic",
+        "-monitor",
+        "none",
+        "-serial",
+        "none",
+        "-chardev",
+        f"file,id=semihost,path={out}",
+        "-semihosting-config",
+        "enable=on,target=native,chardev=semihost",
+    ]
     if icount_shift is not None:
         cmd += ["-icount", f"shift={icount_shift}"]
     return [*cmd, "-kernel", str(program)]
 
 
-def run_firmware(elf: Path, icount_shift: int | None = None, timeout: int = 600,
-                 platform: str = "arm_m55", cwd: Path | None = None) -> QemuRun:
+def run_firmware(
+    elf: Path,
+    icount_shift: int | None = None,
+    timeout: int = 600,
+    platform: str = "arm_m55",
+    cwd: Path | None = None,
+) -> QemuRun:
     """Runs `elf` on `platform`'s emulator until it exits (or `timeout` seconds pass: status
     124), in `cwd` (where the firmware's semihosting files go; default: this process's)."""
     with tempfile.TemporaryDirectory(prefix="slimtorch-qemu-") as tmp:
         out = Path(tmp) / "semihosting.txt"
         cmd = command(platform, elf, out, icount_shift)
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, cwd=cwd)
+            proc = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                cwd=cwd,
+            )
             status, messages = proc.returncode, proc.stderr
             stdout = proc.stdout
         except subprocess.TimeoutExpired:
@@ -112,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m slimtorch.qemu --platform P IMAGE`: runs an image on P's emulator, prints
     what it printed, exits with its status (scripts/demo.sh)."""
     ap = argparse.ArgumentParser(prog="python -m slimtorch.qemu", description=main.__doc__)
-    ap.add_argument("--platform", required=True, choices=[
-        n for n, p in platforms.all_platforms().items() if p.kind != "host"])
+    ap.add_argument(
+        "--platform",
+        required=True,
+        choices=[n for n, p in platforms.all_platforms().items() if p.kind != "host"],
+    )
     ap.add_argument("--timeout", type=int, default=60, help="seconds (default 60)")
     ap.add_argument("image", type=Path)
     args = ap.parse_args(argv)

@@ -39,13 +39,12 @@ inline mve_pred16_t lanes_below(int32_t n) { return vctp32q(static_cast<uint32_t
 
 // ---- GEMM ---------------------------------------------------------------------
 
-// Rows [0, R) of out, columns [j, j + cols), cols <= 8.
-template <int R>
+// Rows [0, R) of out, columns [j, j + cols), cols <= 8 (kFull: cols is 8, no predicates).
+template <int R, bool kFull>
 void gemm_block(const float* __restrict a, int32_t k, const float* __restrict b, int32_t n, float* __restrict out,
                 int32_t cols, bool accumulate) {
   const mve_pred16_t p0 = lanes_below(cols);
   const mve_pred16_t p1 = lanes_below(cols - 4);
-  const bool full = cols == 8;
   float32x4_t c[R][2];
 ST_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -61,35 +60,21 @@ ST_UNROLL
 ST_UNROLL
   for (int r = 0; r < R; ++r) ar[r] = a + static_cast<size_t>(r) * k;
   const float* bp = b;
-  if (full) {
-    for (int32_t q = 0; q < k; ++q) {
-      const float32x4_t v0 = vld1q_f32(bp);
-      const float32x4_t v1 = vld1q_f32(bp + 4);
-      bp += n;
+  for (int32_t q = 0; q < k; ++q) {
+    const float32x4_t v0 = kFull ? vld1q_f32(bp) : vldrwq_z_f32(bp, p0);
+    const float32x4_t v1 = kFull ? vld1q_f32(bp + 4) : vldrwq_z_f32(bp + 4, p1);
+    bp += n;
 ST_UNROLL
-      for (int r = 0; r < R; ++r) {
-        const float s = *ar[r]++;
-        c[r][0] = vfmaq_n_f32(c[r][0], v0, s);
-        c[r][1] = vfmaq_n_f32(c[r][1], v1, s);
-      }
-    }
-  } else {
-    for (int32_t q = 0; q < k; ++q) {
-      const float32x4_t v0 = vldrwq_z_f32(bp, p0);
-      const float32x4_t v1 = vldrwq_z_f32(bp + 4, p1);
-      bp += n;
-ST_UNROLL
-      for (int r = 0; r < R; ++r) {
-        const float s = *ar[r]++;
-        c[r][0] = vfmaq_n_f32(c[r][0], v0, s);
-        c[r][1] = vfmaq_n_f32(c[r][1], v1, s);
-      }
+    for (int r = 0; r < R; ++r) {
+      const float s = *ar[r]++;
+      c[r][0] = vfmaq_n_f32(c[r][0], v0, s);
+      c[r][1] = vfmaq_n_f32(c[r][1], v1, s);
     }
   }
 ST_UNROLL
   for (int r = 0; r < R; ++r) {
     float* o = out + static_cast<size_t>(r) * n;
-    if (full) {
+    if (kFull) {
       vst1q_f32(o, c[r][0]);
       vst1q_f32(o + 4, c[r][1]);
     } else {
@@ -101,9 +86,9 @@ ST_UNROLL
 
 template <int R>
 void gemm_rows(const float* a, const float* b, float* out, int32_t k, int32_t n, bool accumulate) {
-  for (int32_t j = 0; j < n; j += 8) {
-    gemm_block<R>(a, k, b + j, n, out + j, n - j < 8 ? n - j : 8, accumulate);
-  }
+  int32_t j = 0;
+  for (; j + 8 <= n; j += 8) gemm_block<R, true>(a, k, b + j, n, out + j, 8, accumulate);
+  if (j < n) gemm_block<R, false>(a, k, b + j, n, out + j, n - j, accumulate);
 }
 
 // ---- convolution ----------------------------------------------------------------
