@@ -11,8 +11,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def bazel_build(*targets: str) -> list[Path]:
-    """Builds host targets (`//pkg:name` binaries) with Bazel and returns their executables.
+def bazel_build(*targets: str, flags: tuple[str, ...] = ()) -> list[Path]:
+    """Builds host targets (`//pkg:name` binaries) with Bazel and returns their executables
+    (`flags`: more build options, e.g. `--config=host_avx2`).
 
     Tests that need a runner call this rather than assuming a previous build: Bazel makes it a
     no-op when everything is current. The path is the host configuration's output tree
@@ -20,9 +21,9 @@ def bazel_build(*targets: str) -> list[Path]:
     """
     if shutil.which("bazel") is None:
         pytest.fail("bazel is not on PATH: run `make test` (scripts/setup.sh installs it)")
-    subprocess.run(["bazel", "build", "--noshow_progress", *targets], cwd=REPO, check=True)
+    subprocess.run(["bazel", "build", "--noshow_progress", *flags, *targets], cwd=REPO, check=True)
     bin_dir = subprocess.run(
-        ["bazel", "info", "bazel-bin"], cwd=REPO, check=True, capture_output=True, text=True
+        ["bazel", "info", *flags, "bazel-bin"], cwd=REPO, check=True, capture_output=True, text=True
     ).stdout.strip()
     return [Path(bin_dir) / t.lstrip("/").replace(":", "/") for t in targets]
 
