@@ -336,12 +336,18 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
   const bool pointwise = kplane == 1 && geo.sh == 1 && geo.sw == 1 && geo.ph == 0 && geo.pw == 0;
   const bool is3x3 = geo.kh == 3 && geo.kw == 3 && geo.ph == 1 && geo.pw == 1 && geo.dh == 1 && geo.dw == 1 &&
                      geo.sh == geo.sw && (geo.sw == 1 || geo.sw == 2);
+#ifdef SLIMTORCH_HELIUM_F32
+  const bool use_helium = helium::enabled();  // every case, bias included
+#else
+  constexpr bool use_helium = false;
+#endif
+  const float* bv = bias != nullptr ? bias->data_as<float>() : nullptr;
   for (int32_t b = 0; b < n; ++b) {
     const float* inb = in + static_cast<size_t>(b) * c * in_plane;
     float* ob = o + static_cast<size_t>(b) * oc * out_plane;
 #ifdef SLIMTORCH_HELIUM_F32
-    if (helium::enabled() && icg == 1 && ocg == 1 && g > 1) {  // depthwise
-      helium::depthwise2d_f32(inb, w, bias != nullptr ? bias->data_as<float>() : nullptr, ob, g, geo);
+    if (use_helium && icg == 1 && ocg == 1 && g > 1) {  // depthwise, bias included
+      helium::depthwise2d_f32(inb, w, bv, ob, g, geo);
       continue;
     }
 #endif
@@ -350,9 +356,8 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
       float* og = ob + static_cast<size_t>(gi) * ocg * out_plane;
       const float* wg = w + static_cast<size_t>(gi) * ocg * icg * kplane;
 #ifdef SLIMTORCH_HELIUM_F32
-      if (helium::enabled()) {
-        const float* bg = bias != nullptr ? bias->data_as<float>() + static_cast<size_t>(gi) * ocg : nullptr;
-        helium::conv2d_f32(ing, wg, bg, og, ocg, icg, geo);
+      if (use_helium) {  // bias included
+        helium::conv2d_f32(ing, wg, bv != nullptr ? bv + static_cast<size_t>(gi) * ocg : nullptr, og, ocg, icg, geo);
         continue;
       }
 #endif
@@ -387,11 +392,7 @@ Error convolution_out(KernelContext& ctx, EValue** args, size_t nargs) {
         }
       }
     }
-#ifdef SLIMTORCH_HELIUM_F32
-    if (helium::enabled()) continue;  // the bias is in
-#endif
-    if (bias != nullptr) {
-      const float* bv = bias->data_as<float>();
+    if (bv != nullptr && !use_helium) {
       for (int32_t co = 0; co < oc; ++co) {
         float* p = ob + static_cast<size_t>(co) * out_plane;
         const float bb = bv[co];

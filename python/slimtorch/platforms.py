@@ -95,3 +95,14 @@ def get(name: str) -> Platform:
     if name not in platforms:
         raise PlatformError(f"unknown platform {name!r}; one of: {', '.join(platforms)}")
     return platforms[name]
+
+
+def cpu_runs_host_avx2() -> bool:
+    """Whether this machine can run binaries built for //platforms:host_avx2 (x86-64 with AVX2
+    and FMA, from /proc/cpuinfo). Benchmarks and tests ask it to pick what they run here; the
+    build never does: the platform is declared with --config=host_avx2."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx2" in flags and "fma" in flags

@@ -96,16 +96,6 @@ def build_runner(config: str | None = None) -> Path:
     return Path(out.stdout.strip()) / "app/pte_runner"
 
 
-def cpu_has_avx2_fma() -> bool:
-    """Whether this machine runs the host_avx2 platform's binaries (x86-64 with AVX2 and FMA:
-    the benchmark picks the platforms this machine runs; the build never guesses)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text().split()
-    except OSError:
-        return False
-    return "avx2" in flags and "fma" in flags
-
-
 # MACs per instruction of int8 on the M55: the best published MLPerf Tiny figures on a Helium
 # core (TFLM + CMSIS-NN, Cortex-M85, per cycle), the targets of issue 13.
 TARGETS = {"ds_cnn": 1.6, "resnet8": 3.0, "mobilenet_v1_025": 1.2, "autoencoder": 1.0}
@@ -440,7 +430,7 @@ def host_table(args: argparse.Namespace) -> None:
     saved = dict(os.environ)
     os.environ.update(BENCH_ENV)
     runners = {"slimtorch us": args.runner or build_runner()}
-    if args.runner is None and cpu_has_avx2_fma():
+    if args.runner is None and platforms.cpu_runs_host_avx2():
         runners["host_avx2 us"] = build_runner("host_avx2")
     last = list(runners)[-1].split()[0]
     print(

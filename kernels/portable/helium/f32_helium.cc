@@ -15,12 +15,12 @@
 //     contiguous - stride 1, every column inside the row;
 //     gather     - stride > 1, every column inside the row (VLDRW gather, offsets
 //                  0, s, 2s, 3s);
-//     masked     - anything else (the row's edges with padding, rows narrower than
-//                  8 columns): predicated loads (gathers for stride > 1) whose
-//                  lanes outside the row read nothing and give 0.
+//     masked     - anything else (the row's edges with padding): predicated loads
+//                  (gathers for stride > 1) whose lanes outside the row read
+//                  nothing and give 0.
 //   A row is covered by tiles at 0, 8, 16, ... and one more ending at the row's end
-//   (overlapping the one before: tiles write, so overlap only repeats work); rows
-//   narrower than 8 columns take one tile with its stores predicated.
+//   (overlapping the one before: tiles write, so overlap only repeats work). Rows
+//   narrower than 8 columns go one pixel at a time instead (conv_pixels).
 // - Elementwise loops: 4 lanes per instruction, a predicated tail.
 #include <arm_mve.h>
 
@@ -36,6 +36,21 @@ bool g_enabled = true;
 #define ST_UNROLL _Pragma("GCC unroll 8")
 
 inline mve_pred16_t lanes_below(int32_t n) { return vctp32q(static_cast<uint32_t>(n < 0 ? 0 : n)); }
+
+// {0, 1, 2, 3}
+inline uint32x4_t lane_index() { return vidupq_n_u32(0, 1); }
+
+// The kernel taps [*k0, *k1) of output index o whose input index o*s - p + k*d is
+// inside [0, size).
+inline void taps_inside(int32_t o, int32_t s, int32_t p, int32_t d, int32_t k, int32_t size, int32_t* k0,
+                        int32_t* k1) {
+  int32_t b = 0;
+  int32_t e = k;
+  while (b < e && o * s - p + b * d < 0) ++b;
+  while (e > b && o * s - p + (e - 1) * d >= size) --e;
+  *k0 = b;
+  *k1 = e;
+}
 
 // ---- GEMM ---------------------------------------------------------------------
 
@@ -171,10 +186,10 @@ __attribute__((always_inline)) inline void contiguous3(float32x4_t (&c)[R][2], c
   c[2 % R][1] = c21;
 }
 
-// Output row oy, columns [ox, ox + 8) of which the first `valid` exist, channels
-// [0, R) of the tile; taps of kernel rows [ky0, ky1) (those inside the input).
+// Output row oy, columns [ox, ox + 8), channels [0, R) of the tile; taps of kernel
+// rows [ky0, ky1) (those inside the input).
 template <int R, Load kLoad>
-void conv_tile(const ConvArgs& args, int32_t oy, int32_t ky0, int32_t ky1, int32_t ox, int32_t valid) {
+void conv_tile(const ConvArgs& args, int32_t oy, int32_t ky0, int32_t ky1, int32_t ox) {
   const ConvArgs a = args;  // a copy: the stores cannot change it
   const ConvShape& g = a.g;
   float32x4_t c[R][2];
@@ -190,11 +205,7 @@ ST_UNROLL
   const int32_t sw = g.sw;
   // input column of lane x for kernel column kx: (ox + x) * sw - pw + kx * dw
   const int32_t col0 = ox * sw - g.pw;
-  const int32_t lane_idx[4] = {0, 1, 2, 3};
-  const uint32x4_t steps = vmulq_n_u32(vld1q_u32(reinterpret_cast<const uint32_t*>(lane_idx)),
-                                       static_cast<uint32_t>(sw));
-  const mve_pred16_t out0 = lanes_below(valid);
-  const mve_pred16_t out1 = lanes_below(valid - 4);
+  const uint32x4_t steps = vmulq_n_u32(lane_index(), static_cast<uint32_t>(sw));
   for (int32_t ky = ky0; ky < ky1; ++ky) {
     const int32_t iy = oy * g.sh - g.ph + ky * g.dh;
     const float* row = a.in + static_cast<size_t>(iy) * g.w;
@@ -224,11 +235,11 @@ ST_UNROLL
           wp += kplane;
         }
       } else {
-        // lanes whose column is inside [0, w) and whose output exists
+        // lanes whose column is inside [0, w)
         const int32x4_t ix0 = vaddq_n_s32(vreinterpretq_s32_u32(steps), col);
         const int32x4_t ix1 = vaddq_n_s32(ix0, 4 * sw);
-        const mve_pred16_t p0 = vcmpltq_n_s32(ix0, g.w) & vcmpgeq_n_s32(ix0, 0) & out0;
-        const mve_pred16_t p1 = vcmpltq_n_s32(ix1, g.w) & vcmpgeq_n_s32(ix1, 0) & out1;
+        const mve_pred16_t p0 = vcmpltq_n_s32(ix0, g.w) & vcmpgeq_n_s32(ix0, 0);
+        const mve_pred16_t p1 = vcmpltq_n_s32(ix1, g.w) & vcmpgeq_n_s32(ix1, 0);
         if ((p0 | p1) == 0) continue;
         if (sw == 1) {
           // The first lane's address may lie before the row (padding): computed as an
@@ -260,13 +271,8 @@ ST_UNROLL
   float* dst = a.out + static_cast<size_t>(oy) * g.ow + ox;
 ST_UNROLL
   for (int r = 0; r < R; ++r) {
-    if (valid >= 8) {
-      vst1q_f32(dst, c[r][0]);
-      vst1q_f32(dst + 4, c[r][1]);
-    } else {
-      vstrwq_p_f32(dst, c[r][0], out0);
-      vstrwq_p_f32(dst + 4, c[r][1], out1);
-    }
+    vst1q_f32(dst, c[r][0]);
+    vst1q_f32(dst + 4, c[r][1]);
     dst += a.out_plane;
   }
 }
@@ -274,20 +280,20 @@ ST_UNROLL
 // The gathers and predicated loads leave room for only 4 accumulators beside their
 // offsets: 3 channels are a tile of 2 and one of 1.
 template <int R, Load kLoad>
-void tile_split(const ConvArgs& a, int32_t oy, int32_t ky0, int32_t ky1, int32_t ox, int32_t valid) {
+void tile_split(const ConvArgs& a, int32_t oy, int32_t ky0, int32_t ky1, int32_t ox) {
   if (R < 3) {
-    conv_tile<R, kLoad>(a, oy, ky0, ky1, ox, valid);
+    conv_tile<R, kLoad>(a, oy, ky0, ky1, ox);
     return;
   }
-  conv_tile<2, kLoad>(a, oy, ky0, ky1, ox, valid);
+  conv_tile<2, kLoad>(a, oy, ky0, ky1, ox);
   ConvArgs third = a;
   third.w += 2 * a.wstride;
   third.out += 2 * a.out_plane;
   if (third.bias != nullptr) third.bias += 2;
-  conv_tile<1, kLoad>(third, oy, ky0, ky1, ox, valid);
+  conv_tile<1, kLoad>(third, oy, ky0, ky1, ox);
 }
 
-// R output channels, every output plane whole.
+// R output channels, every output plane whole; rows of at least 8 columns.
 template <int R>
 void conv_channels(const ConvArgs& a) {
   const ConvShape& g = a.g;
@@ -301,21 +307,16 @@ void conv_channels(const ConvArgs& a) {
   if (x0 > x1) x0 = x1;
   for (int32_t oy = 0; oy < g.oh; ++oy) {
     int32_t ky0 = 0;
-    int32_t ky1 = g.kh;
-    while (ky0 < ky1 && oy * g.sh - g.ph + ky0 * g.dh < 0) ++ky0;
-    while (ky1 > ky0 && oy * g.sh - g.ph + (ky1 - 1) * g.dh >= g.h) --ky1;
-    if (g.ow < 8) {
-      tile_split<R, Load::kMasked>(a, oy, ky0, ky1, 0, g.ow);
-      continue;
-    }
+    int32_t ky1 = 0;
+    taps_inside(oy, g.sh, g.ph, g.dh, g.kh, g.h, &ky0, &ky1);
     for (int32_t ox = 0;; ox += 8) {
       if (ox > g.ow - 8) ox = g.ow - 8;  // the last tile ends at the row's end
       if (ox < x0 || ox + 8 > x1) {
-        tile_split<R, Load::kMasked>(a, oy, ky0, ky1, ox, 8);
+        tile_split<R, Load::kMasked>(a, oy, ky0, ky1, ox);
       } else if (g.sw == 1) {
-        conv_tile<R, Load::kContiguous>(a, oy, ky0, ky1, ox, 8);
+        conv_tile<R, Load::kContiguous>(a, oy, ky0, ky1, ox);
       } else {
-        tile_split<R, Load::kGather>(a, oy, ky0, ky1, ox, 8);
+        tile_split<R, Load::kGather>(a, oy, ky0, ky1, ox);
       }
       if (ox + 8 >= g.ow) break;
     }
@@ -334,8 +335,7 @@ void conv_pixels(const float* in, const float* weight, const float* bias, float*
   const size_t out_plane = static_cast<size_t>(g.oh) * g.ow;
   const size_t kplane = static_cast<size_t>(g.kh) * g.kw;
   const uint32_t wstride = static_cast<uint32_t>(icg * kplane);
-  const uint32_t lane_idx[4] = {0, 1, 2, 3};
-  const uint32x4_t lanes = vld1q_u32(lane_idx);
+  const uint32x4_t lanes = lane_index();
   const uint32x4_t w_off = vmulq_n_u32(lanes, wstride);
   const uint32x4_t out_off = vmulq_n_u32(lanes, static_cast<uint32_t>(out_plane));
   const mve_pred16_t p0 = lanes_below(count);
@@ -349,14 +349,12 @@ void conv_pixels(const float* in, const float* weight, const float* bias, float*
   }
   for (int32_t oy = 0; oy < g.oh; ++oy) {
     int32_t ky0 = 0;
-    int32_t ky1 = g.kh;
-    while (ky0 < ky1 && oy * g.sh - g.ph + ky0 * g.dh < 0) ++ky0;
-    while (ky1 > ky0 && oy * g.sh - g.ph + (ky1 - 1) * g.dh >= g.h) --ky1;
+    int32_t ky1 = 0;
+    taps_inside(oy, g.sh, g.ph, g.dh, g.kh, g.h, &ky0, &ky1);
     for (int32_t ox = 0; ox < g.ow; ++ox) {
       int32_t kx0 = 0;
-      int32_t kx1 = g.kw;
-      while (kx0 < kx1 && ox * g.sw - g.pw + kx0 * g.dw < 0) ++kx0;
-      while (kx1 > kx0 && ox * g.sw - g.pw + (kx1 - 1) * g.dw >= g.w) --kx1;
+      int32_t kx1 = 0;
+      taps_inside(ox, g.sw, g.pw, g.dw, g.kw, g.w, &kx0, &kx1);
       float32x4_t acc0 = b0;
       float32x4_t acc1 = b1;
       for (int32_t ci = 0; ci < icg; ++ci) {
@@ -397,8 +395,7 @@ void depthwise_channels(const float* in, const float* weight, const float* bias,
   const size_t in_plane = static_cast<size_t>(g.h) * g.w;
   const size_t out_plane = static_cast<size_t>(g.oh) * g.ow;
   const uint32_t kplane = static_cast<uint32_t>(g.kh * g.kw);
-  const uint32_t lane_idx[4] = {0, 1, 2, 3};
-  const uint32x4_t lanes = vld1q_u32(lane_idx);
+  const uint32x4_t lanes = lane_index();
   const uint32x4_t in_off = vmulq_n_u32(lanes, static_cast<uint32_t>(in_plane));
   const uint32x4_t w_off = vmulq_n_u32(lanes, kplane);
   const uint32x4_t out_off = vmulq_n_u32(lanes, static_cast<uint32_t>(out_plane));
@@ -406,15 +403,13 @@ void depthwise_channels(const float* in, const float* weight, const float* bias,
   const float32x4_t b = bias == nullptr ? vdupq_n_f32(0.0f) : kFull ? vld1q_f32(bias) : vldrwq_z_f32(bias, p);
   for (int32_t oy = 0; oy < g.oh; ++oy) {
     int32_t ky0 = 0;
-    int32_t ky1 = g.kh;
-    while (ky0 < ky1 && oy * g.sh - g.ph + ky0 * g.dh < 0) ++ky0;
-    while (ky1 > ky0 && oy * g.sh - g.ph + (ky1 - 1) * g.dh >= g.h) --ky1;
+    int32_t ky1 = 0;
+    taps_inside(oy, g.sh, g.ph, g.dh, g.kh, g.h, &ky0, &ky1);
     float* orow = out + static_cast<size_t>(oy) * g.ow;
     for (int32_t ox = 0; ox < g.ow; ++ox) {
       int32_t kx0 = 0;
-      int32_t kx1 = g.kw;
-      while (kx0 < kx1 && ox * g.sw - g.pw + kx0 * g.dw < 0) ++kx0;
-      while (kx1 > kx0 && ox * g.sw - g.pw + (kx1 - 1) * g.dw >= g.w) --kx1;
+      int32_t kx1 = 0;
+      taps_inside(ox, g.sw, g.pw, g.dw, g.kw, g.w, &kx0, &kx1);
       float32x4_t acc = b;
       if (kFull && ky1 - ky0 == 3 && kx1 - kx0 == 3 && g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1) {
         // every tap of a 3x3 kernel inside the input
